@@ -1,0 +1,104 @@
+/* The cgroup filesystem, as one run of mcgexec sees it: where each
+ * controller's hierarchy is (found once), where group names resolve
+ * (--root), what this run created, moved and must join, and how to undo it.
+ *
+ * Every operation that changes the system goes through here, so that
+ * --dry-run (print, touch nothing) and --verbose (print, then do) are one
+ * switch, and so that an error anywhere can roll back exactly what this run
+ * did and nothing else.
+ *
+ * libcgroup is used to find the mounted hierarchies.  Values are written
+ * with plain open/write: libcgroup 2.0.2 rescans /proc/mounts on every
+ * write, reports write errors as ECGOTHER without the errno, reads every
+ * file of a group in cgroup_get_cgroup, and attaches one thread (tasks)
+ * instead of the process (cgroup.procs).
+ */
+#ifndef MCGEXEC_CGROUPFS_H
+#define MCGEXEC_CGROUPFS_H
+
+#include <limits.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#include "error.h"
+
+/* A control file: a group directory plus "/" and a file name. */
+#define MCG_FILE_PATH (PATH_MAX + 256)
+
+enum mcg_ctrl { MCG_CPU, MCG_CPUACCT, MCG_CPUSET, MCG_BLKIO, MCG_MEMORY, MCG_PIDS, MCG_NCTRL };
+
+struct mcg_hier {
+    const char *name;       /* the v1 subsystem name */
+    char mount[PATH_MAX];   /* "" when the controller is not mounted */
+    char base[PATH_MAX];    /* where names resolve, relative to mount ("" = root) */
+    char orig[PATH_MAX];    /* mcgexec's cgroup at start, relative ("" = root) */
+    char cur[PATH_MAX];     /* mcgexec's cgroup now, relative */
+    int explicit_attach;    /* the policy attached or detached itself here */
+};
+
+struct mcg_list {           /* a small growable list of records */
+    void **items;
+    size_t n, cap;
+};
+
+struct mcg_run {
+    int dry_run;
+    int verbose;
+    pid_t pid;              /* our pid: the pid COMMAND will have */
+    const char *root;       /* --root / MCGEXEC_ROOT, NULL for none */
+    int discovered;
+    struct mcg_hier hier[MCG_NCTRL];
+    struct mcg_list created;  /* struct created *: dirs this run made, in order */
+    struct mcg_list moved;    /* struct moved *: pids this run attached elsewhere */
+    struct mcg_list pending;  /* struct pending *: groups to join after the policy */
+    struct mcg_list planned;  /* char *: dirs a dry run pretends to have made */
+};
+
+void mcg_run_init(struct mcg_run *run, int dry_run, int verbose, const char *root);
+void mcg_run_free(struct mcg_run *run);
+
+/* Print an operation: on stdout for a dry run, on stderr with --verbose. */
+void mcg_log(struct mcg_run *run, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+const char *mcg_ctrl_name(enum mcg_ctrl c);
+
+/* Absolute directory of group `name` of controller `c` (finds the
+ * hierarchies on first use). */
+int mcg_group_dir(struct mcg_run *run, enum mcg_ctrl c, const char *name, char *dir,
+                  size_t len, struct mcg_error *err);
+
+/* Does the directory exist (or, in a dry run, would it)? */
+int mcg_dir_exists(struct mcg_run *run, const char *dir);
+
+/* Create the group and any missing ancestors; records what it made.
+ * *created is set to 1 when the group itself was made by this call. */
+int mcg_create(struct mcg_run *run, enum mcg_ctrl c, const char *dir, int *created,
+               struct mcg_error *err);
+
+int mcg_write(struct mcg_run *run, const char *dir, const char *file, const char *value,
+              struct mcg_error *err);
+
+/* Read a control file; *out is malloc'd, trailing newline removed. */
+int mcg_read(struct mcg_run *run, const char *dir, const char *file, char **out,
+             struct mcg_error *err);
+
+/* Move a whole process (cgroup.procs) into the group. */
+int mcg_attach(struct mcg_run *run, enum mcg_ctrl c, const char *dir, pid_t pid,
+               struct mcg_error *err);
+
+/* Move the group's processes to its parent, then remove it. */
+int mcg_delete(struct mcg_run *run, enum mcg_ctrl c, const char *dir, struct mcg_error *err);
+
+/* Remember that mcgexec is to join `dir` once the policy returns. */
+int mcg_add_pending(struct mcg_run *run, enum mcg_ctrl c, const char *dir);
+
+/* Join every pending group (the deepest where several nest). */
+int mcg_join_pending(struct mcg_run *run, struct mcg_error *err);
+
+/* After a failure: move back what this run moved and remove what it created. */
+void mcg_rollback(struct mcg_run *run);
+
+/* COMMAND is about to run: what this run made is the command's now. */
+void mcg_commit(struct mcg_run *run);
+
+#endif

@@ -1,0 +1,27 @@
+/* One error type, filled where the failure is known and printed once, by
+ * main(), as "mcgexec: [FILE:LINE: ]MESSAGE". */
+#ifndef MCGEXEC_ERROR_H
+#define MCGEXEC_ERROR_H
+
+#include <stdarg.h>
+
+/* Exit statuses (as env(1), chroot(1), timeout(1)). */
+enum {
+    MCG_EXIT_FAILURE = 125,   /* mcgexec or the policy failed; COMMAND not run */
+    MCG_EXIT_CANNOT_RUN = 126,/* COMMAND found but not executable */
+    MCG_EXIT_NOT_FOUND = 127, /* COMMAND not found */
+};
+
+struct mcg_error {
+    int errnum;      /* errno of the failing call, 0 if none */
+    char msg[1024];
+};
+
+/* Set err->msg from a format; returns -1 so callers can `return mcg_fail(...)`. */
+int mcg_fail(struct mcg_error *err, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Same, appending ": strerror(errnum)". */
+int mcg_fail_errno(struct mcg_error *err, int errnum, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+#endif

@@ -1,0 +1,863 @@
+/* The Cgroup module seen by policies.
+ *
+ * A Cgroup::X object holds a validated group name, its directory and the
+ * settings the policy staged; create/modify/open write exactly those
+ * settings (as mruby-cgroup, setters only stage), getters read the kernel
+ * each time, and every failure raises Cgroup::Error with the setting, the
+ * value, the file and the errno text.  The typed accessors are generated
+ * from the settings table (settings.c); values are checked by the parsers
+ * in values.c when they are set, before anything reaches the kernel.
+ */
+#define _GNU_SOURCE
+#include "policy.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <mruby.h>
+#include <mruby/array.h>
+#include <mruby/class.h>
+#include <mruby/compile.h>
+#include <mruby/data.h>
+#include <mruby/irep.h> /* before debug.h, which uses mrb_irep */
+#include <mruby/debug.h>
+#include <mruby/error.h>
+#include <mruby/proc.h>
+#include <mruby/string.h>
+#include <mruby/variable.h>
+
+#include "settings.h"
+#include "values.h"
+
+/* src/mrblib, compiled to bytecode by mrbc at build time */
+extern const uint8_t mcgexec_mrblib[];
+
+extern char **environ;
+
+struct policy_state {
+    struct mcg_run *run;
+    const char *filename;
+    struct RClass *classes[MCG_NCTRL];
+    struct RClass *error_class;
+};
+
+static struct policy_state *state_of(mrb_state *mrb)
+{
+    return mrb->ud;
+}
+
+/* ---- where in the policy are we? -------------------------------------- */
+
+/* The line of the innermost frame that runs the policy file itself (not
+ * our own Ruby code), so that an error can point at the line that set the
+ * value, not at the create that wrote it. */
+static int policy_line(mrb_state *mrb)
+{
+    const char *fn = state_of(mrb)->filename;
+
+    for (const mrb_callinfo *ci = mrb->c->ci; ci >= mrb->c->cibase; ci--) {
+        const struct RProc *p = ci->proc;
+        if (!p || MRB_PROC_CFUNC_P(p) || !p->body.irep)
+            continue;
+        const mrb_irep *irep = p->body.irep;
+        uint32_t pc = ci->pc ? (uint32_t)(ci->pc - irep->iseq) : 0;
+        if (pc > 0)
+            pc--;
+        const char *f = mrb_debug_get_filename(mrb, irep, pc);
+        if (f && strcmp(f, fn) == 0)
+            return mrb_debug_get_line(mrb, irep, pc);
+    }
+    return -1;
+}
+
+/* Raise Cgroup::Error.  line > 0: report that line; -1: the line the
+ * backtrace shows; 0: no location (a fact about the host, not the policy). */
+static mrb_noreturn void raise_at(mrb_state *mrb, int line, const char *msg)
+{
+    mrb_value exc = mrb_exc_new_str(mrb, state_of(mrb)->error_class, mrb_str_new_cstr(mrb, msg));
+    if (line >= 0)
+        mrb_iv_set(mrb, exc, mrb_intern_lit(mrb, "@mcgexec_line"), mrb_fixnum_value(line));
+    mrb_exc_raise(mrb, exc);
+}
+
+static mrb_noreturn void raise_err(mrb_state *mrb, const struct mcg_error *err)
+{
+    /* "not mounted" is about the host: say it without a policy line */
+    raise_at(mrb, strstr(err->msg, "is not mounted on this host") ? 0 : -1, err->msg);
+}
+
+/* ---- the group object -------------------------------------------------- */
+
+struct staged {
+    const struct mcg_setting *setting;  /* NULL for a c["file"] write */
+    char *file;
+    char *value;    /* as written to the kernel */
+    char *shown;    /* as the policy wrote it, for messages */
+    int line;
+    int applied;
+};
+
+struct group {
+    enum mcg_ctrl ctrl;
+    char *name;
+    char dir[PATH_MAX];
+    struct staged *st;
+    size_t n, cap;
+};
+
+static void group_free(mrb_state *mrb, void *p)
+{
+    struct group *g = p;
+
+    if (!g)
+        return;
+    for (size_t i = 0; i < g->n; i++) {
+        mrb_free(mrb, g->st[i].file);
+        mrb_free(mrb, g->st[i].value);
+        mrb_free(mrb, g->st[i].shown);
+    }
+    mrb_free(mrb, g->st);
+    mrb_free(mrb, g->name);
+    mrb_free(mrb, g);
+}
+
+static const struct mrb_data_type group_type = { "Cgroup", group_free };
+
+static struct group *get_group(mrb_state *mrb, mrb_value self)
+{
+    struct group *g = mrb_data_get_ptr(mrb, self, &group_type);
+    if (!g)
+        mrb_raise(mrb, E_RUNTIME_ERROR, "uninitialized Cgroup object");
+    return g;
+}
+
+static char *dup_mrb(mrb_state *mrb, const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *p = mrb_malloc(mrb, n);
+    memcpy(p, s, n);
+    return p;
+}
+
+static mrb_value group_init(mrb_state *mrb, mrb_value self)
+{
+    struct policy_state *st = state_of(mrb);
+    struct mcg_error err = { 0 };
+    const char *why;
+    char *name;
+    mrb_int len;
+    int ctrl = -1;
+
+    mrb_get_args(mrb, "s", &name, &len);
+    for (int c = 0; c < MCG_NCTRL && ctrl < 0; c++)
+        if (mrb_obj_is_kind_of(mrb, self, st->classes[c]))
+            ctrl = c;
+    if (ctrl < 0)
+        mrb_raise(mrb, E_TYPE_ERROR, "not a Cgroup controller class");
+    if (mcg_check_group_name(name, (size_t)len, &why) < 0) {
+        mrb_value q = mrb_inspect(mrb, mrb_str_new(mrb, name, len));
+        char msg[1024];
+        snprintf(msg, sizeof(msg), "invalid group name %s: %s", RSTRING_CSTR(mrb, q), why);
+        raise_at(mrb, -1, msg);
+    }
+
+    group_free(mrb, DATA_PTR(self));
+    DATA_PTR(self) = NULL;
+    DATA_TYPE(self) = &group_type;
+    struct group *g = mrb_calloc(mrb, 1, sizeof(*g));
+    g->ctrl = (enum mcg_ctrl)ctrl;
+    g->name = mrb_malloc(mrb, (size_t)len + 1);
+    memcpy(g->name, name, (size_t)len);
+    g->name[len] = '\0';
+    DATA_PTR(self) = g;
+    if (mcg_group_dir(st->run, g->ctrl, g->name, g->dir, sizeof(g->dir), &err) < 0)
+        raise_err(mrb, &err);
+    return self;
+}
+
+/* ---- values: Ruby <-> kernel ------------------------------------------ */
+
+/* A Ruby String as a C string, or NULL when it holds a NUL byte. */
+static const char *cstr_of(mrb_state *mrb, mrb_value v)
+{
+    const char *p = RSTRING_PTR(v);
+    if (memchr(p, '\0', (size_t)RSTRING_LEN(v)))
+        return NULL;
+    return RSTRING_CSTR(mrb, v);
+}
+
+static int is_max(mrb_state *mrb, mrb_value v)
+{
+    return mrb_symbol_p(v) && strcmp(mrb_sym_name(mrb, mrb_symbol(v)), "max") == 0;
+}
+
+/* Convert a policy value to the text written to the kernel.  Returns -1
+ * with *why for values that are wrong whatever the kernel says. */
+static int to_kernel(mrb_state *mrb, enum mcg_kind kind, mrb_value v, char *out, size_t len,
+                     const char **why)
+{
+    int64_t n;
+    const char *s = NULL;
+
+    if (mrb_string_p(v) && !(s = cstr_of(mrb, v))) {
+        *why = "contains a NUL byte";
+        return -1;
+    }
+    switch (kind) {
+    case MCG_K_INT:
+    case MCG_K_QUOTA:
+        if (kind == MCG_K_QUOTA && (is_max(mrb, v) || (s && strcmp(s, "max") == 0))) {
+            snprintf(out, len, "-1");
+            return 0;
+        }
+        if (mrb_integer_p(v)) {
+            snprintf(out, len, "%lld", (long long)mrb_integer(v));
+            return 0;
+        }
+        if (s && mcg_parse_int(s, &n, why) == 0) {
+            snprintf(out, len, "%lld", (long long)n);
+            return 0;
+        }
+        *why = "not an integer";
+        return -1;
+    case MCG_K_SIZE:
+    case MCG_K_COUNT:
+        if (is_max(mrb, v)) {
+            n = -1;
+        } else if (mrb_integer_p(v)) {
+            n = mrb_integer(v);
+            if (n < -1) {
+                *why = kind == MCG_K_SIZE ? "negative size (use -1 or :max for no limit)"
+                                          : "negative count (use -1 or :max for no limit)";
+                return -1;
+            }
+        } else if (s && kind == MCG_K_SIZE) {
+            if (mcg_parse_size(s, &n, why) < 0)
+                return -1;
+        } else if (s) {
+            if (strcmp(s, "max") == 0)
+                n = -1;
+            else if (mcg_parse_int(s, &n, why) < 0 || n < -1) {
+                *why = "not a count (use a number, or -1 or :max for no limit)";
+                return -1;
+            }
+        } else {
+            *why = kind == MCG_K_SIZE ? "not a size (use an Integer, a String such as \"512M\", or :max)"
+                                      : "not a count (use an Integer, or :max for no limit)";
+            return -1;
+        }
+        if (kind == MCG_K_COUNT && n == -1)
+            snprintf(out, len, "max");
+        else
+            snprintf(out, len, "%lld", (long long)n);
+        return 0;
+    case MCG_K_CPULIST:
+        if (mrb_integer_p(v) && mrb_integer(v) >= 0) {
+            snprintf(out, len, "%lld", (long long)mrb_integer(v));
+            return 0;
+        }
+        if (!s) {
+            *why = "not a list (use a String such as \"0-3,5\")";
+            return -1;
+        }
+        if (mcg_check_cpulist(s, why) < 0)
+            return -1;
+        snprintf(out, len, "%s", s);
+        return 0;
+    case MCG_K_DEVRATE:
+    case MCG_K_DEVBPS: {
+        char dev[64], joined[4200];
+        const char *rest;
+        if (mrb_array_p(v) && RARRAY_LEN(v) == 2 && mrb_string_p(RARRAY_PTR(v)[0])) {
+            mrb_value rate = RARRAY_PTR(v)[1];
+            const char *d = cstr_of(mrb, RARRAY_PTR(v)[0]);
+            if (!d) {
+                *why = "contains a NUL byte";
+                return -1;
+            }
+            if (mrb_integer_p(rate))
+                snprintf(joined, sizeof(joined), "%s %lld", d, (long long)mrb_integer(rate));
+            else if (mrb_string_p(rate) && cstr_of(mrb, rate))
+                snprintf(joined, sizeof(joined), "%s %s", d, RSTRING_CSTR(mrb, rate));
+            else {
+                *why = "the rate is not a number";
+                return -1;
+            }
+            s = joined;
+        }
+        if (!s) {
+            *why = "expected \"MAJ:MIN VALUE\", \"/dev/DEVICE VALUE\" or [device, value]";
+            return -1;
+        }
+        if (mcg_parse_device(s, dev, sizeof(dev), &rest, why) < 0)
+            return -1;
+        if (kind == MCG_K_DEVBPS ? mcg_parse_size(rest, &n, why) < 0
+                                 : mcg_parse_int(rest, &n, why) < 0)
+            return -1;
+        if (n < 0) {
+            *why = "negative rate (use 0 to remove the limit)";
+            return -1;
+        }
+        snprintf(out, len, "%s %lld", dev, (long long)n);
+        return 0;
+    }
+    case MCG_K_BOOL:
+        if (mrb_true_p(v) || (mrb_integer_p(v) && mrb_integer(v) == 1))
+            snprintf(out, len, "1");
+        else if (mrb_false_p(v) || (mrb_integer_p(v) && mrb_integer(v) == 0))
+            snprintf(out, len, "0");
+        else {
+            *why = "not a boolean (use true or false)";
+            return -1;
+        }
+        return 0;
+    case MCG_K_TEXT:
+        if (mrb_integer_p(v))
+            snprintf(out, len, "%lld", (long long)mrb_integer(v));
+        else if (is_max(mrb, v))
+            snprintf(out, len, "max");
+        else if (mrb_true_p(v) || mrb_false_p(v))
+            snprintf(out, len, "%d", mrb_true_p(v));
+        else if (s)
+            snprintf(out, len, "%s", s);
+        else {
+            *why = "not a String or Integer";
+            return -1;
+        }
+        return 0;
+    }
+    *why = "unsupported value";
+    return -1;
+}
+
+/* Kernel text to a Ruby value. */
+static mrb_value from_kernel(mrb_state *mrb, enum mcg_kind kind, const char *text)
+{
+    int64_t n;
+    const char *why;
+
+    switch (kind) {
+    case MCG_K_COUNT:
+        if (strcmp(text, "max") == 0)
+            return mrb_fixnum_value(-1);
+        /* fall through */
+    case MCG_K_INT:
+    case MCG_K_QUOTA:
+    case MCG_K_SIZE:
+        if (mcg_parse_int(text, &n, &why) == 0)
+            return mrb_int_value(mrb, (mrb_int)n);
+        return mrb_str_new_cstr(mrb, text);
+    case MCG_K_BOOL: {
+        /* "1", or "oom_kill_disable 1\nunder_oom 0\n...": the first line's number */
+        const char *eol = strchr(text, '\n');
+        const char *p = eol ? eol : text + strlen(text);
+        while (p > text && p[-1] >= '0' && p[-1] <= '9')
+            p--;
+        return mrb_bool_value(atoi(p) != 0);
+    }
+    default:
+        /* mruby-cgroup returns nil for an empty value */
+        return *text ? mrb_str_new_cstr(mrb, text) : mrb_nil_value();
+    }
+}
+
+/* The generic form for files the table does not type: an Integer when the
+ * file holds one number, else the text. */
+static mrb_value from_kernel_generic(mrb_state *mrb, const char *text)
+{
+    int64_t n;
+    const char *why;
+
+    if (*text && mcg_parse_int(text, &n, &why) == 0)
+        return mrb_int_value(mrb, (mrb_int)n);
+    return mrb_str_new_cstr(mrb, text);
+}
+
+/* ---- staging and applying ---------------------------------------------- */
+
+static void stage(mrb_state *mrb, struct group *g, const struct mcg_setting *s, const char *file,
+                  enum mcg_kind kind, mrb_value v)
+{
+    char value[4200], msg[1400];
+    const char *why = NULL;
+    mrb_value shown = mrb_inspect(mrb, v);
+    int line = policy_line(mrb);
+
+    if (to_kernel(mrb, kind, v, value, sizeof(value), &why) < 0) {
+        snprintf(msg, sizeof(msg), "%s = %s: %s", file, RSTRING_CSTR(mrb, shown), why);
+        raise_at(mrb, line, msg);
+    }
+    /* A second assignment before create replaces the first. */
+    for (size_t i = 0; i < g->n; i++) {
+        struct staged *e = &g->st[i];
+        if (!e->applied && strcmp(e->file, file) == 0) {
+            mrb_free(mrb, e->value);
+            mrb_free(mrb, e->shown);
+            e->value = dup_mrb(mrb, value);
+            e->shown = dup_mrb(mrb, RSTRING_CSTR(mrb, shown));
+            e->line = line;
+            return;
+        }
+    }
+    if (g->n == g->cap) {
+        g->cap = g->cap ? 2 * g->cap : 4;
+        g->st = mrb_realloc(mrb, g->st, g->cap * sizeof(*g->st));
+    }
+    g->st[g->n++] = (struct staged){ s, dup_mrb(mrb, file), dup_mrb(mrb, value),
+                                     dup_mrb(mrb, RSTRING_CSTR(mrb, shown)), line, 0 };
+}
+
+static int write_staged(mrb_state *mrb, struct group *g, struct staged *e, struct mcg_error *err)
+{
+    struct mcg_run *run = state_of(mrb)->run;
+
+    if (mcg_write(run, g->dir, e->file, e->value, err) < 0)
+        return -1;
+    e->applied = 1;
+    return 0;
+}
+
+static mrb_noreturn void raise_write(mrb_state *mrb, struct group *g, struct staged *e,
+                                     struct mcg_error *err)
+{
+    char msg[8192], written[4300] = "";
+    size_t vl = strlen(e->value);
+    int quoted_same = e->shown[0] == '"' && strncmp(e->shown + 1, e->value, vl) == 0 &&
+                      strcmp(e->shown + 1 + vl, "\"") == 0;
+
+    /* Show what reached the kernel when it differs from what the policy
+     * wrote: memory.limit_in_bytes = "16M" (16777216). */
+    if (strcmp(e->shown, e->value) != 0 && !quoted_same)
+        snprintf(written, sizeof(written), " (%s)", e->value);
+    if (err->errnum == ENOENT && !e->setting)
+        snprintf(msg, sizeof(msg), "%s = %s: the %s controller has no file '%s' (%s)", e->file,
+                 e->shown, mcg_ctrl_name(g->ctrl), e->file, err->msg);
+    else
+        snprintf(msg, sizeof(msg), "%s = %s%s: %s", e->file, e->shown, written, err->msg);
+    raise_at(mrb, e->line, msg);
+}
+
+/* create, modify and open: make the group if needed, then write what the
+ * policy staged since the last time, in the order it was set. */
+static mrb_value group_apply(mrb_state *mrb, mrb_value self)
+{
+    struct mcg_run *run = state_of(mrb)->run;
+    struct group *g = get_group(mrb, self);
+    struct mcg_error err = { 0 };
+    int created;
+
+    if (mcg_create(run, g->ctrl, g->dir, &created, &err) < 0)
+        raise_err(mrb, &err);
+    for (size_t i = 0; i < g->n; i++) {
+        struct staged *e = &g->st[i];
+        if (e->applied)
+            continue;
+        /* The kernel keeps limit <= memsw.limit at every moment: write the
+         * memsw limit first when it is raised, after when it is lowered. */
+        if (g->ctrl == MCG_MEMORY && strcmp(e->file, "memory.limit_in_bytes") == 0) {
+            for (size_t j = i + 1; j < g->n; j++) {
+                struct staged *sw = &g->st[j];
+                if (sw->applied || strcmp(sw->file, "memory.memsw.limit_in_bytes") != 0)
+                    continue;
+                if (write_staged(mrb, g, sw, &err) < 0 && err.errnum != EINVAL)
+                    raise_write(mrb, g, sw, &err);
+            }
+        }
+        if (write_staged(mrb, g, e, &err) < 0)
+            raise_write(mrb, g, e, &err);
+    }
+    mcg_add_pending(run, g->ctrl, g->dir);
+    return self;
+}
+
+static mrb_value group_delete(mrb_state *mrb, mrb_value self)
+{
+    struct group *g = get_group(mrb, self);
+    struct mcg_error err = { 0 };
+
+    if (mcg_delete(state_of(mrb)->run, g->ctrl, g->dir, &err) < 0)
+        raise_err(mrb, &err);
+    for (size_t i = 0; i < g->n; i++)
+        g->st[i].applied = 0; /* a later create writes them again */
+    return self;
+}
+
+static mrb_value group_exist_p(mrb_state *mrb, mrb_value self)
+{
+    struct group *g = get_group(mrb, self);
+    return mrb_bool_value(mcg_dir_exists(state_of(mrb)->run, g->dir));
+}
+
+static mrb_value group_attach(mrb_state *mrb, mrb_value self)
+{
+    struct mcg_run *run = state_of(mrb)->run;
+    struct group *g = get_group(mrb, self);
+    struct mcg_error err = { 0 };
+    mrb_value pv = mrb_nil_value();
+    pid_t pid = run->pid;
+
+    mrb_get_args(mrb, "|o", &pv);
+    if (!mrb_nil_p(pv)) {
+        if (!mrb_integer_p(pv) || mrb_integer(pv) <= 0 || mrb_integer(pv) > 0x7fffffff)
+            raise_at(mrb, -1, "attach: the pid must be a positive Integer");
+        pid = (pid_t)mrb_integer(pv);
+    }
+    if (mcg_attach(run, g->ctrl, g->dir, pid, &err) < 0)
+        raise_err(mrb, &err);
+    if (pid == run->pid)
+        run->hier[g->ctrl].explicit_attach = 1;
+    return self;
+}
+
+/* Back to the top: the hierarchy's root, or the --root group. */
+static mrb_value group_detach(mrb_state *mrb, mrb_value self)
+{
+    struct mcg_run *run = state_of(mrb)->run;
+    struct group *g = get_group(mrb, self);
+    struct mcg_error err = { 0 };
+    char top[PATH_MAX];
+
+    if (mcg_group_dir(run, g->ctrl, "/", top, sizeof(top), &err) < 0 ||
+        mcg_attach(run, g->ctrl, top, run->pid, &err) < 0)
+        raise_err(mrb, &err);
+    run->hier[g->ctrl].explicit_attach = 1;
+    return self;
+}
+
+static mrb_value group_name(mrb_state *mrb, mrb_value self)
+{
+    return mrb_str_new_cstr(mrb, get_group(mrb, self)->name);
+}
+
+/* Read a control file of the group; before the group exists (or in a
+ * dry run that only planned it), the value the policy staged. */
+static mrb_value read_setting(mrb_state *mrb, struct group *g, const char *file, int typed,
+                              enum mcg_kind kind)
+{
+    struct mcg_run *run = state_of(mrb)->run;
+    struct mcg_error err = { 0 };
+    char *text = NULL;
+
+    if (!mcg_dir_exists(run, g->dir) || (run->dry_run && access(g->dir, F_OK) != 0)) {
+        for (size_t i = g->n; i-- > 0;)
+            if (strcmp(g->st[i].file, file) == 0)
+                return typed ? from_kernel(mrb, kind, g->st[i].value)
+                             : from_kernel_generic(mrb, g->st[i].value);
+        if (run->dry_run)
+            return mrb_nil_value();
+        char msg[PATH_MAX + 128];
+        snprintf(msg, sizeof(msg), "%s: group %s does not exist", file, g->dir);
+        raise_at(mrb, -1, msg);
+    }
+    if (mcg_read(run, g->dir, file, &text, &err) < 0)
+        raise_err(mrb, &err);
+    mrb_value v = typed ? from_kernel(mrb, kind, text) : from_kernel_generic(mrb, text);
+    free(text);
+    return v;
+}
+
+static const struct mcg_setting *called_setting(mrb_state *mrb, struct group *g)
+{
+    char name[128];
+
+    snprintf(name, sizeof(name), "%s", mrb_sym_name(mrb, mrb_get_mid(mrb)));
+    name[strcspn(name, "=")] = '\0';
+    const struct mcg_setting *s = mcg_setting_find(g->ctrl, name);
+    if (!s)
+        mrb_raisef(mrb, E_NOTIMP_ERROR, "no setting %s", name);
+    return s;
+}
+
+static mrb_value setting_get(mrb_state *mrb, mrb_value self)
+{
+    struct group *g = get_group(mrb, self);
+    const struct mcg_setting *s = called_setting(mrb, g);
+    return read_setting(mrb, g, s->file, 1, s->kind);
+}
+
+static mrb_value setting_set(mrb_state *mrb, mrb_value self)
+{
+    struct group *g = get_group(mrb, self);
+    const struct mcg_setting *s = called_setting(mrb, g);
+    mrb_value v;
+
+    mrb_get_args(mrb, "o", &v);
+    stage(mrb, g, s, s->file, s->kind, v);
+    return v;
+}
+
+/* c["memory.swappiness"]: any file of the object's own controller. */
+static const char *generic_file(mrb_state *mrb, struct group *g, mrb_value key)
+{
+    const char *prefix = mcg_ctrl_name(g->ctrl);
+    size_t plen = strlen(prefix);
+    char msg[512];
+    const char *f;
+
+    if (mrb_symbol_p(key))
+        key = mrb_sym_str(mrb, mrb_symbol(key));
+    if (!mrb_string_p(key))
+        raise_at(mrb, -1, "control file name must be a String such as \"memory.swappiness\"");
+    f = cstr_of(mrb, key);
+    if (!f || strncmp(f, prefix, plen) != 0 || f[plen] != '.' || !f[plen + 1] ||
+        strchr(f, '/') || strlen(f) > 255) {
+        mrb_value q = mrb_inspect(mrb, key);
+        snprintf(msg, sizeof(msg), "%s is not a control file of the %s controller (%s.*)",
+                 RSTRING_CSTR(mrb, q), prefix, prefix);
+        raise_at(mrb, -1, msg);
+    }
+    return f;
+}
+
+static mrb_value generic_get(mrb_state *mrb, mrb_value self)
+{
+    struct group *g = get_group(mrb, self);
+    mrb_value key;
+
+    mrb_get_args(mrb, "o", &key);
+    const char *f = generic_file(mrb, g, key);
+    const struct mcg_setting *s = mcg_setting_by_file(g->ctrl, f);
+    return read_setting(mrb, g, f, s != NULL, s ? s->kind : MCG_K_TEXT);
+}
+
+static mrb_value generic_set(mrb_state *mrb, mrb_value self)
+{
+    struct mcg_run *run = state_of(mrb)->run;
+    struct group *g = get_group(mrb, self);
+    mrb_value key, v;
+    char path[PATH_MAX + 300];
+
+    mrb_get_args(mrb, "oo", &key, &v);
+    const char *f = generic_file(mrb, g, key);
+    const struct mcg_setting *s = mcg_setting_by_file(g->ctrl, f);
+    /* Where the group exists, name a missing file now rather than at create. */
+    snprintf(path, sizeof(path), "%s/%s", g->dir, f);
+    if (!run->dry_run && access(g->dir, F_OK) == 0 && access(path, F_OK) != 0) {
+        char msg[PATH_MAX + 512];
+        snprintf(msg, sizeof(msg), "%s: the %s controller has no file '%s' (%s: %s)", f,
+                 mcg_ctrl_name(g->ctrl), f, path, strerror(errno));
+        raise_at(mrb, policy_line(mrb), msg);
+    }
+    stage(mrb, g, s, f, s ? s->kind : MCG_K_TEXT, v);
+    return v;
+}
+
+/* ---- module Mcgexec: what the policy may know about the run ---------- */
+
+static mrb_value mcg_getenv(mrb_state *mrb, mrb_value self)
+{
+    const char *name;
+    (void)self;
+    mrb_get_args(mrb, "z", &name);
+    const char *v = getenv(name);
+    return v ? mrb_str_new_cstr(mrb, v) : mrb_nil_value();
+}
+
+static mrb_value mcg_environ(mrb_state *mrb, mrb_value self)
+{
+    mrb_value a = mrb_ary_new(mrb);
+    (void)self;
+    for (char **e = environ; e && *e; e++)
+        mrb_ary_push(mrb, a, mrb_str_new_cstr(mrb, *e));
+    return a;
+}
+
+static mrb_value mcg_dry_run_p(mrb_state *mrb, mrb_value self)
+{
+    (void)self;
+    return mrb_bool_value(state_of(mrb)->run->dry_run);
+}
+
+static mrb_value mcg_pid(mrb_state *mrb, mrb_value self)
+{
+    (void)self;
+    return mrb_fixnum_value(state_of(mrb)->run->pid);
+}
+
+/* Mcgexec.percent_quota("150%", 100000) -> 150000, for the concise form. */
+static mrb_value mcg_percent_quota(mrb_state *mrb, mrb_value self)
+{
+    mrb_value v;
+    mrb_int period;
+    int64_t quota;
+    const char *why = "invalid CPU share (use a percentage of one CPU such as \"150%\")";
+    (void)self;
+
+    mrb_get_args(mrb, "oi", &v, &period);
+    const char *s = mrb_string_p(v) ? cstr_of(mrb, v) : NULL;
+    if (!s || mcg_parse_percent_quota(s, period, &quota, &why) < 0) {
+        char msg[512];
+        snprintf(msg, sizeof(msg), "cpu = %s: %s", RSTRING_CSTR(mrb, mrb_inspect(mrb, v)), why);
+        raise_at(mrb, policy_line(mrb), msg);
+    }
+    return mrb_int_value(mrb, (mrb_int)quota);
+}
+
+/* ---- setting up the VM -------------------------------------------------- */
+
+static void define_api(mrb_state *mrb, struct policy_state *st, char *const *command)
+{
+    struct RClass *cg = mrb_define_module(mrb, "Cgroup");
+
+    st->error_class = mrb_define_class_under(mrb, cg, "Error", E_RUNTIME_ERROR);
+
+    /* The shared methods live in the module, included by every class, as
+     * in mruby-cgroup. */
+    mrb_define_method(mrb, cg, "initialize", group_init, MRB_ARGS_REQ(1));
+    mrb_define_method(mrb, cg, "create", group_apply, MRB_ARGS_NONE());
+    mrb_define_method(mrb, cg, "modify", group_apply, MRB_ARGS_NONE());
+    mrb_define_method(mrb, cg, "open", group_apply, MRB_ARGS_NONE());
+    mrb_define_method(mrb, cg, "delete", group_delete, MRB_ARGS_NONE());
+    mrb_define_method(mrb, cg, "close", group_delete, MRB_ARGS_NONE());
+    mrb_define_method(mrb, cg, "exist?", group_exist_p, MRB_ARGS_NONE());
+    mrb_define_method(mrb, cg, "attach", group_attach, MRB_ARGS_OPT(1));
+    mrb_define_method(mrb, cg, "detach", group_detach, MRB_ARGS_NONE());
+    mrb_define_method(mrb, cg, "group_name", group_name, MRB_ARGS_NONE());
+    mrb_define_method(mrb, cg, "[]", generic_get, MRB_ARGS_REQ(1));
+    mrb_define_method(mrb, cg, "[]=", generic_set, MRB_ARGS_REQ(2));
+
+    for (int c = 0; c < MCG_NCTRL; c++) {
+        struct RClass *k = mrb_define_class_under(mrb, cg, mcg_class_names[c], mrb->object_class);
+        MRB_SET_INSTANCE_TT(k, MRB_TT_DATA);
+        mrb_include_module(mrb, k, cg);
+        st->classes[c] = k;
+    }
+    for (size_t i = 0; i < mcg_nsettings; i++) {
+        const struct mcg_setting *s = &mcg_settings[i];
+        struct RClass *k = st->classes[s->ctrl];
+        char setter[128];
+        if (s->access & MCG_READ)
+            mrb_define_method(mrb, k, s->method, setting_get, MRB_ARGS_NONE());
+        if (s->access & MCG_WRITE) {
+            snprintf(setter, sizeof(setter), "%s=", s->method);
+            mrb_define_method(mrb, k, setter, setting_set, MRB_ARGS_REQ(1));
+        }
+    }
+
+    struct RClass *m = mrb_define_module(mrb, "Mcgexec");
+    mrb_define_module_function(mrb, m, "getenv", mcg_getenv, MRB_ARGS_REQ(1));
+    mrb_define_module_function(mrb, m, "environ", mcg_environ, MRB_ARGS_NONE());
+    mrb_define_module_function(mrb, m, "dry_run?", mcg_dry_run_p, MRB_ARGS_NONE());
+    mrb_define_module_function(mrb, m, "pid", mcg_pid, MRB_ARGS_NONE());
+    mrb_define_module_function(mrb, m, "percent_quota", mcg_percent_quota, MRB_ARGS_REQ(2));
+
+    mrb_value argv = mrb_ary_new(mrb);
+    for (char *const *a = command; a && *a; a++)
+        mrb_ary_push(mrb, argv, mrb_str_new_cstr_frozen(mrb, *a));
+    mrb_define_global_const(mrb, "ARGV", mrb_obj_freeze(mrb, argv));
+}
+
+mrb_state *mcg_policy_open(struct mcg_run *run, const char *filename, char *const *command,
+                           struct mcg_error *err)
+{
+    mrb_state *mrb = mrb_open();
+    struct policy_state *st;
+
+    if (!mrb) {
+        mcg_fail(err, "cannot start the mruby VM: out of memory");
+        return NULL;
+    }
+    st = calloc(1, sizeof(*st));
+    if (!st)
+        abort();
+    st->run = run;
+    st->filename = filename;
+    mrb->ud = st;
+    define_api(mrb, st, command);
+    mrb_load_irep(mrb, mcgexec_mrblib);
+    if (mrb->exc) {
+        mrb_value s = mrb_inspect(mrb, mrb_obj_value(mrb->exc));
+        mcg_fail(err, "internal error loading the policy library: %s", RSTRING_CSTR(mrb, s));
+        mcg_policy_close(mrb);
+        return NULL;
+    }
+    return mrb;
+}
+
+/* The line to report: ours when we raised with one, else the first frame of
+ * the backtrace that is in the policy file. */
+static int exception_line(mrb_state *mrb, mrb_value exc)
+{
+    const char *fn = state_of(mrb)->filename;
+    size_t fl = strlen(fn);
+    mrb_value l = mrb_iv_get(mrb, exc, mrb_intern_lit(mrb, "@mcgexec_line"));
+
+    if (mrb_integer_p(l))
+        return (int)mrb_integer(l);
+    mrb_value bt = mrb_exc_backtrace(mrb, exc);
+    if (!mrb_array_p(bt))
+        return -1;
+    for (mrb_int i = 0; i < RARRAY_LEN(bt); i++) {
+        mrb_value e = RARRAY_PTR(bt)[i];
+        if (!mrb_string_p(e))
+            continue;
+        const char *s = RSTRING_CSTR(mrb, e);
+        if (strncmp(s, fn, fl) == 0 && s[fl] == ':')
+            return atoi(s + fl + 1);
+    }
+    return -1;
+}
+
+static void describe_exception(mrb_state *mrb, struct mcg_error *err)
+{
+    struct policy_state *st = state_of(mrb);
+    mrb_value exc = mrb_obj_value(mrb->exc);
+    const char *cls = mrb_obj_classname(mrb, exc);
+    mrb_value m = mrb_funcall(mrb, exc, "message", 0);
+    const char *msg = mrb_string_p(m) ? RSTRING_CSTR(mrb, m) : "";
+    int line;
+
+    mrb->exc = NULL;
+    if (strcmp(cls, "SyntaxError") == 0 && strncmp(msg, "line ", 5) == 0) {
+        /* the parser says "line 3: syntax error, ..." */
+        line = atoi(msg + 5);
+        const char *rest = strchr(msg, ':');
+        mcg_fail(err, "%s:%d:%s", st->filename, line, rest ? rest + 1 : msg);
+        return;
+    }
+    line = exception_line(mrb, exc);
+    const int ours = mrb_obj_is_kind_of(mrb, exc, st->error_class);
+    char loc[PATH_MAX + 32] = "";
+    if (line > 0)
+        snprintf(loc, sizeof(loc), "%s:%d: ", st->filename, line);
+    else if (line < 0)
+        snprintf(loc, sizeof(loc), "%s: ", st->filename);
+    if (ours)
+        mcg_fail(err, "%s%s", loc, msg);
+    else
+        mcg_fail(err, "%s%s (%s)", loc, msg, cls);
+}
+
+int mcg_policy_run(mrb_state *mrb, const char *code, size_t len, struct mcg_error *err)
+{
+    struct policy_state *st = state_of(mrb);
+    mrbc_context *cxt = mrbc_context_new(mrb);
+    int ai = mrb_gc_arena_save(mrb);
+
+    mrbc_filename(mrb, cxt, st->filename);
+    cxt->capture_errors = TRUE;
+    if (len >= 4 && memcmp(code, "RITE", 4) == 0)
+        mrb_load_irep_buf_cxt(mrb, code, len, cxt); /* precompiled with mrbc */
+    else
+        mrb_load_nstring_cxt(mrb, code, len, cxt);
+    mrbc_context_free(mrb, cxt);
+    if (mrb->exc) {
+        describe_exception(mrb, err);
+        mrb_gc_arena_restore(mrb, ai);
+        return -1;
+    }
+    mrb_gc_arena_restore(mrb, ai);
+    return 0;
+}
+
+void mcg_policy_close(mrb_state *mrb)
+{
+    if (!mrb)
+        return;
+    void *st = mrb->ud;
+    mrb_close(mrb);
+    free(st);
+}

@@ -1,0 +1,285 @@
+#define _GNU_SOURCE
+#include "values.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+
+static const char *skip_blanks(const char *p)
+{
+    while (*p == ' ' || *p == '\t')
+        p++;
+    return p;
+}
+
+int mcg_parse_int(const char *s, int64_t *out, const char **why)
+{
+    char *end;
+    long long v;
+
+    s = skip_blanks(s);
+    if (!*s || (!isdigit((unsigned char)*s) && *s != '-' && *s != '+')) {
+        *why = "not an integer";
+        return -1;
+    }
+    errno = 0;
+    v = strtoll(s, &end, 10);
+    if (errno == ERANGE) {
+        *why = "out of range";
+        return -1;
+    }
+    if (end == s || *skip_blanks(end)) {
+        *why = "not an integer";
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+/* Binary units, as the kernel's memparse() reads them. */
+static int unit_shift(const char *u, int *shift)
+{
+    static const struct { char c; int shift; } units[] = {
+        { 'k', 10 }, { 'm', 20 }, { 'g', 30 }, { 't', 40 }, { 'p', 50 },
+    };
+    char c = (char)tolower((unsigned char)*u);
+
+    if (*u == '\0' || strcasecmp(u, "b") == 0) {
+        *shift = 0;
+        return 0;
+    }
+    for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+        if (c != units[i].c)
+            continue;
+        u++;
+        /* "K", "KB", "KiB" all mean 1024: cgroup files count in powers of two. */
+        if (*u == '\0' || strcasecmp(u, "b") == 0 || strcasecmp(u, "ib") == 0) {
+            *shift = units[i].shift;
+            return 0;
+        }
+        return -1;
+    }
+    return -1;
+}
+
+int mcg_parse_size(const char *s, int64_t *out, const char **why)
+{
+    static const char bad_unit[] =
+        "invalid size (use bytes, or a number with unit K, M, G or T, or \"max\")";
+    const char *p = skip_blanks(s);
+    char num[64];
+    size_t n = 0;
+    int shift, dot = 0;
+
+    if (strcasecmp(p, "max") == 0 || strcmp(p, "-1") == 0) {
+        *out = -1;
+        return 0;
+    }
+    if (*p == '-') {
+        *why = "negative size (use -1 or :max for no limit)";
+        return -1;
+    }
+    while ((isdigit((unsigned char)*p) || (*p == '.' && !dot)) && n < sizeof(num) - 1) {
+        dot |= *p == '.';
+        num[n++] = *p++;
+    }
+    num[n] = '\0';
+    if (n == 0 || (n == 1 && dot)) {
+        *why = bad_unit;
+        return -1;
+    }
+    p = skip_blanks(p);
+    char unit[8];
+    size_t un = strlen(p);
+    while (un > 0 && (p[un - 1] == ' ' || p[un - 1] == '\t'))
+        un--;
+    if (un >= sizeof(unit) || (memcpy(unit, p, un), unit[un] = '\0', unit_shift(unit, &shift) < 0)) {
+        *why = bad_unit;
+        return -1;
+    }
+    if (dot) {
+        double v = strtod(num, NULL) * (double)(1ULL << shift);
+        if (!(v < 9.2e18)) {
+            *why = "size too large";
+            return -1;
+        }
+        *out = (int64_t)llround(v);
+        return 0;
+    }
+    errno = 0;
+    unsigned long long v = strtoull(num, NULL, 10);
+    if (errno == ERANGE || v > ((unsigned long long)INT64_MAX >> shift)) {
+        *why = "size too large";
+        return -1;
+    }
+    *out = (int64_t)(v << shift);
+    return 0;
+}
+
+int mcg_check_cpulist(const char *s, const char **why)
+{
+    const char *p = s;
+
+    if (*p == '\0')
+        return 0; /* empty is a valid (if useless) list: the kernel decides */
+    for (;;) {
+        char *end;
+        unsigned long a, b;
+
+        if (!isdigit((unsigned char)*p))
+            goto bad;
+        a = strtoul(p, &end, 10);
+        p = end;
+        if (*p == '-') {
+            p++;
+            if (!isdigit((unsigned char)*p))
+                goto bad;
+            b = strtoul(p, &end, 10);
+            p = end;
+            if (b < a) {
+                *why = "range runs backwards";
+                return -1;
+            }
+        }
+        if (*p == '\0' || (*p == '\n' && p[1] == '\0'))
+            return 0;
+        if (*p++ != ',')
+            goto bad;
+    }
+bad:
+    *why = "invalid list (use numbers and ranges such as \"0-3,5\")";
+    return -1;
+}
+
+int mcg_parse_percent_quota(const char *s, int64_t period_us, int64_t *quota_us,
+                            const char **why)
+{
+    char *end;
+    double pct;
+
+    s = skip_blanks(s);
+    if (!isdigit((unsigned char)*s)) {
+        *why = "invalid CPU share (use a percentage of one CPU such as \"150%\")";
+        return -1;
+    }
+    pct = strtod(s, &end);
+    end = (char *)skip_blanks(end);
+    if (*end != '%' || *skip_blanks(end + 1) != '\0') {
+        *why = "invalid CPU share (use a percentage of one CPU such as \"150%\")";
+        return -1;
+    }
+    if (!(pct > 0) || pct > 100000) {
+        *why = "CPU share out of range (more than 0% and at most 100000%)";
+        return -1;
+    }
+    *quota_us = (int64_t)llround(pct * (double)period_us / 100.0);
+    return 0;
+}
+
+int mcg_parse_device(const char *s, char *dev, size_t devlen, const char **rest,
+                     const char **why)
+{
+    const char *p = skip_blanks(s);
+    size_t n = strcspn(p, " \t");
+    char word[4096];
+
+    if (n == 0 || n >= sizeof(word)) {
+        *why = "expected \"MAJ:MIN VALUE\" or \"/dev/DEVICE VALUE\"";
+        return -1;
+    }
+    memcpy(word, p, n);
+    word[n] = '\0';
+    *rest = skip_blanks(p + n);
+    if (**rest == '\0') {
+        *why = "missing value after the device";
+        return -1;
+    }
+    if (word[0] == '/') {
+        struct stat st;
+        if (stat(word, &st) < 0) {
+            *why = "no such device";
+            return -1;
+        }
+        if (!S_ISBLK(st.st_mode)) {
+            *why = "not a block device";
+            return -1;
+        }
+        snprintf(dev, devlen, "%u:%u", major(st.st_rdev), minor(st.st_rdev));
+        return 0;
+    }
+    unsigned maj, min;
+    int used = 0;
+    if (sscanf(word, "%u:%u%n", &maj, &min, &used) != 2 || word[used] != '\0') {
+        *why = "expected \"MAJ:MIN VALUE\" or \"/dev/DEVICE VALUE\"";
+        return -1;
+    }
+    snprintf(dev, devlen, "%u:%u", maj, min);
+    return 0;
+}
+
+int mcg_check_group_name(const char *name, size_t len, const char **why)
+{
+    size_t i = 0;
+
+    if (len == 0) {
+        *why = "empty group name";
+        return -1;
+    }
+    if (memchr(name, '\0', len)) {
+        *why = "group name contains a NUL byte";
+        return -1;
+    }
+    if (name[0] == '/')
+        i = 1;
+    if (i == len)
+        return 0; /* "/" */
+    while (i <= len) {
+        size_t start = i;
+        while (i < len && name[i] != '/') {
+            unsigned char c = (unsigned char)name[i];
+            if (c < 0x20 || c == 0x7f) {
+                *why = "group name contains a control character";
+                return -1;
+            }
+            i++;
+        }
+        size_t clen = i - start;
+        if (clen == 0) {
+            *why = "group name has an empty component";
+            return -1;
+        }
+        if ((clen == 1 && name[start] == '.') ||
+            (clen == 2 && name[start] == '.' && name[start + 1] == '.')) {
+            *why = "group name has a \".\" or \"..\" component";
+            return -1;
+        }
+        if (clen > 255) {
+            *why = "group name has a component longer than 255 bytes";
+            return -1;
+        }
+        i++; /* skip '/' */
+    }
+    return 0;
+}
+
+void mcg_format_bytes(int64_t bytes, char *buf, size_t len)
+{
+    static const char *units[] = { "bytes", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB" };
+    double v = (double)bytes;
+    int u = 0;
+
+    if (bytes < 1024) {
+        snprintf(buf, len, "%lld bytes", (long long)bytes);
+        return;
+    }
+    while (v >= 1024 && u < 6) {
+        v /= 1024;
+        u++;
+    }
+    snprintf(buf, len, "%.1f %s", v, units[u]);
+}

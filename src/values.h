@@ -1,0 +1,41 @@
+/* Parsers for the values a policy may give: sizes with units, cpu lists,
+ * block devices, CPU percentages, group names.  Pure functions without
+ * mruby or cgroupfs, so they can be unit-tested and fuzzed on their own.
+ *
+ * Each returns 0 on success, or -1 with a short reason in `why` (a static
+ * string meant to follow "SETTING = VALUE: ").
+ */
+#ifndef MCGEXEC_VALUES_H
+#define MCGEXEC_VALUES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* "4096", "512M", "1.5G", "64k", "2KiB", "max", "-1".  -1 means unlimited. */
+int mcg_parse_size(const char *s, int64_t *out, const char **why);
+
+/* A decimal integer, optionally signed, with nothing after it. */
+int mcg_parse_int(const char *s, int64_t *out, const char **why);
+
+/* "0-3,5,7-8": a kernel cpu or memory-node list. */
+int mcg_check_cpulist(const char *s, const char **why);
+
+/* "150%" or "37.5%": share of one CPU, as a quota for `period_us`. */
+int mcg_parse_percent_quota(const char *s, int64_t period_us, int64_t *quota_us,
+                            const char **why);
+
+/* "MAJ:MIN" or a block-device path, then blanks, then a value.  Writes the
+ * kernel form "MAJ:MIN" into dev (size devlen) and returns the value part
+ * (not parsed) through *rest.  A path is resolved with stat(2). */
+int mcg_parse_device(const char *s, char *dev, size_t devlen, const char **rest,
+                     const char **why);
+
+/* A group name: components separated by '/', an optional leading '/';
+ * no "", "." or ".." component, no control character, <= 255 bytes a
+ * component.  "/" alone names the root. */
+int mcg_check_group_name(const char *name, size_t len, const char **why);
+
+/* Format bytes as "512.0 MiB" for messages. */
+void mcg_format_bytes(int64_t bytes, char *buf, size_t len);
+
+#endif

@@ -1,0 +1,183 @@
+/* Unit tests of the value parsers: each case is an input and the exact
+ * expected result (or failure). */
+#include <stdio.h>
+#include <string.h>
+
+#include "values.h"
+
+static int failures, checks;
+
+#define CHECK(cond, ...)                                                                     \
+    do {                                                                                     \
+        checks++;                                                                            \
+        if (!(cond)) {                                                                       \
+            failures++;                                                                      \
+            fprintf(stderr, "%s:%d: ", __FILE__, __LINE__);                                  \
+            fprintf(stderr, __VA_ARGS__);                                                    \
+            fputc('\n', stderr);                                                             \
+        }                                                                                    \
+    } while (0)
+
+static void size_ok(const char *in, int64_t want)
+{
+    int64_t got = 0;
+    const char *why = NULL;
+    int r = mcg_parse_size(in, &got, &why);
+    CHECK(r == 0 && got == want, "size \"%s\": want %lld, got r=%d %lld (%s)", in,
+          (long long)want, r, (long long)got, why ? why : "");
+}
+
+static void size_bad(const char *in, const char *why_part)
+{
+    int64_t got = 0;
+    const char *why = NULL;
+    int r = mcg_parse_size(in, &got, &why);
+    CHECK(r == -1 && why && strstr(why, why_part), "size \"%s\": want failure '%s', got r=%d %lld",
+          in, why_part, r, (long long)got);
+}
+
+static void test_sizes(void)
+{
+    size_ok("0", 0);
+    size_ok("4096", 4096);
+    size_ok("64k", 65536);
+    size_ok("64K", 65536);
+    size_ok("64KiB", 65536);
+    size_ok("64kb", 65536);
+    size_ok("512M", 536870912);
+    size_ok("1.5G", 1610612736);
+    size_ok("2 G", 2147483648LL);
+    size_ok("1T", 1099511627776LL);
+    size_ok("max", -1);
+    size_ok("MAX", -1);
+    size_ok("-1", -1);
+    size_ok("100B", 100);
+    size_ok("9223372036854775807", INT64_MAX);
+    size_bad("-5", "negative");
+    size_bad("-5M", "negative");
+    size_bad("12Q", "invalid size");
+    size_bad("M", "invalid size");
+    size_bad("", "invalid size");
+    size_bad("1..5G", "invalid size");
+    size_bad("1.5.5G", "invalid size");
+    size_bad("5 M B", "invalid size");
+    size_bad("9223372036854775808", "too large");
+    size_bad("8388608T", "too large");
+    size_bad("99999999999999999999999999G", "too large");
+}
+
+static void test_ints(void)
+{
+    int64_t v;
+    const char *why;
+    CHECK(mcg_parse_int("50000", &v, &why) == 0 && v == 50000, "int 50000");
+    CHECK(mcg_parse_int("-1", &v, &why) == 0 && v == -1, "int -1");
+    CHECK(mcg_parse_int(" 7 ", &v, &why) == 0 && v == 7, "int with blanks");
+    CHECK(mcg_parse_int("7x", &v, &why) == -1, "int 7x");
+    CHECK(mcg_parse_int("", &v, &why) == -1, "int empty");
+    CHECK(mcg_parse_int("0x10", &v, &why) == -1, "int hex");
+    CHECK(mcg_parse_int("99999999999999999999", &v, &why) == -1 && strstr(why, "range"),
+          "int overflow");
+}
+
+static void test_cpulists(void)
+{
+    const char *why;
+    const char *good[] = { "0", "0-3", "0-3,5", "0,2,4-6", "1-1", "" };
+    const char *bad[] = { "a", "0-", "-1", "3-1", "0,,1", "0-3,", " 0", "0 - 3" };
+    for (size_t i = 0; i < sizeof(good) / sizeof(*good); i++)
+        CHECK(mcg_check_cpulist(good[i], &why) == 0, "cpulist \"%s\" should pass", good[i]);
+    for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++)
+        CHECK(mcg_check_cpulist(bad[i], &why) == -1, "cpulist \"%s\" should fail", bad[i]);
+}
+
+static void test_percent(void)
+{
+    int64_t q;
+    const char *why;
+    CHECK(mcg_parse_percent_quota("150%", 100000, &q, &why) == 0 && q == 150000, "150%%");
+    CHECK(mcg_parse_percent_quota("10%", 100000, &q, &why) == 0 && q == 10000, "10%%");
+    CHECK(mcg_parse_percent_quota("37.5%", 200000, &q, &why) == 0 && q == 75000, "37.5%%");
+    CHECK(mcg_parse_percent_quota("150", 100000, &q, &why) == -1, "missing %%");
+    CHECK(mcg_parse_percent_quota("0%", 100000, &q, &why) == -1, "0%%");
+    CHECK(mcg_parse_percent_quota("-5%", 100000, &q, &why) == -1, "negative");
+    CHECK(mcg_parse_percent_quota("5%x", 100000, &q, &why) == -1, "trailing garbage");
+}
+
+static void test_devices(void)
+{
+    char dev[64];
+    const char *rest, *why;
+    CHECK(mcg_parse_device("254:0 2097152", dev, sizeof(dev), &rest, &why) == 0 &&
+              strcmp(dev, "254:0") == 0 && strcmp(rest, "2097152") == 0,
+          "MAJ:MIN form");
+    CHECK(mcg_parse_device("/dev/null 5", dev, sizeof(dev), &rest, &why) == -1 &&
+              strstr(why, "not a block device"),
+          "/dev/null is a char device");
+    CHECK(mcg_parse_device("/nonexistent/dev 5", dev, sizeof(dev), &rest, &why) == -1 &&
+              strstr(why, "no such device"),
+          "missing device path");
+    CHECK(mcg_parse_device("254:0", dev, sizeof(dev), &rest, &why) == -1, "no value");
+    CHECK(mcg_parse_device("254 5", dev, sizeof(dev), &rest, &why) == -1, "no minor");
+    CHECK(mcg_parse_device("254:0x 5", dev, sizeof(dev), &rest, &why) == -1, "junk in dev");
+}
+
+static void name_ok(const char *n)
+{
+    const char *why;
+    CHECK(mcg_check_group_name(n, strlen(n), &why) == 0, "name \"%s\" should pass", n);
+}
+
+static void name_bad(const char *n, size_t len, const char *part)
+{
+    const char *why = "";
+    int r = mcg_check_group_name(n, len, &why);
+    CHECK(r == -1 && strstr(why, part), "name should fail with '%s', got %d '%s'", part, r, why);
+}
+
+static void test_names(void)
+{
+    char longc[300];
+    name_ok("web");
+    name_ok("/web");
+    name_ok("ci/job-42");
+    name_ok("/");
+    name_ok("a.b/c..d/...");
+    name_bad("", 0, "empty");
+    name_bad("..", 2, "\"..\"");
+    name_bad("../../etc", 9, "\"..\"");
+    name_bad("a/./b", 5, "\".\"");
+    name_bad("a//b", 4, "empty component");
+    name_bad("a/", 2, "empty component");
+    name_bad("//a", 3, "empty component");
+    name_bad("a\nb", 3, "control");
+    name_bad("a\x7f", 2, "control");
+    name_bad("a\0b", 3, "NUL");
+    memset(longc, 'x', 256);
+    longc[256] = '\0';
+    name_bad(longc, 256, "255");
+    longc[255] = '\0';
+    name_ok(longc);
+}
+
+static void test_format(void)
+{
+    char buf[64];
+    mcg_format_bytes(512LL << 20, buf, sizeof(buf));
+    CHECK(strcmp(buf, "512.0 MiB") == 0, "format 512 MiB: %s", buf);
+    mcg_format_bytes(100, buf, sizeof(buf));
+    CHECK(strcmp(buf, "100 bytes") == 0, "format 100: %s", buf);
+}
+
+int main(void)
+{
+    test_sizes();
+    test_ints();
+    test_cpulists();
+    test_percent();
+    test_devices();
+    test_names();
+    test_format();
+    printf("%d checks, %d failures\n", checks, failures);
+    return failures != 0;
+}
