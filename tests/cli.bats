@@ -1,0 +1,118 @@
+#!/usr/bin/env bats
+# Command line, exit statuses, and what COMMAND inherits.
+
+load helpers
+
+@test "--help prints usage on stdout and exits 0" {
+    run "$MCGEXEC" --help
+    assert_success
+    assert_output --partial "Usage:"
+    assert_output --partial "--dry-run"
+    assert_output --partial "--root"
+}
+
+@test "--version names mcgexec, mruby and libcgroup" {
+    run "$MCGEXEC" --version
+    assert_success
+    assert_output --regexp '^mcgexec [0-9]+\.[0-9]+\.[0-9]+ \(mruby 3\.[0-9.]+, libcgroup [0-9.]+\)$'
+}
+
+@test "misuse: no policy, no command, unknown option: 125 and a hint" {
+    run "$MCGEXEC"
+    assert_equal "$status" 125
+    assert_output --partial "no POLICY given"
+    assert_output --partial "Try 'mcgexec --help'"
+    run "$MCGEXEC" -e ''
+    assert_equal "$status" 125
+    assert_output --partial "no COMMAND given"
+    run "$MCGEXEC" --bogus -e '' true
+    assert_equal "$status" 125
+    assert_output --partial "Try 'mcgexec --help'"
+    run "$MCGEXEC" --root relative/path -e '' true
+    assert_equal "$status" 125
+    assert_output --partial "absolute path or 'self'"
+}
+
+@test "COMMAND's exit status passes through; 127 not found; 126 not executable" {
+    run "$MCGEXEC" -e '' -- sh -c 'exit 42'
+    assert_equal "$status" 42
+    run "$MCGEXEC" -e '' -- true
+    assert_success
+    run -127 "$MCGEXEC" -e '' -- mcgexec-no-such-command-xyz
+    assert_equal "$status" 127
+    assert_output --partial "mcgexec-no-such-command-xyz: No such file or directory"
+    printf 'echo hi\n' > "$BATS_TEST_TMPDIR/noexec"
+    chmod 0644 "$BATS_TEST_TMPDIR/noexec"
+    run "$MCGEXEC" -e '' -- "$BATS_TEST_TMPDIR/noexec"
+    assert_equal "$status" 126
+    run "$MCGEXEC" -e '' -- "$BATS_TEST_TMPDIR"
+    assert_equal "$status" 126
+}
+
+@test "a COMMAND that cannot run leaves no group behind" {
+    requires_root
+    requires_controller memory
+    run -127 "$MCGEXEC" -e "Cgroup::MEMORY.new('$G').create" -- mcgexec-no-such-command-xyz
+    assert_equal "$status" 127
+    assert_no_test_groups
+}
+
+@test "options after POLICY belong to COMMAND, with or without --" {
+    run "$MCGEXEC" -e '' printf '%s|' -v --help -n
+    assert_success
+    assert_output "-v|--help|-n|"
+    p=$(policy <<< '')
+    run "$MCGEXEC" "$p" -- printf '%s|' -- -x
+    assert_success
+    assert_output -- "--|-x|"
+}
+
+@test "argv with spaces, quotes, empty strings and newlines arrives intact" {
+    run "$MCGEXEC" -e '' -- printf '<%s>' "a b" "" "it's" '"q"' $'line1\nline2' '$HOME' '*'
+    assert_success
+    assert_output $'<a b><><it\'s><"q"><line1\nline2><$HOME><*>'
+}
+
+@test "stdin, stdout, environment, open descriptors and pid are preserved" {
+    run bash -c 'echo from-stdin | "$0" -e "" -- cat' "$MCGEXEC"
+    assert_output "from-stdin"
+    run env MCG_TEST_VAR="x y" "$MCGEXEC" -e '' -- sh -c 'echo "$MCG_TEST_VAR"'
+    assert_output "x y"
+    # fd 7 opened by the caller reaches the command
+    run bash -c 'exec 7>"$1/fd7"; "$0" -e "" -- sh -c "echo via-fd7 >&7"; cat "$1/fd7"' "$MCGEXEC" "$BATS_TEST_TMPDIR"
+    assert_output "via-fd7"
+    # mcgexec execs in place: the command has the pid mcgexec was started with
+    run bash -c '"$0" -e "" -- sh -c "echo \$\$" & echo "$!"; wait' "$MCGEXEC"
+    assert_equal "${lines[0]}" "${lines[1]}"
+}
+
+@test "the policy reads the command line (ARGV) and the environment (ENV)" {
+    p=$(policy <<'EOF2'
+raise "ARGV is #{ARGV.inspect}" unless ARGV == ["echo", "a b", ""]
+raise "ENV[]" unless ENV["MCG_T"] == "v1"
+raise "fetch" unless ENV.fetch("MCG_NOPE", "dflt") == "dflt"
+raise "key?" unless ENV.key?("MCG_T") && !ENV.key?("MCG_NOPE")
+raise "to_h" unless ENV.to_h["MCG_T"] == "v1"
+raise "frozen" unless ARGV.frozen?
+begin
+  ENV["X"] = "1"
+  raise "ENV should be read-only"
+rescue RuntimeError => e
+  raise unless e.message.include?("read-only")
+end
+puts "policy ok #{Mcgexec.pid == Mcgexec.pid}"
+EOF2
+)
+    MCG_T=v1 run "$MCGEXEC" "$p" -- echo "a b" ""
+    assert_success
+    assert_line "policy ok true"
+}
+
+@test "a missing, unreadable or directory policy is a one-line error, 125" {
+    run "$MCGEXEC" "$BATS_TEST_TMPDIR/none.rb" -- true
+    assert_equal "$status" 125
+    assert_output "mcgexec: cannot read policy $BATS_TEST_TMPDIR/none.rb: No such file or directory"
+    run "$MCGEXEC" "$BATS_TEST_TMPDIR" -- true
+    assert_equal "$status" 125
+    assert_output "mcgexec: cannot read policy $BATS_TEST_TMPDIR: Is a directory"
+}

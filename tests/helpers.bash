@@ -1,0 +1,107 @@
+# Shared helpers for the bats suite.
+#
+# Every test runs mcgexec with --root self (MCGEXEC_ROOT=self), so its
+# groups live below the test process's own cgroup in each hierarchy, under a
+# name unique to the test ($G).  teardown removes them, also when the test
+# failed, after ending any process of ours still inside.
+
+BATS_LIB=${BATS_LIB:-/usr/lib/bats}
+load "$BATS_LIB/bats-support/load"
+load "$BATS_LIB/bats-assert/load"
+
+TOP=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
+MCGEXEC=${MCGEXEC:-$TOP/build/mcgexec}
+CONTROLLERS="cpu cpuacct cpuset blkio memory pids"
+
+setup() {
+    G="mcgtest-$$-${BATS_TEST_NUMBER}-$RANDOM"
+    export MCGEXEC_ROOT=self
+    [ -x "$MCGEXEC" ] || fail "mcgexec not built at $MCGEXEC"
+}
+
+teardown() {
+    remove_test_groups
+}
+
+requires_root() {
+    [ "$(id -u)" -eq 0 ] || skip "needs root"
+}
+
+# The v1 mount of a controller, or nothing.
+mount_of() {
+    awk -v c="$1" '$3 == "cgroup" { n = split($4, o, ","); for (i = 1; i <= n; i++) if (o[i] == c) { print $2; exit } }' /proc/self/mounts
+}
+
+requires_controller() {
+    local c
+    for c in "$@"; do
+        [ -n "$(mount_of "$c")" ] || skip "controller '$c' is not mounted"
+    done
+}
+
+# Our own cgroup directory in controller $1 (what --root self resolves to).
+self_dir() {
+    local m rel
+    m=$(mount_of "$1") || return 1
+    [ -n "$m" ] || return 1
+    rel=$(awk -F: -v c="$1" '{ n = split($2, o, ","); for (i = 1; i <= n; i++) if (o[i] == c) print $3 }' /proc/self/cgroup)
+    echo "$m${rel%/}"
+}
+
+# Directory of test group $2 (default $G) in controller $1.
+group_dir() {
+    echo "$(self_dir "$1")/${2:-$G}"
+}
+
+# check_cgroup_value CTRL FILE EXPECTED [GROUP]
+check_cgroup_value() {
+    local got
+    got=$(cat "$(group_dir "$1" "${4:-}")/$2")
+    [ "$got" = "$3" ] || fail "$1/$2 is '$got', expected '$3'"
+}
+
+# Number of directories named like this test's groups, in all controllers.
+count_test_groups() {
+    local c d n=0
+    for c in $CONTROLLERS; do
+        d=$(self_dir "$c") || continue
+        [ -d "$d" ] || continue
+        n=$((n + $(find "$d" -mindepth 1 -maxdepth 4 -type d -name "${G}*" 2>/dev/null | wc -l)))
+    done
+    echo "$n"
+}
+
+assert_no_test_groups() {
+    local n
+    n=$(count_test_groups)
+    [ "$n" -eq 0 ] || fail "$n test group(s) left behind"
+}
+
+remove_test_groups() {
+    local c d g pid
+    for c in $CONTROLLERS; do
+        d=$(self_dir "$c") || continue
+        [ -d "$d" ] || continue
+        # deepest first
+        find "$d" -mindepth 1 -maxdepth 4 -depth -type d -name "${G}*" 2>/dev/null |
+        while read -r g; do
+            find "$g" -depth -type d | while read -r sub; do
+                for pid in $(cat "$sub/cgroup.procs" 2>/dev/null); do
+                    kill -KILL "$pid" 2>/dev/null || true   # only our test's processes live here
+                done
+                for _ in 1 2 3 4 5 6 7 8 9 10; do
+                    rmdir "$sub" 2>/dev/null && break
+                    [ -d "$sub" ] || break
+                    sleep 0.1
+                done
+            done
+        done
+    done
+}
+
+# Write a policy file for this test from stdin; prints its path.
+policy() {
+    local f="$BATS_TEST_TMPDIR/${1:-policy.rb}"
+    cat > "$f"
+    echo "$f"
+}
