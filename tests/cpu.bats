@@ -1,0 +1,103 @@
+#!/usr/bin/env bats
+# cpu, cpuacct and cpuset: the scheduler's view of the command.
+
+load helpers
+
+busy() { echo "timeout ${1:-1} sh -c 'while :; do :; done'; true"; }
+
+@test "a 10% cfs quota throttles a busy loop (cpu.stat nr_throttled)" {
+    requires_root
+    requires_controller cpu
+    p=$(policy <<EOF2
+c = Cgroup::CPU.new("$G")
+c.cfs_period_us = 100000
+c.cfs_quota_us = 10000
+c.create
+EOF2
+)
+    run "$MCGEXEC" "$p" -- sh -c "$(busy 1)"
+    assert_success
+    check_cgroup_value cpu cpu.cfs_quota_us 10000
+    throttled=$(awk '$1 == "nr_throttled" { print $2 }' "$(group_dir cpu)/cpu.stat")
+    [ "$throttled" -gt 5 ] || fail "nr_throttled is $throttled"
+}
+
+@test "cpuacct usage grows with the command's CPU time, and stays near the quota" {
+    requires_root
+    requires_controller cpu cpuacct
+    p=$(policy <<EOF2
+c = Cgroup::CPU.new("$G")
+c.cfs_quota_us = 20000
+c.create
+a = c.cpuacct
+a.create
+raise "cpuacct class" unless a.is_a?(Cgroup::CPUACCT) && a.group_name == "$G"
+EOF2
+)
+    run "$MCGEXEC" "$p" -- sh -c "$(busy 1)"
+    assert_success
+    usage=$(cat "$(group_dir cpuacct)/cpuacct.usage")
+    # 1 s of wall time at 20% of one CPU: about 0.2 s, never the whole second
+    [ "$usage" -gt 50000000 ] || fail "cpuacct.usage only $usage ns"
+    [ "$usage" -lt 500000000 ] || fail "cpuacct.usage $usage ns: quota not applied"
+}
+
+@test "cpuacct readings and reset from a policy" {
+    requires_root
+    requires_controller cpuacct
+    run "$MCGEXEC" -e "a = Cgroup::CPUACCT.new('$G'); a.create; a.attach
+x = 0; 300000.times { x += 1 }
+u = a.usage
+raise 'no usage' unless u > 0
+raise 'usage_percpu' unless a.usage_percpu.split.size >= 1
+raise 'stat' unless a.stat.include?('user')
+a.usage = 0
+a.modify
+raise 'reset' unless a.usage < u
+puts 'ok'" -- true
+    assert_success
+    assert_output "ok"
+}
+
+@test "cpu shares and rt settings are written and read back" {
+    requires_root
+    requires_controller cpu
+    run "$MCGEXEC" -e "c = Cgroup::CPU.new('$G'); c.shares = 512; c.create; p c.shares; p c.cfs_period_us; p c.rt_period_us.is_a?(Integer); p c.stat.include?('nr_periods')" -- true
+    assert_success
+    assert_equal "${lines[0]}" 512
+    assert_equal "${lines[1]}" 100000
+    assert_equal "${lines[2]}" true
+    assert_equal "${lines[3]}" true
+    check_cgroup_value cpu cpu.shares 512
+}
+
+@test "a cpuset pins the command (Cpus_allowed_list)" {
+    requires_root
+    requires_controller cpuset
+    [ "$(nproc --all)" -ge 2 ] || skip "needs two CPUs"
+    run "$MCGEXEC" -e "s = Cgroup::CPUSET.new('$G'); s.cpus = '1'; s.mems = '0'; s.create" -- \
+        grep Cpus_allowed_list /proc/self/status
+    assert_success
+    assert_output --regexp "^Cpus_allowed_list:[[:space:]]+1$"
+}
+
+@test "a new cpuset group inherits cpus and mems, so joining it works" {
+    requires_root
+    requires_controller cpuset
+    run "$MCGEXEC" -e "s = Cgroup::CPUSET.new('$G/inner'); s.create; p s.cpus == Cgroup::CPUSET.new('/').cpus" -- \
+        cat /proc/self/cgroup
+    assert_success
+    assert_line --index 0 true
+    assert_output --regexp "cpuset:.*/$G/inner"
+    [ -n "$(cat "$(group_dir cpuset "$G")/cpuset.cpus")" ]
+    [ -n "$(cat "$(group_dir cpuset "$G/inner")/cpuset.mems")" ]
+}
+
+@test "a cpu list that is not a list is caught before the kernel" {
+    requires_root
+    requires_controller cpuset
+    run "$MCGEXEC" -e "s = Cgroup::CPUSET.new('$G'); s.cpus = '0-a'; s.create" -- true
+    assert_equal "$status" 125
+    assert_output "mcgexec: -e:1: cpuset.cpus = \"0-a\": invalid list (use numbers and ranges such as \"0-3,5\")"
+    assert_no_test_groups
+}
