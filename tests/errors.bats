@@ -1,0 +1,164 @@
+#!/usr/bin/env bats
+# The error contract: one line naming file, line, setting and value;
+# exit 125; COMMAND not run; no group of this run left behind.
+
+load helpers
+
+# Run mcgexec with a command that would leave a mark if it ran.
+run_marked() {
+    rm -f "$BATS_TEST_TMPDIR/ran"
+    run "$MCGEXEC" "$@" -- touch "$BATS_TEST_TMPDIR/ran"
+}
+
+assert_not_ran() {
+    assert_equal "$status" 125
+    [ ! -e "$BATS_TEST_TMPDIR/ran" ] || fail "COMMAND ran"
+    assert_equal "${#lines[@]}" 1
+    assert_no_test_groups
+}
+
+@test "Ruby error: file, line, message and class" {
+    p=$(policy web.rb <<EOF2
+c = Cgroup::CPU.new("$G")
+c.cfs_quota_us = 50000
+
+
+
+c.quota = 5
+EOF2
+)
+    run_marked "$p"
+    assert_output "mcgexec: $p:6: undefined method 'quota=' for Cgroup::CPU (NoMethodError)"
+    assert_not_ran
+}
+
+@test "syntax error: file and line" {
+    p=$(policy <<'EOF2'
+x = 1
+def broken(
+EOF2
+)
+    run_marked "$p"
+    assert_output --regexp "^mcgexec: $p:[23]: syntax error"
+    assert_not_ran
+}
+
+@test "a value the kernel refuses: setting, value, file and errno text; groups removed" {
+    requires_root
+    requires_controller cpu memory
+    p=$(policy web.rb <<EOF2
+m = Cgroup::MEMORY.new("$G")
+m.limit_in_bytes = "64M"
+m.create
+c = Cgroup::CPU.new("$G")
+c.cfs_quota_us = 500
+c.create
+EOF2
+)
+    run_marked "$p"
+    assert_output "mcgexec: $p:5: cpu.cfs_quota_us = 500: write $(group_dir cpu)/cpu.cfs_quota_us: Invalid argument"
+    assert_not_ran
+}
+
+@test "a controller that is not mounted" {
+    requires_root
+    requires_controller blkio
+    command -v unshare >/dev/null || skip "no unshare"
+    # hide blkio in a private mount namespace; the host keeps its mount
+    run_marked() { :; }
+    run unshare -m sh -c "umount $(mount_of blkio) && exec \"\$0\" -e \"m = Cgroup::MEMORY.new('$G'); m.create; Cgroup::BLKIO.new('$G')\" -- touch \"\$1/ran\"" "$MCGEXEC" "$BATS_TEST_TMPDIR"
+    assert_output "mcgexec: controller 'blkio' is not mounted on this host"
+    assert_not_ran
+}
+
+@test "bad types, negative sizes and garbage units are caught before the kernel" {
+    requires_controller memory pids cpu
+    local cases=(
+        'm.limit_in_bytes = [1]|memory.limit_in_bytes = [1]: not a size (use an Integer, a String such as "512M", or :max)'
+        'm.limit_in_bytes = -5|memory.limit_in_bytes = -5: negative size (use -1 or :max for no limit)'
+        'm.limit_in_bytes = "-2G"|memory.limit_in_bytes = "-2G": negative size (use -1 or :max for no limit)'
+        'm.limit_in_bytes = "12Q"|memory.limit_in_bytes = "12Q": invalid size (use bytes, or a number with unit K, M, G or T, or "max")'
+        'm.limit_in_bytes = "99999999999T"|memory.limit_in_bytes = "99999999999T": size too large'
+        'm.oom_control = "yes"|memory.oom_control = "yes": not a boolean (use true or false)'
+        'c.cfs_quota_us = "fast"|cpu.cfs_quota_us = "fast": not an integer'
+        'c.shares = 1.5|cpu.shares = 1.5: not an integer'
+        'x.max = -3|pids.max = -3: negative count (use -1 or :max for no limit)'
+    )
+    local case code want
+    for case in "${cases[@]}"; do
+        code=${case%%|*}
+        want=${case#*|}
+        run_marked -e "m = Cgroup::MEMORY.new('$G'); c = Cgroup::CPU.new('$G'); x = Cgroup::PIDS.new('$G')
+$code
+m.create"
+        assert_output "mcgexec: -e:2: $want"
+        assert_not_ran
+    done
+}
+
+@test "bad group names are quoted in the error" {
+    requires_controller memory
+    local name
+    # the name travels through the environment to keep shell quoting out of the way
+    for name in '../../etc' 'a/../b' 'a//b' './x' $'bad\nname'; do
+        MCG_NAME=$name run_marked -e 'Cgroup::MEMORY.new(ENV["MCG_NAME"])'
+        assert_output --regexp '^mcgexec: -e:1: invalid group name ".*": group name (has|contains) '
+        assert_not_ran
+    done
+    MCG_NAME='' run_marked -e 'Cgroup::MEMORY.new(ENV["MCG_NAME"])'
+    assert_output 'mcgexec: -e:1: invalid group name "": empty group name'
+    MCG_NAME="$(printf 'x%.0s' {1..256})" run_marked -e 'Cgroup::MEMORY.new(ENV["MCG_NAME"])'
+    assert_output --partial "component longer than 255 bytes"
+    assert_not_ran
+}
+
+@test "a policy that raises after creating and joining groups leaves nothing behind" {
+    requires_root
+    requires_controller cpu memory pids
+    before=$(cat /proc/self/cgroup)
+    p=$(policy <<EOF2
+c = Cgroup::CPU.new("$G/a"); c.shares = 100; c.create; c.attach
+m = Cgroup::MEMORY.new("$G/a/b"); m.limit_in_bytes = "32M"; m.create; m.attach
+x = Cgroup::PIDS.new("$G"); x.create
+raise ArgumentError, "policy changed its mind"
+EOF2
+)
+    run_marked "$p"
+    assert_output "mcgexec: $p:4: policy changed its mind (ArgumentError)"
+    assert_not_ran
+    assert_equal "$(cat /proc/self/cgroup)" "$before"
+}
+
+@test "another process the policy attached is moved back on failure" {
+    requires_root
+    requires_controller memory
+    sleep 30 &
+    pid=$!
+    before=$(grep memory "/proc/$pid/cgroup")
+    run_marked -e "m = Cgroup::MEMORY.new('$G'); m.create; m.attach($pid)
+raise 'stop'"
+    after=$(grep memory "/proc/$pid/cgroup")
+    kill "$pid"
+    assert_output "mcgexec: -e:2: stop (RuntimeError)"
+    assert_not_ran
+    assert_equal "$after" "$before"
+}
+
+@test "two unrelated groups in one hierarchy without attach is an error" {
+    requires_root
+    requires_controller memory
+    run_marked -e "Cgroup::MEMORY.new('$G/a').create; Cgroup::MEMORY.new('$G/b').create"
+    assert_output --regexp "^mcgexec: the policy set up two memory groups, .*/$G/a and .*/$G/b, and attached to neither"
+    assert_not_ran
+}
+
+@test "a Cgroup::Error can be rescued by the policy" {
+    requires_controller memory
+    run "$MCGEXEC" -e "begin
+  Cgroup::MEMORY.new('$G').limit_in_bytes = 'lots'
+rescue Cgroup::Error => e
+  puts 'rescued: ' + e.message
+end" -- true
+    assert_success
+    assert_output --partial 'rescued: memory.limit_in_bytes = "lots": invalid size'
+}
