@@ -197,15 +197,17 @@ static int hier_get(struct mcg_run *run, enum mcg_ctrl c, struct mcg_hier **out,
     return 0;
 }
 
-static void join_path(char *out, size_t len, const char *mount, const char *rel)
+/* mount + "/" + rel; -1 when it does not fit. */
+static int join_path(char *out, size_t len, const char *mount, const char *rel)
 {
-    snprintf(out, len, "%s%s%s", mount, rel[0] ? "/" : "", rel);
+    int n = snprintf(out, len, "%s%s%s", mount, rel[0] ? "/" : "", rel);
+    return n < 0 || (size_t)n >= len ? -1 : 0;
 }
 
 int mcg_group_dir(struct mcg_run *run, enum mcg_ctrl c, const char *name, char *dir,
                   size_t len, struct mcg_error *err)
 {
-    struct mcg_hier *h;
+    struct mcg_hier *h = NULL;
     char rel[PATH_MAX];
 
     if (hier_get(run, c, &h, err) < 0)
@@ -215,7 +217,8 @@ int mcg_group_dir(struct mcg_run *run, enum mcg_ctrl c, const char *name, char *
     if (snprintf(rel, sizeof(rel), "%s%s%s", h->base, h->base[0] && name[0] ? "/" : "",
                  name) >= (int)sizeof(rel))
         return mcg_fail(err, "group name too long");
-    join_path(dir, len, h->mount, rel);
+    if (join_path(dir, len, h->mount, rel) < 0)
+        return mcg_fail(err, "group path too long: %s/%s", h->mount, rel);
     return 0;
 }
 
@@ -374,8 +377,8 @@ static int cpuset_inherit(struct mcg_run *run, const struct mcg_hier *h, const c
 int mcg_create(struct mcg_run *run, enum mcg_ctrl c, const char *dir, int *created,
                struct mcg_error *err)
 {
-    struct mcg_hier *h;
-    char path[MCG_FILE_PATH];
+    struct mcg_hier *h = NULL;
+    char path[PATH_MAX];
     size_t top;
 
     if (hier_get(run, c, &h, err) < 0)
@@ -431,7 +434,8 @@ static void remember_origin(struct mcg_run *run, enum mcg_ctrl c, const struct m
         snprintf(rel, sizeof(rel), "%s", h->cur);
     else if (read_proc_cgroup(pid, c, rel, sizeof(rel)) < 0)
         return;
-    join_path(abs, sizeof(abs), h->mount, rel);
+    if (join_path(abs, sizeof(abs), h->mount, rel) < 0)
+        return;
     struct moved *m = malloc(sizeof(*m));
     if (!m)
         abort();
@@ -455,7 +459,7 @@ static void set_cur(struct mcg_run *run, const struct mcg_hier *h, const char *d
 int mcg_attach(struct mcg_run *run, enum mcg_ctrl c, const char *dir, pid_t pid,
                struct mcg_error *err)
 {
-    struct mcg_hier *h;
+    struct mcg_hier *h = NULL;
     char buf[32];
 
     if (hier_get(run, c, &h, err) < 0)
@@ -491,7 +495,7 @@ static void drop_pending(struct mcg_run *run, const char *dir)
 
 int mcg_delete(struct mcg_run *run, enum mcg_ctrl c, const char *dir, struct mcg_error *err)
 {
-    struct mcg_hier *h;
+    struct mcg_hier *h = NULL;
     char parent[PATH_MAX], *procs = NULL;
 
     if (hier_get(run, c, &h, err) < 0)
@@ -520,8 +524,7 @@ int mcg_delete(struct mcg_run *run, enum mcg_ctrl c, const char *dir, struct mcg
         free(procs);
     }
     char cur[PATH_MAX];
-    join_path(cur, sizeof(cur), h->mount, h->cur);
-    if (path_within(cur, dir))
+    if (join_path(cur, sizeof(cur), h->mount, h->cur) == 0 && path_within(cur, dir))
         set_cur(run, h, parent);
     mcg_log(run, "rmdir %s", dir);
     if (run->dry_run) {
@@ -580,8 +583,8 @@ int mcg_join_pending(struct mcg_run *run, struct mcg_error *err)
         if (!target)
             continue;
         char cur[PATH_MAX];
-        join_path(cur, sizeof(cur), run->hier[c].mount, run->hier[c].cur);
-        if (strcmp(cur, target) == 0)
+        if (join_path(cur, sizeof(cur), run->hier[c].mount, run->hier[c].cur) == 0 &&
+            strcmp(cur, target) == 0)
             continue;   /* already there (or co-mounted with one we joined) */
         if (mcg_attach(run, c, target, run->pid, err) < 0)
             return -1;

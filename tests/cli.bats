@@ -2,6 +2,7 @@
 # Command line, exit statuses, and what COMMAND inherits.
 
 load helpers
+bats_require_minimum_version 1.5.0
 
 @test "--help prints usage on stdout and exits 0" {
     run "$MCGEXEC" --help

@@ -15,12 +15,18 @@ CONTROLLERS="cpu cpuacct cpuset blkio memory pids"
 
 setup() {
     G="mcgtest-$$-${BATS_TEST_NUMBER}-$RANDOM"
+    CLEANUP_DIRS=()
     export MCGEXEC_ROOT=self
     [ -x "$MCGEXEC" ] || fail "mcgexec not built at $MCGEXEC"
 }
 
 teardown() {
     remove_test_groups
+    # parents a test made for its groups (rmdir: only if empty)
+    local d
+    for d in "${CLEANUP_DIRS[@]}"; do
+        rmdir "$d" 2>/dev/null || true
+    done
 }
 
 requires_root() {
@@ -66,7 +72,7 @@ count_test_groups() {
     for c in $CONTROLLERS; do
         d=$(self_dir "$c") || continue
         [ -d "$d" ] || continue
-        n=$((n + $(find "$d" -mindepth 1 -maxdepth 4 -type d -name "${G}*" 2>/dev/null | wc -l)))
+        n=$((n + $(find "$d" -mindepth 1 -maxdepth 4 -type d -name "*${G}*" 2>/dev/null | wc -l)))
     done
     echo "$n"
 }
@@ -83,7 +89,7 @@ remove_test_groups() {
         d=$(self_dir "$c") || continue
         [ -d "$d" ] || continue
         # deepest first
-        find "$d" -mindepth 1 -maxdepth 4 -depth -type d -name "${G}*" 2>/dev/null |
+        find "$d" -mindepth 1 -maxdepth 4 -depth -type d -name "*${G}*" 2>/dev/null |
         while read -r g; do
             find "$g" -depth -type d | while read -r sub; do
                 for pid in $(cat "$sub/cgroup.procs" 2>/dev/null); do
