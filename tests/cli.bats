@@ -117,3 +117,27 @@ EOF2
     assert_equal "$status" 125
     assert_output "mcgexec: cannot read policy $BATS_TEST_TMPDIR: Is a directory"
 }
+
+@test "the man page documents every method of the settings table" {
+    local missing=""
+    while read -r method; do
+        grep -q "^\.B ${method}=\?\$" "$TOP/man/mcgexec.1" || missing="$missing $method"
+    done < <(sed -n 's/^ *{ MCG_[A-Z]*, "\([a-z_]*\)", ".*/\1/p' "$TOP/src/settings.c")
+    [ -z "$missing" ] || fail "not in man/mcgexec.1:$missing"
+    command -v man >/dev/null || skip "no man to render the page"
+    run man -l "$TOP/man/mcgexec.1"
+    assert_success
+    refute_output --partial "warning"
+}
+
+@test "a policy precompiled with mrbc runs like its source" {
+    requires_root
+    requires_controller memory
+    command -v mrbc >/dev/null || skip "no mrbc"
+    printf 'm = Cgroup::MEMORY.new("%s")\nm.limit_in_bytes = "48M"\nm.create\n' "$G" > "$BATS_TEST_TMPDIR/p.rb"
+    mrbc -o "$BATS_TEST_TMPDIR/p.mrb" "$BATS_TEST_TMPDIR/p.rb"
+    run "$MCGEXEC" "$BATS_TEST_TMPDIR/p.mrb" -- cat /proc/self/cgroup
+    assert_success
+    assert_line --regexp "memory:/(.*/)?$G\$"
+    check_cgroup_value memory memory.limit_in_bytes $((48 << 20))
+}
