@@ -16,9 +16,9 @@
 #define CGROUP_SUPER_MAGIC 0x27e0eb
 #endif
 
-struct created { enum mcg_ctrl ctrl; char *dir; };
+/* A group directory of a controller: what this run created, or must join. */
+struct group_ref { enum mcg_ctrl ctrl; char *dir; };
 struct moved { enum mcg_ctrl ctrl; pid_t pid; char *from; /* absolute dir */ };
-struct pending { enum mcg_ctrl ctrl; char *dir; };
 
 static const char *const ctrl_names[MCG_NCTRL] = {
     [MCG_CPU] = "cpu", [MCG_CPUACCT] = "cpuacct", [MCG_CPUSET] = "cpuset",
@@ -57,11 +57,43 @@ static char *xstrdup(const char *s)
     return p;
 }
 
+static void push_ref(struct mcg_list *l, enum mcg_ctrl c, const char *dir)
+{
+    struct group_ref *r = malloc(sizeof(*r));
+    if (!r)
+        abort();
+    r->ctrl = c;
+    r->dir = xstrdup(dir);
+    list_push(l, r);
+}
+
+static void free_refs(struct mcg_list *l)
+{
+    for (size_t i = 0; i < l->n; i++) {
+        free(((struct group_ref *)l->items[i])->dir);
+        free(l->items[i]);
+    }
+    l->n = 0;
+}
+
 /* Is `dir` equal to `top` or below it? */
 static int path_within(const char *dir, const char *top)
 {
     size_t n = strlen(top);
     return strncmp(dir, top, n) == 0 && (dir[n] == '\0' || dir[n] == '/');
+}
+
+/* Forget `dir` and the groups below it. */
+static void drop_refs_within(struct mcg_list *l, const char *dir)
+{
+    for (size_t i = l->n; i-- > 0;) {
+        struct group_ref *r = l->items[i];
+        if (path_within(r->dir, dir)) {
+            free(r->dir);
+            free(r);
+            list_remove(l, i);
+        }
+    }
 }
 
 void mcg_run_init(struct mcg_run *run, int dry_run, int verbose, const char *root)
@@ -77,19 +109,14 @@ void mcg_run_init(struct mcg_run *run, int dry_run, int verbose, const char *roo
 
 void mcg_run_free(struct mcg_run *run)
 {
-    for (size_t i = 0; i < run->created.n; i++)
-        free(((struct created *)run->created.items[i])->dir);
-    for (size_t i = 0; i < run->moved.n; i++)
-        free(((struct moved *)run->moved.items[i])->from);
-    for (size_t i = 0; i < run->pending.n; i++)
-        free(((struct pending *)run->pending.items[i])->dir);
+    mcg_commit(run);    /* frees created and moved */
+    free_refs(&run->pending);
+    for (size_t i = 0; i < run->planned.n; i++)
+        free(run->planned.items[i]);
     struct mcg_list *lists[] = { &run->created, &run->moved, &run->pending, &run->planned };
     for (size_t l = 0; l < sizeof(lists) / sizeof(lists[0]); l++) {
-        for (size_t i = 0; i < lists[l]->n; i++)
-            free(lists[l]->items[i]);
         free(lists[l]->items);
-        lists[l]->items = NULL;
-        lists[l]->n = lists[l]->cap = 0;
+        *lists[l] = (struct mcg_list){ 0 };
     }
 }
 
@@ -403,12 +430,7 @@ int mcg_create(struct mcg_run *run, enum mcg_ctrl c, const char *dir, int *creat
                 *p = saved;
                 continue;
             }
-            struct created *cr = malloc(sizeof(*cr));
-            if (!cr)
-                abort();
-            cr->ctrl = c;
-            cr->dir = xstrdup(path);
-            list_push(&run->created, cr);
+            push_ref(&run->created, c, path);
             if (saved == '\0')
                 *created = 1;
             if (c == MCG_CPUSET && cpuset_inherit(run, h, path, err) < 0)
@@ -481,18 +503,6 @@ int mcg_attach(struct mcg_run *run, enum mcg_ctrl c, const char *dir, pid_t pid,
     return 0;
 }
 
-static void drop_pending(struct mcg_run *run, const char *dir)
-{
-    for (size_t i = run->pending.n; i-- > 0;) {
-        struct pending *p = run->pending.items[i];
-        if (path_within(p->dir, dir)) {
-            free(p->dir);
-            free(p);
-            list_remove(&run->pending, i);
-        }
-    }
-}
-
 int mcg_delete(struct mcg_run *run, enum mcg_ctrl c, const char *dir, struct mcg_error *err)
 {
     struct mcg_hier *h = NULL;
@@ -532,31 +542,19 @@ int mcg_delete(struct mcg_run *run, enum mcg_ctrl c, const char *dir, struct mcg
     } else if (rmdir(dir) < 0) {
         return mcg_fail_errno(err, errno, "rmdir %s", dir);
     }
-    for (size_t i = run->created.n; i-- > 0;) {
-        struct created *cr = run->created.items[i];
-        if (path_within(cr->dir, dir)) {
-            free(cr->dir);
-            free(cr);
-            list_remove(&run->created, i);
-        }
-    }
-    drop_pending(run, dir);
+    drop_refs_within(&run->created, dir);
+    drop_refs_within(&run->pending, dir);
     return 0;
 }
 
 int mcg_add_pending(struct mcg_run *run, enum mcg_ctrl c, const char *dir)
 {
     for (size_t i = 0; i < run->pending.n; i++) {
-        struct pending *p = run->pending.items[i];
+        struct group_ref *p = run->pending.items[i];
         if (p->ctrl == c && strcmp(p->dir, dir) == 0)
             return 0;
     }
-    struct pending *p = malloc(sizeof(*p));
-    if (!p)
-        abort();
-    p->ctrl = c;
-    p->dir = xstrdup(dir);
-    list_push(&run->pending, p);
+    push_ref(&run->pending, c, dir);
     return 0;
 }
 
@@ -568,7 +566,7 @@ int mcg_join_pending(struct mcg_run *run, struct mcg_error *err)
         if (run->hier[c].explicit_attach)
             continue;
         for (size_t i = 0; i < run->pending.n; i++) {
-            struct pending *p = run->pending.items[i];
+            struct group_ref *p = run->pending.items[i];
             if (p->ctrl != (enum mcg_ctrl)c)
                 continue;
             if (!target || path_within(p->dir, target)) {
@@ -608,7 +606,7 @@ void mcg_rollback(struct mcg_run *run)
                     m->from, strerror(errno));
     }
     for (size_t i = run->created.n; i-- > 0;) {
-        struct created *cr = run->created.items[i];
+        struct group_ref *cr = run->created.items[i];
         mcg_log(run, "rmdir %s", cr->dir);
         /* A fresh group can stay busy for a moment after its last task
          * left: retry EBUSY briefly. */
@@ -626,11 +624,7 @@ void mcg_rollback(struct mcg_run *run)
 
 void mcg_commit(struct mcg_run *run)
 {
-    for (size_t i = 0; i < run->created.n; i++) {
-        free(((struct created *)run->created.items[i])->dir);
-        free(run->created.items[i]);
-    }
-    run->created.n = 0;
+    free_refs(&run->created);
     for (size_t i = 0; i < run->moved.n; i++) {
         free(((struct moved *)run->moved.items[i])->from);
         free(run->moved.items[i]);

@@ -48,9 +48,9 @@ struct mcg_run {
     const char *root;       /* --root / MCGEXEC_ROOT, NULL for none */
     int discovered;
     struct mcg_hier hier[MCG_NCTRL];
-    struct mcg_list created;  /* struct created *: dirs this run made, in order */
+    struct mcg_list created;  /* struct group_ref *: dirs this run made, in order */
     struct mcg_list moved;    /* struct moved *: pids this run attached elsewhere */
-    struct mcg_list pending;  /* struct pending *: groups to join after the policy */
+    struct mcg_list pending;  /* struct group_ref *: groups to join after the policy */
     struct mcg_list planned;  /* char *: dirs a dry run pretends to have made */
 };
 

@@ -21,8 +21,25 @@ module Mcgexec
       "memory" => Cgroup::MEMORY, "pids" => Cgroup::PIDS,
     }
 
-    LIMITS = [:cpu, :shares, :cpus, :mems, :memory, :memory_and_swap, :pids,
-              :read_bps, :write_bps, :read_iops, :write_iops, :set]
+    # limit => [class, setter]: one value, written as it is given
+    SIMPLE = {
+      shares: [Cgroup::CPU, :shares=],
+      cpus: [Cgroup::CPUSET, :cpus=],
+      mems: [Cgroup::CPUSET, :mems=],
+      memory: [Cgroup::MEMORY, :limit_in_bytes=],
+      memory_and_swap: [Cgroup::MEMORY, :memsw_limit_in_bytes=], # memory plus swap
+      pids: [Cgroup::PIDS, :max=],
+    }
+
+    # limit => blkio setter: a device and a rate
+    DEVICE = {
+      read_bps: :throttle_read_bps_device=,
+      write_bps: :throttle_write_bps_device=,
+      read_iops: :throttle_read_iops_device=,
+      write_iops: :throttle_write_iops_device=,
+    }
+
+    LIMITS = [:cpu] + SIMPLE.keys + DEVICE.keys + [:set]
 
     attr_reader :name
 
@@ -43,45 +60,14 @@ module Mcgexec
       c.cfs_quota_us = Mcgexec.percent_quota(percent, period)
     end
 
-    def shares(n)
-      object(Cgroup::CPU).shares = n
+    SIMPLE.each do |limit, (klass, setter)|
+      define_method(limit) { |value| object(klass).__send__(setter, value) }
     end
 
-    def cpus(list)
-      object(Cgroup::CPUSET).cpus = list
-    end
-
-    def mems(list)
-      object(Cgroup::CPUSET).mems = list
-    end
-
-    def memory(size)
-      object(Cgroup::MEMORY).limit_in_bytes = size
-    end
-
-    # Memory plus swap together (memory.memsw.limit_in_bytes).
-    def memory_and_swap(size)
-      object(Cgroup::MEMORY).memsw_limit_in_bytes = size
-    end
-
-    def pids(n)
-      object(Cgroup::PIDS).max = n
-    end
-
-    def read_bps(device, rate)
-      object(Cgroup::BLKIO).throttle_read_bps_device = [device.to_s, rate]
-    end
-
-    def write_bps(device, rate)
-      object(Cgroup::BLKIO).throttle_write_bps_device = [device.to_s, rate]
-    end
-
-    def read_iops(device, rate)
-      object(Cgroup::BLKIO).throttle_read_iops_device = [device.to_s, rate]
-    end
-
-    def write_iops(device, rate)
-      object(Cgroup::BLKIO).throttle_write_iops_device = [device.to_s, rate]
+    DEVICE.each do |limit, setter|
+      define_method(limit) do |device, rate|
+        object(Cgroup::BLKIO).__send__(setter, [device.to_s, rate])
+      end
     end
 
     # Any other control file: set "memory.swappiness", 10
