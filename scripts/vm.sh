@@ -1,0 +1,162 @@
+#!/bin/bash
+# Boot Debian's kernel under qemu with the cgroup layout of choice, run a
+# command from this source tree inside it, and exit with that command's
+# status.
+#
+#   scripts/vm.sh [--v2|--v1] [--timeout SECONDS] [--] COMMAND [ARG...]
+#
+# v2 (default): cgroup_no_v1=all, cgroup2 mounted at /sys/fs/cgroup.
+# v1: one v1 hierarchy per controller under /sys/fs/cgroup.
+# The guest is an initramfs holding busybox, bash, bats, the host binaries
+# the tests use (with their libraries) and this tree at its own path; brd
+# gives it a block device, /dev/ram0.  Software emulation only (no KVM).
+#
+# Exit status: COMMAND's; 77 when the VM cannot run here (no qemu and no
+# way to install it, no kernel package): callers report a skip.
+set -euo pipefail
+
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+CACHE=${MCGEXEC_VM_CACHE:-$TOP/build/vm}
+layout=v2
+limit=1200
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --v1) layout=v1 ;;
+        --v2) layout=v2 ;;
+        --timeout) limit=$2; shift ;;
+        --) shift; break ;;
+        *) break ;;
+    esac
+    shift
+done
+[ $# -gt 0 ] || { echo "usage: $0 [--v2|--v1] [--timeout S] -- COMMAND..." >&2; exit 2; }
+
+cannot() { echo "vm: $*" >&2; exit 77; }
+
+if ! command -v qemu-system-x86_64 >/dev/null; then
+    [ "$(id -u)" -eq 0 ] || cannot "qemu-system-x86_64 is not installed"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+        qemu-system-x86 >/dev/null 2>&1 || cannot "cannot install qemu-system-x86"
+fi
+for tool in cpio xz; do
+    command -v "$tool" >/dev/null ||
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$tool" >/dev/null 2>&1 ||
+        cannot "no $tool"
+done
+
+# --- kernel, busybox and brd, once per kernel version --------------------
+ver=$(apt-cache depends linux-image-amd64 2>/dev/null |
+      sed -n 's/.*Depends: linux-image-\(.*\)-amd64$/\1/p' | head -n 1)
+[ -n "$ver" ] || cannot "no linux-image-amd64 package known to apt"
+K="$CACHE/$ver"
+if [ ! -s "$K/vmlinux" ] || [ ! -x "$K/busybox" ]; then
+    mkdir -p "$K/dl" "$K/root"
+    ( cd "$K/dl" && apt-get download -q "linux-image-$ver-amd64" busybox-static >/dev/null 2>&1 ) ||
+        cannot "cannot download linux-image-$ver-amd64 and busybox-static"
+    for deb in "$K"/dl/*.deb; do dpkg-deb -x "$deb" "$K/root"; done
+    # The ELF vmlinux boots faster under emulation than the compressed image.
+    vmlinuz=$(ls "$K"/root/boot/vmlinuz-* | head -n 1)
+    off=$(LC_ALL=C grep -obUaP '\xfd7zXZ\x00' "$vmlinuz" | head -n 1 | cut -d: -f1)
+    tail -c +"$((off + 1))" "$vmlinuz" | xz -dc > "$K/vmlinux" 2>/dev/null || true
+    [ -s "$K/vmlinux" ] || cannot "cannot unpack $vmlinuz"
+    brd=$(find "$K/root/lib/modules" -name 'brd.ko*' | head -n 1)
+    case "$brd" in
+        *.xz) xz -dc "$brd" > "$K/brd.ko" ;;
+        *) cp "$brd" "$K/brd.ko" ;;
+    esac
+    cp "$K/root/bin/busybox" "$K/busybox"
+    rm -rf "$K/dl" "$K/root"
+fi
+
+# --- the initramfs: rebuilt every run, the tree changes -------------------
+STAGE="$CACHE/stage"
+rm -rf "$STAGE"
+mkdir -p "$STAGE"/{bin,bb,proc,sys,dev,tmp,run,etc,root}
+cp "$K/busybox" "$STAGE/bin/busybox"
+cp "$K/brd.ko" "$STAGE/brd.ko"
+
+copy_with_libs() {
+    local f=$1 lib
+    [ -e "$f" ] || return 0
+    mkdir -p "$STAGE$(dirname "$f")"
+    cp -L "$f" "$STAGE$f"
+    for lib in $(ldd "$f" 2>/dev/null | grep -o '/[^ ]*'); do
+        [ -e "$STAGE$lib" ] && continue
+        mkdir -p "$STAGE$(dirname "$lib")"
+        cp -L "$lib" "$STAGE$lib"
+    done
+}
+
+for cmd in bash env cat dd timeout sleep awk gawk mawk sed grep find findmnt setpriv unshare \
+           mount umount id nproc wc tr head tail sort cut mkdir rmdir rm touch chmod ln \
+           readlink realpath printf date kill ls stat mktemp basename dirname seq uname cp mv \
+           tee xargs expr true false test sh dash mrbc lsblk flock cmp diff od comm uniq ps; do
+    p=$(command -v "$cmd" 2>/dev/null) || continue
+    case "$p" in /*) copy_with_libs "$(readlink -f "$p")"; ;; *) continue ;; esac
+    # keep the name the tests call, pointing at the real file
+    real=$(readlink -f "$p")
+    if [ "$real" != "$p" ]; then
+        mkdir -p "$STAGE$(dirname "$p")"
+        ln -sf "$real" "$STAGE$p"
+    fi
+done
+# bats and its libraries
+for d in /usr/lib/bats-core /usr/libexec/bats-core /usr/lib/bats; do
+    [ -d "$d" ] && { mkdir -p "$STAGE$(dirname "$d")"; cp -a "$d" "$STAGE$d"; }
+done
+cp -a /usr/bin/bats "$STAGE/usr/bin/bats"
+# the tree: what the tests read and run
+for part in build/mcgexec tests examples man src/settings.c scripts; do
+    mkdir -p "$STAGE$TOP/$(dirname "$part")"
+    cp -a "$TOP/$part" "$STAGE$TOP/$part"
+done
+copy_with_libs "$TOP/build/mcgexec"
+printf 'root:x:0:0:root:/root:/bin/bash\nnobody:x:65534:65534:nobody:/nonexistent:/bin/sh\n' > "$STAGE/etc/passwd"
+printf 'root:x:0:\nnogroup:x:65534:\n' > "$STAGE/etc/group"
+
+printf '%q ' "$@" > "$STAGE/vm-command"
+cat > "$STAGE/init" <<INIT
+#!/bin/busybox sh
+export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:/bb
+/bin/busybox --install -s /bb
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+ln -sf /proc/self/fd /dev/fd
+ln -sf /proc/self/fd/0 /dev/stdin
+ln -sf /proc/self/fd/1 /dev/stdout
+ln -sf /proc/self/fd/2 /dev/stderr
+if [ "$layout" = v2 ]; then
+    mount -t cgroup2 cgroup2 /sys/fs/cgroup
+else
+    mount -t tmpfs cgroup /sys/fs/cgroup
+    for c in cpu cpuacct cpuset memory blkio pids devices freezer; do
+        mkdir -p /sys/fs/cgroup/\$c && mount -t cgroup -o \$c cgroup /sys/fs/cgroup/\$c
+    done
+fi
+insmod /brd.ko rd_nr=1 rd_size=32768 2>/dev/null
+export HOME=/root TERM=dumb MCGEXEC_TEST_BLOCKDEV=/dev/ram0 MCGEXEC_VM=$layout
+cd "$TOP"
+bash /vm-command < /dev/null
+echo "MCGEXEC-VM-EXIT: \$?"
+poweroff -f
+INIT
+chmod +x "$STAGE/init"
+( cd "$STAGE" && find . -print0 | cpio --null -o -H newc --quiet ) > "$CACHE/initrd.cpio"
+
+append="console=ttyS0 panic=-1 quiet loglevel=3 rdinit=/init"
+[ "$layout" = v2 ] && append="$append cgroup_no_v1=all"
+
+out="$CACHE/console.log"
+set +e
+timeout "$limit" qemu-system-x86_64 -accel tcg -smp 2 -m 1024 -nodefaults -no-user-config \
+    -display none -serial stdio -nic none -no-reboot \
+    -kernel "$K/vmlinux" -initrd "$CACHE/initrd.cpio" -append "$append" < /dev/null |
+    tr -d '\r' | tee "$out" | grep -Ev '^MCGEXEC-VM-EXIT: |^\[ *[0-9.]+\] reboot: Power down'
+set -e
+status=$(sed -n 's/^MCGEXEC-VM-EXIT: \([0-9]*\)$/\1/p' "$out" | tail -n 1)
+if [ -z "$status" ]; then
+    echo "vm: the guest did not report an exit status (timeout ${limit}s or crash); see $out" >&2
+    exit 1
+fi
+exit "$status"
