@@ -113,7 +113,8 @@ void mcg_run_free(struct mcg_run *run)
     free_refs(&run->pending);
     for (size_t i = 0; i < run->planned.n; i++)
         free(run->planned.items[i]);
-    struct mcg_list *lists[] = { &run->created, &run->moved, &run->pending, &run->planned };
+    struct mcg_list *lists[] = { &run->created, &run->moved, &run->pending, &run->planned,
+                                 &run->enabled };
     for (size_t l = 0; l < sizeof(lists) / sizeof(lists[0]); l++) {
         free(lists[l]->items);
         *lists[l] = (struct mcg_list){ 0 };
@@ -137,9 +138,45 @@ void mcg_log(struct mcg_run *run, const char *fmt, ...)
 
 /* ---- finding the hierarchies (once per run) --------------------------- */
 
-/* Our own cgroup in each v1 hierarchy, from /proc/PID/cgroup
- * ("4:memory:/a/b", "2:cpu,cpuacct:/"). */
-static int read_proc_cgroup(pid_t pid, enum mcg_ctrl want, char *out, size_t len)
+/* The controller behind each class on cgroup v2.  CPUACCT reads cpu.stat,
+ * which every v2 group has: it needs no controller. */
+static const char *const v2_names[MCG_NCTRL] = {
+    [MCG_CPU] = "cpu", [MCG_CPUACCT] = NULL, [MCG_CPUSET] = "cpuset",
+    [MCG_BLKIO] = "io", [MCG_MEMORY] = "memory", [MCG_PIDS] = "pids",
+};
+
+const char *mcg_file_prefix(const struct mcg_run *run, enum mcg_ctrl c)
+{
+    if (run->layout != MCG_LAYOUT_UNIFIED)
+        return ctrl_names[c];
+    return v2_names[c] ? v2_names[c] : "cpu";
+}
+
+const char *mcg_layout_name(const struct mcg_run *run)
+{
+    switch (run->layout) {
+    case MCG_LAYOUT_V1: return "v1";
+    case MCG_LAYOUT_HYBRID: return "v1 (hybrid)";
+    case MCG_LAYOUT_UNIFIED: return "v2 (unified)";
+    default: return "none";
+    }
+}
+
+/* Is `word` one of the blank-separated words of `text`? */
+static int has_word(const char *text, const char *word)
+{
+    size_t n = strlen(word);
+    for (const char *p = text; (p = strstr(p, word)); p += n)
+        if ((p == text || p[-1] == ' ' || p[-1] == '\n') &&
+            (p[n] == '\0' || p[n] == ' ' || p[n] == '\n'))
+            return 1;
+    return 0;
+}
+
+/* A process's cgroup, from /proc/PID/cgroup: in the v1 hierarchy of
+ * controller `name` ("4:memory:/a/b", "2:cpu,cpuacct:/"), or with name NULL
+ * the v2 one ("0::/a/b").  Stored without the leading '/': "" is the root. */
+static int read_proc_cgroup(pid_t pid, const char *name, char *out, size_t len)
 {
     char path[64], line[4096];
     FILE *f;
@@ -155,49 +192,92 @@ static int read_proc_cgroup(pid_t pid, enum mcg_ctrl want, char *out, size_t len
             continue;
         *p++ = '\0';
         p[strcspn(p, "\n")] = '\0';
-        for (char *save = NULL, *tok = strtok_r(ctrls, ",", &save); tok;
-             tok = strtok_r(NULL, ",", &save)) {
-            if (strcmp(tok, ctrl_names[want]) == 0) {
-                /* stored without the leading '/', so "" is the root */
-                snprintf(out, len, "%s", p[0] == '/' ? p + 1 : p);
-                found = 0;
-                break;
-            }
+        int match = !name ? strncmp(line, "0:", 2) == 0 && ctrls[0] == '\0' : 0;
+        for (char *save = NULL, *tok = strtok_r(ctrls, ",", &save); name && tok && !match;
+             tok = strtok_r(NULL, ",", &save))
+            match = strcmp(tok, name) == 0;
+        if (match) {
+            snprintf(out, len, "%s", p[0] == '/' ? p + 1 : p);
+            found = 0;
         }
     }
     fclose(f);
     return found;
 }
 
+static const char *proc_name(const struct mcg_run *run, enum mcg_ctrl c)
+{
+    return run->layout == MCG_LAYOUT_UNIFIED ? NULL : ctrl_names[c];
+}
+
+/* Where cgroup2 is mounted, if it is. */
+static int find_cgroup2(char *out, size_t len)
+{
+    char line[4096], dev[256], mnt[2048], type[64];
+    FILE *f = fopen("/proc/self/mounts", "re");
+    int found = -1;
+
+    if (!f)
+        return -1;
+    while (found < 0 && fgets(line, sizeof(line), f))
+        if (sscanf(line, "%255s %2047s %63s", dev, mnt, type) == 3 &&
+            strcmp(type, "cgroup2") == 0) {
+            snprintf(out, len, "%s", mnt);
+            found = 0;
+        }
+    fclose(f);
+    return found;
+}
+
+static int read_file(const char *path, char **out);
+
 static int discover(struct mcg_run *run, struct mcg_error *err)
 {
-    int ret = cgroup_init();
+    int ret = cgroup_init(), v1 = 0;
+    char v2mount[PATH_MAX];
 
     run->discovered = 1;
-    /* ECGROUPNOTMOUNTED: nothing is mounted; each controller reports itself
-     * as missing when it is used. */
+    /* ECGROUPNOTMOUNTED: no v1 hierarchy; cgroup2 may still be there. */
     if (ret && ret != ECGROUPNOTMOUNTED)
         return mcg_fail(err, "cannot read the cgroup mounts: %s", cgroup_strerror(ret));
+    for (int c = 0; ret == 0 && c < MCG_NCTRL; c++) {
+        char *mp = NULL;
+        struct statfs sfs;
+        /* libcgroup 2.0.2 maps controllers it does not find in v1 to the
+         * cgroup2 mount even when that has none (hybrid hosts): here only
+         * a v1 mount counts. */
+        if (cgroup_get_subsys_mount_point(ctrl_names[c], &mp) == 0 && mp &&
+            statfs(mp, &sfs) == 0 && sfs.f_type == CGROUP_SUPER_MAGIC) {
+            snprintf(run->hier[c].mount, sizeof(run->hier[c].mount), "%s", mp);
+            v1 = 1;
+        }
+        free(mp);
+    }
+    int have2 = find_cgroup2(v2mount, sizeof(v2mount)) == 0;
+
+    if (v1) {
+        run->layout = have2 ? MCG_LAYOUT_HYBRID : MCG_LAYOUT_V1;
+    } else if (have2) {
+        char path[PATH_MAX + 32], *avail = NULL;
+        run->layout = MCG_LAYOUT_UNIFIED;
+        snprintf(run->unified, sizeof(run->unified), "%s", v2mount);
+        snprintf(path, sizeof(path), "%s/cgroup.controllers", v2mount);
+        if (read_file(path, &avail) < 0)
+            return mcg_fail_errno(err, errno, "read %s", path);
+        for (int c = 0; c < MCG_NCTRL; c++)
+            if (!v2_names[c] || has_word(avail, v2_names[c]))
+                snprintf(run->hier[c].mount, sizeof(run->hier[c].mount), "%s", v2mount);
+        free(avail);
+    }
+    mcg_log(run, "%scgroup layout: %s", run->dry_run ? "# " : "", mcg_layout_name(run));
 
     for (int c = 0; c < MCG_NCTRL; c++) {
         struct mcg_hier *h = &run->hier[c];
-        char *mp = NULL;
-        struct statfs sfs;
-
-        if (ret == 0 && cgroup_get_subsys_mount_point(h->name, &mp) == 0 && mp &&
-            statfs(mp, &sfs) == 0 && sfs.f_type == CGROUP_SUPER_MAGIC) {
-            /* libcgroup 2.0.2 maps controllers it does not find in v1 to
-             * the cgroup2 mount even when that has none (hybrid hosts):
-             * only a v1 mount counts. */
-            snprintf(h->mount, sizeof(h->mount), "%s", mp);
-        }
-        free(mp);
         if (!h->mount[0])
             continue;
-        if (read_proc_cgroup(run->pid, c, h->orig, sizeof(h->orig)) < 0)
+        if (read_proc_cgroup(run->pid, proc_name(run, c), h->orig, sizeof(h->orig)) < 0)
             h->orig[0] = '\0';
         memcpy(h->cur, h->orig, sizeof(h->cur));
-
         if (!run->root)
             h->base[0] = '\0';
         else if (strcmp(run->root, "self") == 0)
@@ -218,10 +298,24 @@ static int hier_get(struct mcg_run *run, enum mcg_ctrl c, struct mcg_hier **out,
 {
     if (!run->discovered && discover(run, err) < 0)
         return -1;
-    if (!run->hier[c].mount[0])
-        return mcg_fail(err, "controller '%s' is not mounted on this host", ctrl_names[c]);
+    if (!run->hier[c].mount[0]) {
+        if (run->layout == MCG_LAYOUT_UNIFIED)
+            mcg_fail(err, "controller '%s' is not available on this host (not in %s/cgroup.controllers)",
+                     v2_names[c], run->unified);
+        else
+            mcg_fail(err, "controller '%s' is not mounted on this host", ctrl_names[c]);
+        err->about_host = 1;
+        return -1;
+    }
     *out = &run->hier[c];
     return 0;
+}
+
+int mcg_layout(struct mcg_run *run, struct mcg_error *err)
+{
+    if (!run->discovered && discover(run, err) < 0)
+        return -1;
+    return (int)run->layout;
 }
 
 /* mount + "/" + rel; -1 when it does not fit. */
@@ -401,41 +495,127 @@ static int cpuset_inherit(struct mcg_run *run, const struct mcg_hier *h, const c
     return 0;
 }
 
+static int make_dir(struct mcg_run *run, enum mcg_ctrl c, const char *path, int *made,
+                    struct mcg_error *err)
+{
+    *made = 0;
+    if (mcg_dir_exists(run, path))
+        return 0;
+    mcg_log(run, "mkdir %s", path);
+    if (run->dry_run) {
+        list_push(&run->planned, xstrdup(path));
+    } else if (mkdir(path, 0755) < 0) {
+        /* EEXIST: another run (or an earlier part of this policy) made it */
+        return errno == EEXIST ? 0 : mcg_fail_errno(err, errno, "mkdir %s", path);
+    }
+    push_ref(&run->created, c, path);
+    *made = 1;
+    return 0;
+}
+
+static int attach_pid(struct mcg_run *run, enum mcg_ctrl c, struct mcg_hier *h, const char *dir,
+                      pid_t pid, struct mcg_error *err);
+
+/* cgroup v2: a controller works in a group only when its parent lists it
+ * in cgroup.subtree_control.  Add it to `parent` if missing.  The kernel
+ * refuses (EBUSY) where the parent has processes of its own; when that
+ * process is mcgexec alone (its own cgroup, under --root self), it moves
+ * into a leaf of its own and tries again. */
+static int enable_in(struct mcg_run *run, enum mcg_ctrl c, struct mcg_hier *h,
+                     const char *parent, struct mcg_error *err)
+{
+    const char *name = v2_names[c];
+    char *text = NULL, cur[PATH_MAX];
+
+    for (size_t i = 0; i < run->enabled.n; i++) {
+        struct group_ref *r = run->enabled.items[i];
+        if (strcmp(r->dir, parent) == 0 && v2_names[r->ctrl] == name)
+            return 0;
+    }
+    if (!(run->dry_run && access(parent, F_OK) != 0)) {
+        if (mcg_read(run, parent, "cgroup.subtree_control", &text, err) < 0)
+            return -1;
+        int on = has_word(text, name);
+        free(text);
+        if (on)
+            return 0;
+        if (mcg_read(run, parent, "cgroup.controllers", &text, err) < 0)
+            return -1;
+        int avail = has_word(text, name);
+        free(text);
+        if (!avail) {
+            mcg_fail(err, "controller '%s' is not available in %s (enable it in the parent's "
+                          "cgroup.subtree_control)", name, parent);
+            err->about_host = 1;
+            return -1;
+        }
+    }
+    char plus[32];
+    snprintf(plus, sizeof(plus), "+%s", name);
+    if (mcg_write(run, parent, "cgroup.subtree_control", plus, err) < 0) {
+        if (err->errnum != EBUSY)
+            return -1;
+        if (join_path(cur, sizeof(cur), h->mount, h->cur) == 0 && strcmp(cur, parent) == 0 &&
+            !run->self_leaf) {
+            char leaf[PATH_MAX];
+            int made;
+            if (snprintf(leaf, sizeof(leaf), "%s/mcgexec.%d", parent, (int)run->pid) >=
+                (int)sizeof(leaf))
+                return mcg_fail(err, "path too long: %s", parent);
+            if (make_dir(run, c, leaf, &made, err) < 0 ||
+                attach_pid(run, c, h, leaf, run->pid, err) < 0)
+                return -1;
+            run->self_leaf = xstrdup(leaf);
+            if (mcg_write(run, parent, "cgroup.subtree_control", plus, err) == 0)
+                goto enabled;
+            if (err->errnum != EBUSY)
+                return -1;
+        }
+        return mcg_fail(err, "cannot enable controller '%s' in %s: it has processes of its "
+                             "own, and cgroup v2 lets only a group without processes enable "
+                             "controllers for its children (the no-internal-processes rule)",
+                        name, parent);
+    }
+enabled:
+    push_ref(&run->enabled, c, parent);
+    return 0;
+}
+
 int mcg_create(struct mcg_run *run, enum mcg_ctrl c, const char *dir, int *created,
                struct mcg_error *err)
 {
     struct mcg_hier *h = NULL;
-    char path[PATH_MAX];
-    size_t top;
+    char path[PATH_MAX], base[PATH_MAX];
+    int unified = run->layout == MCG_LAYOUT_UNIFIED;
 
     if (hier_get(run, c, &h, err) < 0)
         return -1;
     *created = 0;
     snprintf(path, sizeof(path), "%s", dir);
-    /* mkdir -p below the mount point; EEXIST means another run (or an
-     * earlier part of this policy) made it, which is not an error. */
-    top = strlen(h->mount);
-    for (char *p = path + top + 1; p <= path + strlen(dir); p++) {
+    if (join_path(base, sizeof(base), h->mount, h->base) < 0)
+        return mcg_fail(err, "root path too long");
+    /* mkdir -p below the mount point, one level at a time */
+    for (char *p = path + strlen(h->mount) + 1; p <= path + strlen(dir); p++) {
         if (*p != '/' && *p != '\0')
             continue;
         char saved = *p;
+        int made;
         *p = '\0';
-        if (!mcg_dir_exists(run, path)) {
-            mcg_log(run, "mkdir %s", path);
-            if (run->dry_run) {
-                list_push(&run->planned, xstrdup(path));
-            } else if (mkdir(path, 0755) < 0) {
-                if (errno != EEXIST)
-                    return mcg_fail_errno(err, errno, "mkdir %s", path);
-                *p = saved;
-                continue;
-            }
-            push_ref(&run->created, c, path);
-            if (saved == '\0')
-                *created = 1;
-            if (c == MCG_CPUSET && cpuset_inherit(run, h, path, err) < 0)
+        if (unified && v2_names[c]) {
+            /* enable the controller in the parent, at or below the root
+             * mcgexec works in: the levels above are not ours to change */
+            char parent[PATH_MAX];
+            snprintf(parent, sizeof(parent), "%s", path);
+            *strrchr(parent, '/') = '\0';
+            if (path_within(parent, base) && enable_in(run, c, h, parent, err) < 0)
                 return -1;
         }
+        if (make_dir(run, c, path, &made, err) < 0)
+            return -1;
+        if (made && saved == '\0')
+            *created = 1;
+        if (made && !unified && c == MCG_CPUSET && cpuset_inherit(run, h, path, err) < 0)
+            return -1;
         *p = saved;
     }
     return 0;
@@ -454,7 +634,7 @@ static void remember_origin(struct mcg_run *run, enum mcg_ctrl c, const struct m
     }
     if (pid == run->pid)
         snprintf(rel, sizeof(rel), "%s", h->cur);
-    else if (read_proc_cgroup(pid, c, rel, sizeof(rel)) < 0)
+    else if (read_proc_cgroup(pid, proc_name(run, c), rel, sizeof(rel)) < 0)
         return;
     if (join_path(abs, sizeof(abs), h->mount, rel) < 0)
         return;
@@ -478,14 +658,11 @@ static void set_cur(struct mcg_run *run, const struct mcg_hier *h, const char *d
             snprintf(run->hier[c].cur, sizeof(run->hier[c].cur), "%s", rel);
 }
 
-int mcg_attach(struct mcg_run *run, enum mcg_ctrl c, const char *dir, pid_t pid,
-               struct mcg_error *err)
+static int attach_pid(struct mcg_run *run, enum mcg_ctrl c, struct mcg_hier *h, const char *dir,
+                      pid_t pid, struct mcg_error *err)
 {
-    struct mcg_hier *h = NULL;
     char buf[32];
 
-    if (hier_get(run, c, &h, err) < 0)
-        return -1;
     if (!mcg_dir_exists(run, dir))
         return mcg_fail(err, "attach: group %s does not exist (call create first)", dir);
     if (!run->dry_run)
@@ -495,12 +672,27 @@ int mcg_attach(struct mcg_run *run, enum mcg_ctrl c, const char *dir, pid_t pid,
     if (!run->dry_run) {
         char path[MCG_FILE_PATH];
         snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
-        if (write_file(path, buf) < 0)
+        if (write_file(path, buf) < 0) {
+            if (errno == EBUSY && run->layout == MCG_LAYOUT_UNIFIED)
+                return mcg_fail(err, "attach pid %s to %s: the group has controllers enabled "
+                                     "for its children, and cgroup v2 puts processes only in "
+                                     "groups without (the no-internal-processes rule)", buf, dir);
             return mcg_fail_errno(err, errno, "attach pid %s to %s", buf, dir);
+        }
     }
     if (pid == run->pid)
         set_cur(run, h, dir);
     return 0;
+}
+
+int mcg_attach(struct mcg_run *run, enum mcg_ctrl c, const char *dir, pid_t pid,
+               struct mcg_error *err)
+{
+    struct mcg_hier *h = NULL;
+
+    if (hier_get(run, c, &h, err) < 0)
+        return -1;
+    return attach_pid(run, c, h, dir, pid, err);
 }
 
 int mcg_delete(struct mcg_run *run, enum mcg_ctrl c, const char *dir, struct mcg_error *err)
@@ -558,34 +750,96 @@ int mcg_add_pending(struct mcg_run *run, enum mcg_ctrl c, const char *dir)
     return 0;
 }
 
+/* Do controllers c and d live in one hierarchy (v2, or co-mounted v1)? */
+static int same_hier(const struct mcg_run *run, int c, int d)
+{
+    return strcmp(run->hier[c].mount, run->hier[d].mount) == 0;
+}
+
 int mcg_join_pending(struct mcg_run *run, struct mcg_error *err)
 {
     for (int c = 0; c < MCG_NCTRL; c++) {
-        const char *target = NULL;
+        const struct group_ref *target = NULL;
+        int skip = !run->hier[c].mount[0];
 
-        if (run->hier[c].explicit_attach)
-            continue;
-        for (size_t i = 0; i < run->pending.n; i++) {
-            struct group_ref *p = run->pending.items[i];
-            if (p->ctrl != (enum mcg_ctrl)c)
+        /* one decision per hierarchy; none where the policy placed itself */
+        for (int d = 0; d < MCG_NCTRL && !skip; d++)
+            skip = same_hier(run, c, d) && (d < c || run->hier[d].explicit_attach);
+        for (size_t i = 0; i < run->pending.n && !skip; i++) {
+            const struct group_ref *p = run->pending.items[i];
+            if (!same_hier(run, c, p->ctrl))
                 continue;
-            if (!target || path_within(p->dir, target)) {
-                target = p->dir;     /* deeper (or first): join this one */
-            } else if (!path_within(target, p->dir)) {
+            if (!target || path_within(p->dir, target->dir)) {
+                target = p;     /* deeper (or first): join this one */
+            } else if (!path_within(target->dir, p->dir)) {
                 return mcg_fail(err,
-                                "the policy set up two %s groups, %s and %s, and attached to "
-                                "neither: call attach on the one the command should join",
-                                run->hier[c].name, target, p->dir);
+                                "the policy set up %s and %s in one hierarchy and attached to "
+                                "neither: a process is in one group of a hierarchy, so call "
+                                "attach on the one the command should join",
+                                target->dir, p->dir);
             }
         }
         if (!target)
             continue;
         char cur[PATH_MAX];
         if (join_path(cur, sizeof(cur), run->hier[c].mount, run->hier[c].cur) == 0 &&
-            strcmp(cur, target) == 0)
-            continue;   /* already there (or co-mounted with one we joined) */
-        if (mcg_attach(run, c, target, run->pid, err) < 0)
+            strcmp(cur, target->dir) == 0)
+            continue;   /* already there */
+        if (mcg_attach(run, target->ctrl, target->dir, run->pid, err) < 0)
             return -1;
+    }
+    /* The leaf mcgexec hid in to enable controllers is empty now. */
+    if (run->self_leaf && !run->dry_run) {
+        char cur[PATH_MAX];
+        struct mcg_hier *h = &run->hier[MCG_CPUACCT]; /* v2: every class, one hierarchy */
+        if (join_path(cur, sizeof(cur), h->mount, h->cur) == 0 &&
+            !path_within(cur, run->self_leaf)) {
+            mcg_log(run, "rmdir %s", run->self_leaf);
+            if (rmdir(run->self_leaf) == 0)
+                drop_refs_within(&run->created, run->self_leaf);
+        }
+    }
+    return 0;
+}
+
+static void rmdir_retry(struct mcg_run *run, const char *dir)
+{
+    mcg_log(run, "rmdir %s", dir);
+    /* A group can stay busy for a moment after its last task left. */
+    for (int tries = 0; rmdir(dir) < 0 && errno != ENOENT; tries++) {
+        if (errno != EBUSY || tries == 50) {
+            fprintf(stderr, "mcgexec: warning: cannot remove %s: %s\n", dir, strerror(errno));
+            return;
+        }
+        nanosleep(&(struct timespec){ 0, 10 * 1000 * 1000 }, NULL);
+    }
+}
+
+static void move_back(struct mcg_run *run, int self)
+{
+    for (size_t i = run->moved.n; i-- > 0;) {
+        struct moved *m = run->moved.items[i];
+        char path[MCG_FILE_PATH], buf[32];
+        if ((m->pid == run->pid) != self)
+            continue;
+        snprintf(path, sizeof(path), "%s/cgroup.procs", m->from);
+        snprintf(buf, sizeof(buf), "%d", (int)m->pid);
+        mcg_log(run, "attach %s %s", m->from, buf);
+        if (write_file(path, buf) < 0 && errno != ESRCH)
+            fprintf(stderr, "mcgexec: warning: cannot move pid %s back to %s: %s\n", buf,
+                    m->from, strerror(errno));
+    }
+}
+
+/* Does any hierarchy have mcgexec in `dir` or below it? */
+static int holds_self(const struct mcg_run *run, const char *dir)
+{
+    for (int c = 0; c < MCG_NCTRL; c++) {
+        char cur[PATH_MAX];
+        if (run->hier[c].mount[0] &&
+            join_path(cur, sizeof(cur), run->hier[c].mount, run->hier[c].cur) == 0 &&
+            path_within(cur, dir))
+            return 1;
     }
     return 0;
 }
@@ -594,37 +848,43 @@ void mcg_rollback(struct mcg_run *run)
 {
     if (run->dry_run)
         return;
-    /* Processes first: a group with members cannot be removed. */
-    for (size_t i = run->moved.n; i-- > 0;) {
-        struct moved *m = run->moved.items[i];
-        char path[MCG_FILE_PATH], buf[32];
-        snprintf(path, sizeof(path), "%s/cgroup.procs", m->from);
-        snprintf(buf, sizeof(buf), "%d", (int)m->pid);
-        mcg_log(run, "attach %s %s", m->from, buf);
-        if (write_file(path, buf) < 0 && errno != ESRCH)
-            fprintf(stderr, "mcgexec: warning: cannot move pid %s back to %s: %s\n", buf,
-                    m->from, strerror(errno));
-    }
+    /* Other processes first, then the groups mcgexec is not in; then the
+     * controllers this run enabled (v2: a group with controllers enabled
+     * for children takes no processes, mcgexec's own included); then
+     * mcgexec itself, and the rest of the groups. */
+    move_back(run, 0);
     for (size_t i = run->created.n; i-- > 0;) {
         struct group_ref *cr = run->created.items[i];
-        mcg_log(run, "rmdir %s", cr->dir);
-        /* A fresh group can stay busy for a moment after its last task
-         * left: retry EBUSY briefly. */
-        for (int tries = 0; rmdir(cr->dir) < 0 && errno != ENOENT; tries++) {
-            if (errno != EBUSY || tries == 50) {
-                fprintf(stderr, "mcgexec: warning: cannot remove %s: %s\n", cr->dir,
-                        strerror(errno));
-                break;
-            }
-            nanosleep(&(struct timespec){ 0, 10 * 1000 * 1000 }, NULL);
+        if (!holds_self(run, cr->dir)) {
+            rmdir_retry(run, cr->dir);
+            free(cr->dir);
+            free(cr);
+            list_remove(&run->created, i);
         }
     }
+    for (size_t i = run->enabled.n; i-- > 0;) {
+        struct group_ref *r = run->enabled.items[i];
+        char minus[32];
+        snprintf(minus, sizeof(minus), "-%s", v2_names[r->ctrl]);
+        if (access(r->dir, F_OK) == 0) {
+            char path[MCG_FILE_PATH];
+            snprintf(path, sizeof(path), "%s/cgroup.subtree_control", r->dir);
+            mcg_log(run, "write %s %s", path, minus);
+            write_file(path, minus); /* best effort: others may use it by now */
+        }
+    }
+    move_back(run, 1);
+    for (size_t i = run->created.n; i-- > 0;)
+        rmdir_retry(run, ((struct group_ref *)run->created.items[i])->dir);
     mcg_commit(run);
 }
 
 void mcg_commit(struct mcg_run *run)
 {
     free_refs(&run->created);
+    free_refs(&run->enabled);
+    free(run->self_leaf);
+    run->self_leaf = NULL;
     for (size_t i = 0; i < run->moved.n; i++) {
         free(((struct moved *)run->moved.items[i])->from);
         free(run->moved.items[i]);

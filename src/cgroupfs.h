@@ -27,6 +27,11 @@
 
 enum mcg_ctrl { MCG_CPU, MCG_CPUACCT, MCG_CPUSET, MCG_BLKIO, MCG_MEMORY, MCG_PIDS, MCG_NCTRL };
 
+/* Found once per run: one v1 hierarchy per controller (hybrid when an
+ * empty-or-not cgroup2 is mounted beside them: v1 is used), or cgroup2
+ * alone (unified). */
+enum mcg_layout { MCG_LAYOUT_NONE, MCG_LAYOUT_V1, MCG_LAYOUT_HYBRID, MCG_LAYOUT_UNIFIED };
+
 struct mcg_hier {
     const char *name;       /* the v1 subsystem name */
     char mount[PATH_MAX];   /* "" when the controller is not mounted */
@@ -47,11 +52,16 @@ struct mcg_run {
     pid_t pid;              /* our pid: the pid COMMAND will have */
     const char *root;       /* --root / MCGEXEC_ROOT, NULL for none */
     int discovered;
+    enum mcg_layout layout;
+    char unified[PATH_MAX];   /* the cgroup2 mount on a unified host */
     struct mcg_hier hier[MCG_NCTRL];
     struct mcg_list created;  /* struct group_ref *: dirs this run made, in order */
     struct mcg_list moved;    /* struct moved *: pids this run attached elsewhere */
     struct mcg_list pending;  /* struct group_ref *: groups to join after the policy */
     struct mcg_list planned;  /* char *: dirs a dry run pretends to have made */
+    struct mcg_list enabled;  /* struct group_ref *: v2 subtree_control entries this run
+                                 added (dir, controller) */
+    char *self_leaf;          /* v2: the leaf mcgexec moved itself into, if it had to */
 };
 
 void mcg_run_init(struct mcg_run *run, int dry_run, int verbose, const char *root);
@@ -61,6 +71,14 @@ void mcg_run_free(struct mcg_run *run);
 void mcg_log(struct mcg_run *run, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 const char *mcg_ctrl_name(enum mcg_ctrl c);
+
+/* The layout, finding the hierarchies if not yet done; -1 on error. */
+int mcg_layout(struct mcg_run *run, struct mcg_error *err);
+const char *mcg_layout_name(const struct mcg_run *run);
+
+/* What the control files of controller `c` start with on this host:
+ * "blkio" on v1 is "io" on v2, "cpuacct" is "cpu". */
+const char *mcg_file_prefix(const struct mcg_run *run, enum mcg_ctrl c);
 
 /* Absolute directory of group `name` of controller `c` (finds the
  * hierarchies on first use). */

@@ -11,6 +11,7 @@ int mcg_fail(struct mcg_error *err, const char *fmt, ...)
     vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
     va_end(ap);
     err->errnum = 0;
+    err->about_host = 0;
     return -1;
 }
 
@@ -25,5 +26,6 @@ int mcg_fail_errno(struct mcg_error *err, int errnum, const char *fmt, ...)
     n = strlen(err->msg);
     snprintf(err->msg + n, sizeof(err->msg) - n, ": %s", strerror(errnum));
     err->errnum = errnum;
+    err->about_host = 0;
     return -1;
 }

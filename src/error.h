@@ -14,6 +14,7 @@ enum {
 
 struct mcg_error {
     int errnum;      /* errno of the failing call, 0 if none */
+    int about_host;  /* a fact about the host, not a policy line: no FILE:LINE */
     char msg[1024];
 };
 

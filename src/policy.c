@@ -85,26 +85,16 @@ static mrb_noreturn void raise_at(mrb_state *mrb, int line, const char *msg)
 
 static mrb_noreturn void raise_err(mrb_state *mrb, const struct mcg_error *err)
 {
-    /* "not mounted" is about the host: say it without a policy line */
-    raise_at(mrb, strstr(err->msg, "is not mounted on this host") ? 0 : -1, err->msg);
+    raise_at(mrb, err->about_host ? 0 : -1, err->msg);
 }
 
 /* ---- the group object -------------------------------------------------- */
-
-struct staged {
-    const struct mcg_setting *setting;  /* NULL for a c["file"] write */
-    char *file;
-    char *value;    /* as written to the kernel */
-    char *shown;    /* as the policy wrote it, for messages */
-    int line;
-    int applied;
-};
 
 struct group {
     enum mcg_ctrl ctrl;
     char *name;
     char dir[PATH_MAX];
-    struct staged *st;
+    struct mcg_staged *st;
     size_t n, cap;
 };
 
@@ -385,14 +375,17 @@ static void stage(mrb_state *mrb, struct group *g, const struct mcg_setting *s, 
     const char *why = NULL;
     mrb_value shown = mrb_inspect(mrb, v);
     int line = policy_line(mrb);
+    struct mcg_error err = { 0 };
 
+    if (s && mcg_setting_usable(state_of(mrb)->run, s, 1, &err) < 0)
+        raise_at(mrb, line, err.msg);
     if (to_kernel(mrb, kind, v, value, sizeof(value), &why) < 0) {
         snprintf(msg, sizeof(msg), "%s = %s: %s", file, RSTRING_CSTR(mrb, shown), why);
         raise_at(mrb, line, msg);
     }
     /* A second assignment before create replaces the first. */
     for (size_t i = 0; i < g->n; i++) {
-        struct staged *e = &g->st[i];
+        struct mcg_staged *e = &g->st[i];
         if (!e->applied && strcmp(e->file, file) == 0) {
             mrb_free(mrb, e->value);
             mrb_free(mrb, e->shown);
@@ -406,21 +399,11 @@ static void stage(mrb_state *mrb, struct group *g, const struct mcg_setting *s, 
         g->cap = g->cap ? 2 * g->cap : 4;
         g->st = mrb_realloc(mrb, g->st, g->cap * sizeof(*g->st));
     }
-    g->st[g->n++] = (struct staged){ s, dup_mrb(mrb, file), dup_mrb(mrb, value),
+    g->st[g->n++] = (struct mcg_staged){ s, dup_mrb(mrb, file), dup_mrb(mrb, value),
                                      dup_mrb(mrb, RSTRING_CSTR(mrb, shown)), line, 0 };
 }
 
-static int write_staged(mrb_state *mrb, struct group *g, struct staged *e, struct mcg_error *err)
-{
-    struct mcg_run *run = state_of(mrb)->run;
-
-    if (mcg_write(run, g->dir, e->file, e->value, err) < 0)
-        return -1;
-    e->applied = 1;
-    return 0;
-}
-
-static mrb_noreturn void raise_write(mrb_state *mrb, struct group *g, struct staged *e,
+static mrb_noreturn void raise_write(mrb_state *mrb, struct group *g, struct mcg_staged *e,
                                      struct mcg_error *err)
 {
     char msg[8192], written[4300] = "";
@@ -451,24 +434,9 @@ static mrb_value group_apply(mrb_state *mrb, mrb_value self)
 
     if (mcg_create(run, g->ctrl, g->dir, &created, &err) < 0)
         raise_err(mrb, &err);
-    for (size_t i = 0; i < g->n; i++) {
-        struct staged *e = &g->st[i];
-        if (e->applied)
-            continue;
-        /* The kernel keeps limit <= memsw.limit at every moment: write the
-         * memsw limit first when it is raised, after when it is lowered. */
-        if (g->ctrl == MCG_MEMORY && strcmp(e->file, "memory.limit_in_bytes") == 0) {
-            for (size_t j = i + 1; j < g->n; j++) {
-                struct staged *sw = &g->st[j];
-                if (sw->applied || strcmp(sw->file, "memory.memsw.limit_in_bytes") != 0)
-                    continue;
-                if (write_staged(mrb, g, sw, &err) < 0 && err.errnum != EINVAL)
-                    raise_write(mrb, g, sw, &err);
-            }
-        }
-        if (write_staged(mrb, g, e, &err) < 0)
-            raise_write(mrb, g, e, &err);
-    }
+    size_t failed;
+    if (mcg_apply_staged(run, g->dir, g->st, g->n, &failed, &err) < 0)
+        raise_write(mrb, g, &g->st[failed], &err);
     mcg_add_pending(run, g->ctrl, g->dir);
     return self;
 }
@@ -532,29 +500,33 @@ static mrb_value group_name(mrb_state *mrb, mrb_value self)
     return mrb_str_new_cstr(mrb, get_group(mrb, self)->name);
 }
 
-/* Read a control file of the group; before the group exists (or in a
- * dry run that only planned it), the value the policy staged. */
-static mrb_value read_setting(mrb_state *mrb, struct group *g, const char *file, int typed,
-                              enum mcg_kind kind)
+/* Read a setting (s), or a native control file (s NULL, `file`); before the
+ * group exists (or in a dry run that only planned it), the value the
+ * policy staged. */
+static mrb_value read_setting(mrb_state *mrb, struct group *g, const struct mcg_setting *s,
+                              const char *file)
 {
     struct mcg_run *run = state_of(mrb)->run;
     struct mcg_error err = { 0 };
     char *text = NULL;
 
     if (!mcg_dir_exists(run, g->dir) || (run->dry_run && access(g->dir, F_OK) != 0)) {
-        for (size_t i = g->n; i-- > 0;)
-            if (strcmp(g->st[i].file, file) == 0)
-                return typed ? from_kernel(mrb, kind, g->st[i].value)
-                             : from_kernel_generic(mrb, g->st[i].value);
+        for (size_t i = g->n; i-- > 0;) {
+            const struct mcg_staged *e = &g->st[i];
+            if (s ? e->setting == s : strcmp(e->file, file) == 0)
+                return s ? from_kernel(mrb, s->kind, e->value)
+                         : from_kernel_generic(mrb, e->value);
+        }
         if (run->dry_run)
             return mrb_nil_value();
         char msg[PATH_MAX + 128];
         snprintf(msg, sizeof(msg), "%s: group %s does not exist", file, g->dir);
         raise_at(mrb, -1, msg);
     }
-    if (mcg_read(run, g->dir, file, &text, &err) < 0)
+    if ((s ? mcg_read_setting(run, g->dir, s, &text, &err)
+           : mcg_read(run, g->dir, file, &text, &err)) < 0)
         raise_err(mrb, &err);
-    mrb_value v = typed ? from_kernel(mrb, kind, text) : from_kernel_generic(mrb, text);
+    mrb_value v = s ? from_kernel(mrb, s->kind, text) : from_kernel_generic(mrb, text);
     free(text);
     return v;
 }
@@ -575,7 +547,7 @@ static mrb_value setting_get(mrb_state *mrb, mrb_value self)
 {
     struct group *g = get_group(mrb, self);
     const struct mcg_setting *s = called_setting(mrb, g);
-    return read_setting(mrb, g, s->file, 1, s->kind);
+    return read_setting(mrb, g, s, s->file);
 }
 
 static mrb_value setting_set(mrb_state *mrb, mrb_value self)
@@ -592,7 +564,7 @@ static mrb_value setting_set(mrb_state *mrb, mrb_value self)
 /* c["memory.swappiness"]: any file of the object's own controller. */
 static const char *generic_file(mrb_state *mrb, struct group *g, mrb_value key)
 {
-    const char *prefix = mcg_ctrl_name(g->ctrl);
+    const char *prefix = mcg_file_prefix(state_of(mrb)->run, g->ctrl);
     size_t plen = strlen(prefix);
     char msg[512];
     const char *f;
@@ -612,6 +584,15 @@ static const char *generic_file(mrb_state *mrb, struct group *g, mrb_value key)
     return f;
 }
 
+/* On v1 a file the table knows keeps its typed parsing (sizes with units);
+ * on v2 the generic form is native files, passed as they are. */
+static const struct mcg_setting *generic_setting(mrb_state *mrb, struct group *g, const char *f)
+{
+    if (state_of(mrb)->run->layout == MCG_LAYOUT_UNIFIED)
+        return NULL;
+    return mcg_setting_by_file(g->ctrl, f);
+}
+
 static mrb_value generic_get(mrb_state *mrb, mrb_value self)
 {
     struct group *g = get_group(mrb, self);
@@ -619,8 +600,8 @@ static mrb_value generic_get(mrb_state *mrb, mrb_value self)
 
     mrb_get_args(mrb, "o", &key);
     const char *f = generic_file(mrb, g, key);
-    const struct mcg_setting *s = mcg_setting_by_file(g->ctrl, f);
-    return read_setting(mrb, g, f, s != NULL, s ? s->kind : MCG_K_TEXT);
+    const struct mcg_setting *s = generic_setting(mrb, g, f);
+    return read_setting(mrb, g, s, f);
 }
 
 static mrb_value generic_set(mrb_state *mrb, mrb_value self)
@@ -632,7 +613,7 @@ static mrb_value generic_set(mrb_state *mrb, mrb_value self)
 
     mrb_get_args(mrb, "oo", &key, &v);
     const char *f = generic_file(mrb, g, key);
-    const struct mcg_setting *s = mcg_setting_by_file(g->ctrl, f);
+    const struct mcg_setting *s = generic_setting(mrb, g, f);
     /* Where the group exists, name a missing file now rather than at create. */
     snprintf(path, sizeof(path), "%s/%s", g->dir, f);
     if (!run->dry_run && access(g->dir, F_OK) == 0 && access(path, F_OK) != 0) {
@@ -675,6 +656,19 @@ static mrb_value mcg_pid(mrb_state *mrb, mrb_value self)
 {
     (void)self;
     return mrb_fixnum_value(state_of(mrb)->run->pid);
+}
+
+/* 1 or 2 (the cgroup version this host runs), nil where there is none. */
+static mrb_value mcg_cgroup_version(mrb_state *mrb, mrb_value self)
+{
+    struct mcg_error err = { 0 };
+    (void)self;
+    int layout = mcg_layout(state_of(mrb)->run, &err);
+    if (layout < 0)
+        raise_err(mrb, &err);
+    if (layout == MCG_LAYOUT_NONE)
+        return mrb_nil_value();
+    return mrb_fixnum_value(layout == MCG_LAYOUT_UNIFIED ? 2 : 1);
 }
 
 /* Mcgexec.percent_quota("150%", 100000) -> 150000, for the concise form. */
@@ -742,6 +736,7 @@ static void define_api(mrb_state *mrb, struct policy_state *st, char *const *com
     mrb_define_module_function(mrb, m, "environ", mcg_environ, MRB_ARGS_NONE());
     mrb_define_module_function(mrb, m, "dry_run?", mcg_dry_run_p, MRB_ARGS_NONE());
     mrb_define_module_function(mrb, m, "pid", mcg_pid, MRB_ARGS_NONE());
+    mrb_define_module_function(mrb, m, "cgroup_version", mcg_cgroup_version, MRB_ARGS_NONE());
     mrb_define_module_function(mrb, m, "percent_quota", mcg_percent_quota, MRB_ARGS_REQ(2));
 
     mrb_value argv = mrb_ary_new(mrb);

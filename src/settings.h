@@ -1,7 +1,13 @@
 /* The table of settings: every typed getter and setter of the policy API,
- * the control file behind it, the kind of value it takes and its unit.
- * The Ruby methods, their parsing, the documentation tables and the
- * generic c["file"] form are all driven from here. */
+ * the control file behind it on cgroup v1 and on cgroup v2, how values
+ * convert between the two, the kind of value it takes and its unit.  The
+ * Ruby methods, their parsing, the v1/v2 difference and the documentation
+ * are all driven from here; nothing else in mcgexec knows a v2 file name.
+ *
+ * Policies stage values in v1 terms (the mruby-cgroup API); on a unified
+ * host they are converted when written, and getters convert back, so a
+ * policy's arithmetic means the same on both.
+ */
 #ifndef MCGEXEC_SETTINGS_H
 #define MCGEXEC_SETTINGS_H
 
@@ -19,6 +25,25 @@ enum mcg_kind {
     MCG_K_TEXT,     /* a string, passed as it is */
 };
 
+/* How a setting maps to cgroup v2. */
+enum mcg_v2 {
+    MCG_V2_SAME,       /* same file name, same value */
+    MCG_V2_NONE,       /* no cgroup v2 equivalent: an error */
+    MCG_V2_WEIGHT,     /* cpu.shares -> cpu.weight */
+    MCG_V2_MAX_QUOTA,  /* first field of cpu.max; -1 -> "max" */
+    MCG_V2_MAX_PERIOD, /* second field of cpu.max */
+    MCG_V2_MEM_MAX,    /* bytes; -1 -> "max" */
+    MCG_V2_SWAP,       /* memory+swap limit -> memory.swap.max = memsw - limit */
+    MCG_V2_IO,         /* "MAJ:MIN N" -> "MAJ:MIN KEY=N" in io.max */
+    MCG_V2_READ,       /* read-only number in another file (memory.current) */
+    MCG_V2_PEAK,       /* memory.peak, where the kernel has it (5.19+) */
+    MCG_V2_USAGE_NS,   /* cpu.stat usage_usec x 1000; a write (reset) has no equivalent */
+    MCG_V2_TICKS,      /* cpu.stat user_usec, system_usec -> "user N\nsystem N" (USER_HZ) */
+    MCG_V2_MEMSW_USAGE,/* memory.current + memory.swap.current */
+    MCG_V2_OOM_CONTROL,/* the OOM killer cannot be disabled: reads false, writes only false */
+    MCG_V2_OOM_KILL,   /* oom_kill count from memory.events (v1: memory.oom_control) */
+};
+
 enum { MCG_READ = 1, MCG_WRITE = 2, MCG_RW = 3 };
 
 struct mcg_setting {
@@ -28,6 +53,9 @@ struct mcg_setting {
     enum mcg_kind kind;
     int access;
     const char *unit;     /* for documentation */
+    enum mcg_v2 v2;
+    const char *file2;    /* cgroup v2 file (NULL where none) */
+    const char *key2;     /* io.max key, cpu.stat key ... */
 };
 
 extern const struct mcg_setting mcg_settings[];
@@ -38,5 +66,29 @@ extern const char *const mcg_class_names[MCG_NCTRL];
 
 const struct mcg_setting *mcg_setting_find(enum mcg_ctrl ctrl, const char *method);
 const struct mcg_setting *mcg_setting_by_file(enum mcg_ctrl ctrl, const char *file);
+
+/* Can `s` be read (write = 0) or written (write = 1) on this run's layout?
+ * If not, fills err ("cpu.rt_runtime_us has no cgroup v2 equivalent"). */
+int mcg_setting_usable(struct mcg_run *run, const struct mcg_setting *s, int write,
+                       struct mcg_error *err);
+
+/* A value the policy staged, in v1 terms, waiting for create/modify. */
+struct mcg_staged {
+    const struct mcg_setting *setting;  /* NULL for c["file"]: a native file */
+    char *file;     /* the v1 file, or the native name */
+    char *value;    /* as checked and converted for v1 */
+    char *shown;    /* as the policy wrote it, for messages */
+    int line;       /* where the policy set it */
+    int applied;
+};
+
+/* Write the group's unapplied staged values, converting on v2 and ordering
+ * the writes the kernel needs ordered.  On failure *failed is the entry. */
+int mcg_apply_staged(struct mcg_run *run, const char *dir, struct mcg_staged *st, size_t n,
+                     size_t *failed, struct mcg_error *err);
+
+/* Read a setting, in v1 terms (malloc'd text). */
+int mcg_read_setting(struct mcg_run *run, const char *dir, const struct mcg_setting *s,
+                     char **text, struct mcg_error *err);
 
 #endif

@@ -283,3 +283,70 @@ void mcg_format_bytes(int64_t bytes, char *buf, size_t len)
     }
     snprintf(buf, len, "%.1f %s", v, units[u]);
 }
+
+uint64_t mcg_shares_to_weight(uint64_t shares)
+{
+    if (shares == 0)
+        return 0;
+    if (shares <= 2)
+        return 1;
+    if (shares >= 262144)
+        return 10000;
+    double l = log2((double)shares);
+    double exponent = (l * l + 125 * l) / 612.0 - 7.0 / 34.0;
+    return (uint64_t)ceil(pow(10, exponent));
+}
+
+uint64_t mcg_weight_to_shares(uint64_t weight)
+{
+    if (weight == 0)
+        return 0;
+    if (weight <= 1)
+        return 2;
+    if (weight >= 10000)
+        return 262144;
+    /* solve (l*l + 125*l)/612 - 7/34 = log10(w) for l = log2(shares) */
+    double c = 612.0 * (log10((double)weight) + 7.0 / 34.0);
+    double l = (-125.0 + sqrt(125.0 * 125.0 + 4.0 * c)) / 2.0;
+    uint64_t s = (uint64_t)llround(pow(2, l));
+    /* The forward map rounds up, so each weight stands for a range of
+     * shares [lo, hi].  Return the roundest value in it, so that the
+     * values people write come back as written: 1024 -> 100 -> 1024,
+     * 512 -> 59 -> 512. */
+    uint64_t lo = s, hi = s;
+    while (lo > 2 && mcg_shares_to_weight(lo - 1) >= weight)
+        lo--;
+    while (lo < 262144 && mcg_shares_to_weight(lo) < weight)
+        lo++;
+    while (hi < 262144 && mcg_shares_to_weight(hi + 1) <= weight)
+        hi++;
+    while (hi > lo && mcg_shares_to_weight(hi) > weight)
+        hi--;
+    for (uint64_t p = 1ULL << 18; p >= 2; p >>= 1)
+        if (p >= lo && p <= hi)
+            return p;
+    for (uint64_t m = 10000; m >= 10; m /= 10) {
+        uint64_t r = (hi / m) * m;
+        if (r >= lo)
+            return r;
+    }
+    s = lo + (hi - lo) / 2;
+    return s;
+}
+
+int mcg_keyed_value(const char *text, const char *key, int64_t *out)
+{
+    size_t kl = strlen(key);
+    const char *p = text;
+
+    while (p && *p) {
+        if (strncmp(p, key, kl) == 0 && (p[kl] == ' ' || p[kl] == '\t')) {
+            *out = strtoll(p + kl + 1, NULL, 10);
+            return 0;
+        }
+        p = strchr(p, '\n');
+        if (p)
+            p++;
+    }
+    return -1;
+}

@@ -39,3 +39,13 @@ int mcg_check_group_name(const char *name, size_t len, const char **why);
 void mcg_format_bytes(int64_t bytes, char *buf, size_t len);
 
 #endif
+
+/* cpu.shares (v1) -> cpu.weight (v2), as crun >= 1.23 and runc >= 1.3.2:
+ * 1024 -> 100, 512 -> 59, 2048 -> 174; 0 -> 0 (unset); clamped 1..10000. */
+uint64_t mcg_shares_to_weight(uint64_t shares);
+/* The inverse, for getters that read back in v1 units (1024 <- 100). */
+uint64_t mcg_weight_to_shares(uint64_t weight);
+
+/* The value of `key` in a "key value" per line file (cpu.stat,
+ * memory.events); -1 when absent. */
+int mcg_keyed_value(const char *text, const char *key, int64_t *out);

@@ -138,6 +138,6 @@ EOF2
     mrbc -o "$BATS_TEST_TMPDIR/p.mrb" "$BATS_TEST_TMPDIR/p.rb"
     run "$MCGEXEC" "$BATS_TEST_TMPDIR/p.mrb" -- cat /proc/self/cgroup
     assert_success
-    assert_line --regexp "memory:/(.*/)?$G\$"
-    check_cgroup_value memory memory.limit_in_bytes $((48 << 20))
+    assert_line --regexp ":$(is_v2 || echo memory):/(.*/)?$G\$"
+    check_value memory memory.limit_in_bytes $((48 << 20)) memory.max $((48 << 20))
 }

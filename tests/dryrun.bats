@@ -22,21 +22,31 @@ EOF2
     assert_success
     cpu=$(group_dir cpu)
     mem=$(group_dir memory)
-    assert_line --index 0 "mkdir $cpu"
-    assert_line --index 1 "write $cpu/cpu.cfs_quota_us 25000"
-    assert_line --index 2 "mkdir $mem"
-    assert_line --index 3 "mkdir $mem/job"
-    assert_line --index 4 "write $mem/job/memory.limit_in_bytes 67108864"
-    assert_line --index 5 "quota staged: 25000, exists: true"
-    assert_line --index 6 --regexp "^attach $cpu [0-9]+\$"
-    assert_line --index 7 --regexp "^attach $mem/job [0-9]+\$"
-    assert_line --index 8 "exec touch $BATS_TEST_TMPDIR/ran"
+    if is_v2; then
+        # one hierarchy: controllers enabled top-down, one directory, one attach
+        top=$(self_dir cpu)
+        plan=("# cgroup layout: v2 (unified)")
+        grep -qw cpu "$top/cgroup.subtree_control" || plan+=("write $top/cgroup.subtree_control +cpu")
+        plan+=("mkdir $cpu" "write $cpu/cpu.max 25000")
+        grep -qw memory "$top/cgroup.subtree_control" || plan+=("write $top/cgroup.subtree_control +memory")
+        plan+=("write $cpu/cgroup.subtree_control +memory" "mkdir $mem/job"
+               "write $mem/job/memory.max 67108864" "quota staged: 25000, exists: true")
+        plan+=("attach $mem/job PID")
+    else
+        plan=("# cgroup layout: $(awk '$3 == "cgroup2" { h = 1 } END { print h ? "v1 (hybrid)" : "v1" }' /proc/self/mounts)"
+              "mkdir $cpu" "write $cpu/cpu.cfs_quota_us 25000" "mkdir $mem" "mkdir $mem/job"
+              "write $mem/job/memory.limit_in_bytes 67108864" "quota staged: 25000, exists: true"
+              "attach $cpu PID" "attach $mem/job PID")
+    fi
+    plan+=("exec touch $BATS_TEST_TMPDIR/ran")
+    assert_equal "$(sed 's/^\(attach .*\) [0-9][0-9]*$/\1 PID/' <<< "$output")" "$(printf '%s\n' "${plan[@]}")"
     [ ! -e "$BATS_TEST_TMPDIR/ran" ] || fail "COMMAND ran"
     assert_no_test_groups
 }
 
 @test "--dry-run copies cpuset cpus and mems into the plan for a new cpuset group" {
     requires_controller cpuset
+    is_v2 && skip "v2 cpusets inherit by themselves"
     run "$MCGEXEC" -n -e "Cgroup::CPUSET.new('$G').create" -- true
     assert_success
     assert_line "write $(group_dir cpuset)/cpuset.cpus $(cat "$(self_dir cpuset)/cpuset.cpus")"
@@ -52,7 +62,7 @@ EOF2
         skip "nobody cannot reach $MCGEXEC"
     run setpriv --reuid=65534 --regid=65534 --clear-groups "$MCGEXEC" -n -e "$(policy_code)" -- true
     assert_success
-    assert_line --index 0 "mkdir $(group_dir cpu)"
+    assert_line "mkdir $(group_dir cpu)"
     assert_line "exec true"
     assert_no_test_groups
 }
@@ -61,7 +71,7 @@ EOF2
     requires_controller memory
     run "$MCGEXEC" -n -e "Cgroup::MEMORY.new('$G').create"
     assert_success
-    assert_line --index 0 "mkdir $(group_dir memory)"
+    assert_line "mkdir $(group_dir memory)"
     refute_line --partial "exec"
     run "$MCGEXEC" -n -e "m = Cgroup::MEMORY.new('$G'); m.limit_in_bytes = 'x'"
     assert_equal "$status" 125
@@ -72,9 +82,11 @@ EOF2
     requires_controller memory
     run "$MCGEXEC" -v -e "m = Cgroup::MEMORY.new('$G'); m.limit_in_bytes = '32M'; m.create" -- echo done
     assert_success
-    assert_line --index 0 "mcgexec: mkdir $(group_dir memory)"
-    assert_line --index 1 "mcgexec: write $(group_dir memory)/memory.limit_in_bytes 33554432"
-    assert_line --index 2 --regexp "^mcgexec: attach $(group_dir memory) [0-9]+\$"
-    assert_line --index 3 "mcgexec: exec echo"
-    assert_line --index 4 "done"
+    assert_line --index 0 --regexp "^mcgexec: cgroup layout: v[12]"
+    assert_line "mcgexec: mkdir $(group_dir memory)"
+    if is_v2; then f=memory.max; else f=memory.limit_in_bytes; fi
+    assert_line "mcgexec: write $(group_dir memory)/$f 33554432"
+    assert_line --regexp "^mcgexec: attach $(group_dir memory) [0-9]+\$"
+    assert_line "mcgexec: exec echo"
+    assert_line "done"
 }

@@ -56,19 +56,35 @@ c.create
 EOF2
 )
     run_marked "$p"
-    assert_output "mcgexec: $p:5: cpu.cfs_quota_us = 500: write $(group_dir cpu)/cpu.cfs_quota_us: Invalid argument"
+    if is_v2; then f=cpu.max; else f=cpu.cfs_quota_us; fi
+    assert_output "mcgexec: $p:5: cpu.cfs_quota_us = 500: write $(group_dir cpu)/$f: Invalid argument"
     assert_not_ran
 }
 
-@test "a controller that is not mounted" {
+@test "a controller that is not mounted (v1)" {
     requires_root
+    is_v2 && skip "v1 only: on v2 see the next test"
     requires_controller blkio
     command -v unshare >/dev/null || skip "no unshare"
     # hide blkio in a private mount namespace; the host keeps its mount
-    run_marked() { :; }
     run unshare -m sh -c "umount $(mount_of blkio) && exec \"\$0\" -e \"m = Cgroup::MEMORY.new('$G'); m.create; Cgroup::BLKIO.new('$G')\" -- touch \"\$1/ran\"" "$MCGEXEC" "$BATS_TEST_TMPDIR"
     assert_output "mcgexec: controller 'blkio' is not mounted on this host"
     assert_not_ran
+}
+
+@test "a controller not delegated to the parent (v2)" {
+    requires_root
+    is_v2 || skip "v2 only"
+    requires_controller blkio
+    # $G/p: a group of the test's whose parent ($G) enables nothing for its
+    # children; --root keeps mcgexec from changing anything above it
+    mkdir -p "$(group_dir blkio)/p"
+    own=$(sed -n 's/^0:://p' /proc/self/cgroup)
+    run_marked --root "${own%/}/$G/p" -e "Cgroup::BLKIO.new('x').create"
+    assert_output "mcgexec: controller 'io' is not available in $(group_dir blkio)/p (enable it in the parent's cgroup.subtree_control)"
+    assert_equal "$status" 125
+    [ ! -e "$BATS_TEST_TMPDIR/ran" ] || fail "COMMAND ran"
+    [ ! -e "$(group_dir blkio)/p/x" ] || fail "group x was left"
 }
 
 @test "bad types, negative sizes and garbage units are caught before the kernel" {
@@ -148,7 +164,7 @@ raise 'stop'"
     requires_root
     requires_controller memory
     run_marked -e "Cgroup::MEMORY.new('$G/a').create; Cgroup::MEMORY.new('$G/b').create"
-    assert_output --regexp "^mcgexec: the policy set up two memory groups, .*/$G/a and .*/$G/b, and attached to neither"
+    assert_output --regexp "^mcgexec: the policy set up .*/$G/a and .*/$G/b in one hierarchy and attached to neither"
     assert_not_ran
 }
 

@@ -14,9 +14,8 @@ example() {
     run "$MCGEXEC" "$(example memory.rb)" -- sh -c 'echo unreachable'
     assert_equal "$status" 137
     refute_output --partial unreachable
-    check_cgroup_value memory memory.limit_in_bytes 8192
-    run grep '^oom_kill ' "$(group_dir memory)/memory.oom_control"
-    assert_output "oom_kill 1"
+    check_value memory memory.limit_in_bytes 8192 memory.max 8192
+    assert_equal "$(oom_kills)" 1
 }
 
 @test "examples/cpu.rb: 20% of a CPU, throttled" {
@@ -24,8 +23,8 @@ example() {
     requires_controller cpu
     run "$MCGEXEC" "$(example cpu.rb)" -- timeout 1 sh -c 'while :; do :; done'
     assert_equal "$status" 124
-    check_cgroup_value cpu cpu.cfs_quota_us 20000
-    check_cgroup_value cpu cpu.shares 512
-    throttled=$(awk '$1 == "nr_throttled" { print $2 }' "$(group_dir cpu)/cpu.stat")
+    check_value cpu cpu.cfs_quota_us 20000 cpu.max "20000 100000"
+    check_value cpu cpu.shares 512 cpu.weight 59
+    throttled=$(cpu_stat nr_throttled)
     [ "$throttled" -gt 5 ] || fail "nr_throttled is $throttled"
 }

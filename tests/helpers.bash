@@ -33,15 +33,33 @@ requires_root() {
     [ "$(id -u)" -eq 0 ] || skip "needs root"
 }
 
-# The v1 mount of a controller, or nothing.
+# v1 (one hierarchy per controller, hybrid hosts included) or v2 (unified).
+LAYOUT=$(awk '$3 == "cgroup" { v1 = 1 } $3 == "cgroup2" { v2 = 1 }
+              END { print v1 ? "v1" : v2 ? "v2" : "none" }' /proc/self/mounts)
+is_v2() { [ "$LAYOUT" = v2 ]; }
+
+# The v2 controller behind a class ("" for cpuacct: cpu.stat is always there).
+v2_name() {
+    case "$1" in cpuacct) echo "" ;; blkio) echo io ;; *) echo "$1" ;; esac
+}
+
+# The hierarchy holding a controller, or nothing where it is missing.
 mount_of() {
-    awk -v c="$1" '$3 == "cgroup" { n = split($4, o, ","); for (i = 1; i <= n; i++) if (o[i] == c) { print $2; exit } }' /proc/self/mounts
+    if is_v2; then
+        local m n
+        m=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/self/mounts)
+        n=$(v2_name "$1")
+        [ -z "$n" ] || grep -qw "$n" "$m/cgroup.controllers" || return 0
+        echo "$m"
+    else
+        awk -v c="$1" '$3 == "cgroup" { n = split($4, o, ","); for (i = 1; i <= n; i++) if (o[i] == c) { print $2; exit } }' /proc/self/mounts
+    fi
 }
 
 requires_controller() {
     local c
     for c in "$@"; do
-        [ -n "$(mount_of "$c")" ] || skip "controller '$c' is not mounted"
+        [ -n "$(mount_of "$c")" ] || skip "controller '$c' is not available"
     done
 }
 
@@ -50,7 +68,11 @@ self_dir() {
     local m rel
     m=$(mount_of "$1") || return 1
     [ -n "$m" ] || return 1
-    rel=$(awk -F: -v c="$1" '{ n = split($2, o, ","); for (i = 1; i <= n; i++) if (o[i] == c) print $3 }' /proc/self/cgroup)
+    if is_v2; then
+        rel=$(sed -n 's/^0:://p' /proc/self/cgroup)
+    else
+        rel=$(awk -F: -v c="$1" '{ n = split($2, o, ","); for (i = 1; i <= n; i++) if (o[i] == c) print $3 }' /proc/self/cgroup)
+    fi
     echo "$m${rel%/}"
 }
 
@@ -64,6 +86,31 @@ check_cgroup_value() {
     local got
     got=$(cat "$(group_dir "$1" "${4:-}")/$2")
     [ "$got" = "$3" ] || fail "$1/$2 is '$got', expected '$3'"
+}
+
+# check_value CTRL V1FILE V1VALUE V2FILE V2VALUE [GROUP]: the file of this layout
+check_value() {
+    if is_v2; then
+        check_cgroup_value "$1" "$4" "$5" "${6:-}"
+    else
+        check_cgroup_value "$1" "$2" "$3" "${6:-}"
+    fi
+}
+
+# OOM kills in memory group $1 (default $G), from the kernel's own counter.
+oom_kills() {
+    local d
+    d=$(group_dir memory "${1:-}")
+    if is_v2; then
+        awk '$1 == "oom_kill" { print $2 }' "$d/memory.events"
+    else
+        awk '$1 == "oom_kill" { print $2 }' "$d/memory.oom_control"
+    fi
+}
+
+# A cpu.stat key of group $2 (default $G): nr_throttled, ...
+cpu_stat() {
+    awk -v k="$1" '$1 == k { print $2 }' "$(group_dir cpu "${2:-}")/cpu.stat"
 }
 
 # Number of directories named like this test's groups, in all controllers.

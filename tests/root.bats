@@ -8,8 +8,8 @@ load helpers
     unset MCGEXEC_ROOT
     run "$MCGEXEC" -n --root self -e "Cgroup::CPU.new('/$G').create; Cgroup::MEMORY.new('$G').create"
     assert_success
-    assert_line --index 0 "mkdir $(self_dir cpu)/$G"
-    assert_line --index 1 "mkdir $(self_dir memory)/$G"
+    assert_line "mkdir $(self_dir cpu)/$G"
+    assert_line "mkdir $(self_dir memory)/$G"
 }
 
 @test "--root PATH puts absolute names below PATH; MCGEXEC_ROOT does the same" {
@@ -18,14 +18,15 @@ load helpers
     m=$(mount_of memory)
     run "$MCGEXEC" -n --root /delegated/sub/ -e "Cgroup::MEMORY.new('/$G').create"
     assert_success
-    assert_line --index 0 "mkdir $m/delegated"
-    assert_line --index 2 "mkdir $m/delegated/sub/$G"
+    assert_line "mkdir $m/delegated"
+    assert_line "mkdir $m/delegated/sub/$G"
     MCGEXEC_ROOT=/delegated run "$MCGEXEC" -n -e "Cgroup::MEMORY.new('$G').create"
-    assert_line --index 0 "mkdir $m/delegated"
-    assert_line --index 1 "mkdir $m/delegated/$G"
+    assert_line "mkdir $m/delegated"
+    assert_line "mkdir $m/delegated/$G"
     # the option wins over the environment
     MCGEXEC_ROOT=/elsewhere run "$MCGEXEC" -n -r /delegated -e "Cgroup::MEMORY.new('$G').create"
-    assert_line --index 0 "mkdir $m/delegated"
+    assert_line "mkdir $m/delegated"
+    refute_line --partial "elsewhere"
 }
 
 @test "without --root, names resolve at the hierarchy root" {
@@ -33,7 +34,7 @@ load helpers
     unset MCGEXEC_ROOT
     run "$MCGEXEC" -n -e "Cgroup::CPU.new('$G').create"
     assert_success
-    assert_line --index 0 "mkdir $(mount_of cpu)/$G"
+    assert_line "mkdir $(mount_of cpu)/$G"
 }
 
 @test "detach returns to the --root group, not the host's root" {
@@ -41,6 +42,10 @@ load helpers
     requires_controller memory
     run "$MCGEXEC" -e "m = Cgroup::MEMORY.new('$G'); m.create; m.attach; m.detach" -- cat /proc/self/cgroup
     assert_success
-    own=$(awk -F: '$2 ~ /(^|,)memory(,|$)/ { print $3 }' /proc/self/cgroup)
-    assert_line --regexp "^[0-9]+:memory:$own\$"
+    if is_v2; then
+        assert_line "$(grep '^0::' /proc/self/cgroup)"
+    else
+        own=$(awk -F: '$2 ~ /(^|,)memory(,|$)/ { print $3 }' /proc/self/cgroup)
+        assert_line --regexp "^[0-9]+:memory:$own\$"
+    fi
 }

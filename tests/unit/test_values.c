@@ -169,8 +169,46 @@ static void test_format(void)
     CHECK(strcmp(buf, "100 bytes") == 0, "format 100: %s", buf);
 }
 
+static void test_weight(void)
+{
+    static const struct { uint64_t shares, weight; } cases[] = {
+        { 0, 0 }, { 2, 1 }, { 1024, 100 }, { 512, 59 }, { 2048, 174 }, { 262144, 10000 },
+        { 300000, 10000 },
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+        uint64_t w = mcg_shares_to_weight(cases[i].shares);
+        CHECK(w == cases[i].weight, "shares %llu -> weight %llu, want %llu",
+              (unsigned long long)cases[i].shares, (unsigned long long)w,
+              (unsigned long long)cases[i].weight);
+    }
+    CHECK(mcg_weight_to_shares(100) == 1024, "weight 100 -> %llu",
+          (unsigned long long)mcg_weight_to_shares(100));
+    CHECK(mcg_weight_to_shares(59) == 512, "weight 59 -> %llu",
+          (unsigned long long)mcg_weight_to_shares(59));
+    CHECK(mcg_weight_to_shares(174) == 2048, "weight 174 -> %llu",
+          (unsigned long long)mcg_weight_to_shares(174));
+    /* every weight reached from some shares maps back to shares of that weight */
+    for (uint64_t s = 2; s <= 262144; s = s * 5 / 4 + 1) {
+        uint64_t w = mcg_shares_to_weight(s);
+        CHECK(mcg_shares_to_weight(mcg_weight_to_shares(w)) == w, "round trip of %llu",
+              (unsigned long long)s);
+    }
+}
+
+static void test_keyed(void)
+{
+    int64_t v = 0;
+    const char *stat = "usage_usec 1500\nuser_usec 1000\nsystem_usec 500\nnr_throttled 7\n";
+    CHECK(mcg_keyed_value(stat, "usage_usec", &v) == 0 && v == 1500, "usage_usec");
+    CHECK(mcg_keyed_value(stat, "nr_throttled", &v) == 0 && v == 7, "nr_throttled");
+    CHECK(mcg_keyed_value(stat, "user", &v) == -1, "no prefix match");
+    CHECK(mcg_keyed_value("oom 0\noom_kill 2", "oom_kill", &v) == 0 && v == 2, "oom_kill");
+}
+
 int main(void)
 {
+    test_weight();
+    test_keyed();
     test_sizes();
     test_ints();
     test_cpulists();
