@@ -707,6 +707,9 @@ int mcg_delete(struct mcg_run *run, enum mcg_ctrl c, const char *dir, struct mcg
                         h->name);
     snprintf(parent, sizeof(parent), "%s", dir);
     *strrchr(parent, '/') = '\0';
+    /* Gone already (on v2 every class names the same directory): done. */
+    if (!mcg_dir_exists(run, dir))
+        return 0;
 
     if (!run->dry_run) {
         /* v1 semantics of libcgroup's delete: the processes move up. */

@@ -154,8 +154,8 @@ EOF2
 )
     run "$MCGEXEC" "$p" -- cat /proc/self/cgroup
     assert_success
-    assert_output --regexp "cpu:/.*$G"
-    assert_output --regexp "memory:/.*$G"
+    assert_output --regexp "$(ctl cpu)/.*$G"
+    assert_output --regexp "$(ctl memory)/.*$G"
 }
 
 @test "an explicit attach to a parent wins over joining the child it created" {
@@ -169,7 +169,7 @@ EOF2
         assert_no_test_groups
     else
         assert_success
-        assert_line --regexp "memory:/(.*/)?$G\$"
+        assert_line --regexp "$(ctl memory)/(.*/)?$G\$"
     fi
 }
 
@@ -178,7 +178,7 @@ EOF2
     requires_controller memory
     run "$MCGEXEC" -e "Cgroup::MEMORY.new('$G').create; Cgroup::MEMORY.new('$G/kid').create" -- cat /proc/self/cgroup
     assert_success
-    assert_output --regexp "memory:/.*$G/kid"
+    assert_output --regexp "$(ctl memory)/.*$G/kid"
 }
 
 @test "cgroup_event_control= writes cgroup.event_control (the kernel checks the value)" {

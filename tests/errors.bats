@@ -150,10 +150,10 @@ EOF2
     requires_controller memory
     sleep 30 &
     pid=$!
-    before=$(grep memory "/proc/$pid/cgroup")
+    before=$(cg_line memory "$pid")
     run_marked -e "m = Cgroup::MEMORY.new('$G'); m.create; m.attach($pid)
 raise 'stop'"
-    after=$(grep memory "/proc/$pid/cgroup")
+    after=$(cg_line memory "$pid")
     kill "$pid"
     assert_output "mcgexec: -e:2: stop (RuntimeError)"
     assert_not_ran

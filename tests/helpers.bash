@@ -88,6 +88,23 @@ check_cgroup_value() {
     [ "$got" = "$3" ] || fail "$1/$2 is '$got', expected '$3'"
 }
 
+# The line of /proc/PID/cgroup (default self) for controller $1: "4:memory:/a"
+# on v1, "0::/a" on v2.
+cg_line() {
+    local f=/proc/${2:-self}/cgroup
+    if is_v2; then
+        grep '^0::' "$f"
+    else
+        awk -F: -v c="$1" '{ n = split($2, o, ","); for (i = 1; i <= n; i++) if (o[i] == c) print }' "$f"
+    fi
+}
+
+# The pattern a /proc/PID/cgroup line of controller $1 starts with after
+# the id: "memory:" on v1, ":" on v2 (all controllers in one line).
+ctl() {
+    if is_v2; then echo ":"; else echo "$1:"; fi
+}
+
 # check_value CTRL V1FILE V1VALUE V2FILE V2VALUE [GROUP]: the file of this layout
 check_value() {
     if is_v2; then
