@@ -1,9 +1,43 @@
 #!/bin/sh
-# Set up, build, and run every test: the C unit tests, then the bats suite.
-# Tests that need root or a controller this host lacks skip, not fail.
+# Set up, build, and run every test: the C unit tests, the bats suite on
+# this host, then the same bats suite inside a cgroup v2 kernel under qemu
+# (scripts/vm.sh).  Tests that need root or a controller the host lacks
+# skip; a guest that cannot boot here is reported as skipped, never as
+# passed.
+#
+#   MCGEXEC_VM=none   do not boot guests
+#   MCGEXEC_VM=v2v1   also run the suite in a cgroup v1 guest
 set -eu
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 scripts/build.sh
-ctest --test-dir "${BUILD_DIR:-build}" --output-on-failure
-MCGEXEC="$(pwd)/${BUILD_DIR:-build}/mcgexec" bats tests/
+BUILD_DIR=${BUILD_DIR:-build}
+ctest --test-dir "$BUILD_DIR" --output-on-failure
+
+failed=0
+summary=""
+note() { summary="$summary$1
+"; }
+
+if MCGEXEC="$(pwd)/$BUILD_DIR/mcgexec" bats tests/; then
+    note "host suite: passed"
+else
+    note "host suite: FAILED"
+    failed=1
+fi
+
+guests=${MCGEXEC_VM:-v2}
+for layout in v2 v1; do
+    case "$guests" in *"$layout"*) ;; *) continue ;; esac
+    echo "--- the bats suite in a cgroup $layout guest (qemu, software emulation) ---"
+    status=0
+    scripts/vm.sh --"$layout" -- bats tests/ || status=$?
+    case $status in
+        0) note "cgroup $layout guest suite: passed" ;;
+        77) note "cgroup $layout guest suite: SKIPPED (the VM cannot run here; see above)" ;;
+        *) note "cgroup $layout guest suite: FAILED (status $status)"; failed=1 ;;
+    esac
+done
+
+printf '\n%s' "$summary"
+exit "$failed"
