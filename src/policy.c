@@ -510,6 +510,8 @@ static mrb_value read_setting(mrb_state *mrb, struct group *g, const struct mcg_
     struct mcg_error err = { 0 };
     char *text = NULL;
 
+    if (s && mcg_setting_usable(run, s, 0, &err) < 0)
+        raise_at(mrb, -1, err.msg);
     if (!mcg_dir_exists(run, g->dir) || (run->dry_run && access(g->dir, F_OK) != 0)) {
         for (size_t i = g->n; i-- > 0;) {
             const struct mcg_staged *e = &g->st[i];
