@@ -3,8 +3,8 @@
 # Idempotent: does nothing (not even apt-get update) when all are present.
 set -eu
 
-PACKAGES="gcc make cmake pkg-config libmruby-dev mruby libcgroup-dev \
-bats bats-assert bats-support util-linux coreutils findutils gawk"
+PACKAGES="gcc make cmake pkg-config libmruby-dev mruby libcgroup-dev libjansson-dev \
+bats bats-assert bats-support util-linux coreutils findutils gawk jq procps"
 
 missing=""
 for p in $PACKAGES; do

@@ -3,7 +3,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <dirent.h>
 #include <libcgroup.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -893,4 +895,128 @@ void mcg_commit(struct mcg_run *run)
         free(run->moved.items[i]);
     }
     run->moved.n = 0;
+}
+
+/* ---- for the supervisor ------------------------------------------------ */
+
+int mcg_job_dir(const struct mcg_run *run, enum mcg_ctrl c, char *dir, size_t len)
+{
+    const struct mcg_hier *h = &run->hier[c];
+    const char *at = h->job[0] ? h->job : h->cur;
+
+    if (!h->mount[0] || (!h->job[0] && strcmp(h->cur, h->orig) == 0))
+        return -1;
+    return join_path(dir, len, h->mount, at);
+}
+
+const char *mcg_group_name_of(const struct mcg_run *run, enum mcg_ctrl c, const char *dir)
+{
+    const struct mcg_hier *h = &run->hier[c];
+    const char *rel = rel_of(h, dir);
+    size_t bl = strlen(h->base);
+
+    if (bl && strncmp(rel, h->base, bl) == 0 && (rel[bl] == '/' || rel[bl] == '\0'))
+        rel += bl + (rel[bl] == '/');
+    return *rel ? rel : "/";
+}
+
+int mcg_created_here(const struct mcg_run *run, const char *dir)
+{
+    for (size_t i = 0; i < run->created.n; i++)
+        if (path_within(dir, ((struct group_ref *)run->created.items[i])->dir))
+            return 1;
+    return 0;
+}
+
+void mcg_leave(struct mcg_run *run)
+{
+    for (int c = 0; c < MCG_NCTRL; c++) {
+        struct mcg_hier *h = &run->hier[c];
+        char home[PATH_MAX], cur[PATH_MAX];
+        if (!h->mount[0] || join_path(cur, sizeof(cur), h->mount, h->cur) < 0)
+            continue;
+        if (strcmp(h->cur, h->orig) != 0)
+            memcpy(h->job, h->cur, sizeof(h->job));
+        /* v2 with a leaf: the start cgroup now serves children, the leaf is home */
+        if (run->self_leaf && strcmp(h->mount, run->unified) == 0)
+            snprintf(home, sizeof(home), "%s", run->self_leaf);
+        else if (join_path(home, sizeof(home), h->mount, h->orig) < 0)
+            continue;
+        if (strcmp(home, cur) == 0)
+            continue;
+        char path[MCG_FILE_PATH], buf[32];
+        snprintf(path, sizeof(path), "%s/cgroup.procs", home);
+        snprintf(buf, sizeof(buf), "%d", (int)getpid());
+        mcg_log(run, "attach %s %s", home, buf);
+        if (write_file(path, buf) < 0)
+            fprintf(stderr, "mcgexec: warning: cannot leave %s: %s\n", cur, strerror(errno));
+        else
+            set_cur(run, h, home);
+    }
+}
+
+/* Signal the processes listed in dir/cgroup.procs and below; count them. */
+static int signal_procs(const char *dir, int sig, pid_t self)
+{
+    char path[MCG_FILE_PATH], *procs = NULL;
+    int n = 0;
+    DIR *d;
+    struct dirent *e;
+
+    snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
+    if (read_file(path, &procs) == 0) {
+        for (char *save = NULL, *tok = strtok_r(procs, "\n", &save); tok;
+             tok = strtok_r(NULL, "\n", &save)) {
+            pid_t pid = (pid_t)atoi(tok);
+            if (pid > 0 && pid != self && kill(pid, sig) == 0)
+                n++;
+        }
+        free(procs);
+    }
+    if (!(d = opendir(dir)))
+        return n;
+    while ((e = readdir(d))) {
+        if (e->d_type != DT_DIR || e->d_name[0] == '.')
+            continue;
+        snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+        n += signal_procs(path, sig, self);
+    }
+    closedir(d);
+    return n;
+}
+
+int mcg_kill_tree(struct mcg_run *run, const char *dir, int sig)
+{
+    char path[MCG_FILE_PATH];
+    int total = 0;
+
+    if (run->dry_run)
+        return 0;
+    snprintf(path, sizeof(path), "%s/cgroup.kill", dir);
+    if (sig == SIGKILL && access(path, W_OK) == 0) {
+        mcg_log(run, "write %s 1", path);
+        if (write_file(path, "1") == 0)
+            total = 1;
+    }
+    /* v1 (and the rest): a process may fork while we read, so repeat
+     * until a reading finds nobody */
+    for (int round = 0; round < 200; round++) {
+        int n = signal_procs(dir, sig, getpid());
+        total += n;
+        if (n == 0 || sig != SIGKILL)
+            break;
+        nanosleep(&(struct timespec){ 0, 5 * 1000 * 1000 }, NULL);
+    }
+    return total;
+}
+
+void mcg_remove_created(struct mcg_run *run)
+{
+    for (size_t i = 0; i < run->created.n; i++) {
+        const char *dir = ((struct group_ref *)run->created.items[i])->dir;
+        if (run->self_leaf && strcmp(dir, run->self_leaf) == 0)
+            continue; /* mcgexec's own leaf */
+        mcg_kill_tree(run, dir, SIGKILL);
+    }
+    mcg_rollback(run);
 }

@@ -38,6 +38,7 @@ struct mcg_hier {
     char base[PATH_MAX];    /* where names resolve, relative to mount ("" = root) */
     char orig[PATH_MAX];    /* mcgexec's cgroup at start, relative ("" = root) */
     char cur[PATH_MAX];     /* mcgexec's cgroup now, relative */
+    char job[PATH_MAX];     /* COMMAND's group, once the supervisor left it */
     int explicit_attach;    /* the policy attached or detached itself here */
 };
 
@@ -118,5 +119,30 @@ void mcg_rollback(struct mcg_run *run);
 
 /* COMMAND is about to run: what this run made is the command's now. */
 void mcg_commit(struct mcg_run *run);
+
+/* ---- for the supervisor (--wait) ---- */
+
+/* The group mcgexec (and so COMMAND) is in for controller c, if the policy
+ * put it in one: not where mcgexec started. */
+int mcg_job_dir(const struct mcg_run *run, enum mcg_ctrl c, char *dir, size_t len);
+
+/* `dir` relative to the hierarchy's --root group: the name a policy gave. */
+const char *mcg_group_name_of(const struct mcg_run *run, enum mcg_ctrl c, const char *dir);
+
+/* Did this run create `dir` (or a group above it)? */
+int mcg_created_here(const struct mcg_run *run, const char *dir);
+
+/* Move mcgexec back where it was before joining (the supervisor must not
+ * be in the job's groups: not charged, not killed with them). */
+void mcg_leave(struct mcg_run *run);
+
+/* Send `sig` to every process in `dir` and below, until none is left
+ * (SIGKILL) or once (other signals).  Uses cgroup.kill where the kernel
+ * has it.  Returns the number of processes signalled, or -1. */
+int mcg_kill_tree(struct mcg_run *run, const char *dir, int sig);
+
+/* Kill what is left in the groups this run created, then remove them (and
+ * take back controllers, and move mcgexec home) as a rollback does. */
+void mcg_remove_created(struct mcg_run *run);
 
 #endif

@@ -21,6 +21,8 @@
 #include "cgroupfs.h"
 #include "error.h"
 #include "policy.h"
+#include "supervise.h"
+#include "values.h"
 
 #ifndef MCGEXEC_VERSION
 #define MCGEXEC_VERSION "0.0.0"
@@ -41,11 +43,22 @@ static void usage(FILE *out)
           " -v, --verbose        print each cgroup operation on stderr as it happens\n"
           " -r, --root PATH|self resolve group names under PATH in each hierarchy; 'self'\n"
           "                      is the cgroup mcgexec runs in (default: $MCGEXEC_ROOT)\n"
+          " -w, --wait           stay as a supervisor: forward signals, wait for COMMAND,\n"
+          "                      exit with its status (128+N if killed by signal N)\n"
+          "     --rm             when COMMAND ends, kill what is left in the groups this run\n"
+          "                      created and remove them (implies --wait)\n"
+          " -t, --timeout DUR    kill the job after DUR (90, 90s, 5m, 1h); exit 124\n"
+          "                      (implies --wait)\n"
+          "     --stats[=FILE]   report what the job used (on stderr, or in FILE)\n"
+          "                      (implies --wait)\n"
+          "     --stats-format=text|json\n"
+          "                      the report's format (json implies --stats)\n"
           " -h, --help           display this help\n"
           " -V, --version        display version\n"
           "\n"
           "Exit status: 125 if mcgexec or the policy fails, 126 if COMMAND cannot be\n"
-          "executed, 127 if COMMAND is not found, otherwise the status of COMMAND.\n"
+          "executed, 127 if COMMAND is not found, 124 if --timeout expired, otherwise\n"
+          "the status of COMMAND (with --wait, 128+N if it was killed by signal N).\n"
           "\n"
           "For more details see mcgexec(1).\n",
           out);
@@ -130,11 +143,18 @@ int main(int argc, char **argv)
         { "root", required_argument, NULL, 'r' },
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, 'V' },
+        { "wait", no_argument, NULL, 'w' },
+        { "rm", no_argument, NULL, 'R' },
+        { "timeout", required_argument, NULL, 't' },
+        { "stats", optional_argument, NULL, 'S' },
+        { "stats-format", required_argument, NULL, 'F' },
         { NULL, 0, NULL, 0 },
     };
     const char *code = NULL, *root = getenv("MCGEXEC_ROOT");
     const char *policy_name;
-    int dry_run = 0, verbose = 0, c;
+    int dry_run = 0, verbose = 0, wait = 0, c;
+    struct mcg_supervise_opts sup = { 0 };
+    const char *why;
     struct mcg_error err = { 0 };
     struct mcg_run run;
     char *policy_buf = NULL;
@@ -143,7 +163,7 @@ int main(int argc, char **argv)
     if (root && !*root)
         root = NULL;
     /* '+': stop at the first operand, so COMMAND's options stay its own */
-    while ((c = getopt_long(argc, argv, "+e:nvr:hV", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "+e:nvr:hVwt:", longopts, NULL)) != -1) {
         switch (c) {
         case 'e':
             code = optarg;
@@ -156,6 +176,31 @@ int main(int argc, char **argv)
             break;
         case 'r':
             root = optarg;
+            break;
+        case 'w':
+            wait = 1;
+            break;
+        case 'R':
+            sup.rm = wait = 1;
+            break;
+        case 't':
+            if (mcg_parse_duration(optarg, &sup.timeout, &why) < 0) {
+                fprintf(stderr, "mcgexec: --timeout %s: %s\n", optarg, why);
+                return misuse(NULL);
+            }
+            wait = 1;
+            break;
+        case 'S':
+            sup.stats = wait = 1;
+            sup.stats_file = optarg;
+            break;
+        case 'F':
+            if (strcmp(optarg, "json") == 0)
+                sup.json = sup.stats = wait = 1;
+            else if (strcmp(optarg, "text") == 0)
+                sup.json = 0;
+            else
+                return misuse("--stats-format takes 'text' or 'json'");
             break;
         case 'h':
             usage(stdout);
@@ -216,10 +261,15 @@ int main(int argc, char **argv)
         return fflush(stdout) == 0 ? 0 : MCG_EXIT_FAILURE;
     }
 
-    fflush(stdout);
-    fflush(stderr);
     if (verbose)
         fprintf(stderr, "mcgexec: exec %s\n", command[0]);
+    if (wait) {
+        int status = mcg_supervise(&run, command, &sup);
+        mcg_run_free(&run);
+        return status;
+    }
+    fflush(stdout);
+    fflush(stderr);
     execvp(command[0], command);
     int e = errno;
     fprintf(stderr, "mcgexec: failed to execute %s: %s\n", command[0], strerror(e));

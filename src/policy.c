@@ -660,6 +660,24 @@ static mrb_value mcg_pid(mrb_state *mrb, mrb_value self)
     return mrb_fixnum_value(state_of(mrb)->run->pid);
 }
 
+/* Mcgexec.unique("ci/job") -> "ci/job-4242-9f3a1c": a name no other run
+ * picks, from the pid (unique among running processes) and 24 random bits
+ * (against pid reuse across hosts and containers). */
+static mrb_value mcg_unique(mrb_state *mrb, mrb_value self)
+{
+    const char *prefix = "mcgexec";
+    unsigned char rnd[3] = { 0 };
+    char buf[512];
+    (void)self;
+
+    mrb_get_args(mrb, "|z", &prefix);
+    if (getentropy(rnd, sizeof(rnd)) < 0)
+        mrb_sys_fail(mrb, "getentropy");
+    snprintf(buf, sizeof(buf), "%s-%d-%02x%02x%02x", prefix, (int)state_of(mrb)->run->pid,
+             rnd[0], rnd[1], rnd[2]);
+    return mrb_str_new_cstr(mrb, buf);
+}
+
 /* 1 or 2 (the cgroup version this host runs), nil where there is none. */
 static mrb_value mcg_cgroup_version(mrb_state *mrb, mrb_value self)
 {
@@ -739,6 +757,7 @@ static void define_api(mrb_state *mrb, struct policy_state *st, char *const *com
     mrb_define_module_function(mrb, m, "dry_run?", mcg_dry_run_p, MRB_ARGS_NONE());
     mrb_define_module_function(mrb, m, "pid", mcg_pid, MRB_ARGS_NONE());
     mrb_define_module_function(mrb, m, "cgroup_version", mcg_cgroup_version, MRB_ARGS_NONE());
+    mrb_define_module_function(mrb, m, "unique", mcg_unique, MRB_ARGS_OPT(1));
     mrb_define_module_function(mrb, m, "percent_quota", mcg_percent_quota, MRB_ARGS_REQ(2));
 
     mrb_value argv = mrb_ary_new(mrb);

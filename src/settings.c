@@ -19,61 +19,71 @@ const char *const mcg_class_names[MCG_NCTRL] = {
  * of crun, runc and systemd (see man/mcgexec.1, CGROUP V2). */
 const struct mcg_setting mcg_settings[] = {
     { MCG_CPU, "cfs_quota_us", "cpu.cfs_quota_us", MCG_K_QUOTA, MCG_RW,
-      "microseconds per period, -1 for no limit", MCG_V2_MAX_QUOTA, "cpu.max", NULL },
+      "microseconds per period, -1 for no limit", MCG_V2_MAX_QUOTA, "cpu.max", NULL, NULL },
     { MCG_CPU, "cfs_period_us", "cpu.cfs_period_us", MCG_K_INT, MCG_RW, "microseconds",
-      MCG_V2_MAX_PERIOD, "cpu.max", NULL },
+      MCG_V2_MAX_PERIOD, "cpu.max", NULL, NULL },
     { MCG_CPU, "rt_period_us", "cpu.rt_period_us", MCG_K_INT, MCG_RW, "microseconds",
-      MCG_V2_NONE, NULL, NULL },
+      MCG_V2_NONE, NULL, NULL, NULL },
     { MCG_CPU, "rt_runtime_us", "cpu.rt_runtime_us", MCG_K_INT, MCG_RW, "microseconds",
-      MCG_V2_NONE, NULL, NULL },
+      MCG_V2_NONE, NULL, NULL, NULL },
     { MCG_CPU, "shares", "cpu.shares", MCG_K_INT, MCG_RW, "relative weight (2..262144)",
-      MCG_V2_WEIGHT, "cpu.weight", NULL },
-    { MCG_CPU, "stat", "cpu.stat", MCG_K_TEXT, MCG_READ, "text", MCG_V2_SAME, "cpu.stat", NULL },
+      MCG_V2_WEIGHT, "cpu.weight", NULL, NULL },
+    { MCG_CPU, "stat", "cpu.stat", MCG_K_TEXT, MCG_READ, "text", MCG_V2_SAME, "cpu.stat", NULL, NULL },
+    { MCG_CPU, "nr_throttled", "cpu.stat", MCG_K_INT, MCG_READ, "periods the group was throttled",
+      MCG_V2_KEYED, "cpu.stat", "nr_throttled", "nr_throttled" },
+    { MCG_CPU, "throttled_time", "cpu.stat", MCG_K_INT, MCG_READ, "nanoseconds throttled",
+      MCG_V2_KEYED_USEC, "cpu.stat", "throttled_usec", "throttled_time" },
 
     { MCG_CPUACCT, "usage", "cpuacct.usage", MCG_K_INT, MCG_RW,
-      "nanoseconds (write 0 to reset)", MCG_V2_USAGE_NS, "cpu.stat", "usage_usec" },
+      "nanoseconds (write 0 to reset)", MCG_V2_USAGE_NS, "cpu.stat", "usage_usec", NULL },
     { MCG_CPUACCT, "stat", "cpuacct.stat", MCG_K_TEXT, MCG_READ, "text (USER_HZ ticks)",
-      MCG_V2_TICKS, "cpu.stat", NULL },
+      MCG_V2_TICKS, "cpu.stat", NULL, NULL },
     { MCG_CPUACCT, "usage_percpu", "cpuacct.usage_percpu", MCG_K_TEXT, MCG_READ,
-      "nanoseconds per CPU, space-separated", MCG_V2_NONE, NULL, NULL },
+      "nanoseconds per CPU, space-separated", MCG_V2_NONE, NULL, NULL, NULL },
 
     { MCG_CPUSET, "cpus", "cpuset.cpus", MCG_K_CPULIST, MCG_RW, "CPU list (\"0-3,5\")",
-      MCG_V2_SAME, "cpuset.cpus", NULL },
+      MCG_V2_SAME, "cpuset.cpus", NULL, NULL },
     { MCG_CPUSET, "mems", "cpuset.mems", MCG_K_CPULIST, MCG_RW, "memory-node list",
-      MCG_V2_SAME, "cpuset.mems", NULL },
+      MCG_V2_SAME, "cpuset.mems", NULL, NULL },
 
     { MCG_BLKIO, "throttle_read_bps_device", "blkio.throttle.read_bps_device", MCG_K_DEVBPS,
-      MCG_RW, "\"DEVICE bytes/s\"", MCG_V2_IO, "io.max", "rbps" },
+      MCG_RW, "\"DEVICE bytes/s\"", MCG_V2_IO, "io.max", "rbps", NULL },
     { MCG_BLKIO, "throttle_write_bps_device", "blkio.throttle.write_bps_device", MCG_K_DEVBPS,
-      MCG_RW, "\"DEVICE bytes/s\"", MCG_V2_IO, "io.max", "wbps" },
+      MCG_RW, "\"DEVICE bytes/s\"", MCG_V2_IO, "io.max", "wbps", NULL },
     { MCG_BLKIO, "throttle_read_iops_device", "blkio.throttle.read_iops_device", MCG_K_DEVRATE,
-      MCG_RW, "\"DEVICE operations/s\"", MCG_V2_IO, "io.max", "riops" },
+      MCG_RW, "\"DEVICE operations/s\"", MCG_V2_IO, "io.max", "riops", NULL },
     { MCG_BLKIO, "throttle_write_iops_device", "blkio.throttle.write_iops_device", MCG_K_DEVRATE,
-      MCG_RW, "\"DEVICE operations/s\"", MCG_V2_IO, "io.max", "wiops" },
+      MCG_RW, "\"DEVICE operations/s\"", MCG_V2_IO, "io.max", "wiops", NULL },
+    { MCG_BLKIO, "read_bytes", "blkio.throttle.io_service_bytes", MCG_K_INT, MCG_READ,
+      "bytes read, all devices", MCG_V2_IO_BYTES, "io.stat", "rbytes", "Read" },
+    { MCG_BLKIO, "write_bytes", "blkio.throttle.io_service_bytes", MCG_K_INT, MCG_READ,
+      "bytes written, all devices", MCG_V2_IO_BYTES, "io.stat", "wbytes", "Write" },
 
     { MCG_MEMORY, "limit_in_bytes", "memory.limit_in_bytes", MCG_K_SIZE, MCG_RW,
-      "size, -1 for no limit", MCG_V2_MEM_MAX, "memory.max", NULL },
+      "size, -1 for no limit", MCG_V2_MEM_MAX, "memory.max", NULL, NULL },
     { MCG_MEMORY, "usage_in_bytes", "memory.usage_in_bytes", MCG_K_INT, MCG_READ, "bytes",
-      MCG_V2_READ, "memory.current", NULL },
+      MCG_V2_READ, "memory.current", NULL, NULL },
     { MCG_MEMORY, "max_usage_in_bytes", "memory.max_usage_in_bytes", MCG_K_INT, MCG_READ,
-      "bytes", MCG_V2_PEAK, "memory.peak", NULL },
+      "bytes", MCG_V2_PEAK, "memory.peak", NULL, NULL },
     { MCG_MEMORY, "memsw_limit_in_bytes", "memory.memsw.limit_in_bytes", MCG_K_SIZE, MCG_RW,
-      "size of memory plus swap, -1 for no limit", MCG_V2_SWAP, "memory.swap.max", NULL },
+      "size of memory plus swap, -1 for no limit", MCG_V2_SWAP, "memory.swap.max", NULL, NULL },
     { MCG_MEMORY, "memsw_usage_in_bytes", "memory.memsw.usage_in_bytes", MCG_K_INT, MCG_READ,
-      "bytes", MCG_V2_MEMSW_USAGE, "memory.current", "memory.swap.current" },
+      "bytes", MCG_V2_MEMSW_USAGE, "memory.current", "memory.swap.current", NULL },
     { MCG_MEMORY, "memsw_max_usage_in_bytes", "memory.memsw.max_usage_in_bytes", MCG_K_INT,
-      MCG_READ, "bytes", MCG_V2_NONE, NULL, NULL },
+      MCG_READ, "bytes", MCG_V2_NONE, NULL, NULL, NULL },
     { MCG_MEMORY, "oom_control", "memory.oom_control", MCG_K_BOOL, MCG_RW,
-      "true disables the OOM killer", MCG_V2_OOM_CONTROL, NULL, NULL },
+      "true disables the OOM killer", MCG_V2_OOM_CONTROL, NULL, NULL, NULL },
     { MCG_MEMORY, "oom_kill", "memory.oom_control", MCG_K_INT, MCG_READ,
-      "processes the OOM killer killed", MCG_V2_OOM_KILL, "memory.events", "oom_kill" },
+      "processes the OOM killer killed", MCG_V2_KEYED, "memory.events", "oom_kill", "oom_kill" },
+    { MCG_MEMORY, "failcnt", "memory.failcnt", MCG_K_INT, MCG_READ,
+      "times usage hit the limit", MCG_V2_KEYED, "memory.events", "max", NULL },
     { MCG_MEMORY, "cgroup_event_control", "cgroup.event_control", MCG_K_TEXT, MCG_WRITE,
-      "\"EVENTFD FD [ARGS]\"", MCG_V2_NONE, NULL, NULL },
+      "\"EVENTFD FD [ARGS]\"", MCG_V2_NONE, NULL, NULL, NULL },
 
     { MCG_PIDS, "max", "pids.max", MCG_K_COUNT, MCG_RW, "processes, -1 for no limit",
-      MCG_V2_SAME, "pids.max", NULL },
+      MCG_V2_SAME, "pids.max", NULL, NULL },
     { MCG_PIDS, "current", "pids.current", MCG_K_INT, MCG_READ, "processes", MCG_V2_SAME,
-      "pids.current", NULL },
+      "pids.current", NULL, NULL },
 };
 
 const size_t mcg_nsettings = sizeof(mcg_settings) / sizeof(mcg_settings[0]);
@@ -86,10 +96,12 @@ const struct mcg_setting *mcg_setting_find(enum mcg_ctrl ctrl, const char *metho
     return NULL;
 }
 
+/* The setting that is the whole of a v1 file (not one line of it). */
 const struct mcg_setting *mcg_setting_by_file(enum mcg_ctrl ctrl, const char *file)
 {
     for (size_t i = 0; i < mcg_nsettings; i++)
-        if (mcg_settings[i].ctrl == ctrl && strcmp(mcg_settings[i].file, file) == 0)
+        if (mcg_settings[i].ctrl == ctrl && !mcg_settings[i].key1 &&
+            strcmp(mcg_settings[i].file, file) == 0)
             return &mcg_settings[i];
     return NULL;
 }
@@ -333,6 +345,31 @@ static char *io_to_v1(const char *text, const char *key)
     return out;
 }
 
+/* Total bytes over all devices: v1 lines "8:0 Read 4096" (field == key),
+ * v2 lines "8:0 rbytes=4096 wbytes=0 ..." (key=value). */
+static int64_t io_bytes(const char *text, const char *key, int v1)
+{
+    int64_t sum = 0;
+    size_t kl = strlen(key);
+
+    for (const char *line = text; line && *line; line = strchr(line, '\n'), line = line ? line + 1 : NULL) {
+        const char *p = strchr(line, ' ');
+        const char *eol = strchr(line, '\n');
+        if (!p || (eol && p > eol))
+            continue;
+        p++;
+        if (v1) {
+            if (strncmp(p, key, kl) == 0 && p[kl] == ' ')
+                sum += strtoll(p + kl + 1, NULL, 10);
+            continue;
+        }
+        for (const char *q = p; q && (!eol || q < eol); q = strchr(q, ' '), q = q ? q + 1 : NULL)
+            if (strncmp(q, key, kl) == 0 && q[kl] == '=')
+                sum += strtoll(q + kl + 1, NULL, 10);
+    }
+    return sum;
+}
+
 int mcg_read_setting(struct mcg_run *run, const char *dir, const struct mcg_setting *s,
                      char **text, struct mcg_error *err)
 {
@@ -343,11 +380,18 @@ int mcg_read_setting(struct mcg_run *run, const char *dir, const struct mcg_sett
     if (mcg_setting_usable(run, s, 0, err) < 0)
         return -1;
     if (!unified(run)) {
-        if (s->v2 != MCG_V2_OOM_KILL)
+        if (!s->key1)
             return mcg_read(run, dir, s->file, text, err);
-        if (read_keyed(run, dir, s->file, "oom_kill", &a, err) < 0)
-            return -1;
-        snprintf(buf, sizeof(buf), "%" PRId64, a);
+        if (s->v2 == MCG_V2_IO_BYTES) {
+            if (mcg_read(run, dir, s->file, &raw, err) < 0)
+                return -1;
+            snprintf(buf, sizeof(buf), "%" PRId64, io_bytes(raw, s->key1, 1));
+            free(raw);
+        } else {
+            if (read_keyed(run, dir, s->file, s->key1, &a, err) < 0)
+                return -1;
+            snprintf(buf, sizeof(buf), "%" PRId64, a);
+        }
         *text = dup_text(buf);
         return 0;
     }
@@ -425,10 +469,16 @@ int mcg_read_setting(struct mcg_run *run, const char *dir, const struct mcg_sett
     case MCG_V2_OOM_CONTROL:
         snprintf(buf, sizeof(buf), "0");
         break;
-    case MCG_V2_OOM_KILL:
+    case MCG_V2_KEYED:
+    case MCG_V2_KEYED_USEC:
         if (read_keyed(run, dir, s->file2, s->key2, &a, err) < 0)
             return -1;
-        snprintf(buf, sizeof(buf), "%" PRId64, a);
+        snprintf(buf, sizeof(buf), "%" PRId64, s->v2 == MCG_V2_KEYED_USEC ? a * 1000 : a);
+        break;
+    case MCG_V2_IO_BYTES:
+        if (mcg_read(run, dir, s->file2, &raw, err) < 0)
+            return -1;
+        snprintf(buf, sizeof(buf), "%" PRId64, io_bytes(raw, s->key2, 0));
         break;
     default:
         return mcg_fail(err, "%s has no cgroup v2 equivalent", s->file);

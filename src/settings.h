@@ -41,7 +41,9 @@ enum mcg_v2 {
     MCG_V2_TICKS,      /* cpu.stat user_usec, system_usec -> "user N\nsystem N" (USER_HZ) */
     MCG_V2_MEMSW_USAGE,/* memory.current + memory.swap.current */
     MCG_V2_OOM_CONTROL,/* the OOM killer cannot be disabled: reads false, writes only false */
-    MCG_V2_OOM_KILL,   /* oom_kill count from memory.events (v1: memory.oom_control) */
+    MCG_V2_KEYED,      /* a number: key2 in file2 (v1: key1 in file, or the whole file) */
+    MCG_V2_KEYED_USEC, /* as KEYED, v2 in microseconds, v1 and the API in nanoseconds */
+    MCG_V2_IO_BYTES,   /* bytes over all devices: v1 "MAJ:MIN Read N" lines, v2 "rbytes=N" */
 };
 
 enum { MCG_READ = 1, MCG_WRITE = 2, MCG_RW = 3 };
@@ -56,6 +58,7 @@ struct mcg_setting {
     enum mcg_v2 v2;
     const char *file2;    /* cgroup v2 file (NULL where none) */
     const char *key2;     /* io.max key, cpu.stat key ... */
+    const char *key1;     /* a v1 file's key, where the value is one line of it */
 };
 
 extern const struct mcg_setting mcg_settings[];

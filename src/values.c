@@ -350,3 +350,32 @@ int mcg_keyed_value(const char *text, const char *key, int64_t *out)
     }
     return -1;
 }
+
+int mcg_parse_duration(const char *s, double *seconds, const char **why)
+{
+    static const struct { const char *unit; double factor; } units[] = {
+        { "", 1 }, { "s", 1 }, { "ms", 0.001 }, { "m", 60 }, { "h", 3600 }, { "d", 86400 },
+    };
+    char *end;
+    double v;
+
+    *why = "invalid duration (use a number of seconds, or a number with unit ms, s, m, h or d)";
+    if (!isdigit((unsigned char)*s) && *s != '.')
+        return -1;
+    errno = 0;
+    v = strtod(s, &end);
+    if (errno || end == s)
+        return -1;
+    for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+        if (strcmp(end, units[i].unit) != 0)
+            continue;
+        v *= units[i].factor;
+        if (!(v > 0) || v > 1e9) {
+            *why = "duration out of range (more than 0 and at most about 30 years)";
+            return -1;
+        }
+        *seconds = v;
+        return 0;
+    }
+    return -1;
+}

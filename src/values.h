@@ -49,3 +49,6 @@ uint64_t mcg_weight_to_shares(uint64_t weight);
 /* The value of `key` in a "key value" per line file (cpu.stat,
  * memory.events); -1 when absent. */
 int mcg_keyed_value(const char *text, const char *key, int64_t *out);
+
+/* "90", "90s", "1.5s", "500ms", "5m", "1h", "1d" -> seconds (> 0). */
+int mcg_parse_duration(const char *s, double *seconds, const char **why);

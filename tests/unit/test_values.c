@@ -205,8 +205,25 @@ static void test_keyed(void)
     CHECK(mcg_keyed_value("oom 0\noom_kill 2", "oom_kill", &v) == 0 && v == 2, "oom_kill");
 }
 
+static void test_durations(void)
+{
+    static const struct { const char *in; double want; } good[] = {
+        { "90", 90 }, { "90s", 90 }, { "1.5s", 1.5 }, { "500ms", 0.5 }, { "5m", 300 },
+        { "1h", 3600 }, { "2d", 172800 }, { ".5", 0.5 },
+    };
+    static const char *const bad[] = { "", "0", "-1", "5x", "m", "1 h", "5mm", "1e99" };
+    double v;
+    const char *why;
+    for (size_t i = 0; i < sizeof(good) / sizeof(*good); i++)
+        CHECK(mcg_parse_duration(good[i].in, &v, &why) == 0 && v == good[i].want,
+              "duration \"%s\"", good[i].in);
+    for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++)
+        CHECK(mcg_parse_duration(bad[i], &v, &why) == -1, "duration \"%s\" should fail", bad[i]);
+}
+
 int main(void)
 {
+    test_durations();
     test_weight();
     test_keyed();
     test_sizes();

@@ -1,0 +1,191 @@
+#!/usr/bin/env bats
+# --wait, --rm, --timeout, --stats: the supervisor.
+
+load helpers
+bats_require_minimum_version 1.5.0
+
+# Is process $1 running (a zombie waiting for its reaper is not)?
+alive() {
+    [ -e "/proc/$1" ] && ! grep -q '^State:[[:space:]]*Z' "/proc/$1/status" 2>/dev/null
+}
+
+# A policy giving the job its own group in cpu, memory and pids under $G.
+job_policy() {
+    echo "group '$G/job', memory: '${1:-256M}', pids: 100, cpu: '100%'"
+}
+
+@test "--wait passes the exit status through, and 128+N for a signal" {
+    requires_root
+    requires_controller memory
+    run "$MCGEXEC" --wait -e "$(job_policy)" -- sh -c 'exit 7'
+    assert_equal "$status" 7
+    run "$MCGEXEC" --wait -e "$(job_policy)" -- sh -c 'kill -TERM $$'
+    assert_equal "$status" 143
+    run "$MCGEXEC" --wait -e "$(job_policy)" -- sh -c 'kill -KILL $$'
+    assert_equal "$status" 137
+    run -127 "$MCGEXEC" --wait -e "$(job_policy)" -- mcgexec-no-such-command
+    assert_output --partial "failed to execute mcgexec-no-such-command"
+}
+
+@test "the supervisor stays out of the job's groups; the command is in them" {
+    requires_root
+    requires_controller memory
+    "$MCGEXEC" --wait -e "$(job_policy)" -- sh -c 'cat "$0/cgroup.procs" > "$1"; sleep 0.5' \
+        "$(group_dir memory "$G/job")" "$BATS_TEST_TMPDIR/procs" &
+    sup=$!
+    sleep 0.3
+    members=$(cat "$(group_dir memory "$G/job")/cgroup.procs")
+    wait "$sup"
+    [ -n "$members" ]
+    ! grep -qx "$sup" <<< "$members" || fail "the supervisor $sup is in the job's group"
+}
+
+@test "signals reach the command: USR1, TERM, INT, HUP are forwarded" {
+    requires_root
+    requires_controller memory
+    for sig in USR1 TERM INT HUP; do
+        rm -f "$BATS_TEST_TMPDIR/ready"
+        # (a background job starts with SIGINT ignored: give mcgexec the default)
+        env --default-signal=INT "$MCGEXEC" --wait -e "$(job_policy)" -- sh -c "trap 'echo got $sig; exit 9' $sig; touch '$BATS_TEST_TMPDIR/ready'; while :; do sleep 0.1; done" \
+            > "$BATS_TEST_TMPDIR/out" &
+        sup=$!
+        for _ in $(seq 50); do [ -e "$BATS_TEST_TMPDIR/ready" ] && break; sleep 0.1; done
+        kill -"$sig" "$sup"
+        status=0
+        wait "$sup" || status=$?
+        assert_equal "$status" 9
+        assert_equal "$(cat "$BATS_TEST_TMPDIR/out")" "got $sig"
+    done
+}
+
+
+@test "--rm removes the groups: normal exit, command killed, daemonized grandchild" {
+    requires_root
+    requires_controller cpu memory pids
+    run "$MCGEXEC" --rm -e "$(job_policy)" -- true
+    assert_success
+    assert_no_test_groups
+    run "$MCGEXEC" --rm -e "$(job_policy)" -- sh -c 'kill -KILL $$'
+    assert_equal "$status" 137
+    assert_no_test_groups
+    # a grandchild that outlives the command is killed, then the group goes
+    run "$MCGEXEC" --rm -e "$(job_policy)" -- sh -c 'setsid sleep 300 </dev/null >/dev/null 2>&1 & echo $!'
+    assert_success
+    daemon=$output
+    ! alive "$daemon" || fail "the daemonized grandchild $daemon survived"
+    assert_no_test_groups
+}
+
+@test "--rm removes the groups when mcgexec itself gets SIGTERM or SIGINT" {
+    requires_root
+    requires_controller memory pids
+    for sig in TERM INT; do
+        rm -f "$BATS_TEST_TMPDIR/ready"
+        env --default-signal=INT "$MCGEXEC" --rm -e "$(job_policy)" -- sh -c "touch '$BATS_TEST_TMPDIR/ready'; sleep 300 & wait" &
+        sup=$!
+        for _ in $(seq 50); do [ -e "$BATS_TEST_TMPDIR/ready" ] && break; sleep 0.1; done
+        [ "$(count_test_groups)" -gt 0 ] || fail "no group while running"
+        kill -"$sig" "$sup"
+        wait "$sup" || true
+        assert_no_test_groups
+    done
+}
+
+@test "--rm never removes a group this run did not create" {
+    requires_root
+    requires_controller memory
+    mkdir -p "$(group_dir memory)"
+    run "$MCGEXEC" --rm -e "m = Cgroup::MEMORY.new('$G'); m.limit_in_bytes = '128M'; m.create; Cgroup::MEMORY.new('$G/job').create" -- true
+    assert_success
+    [ -d "$(group_dir memory)" ] || fail "the pre-existing group was removed"
+    [ ! -e "$(group_dir memory)/job" ] || fail "the group this run made is left"
+}
+
+@test "--timeout kills a process tree that ignores SIGTERM and exits 124" {
+    requires_root
+    requires_controller memory pids
+    start=$(date +%s)
+    run "$MCGEXEC" --timeout 1 -e "$(job_policy)" -- sh -c "trap '' TERM; sleep 300 & echo \$! > '$BATS_TEST_TMPDIR/bg'; sleep 300"
+    end=$(date +%s)
+    assert_equal "$status" 124
+    assert_output --partial "timed out after 1 s"
+    [ $((end - start)) -lt 10 ] || fail "took $((end - start)) s"
+    ! alive "$(cat "$BATS_TEST_TMPDIR/bg")" || fail "the background sleep survived"
+    [ -z "$(cat "$(group_dir memory "$G/job")/cgroup.procs")" ] || fail "processes left in the group"
+    run "$MCGEXEC" --timeout 1x -e '' true
+    assert_equal "$status" 125
+    assert_output --partial "invalid duration"
+}
+
+@test "--stats: a 100 MiB allocation reports a peak within 10%" {
+    requires_root
+    requires_controller memory
+    run "$MCGEXEC" --rm --stats-format=json --stats="$BATS_TEST_TMPDIR/s.json" -e "$(job_policy 512M)" -- \
+        dd if=/dev/zero of=/dev/null bs=100M count=1
+    assert_success
+    peak=$(jq -r .memory_peak_bytes "$BATS_TEST_TMPDIR/s.json")
+    assert_equal "$(jq -r .memory_source "$BATS_TEST_TMPDIR/s.json")" cgroup
+    [ "$peak" -ge $((90 << 20)) ] && [ "$peak" -le $((110 << 20)) ] || fail "peak $peak bytes"
+    assert_equal "$(jq -r .memory_limit_bytes "$BATS_TEST_TMPDIR/s.json")" $((512 << 20))
+}
+
+@test "--stats: a 1-second busy loop reports about 1 s of CPU" {
+    requires_root
+    requires_controller cpu cpuacct
+    run "$MCGEXEC" --rm --stats-format=json -e "group '$G/job', cpu: '100%'; Cgroup::CPUACCT.new('$G/job').create" -- \
+        timeout 1 sh -c 'while :; do :; done'
+    assert_equal "$status" 124   # timeout(1)'s own status, passed through
+    json=$(tail -n 1 <<< "$output")
+    cpu=$(jq -r '.cpu_user_s + .cpu_system_s' <<< "$json")
+    assert_equal "$(jq -r .cpu_source <<< "$json")" cgroup
+    awk -v c="$cpu" 'BEGIN { exit !(c >= 0.8 && c <= 1.2) }' || fail "cpu $cpu s"
+}
+
+@test "an OOM-killed job is named, exits 137, and the report says so" {
+    requires_root
+    requires_controller memory
+    run "$MCGEXEC" --rm --stats-format=json -e "$(job_policy 16M)" -- dd if=/dev/zero of=/dev/null bs=64M count=1
+    assert_equal "$status" 137
+    assert_line "mcgexec: dd was killed by the OOM killer: group $G/job reached its memory limit (16.0 MiB)"
+    json=$(tail -n 1 <<< "$output")
+    assert_equal "$(jq -r .oom_killed <<< "$json")" true
+    assert_equal "$(jq -r .oom_kills <<< "$json")" 1
+    assert_equal "$(jq -r .signal <<< "$json")" 9
+    assert_no_test_groups
+}
+
+@test "the JSON report parses and carries every documented key" {
+    requires_root
+    requires_controller memory
+    run "$MCGEXEC" --rm --stats-format=json -e "$(job_policy)" -- sh -c 'exit 3'
+    assert_equal "$status" 3
+    json=$(tail -n 1 <<< "$output")
+    for key in version command status exit_code signal timed_out oom_killed wall_time_s \
+               cpu_user_s cpu_system_s cpu_source memory_peak_bytes memory_source \
+               memory_limit_bytes oom_kills memory_limit_hits cpu_throttled_periods \
+               cpu_throttled_s io_read_bytes io_write_bytes tasks_peak groups cgroup_version; do
+        jq -e "has(\"$key\")" <<< "$json" >/dev/null || fail "no key $key"
+        grep -q "^\.B $key\$" "$TOP/man/mcgexec.1" || fail "$key is not in man/mcgexec.1"
+    done
+    assert_equal "$(jq -r .exit_code <<< "$json")" 3
+    assert_equal "$(jq -c .command <<< "$json")" '["sh","-c","exit 3"]'
+}
+
+@test "--stats text goes to stderr, or to a file" {
+    requires_root
+    requires_controller memory
+    run "$MCGEXEC" --rm --stats -e "$(job_policy)" -- true
+    assert_success
+    assert_line "mcgexec: true exited with status 0 after $(sed -n 's/.*after \([0-9.]*\) s$/\1/p' <<< "$output" | head -1) s"
+    assert_line --partial "mcgexec:   memory: peak"
+    run "$MCGEXEC" --rm --stats="$BATS_TEST_TMPDIR/s.txt" -e "$(job_policy)" -- true
+    assert_output ""
+    grep -q "exited with status 0" "$BATS_TEST_TMPDIR/s.txt"
+}
+
+@test "Mcgexec.unique gives each run its own group name" {
+    run "$MCGEXEC" -n -e 'a = Mcgexec.unique("ci/job"); b = Mcgexec.unique; puts a, b; raise "same" if a == b' -- true
+    assert_success
+    assert_line --index 0 --regexp '^ci/job-[0-9]+-[0-9a-f]{6}$'
+    assert_line --index 1 --regexp '^mcgexec-[0-9]+-[0-9a-f]{6}$'
+}
