@@ -91,6 +91,16 @@ job_policy() {
     done
 }
 
+@test "--rm removes the groups when the policy fails half-way" {
+    requires_root
+    requires_controller memory pids
+    run "$MCGEXEC" --rm -e "$(job_policy)
+raise 'half-way'" -- true
+    assert_equal "$status" 125
+    assert_output --partial "half-way (RuntimeError)"
+    assert_no_test_groups
+}
+
 @test "--rm never removes a group this run did not create" {
     requires_root
     requires_controller memory
