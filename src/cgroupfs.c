@@ -930,13 +930,18 @@ int mcg_created_here(const struct mcg_run *run, const char *dir)
 
 void mcg_leave(struct mcg_run *run)
 {
+    /* first note where the job is in every hierarchy: moving changes the
+     * position of all controllers that share one (all of them on v2) */
+    for (int c = 0; c < MCG_NCTRL; c++) {
+        struct mcg_hier *h = &run->hier[c];
+        if (h->mount[0] && strcmp(h->cur, h->orig) != 0)
+            memcpy(h->job, h->cur, sizeof(h->job));
+    }
     for (int c = 0; c < MCG_NCTRL; c++) {
         struct mcg_hier *h = &run->hier[c];
         char home[PATH_MAX], cur[PATH_MAX];
         if (!h->mount[0] || join_path(cur, sizeof(cur), h->mount, h->cur) < 0)
             continue;
-        if (strcmp(h->cur, h->orig) != 0)
-            memcpy(h->job, h->cur, sizeof(h->job));
         /* v2 with a leaf: the start cgroup now serves children, the leaf is home */
         if (run->self_leaf && strcmp(h->mount, run->unified) == 0)
             snprintf(home, sizeof(home), "%s", run->self_leaf);
