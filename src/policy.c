@@ -766,10 +766,95 @@ static void define_api(mrb_state *mrb, struct policy_state *st, char *const *com
     mrb_define_global_const(mrb, "ARGV", mrb_obj_freeze(mrb, argv));
 }
 
+/* The gems of mruby's default gembox that libmruby.a carries, in the order
+ * its mrb_init_mrbgems() calls them (dependencies first), less
+ * mruby-socket: a policy configures cgroups and has no use for sockets,
+ * and defining its classes was a tenth of mcgexec's start-up
+ * (scripts/bench.sh).  The functions are the ones mruby's build generates
+ * for every gem. */
+void GENERATED_TMP_mrb_mruby_compar_ext_gem_init(mrb_state *mrb);
+void GENERATED_TMP_mrb_mruby_enum_ext_gem_init(mrb_state *mrb);
+void GENERATED_TMP_mrb_mruby_string_ext_gem_init(mrb_state *mrb);
+void GENERATED_TMP_mrb_mruby_numeric_ext_gem_init(mrb_state *mrb);
+void GENERATED_TMP_mrb_mruby_array_ext_gem_init(mrb_state *mrb);
+void GENERATED_TMP_mrb_mruby_hash_ext_gem_init(mrb_state *mrb);
+void GENERATED_TMP_mrb_mruby_range_ext_gem_init(mrb_state *mrb);
+void GENERATED_TMP_mrb_mruby_proc_ext_gem_init(mrb_state *mrb);
+void GENERATED_TMP_mrb_mruby_symbol_ext_gem_init(mrb_state *mrb);
+void GENERATED_TMP_mrb_mruby_object_ext_gem_init(mrb_state *mrb);
+void GENERATED_TMP_mrb_mruby_objectspace_gem_init(mrb_state *mrb);
+void GENERATED_TMP_mrb_mruby_fiber_gem_init(mrb_state *mrb);
+void GENERATED_TMP_mrb_mruby_enumerator_gem_init(mrb_state *mrb);
+void GENERATED_TMP_mrb_mruby_enum_lazy_gem_init(mrb_state *mrb);
+void GENERATED_TMP_mrb_mruby_toplevel_ext_gem_init(mrb_state *mrb);
+void GENERATED_TMP_mrb_mruby_kernel_ext_gem_init(mrb_state *mrb);
+void GENERATED_TMP_mrb_mruby_class_ext_gem_init(mrb_state *mrb);
+void GENERATED_TMP_mrb_mruby_pack_gem_init(mrb_state *mrb);
+void GENERATED_TMP_mrb_mruby_sprintf_gem_init(mrb_state *mrb);
+void GENERATED_TMP_mrb_mruby_time_gem_init(mrb_state *mrb);
+void GENERATED_TMP_mrb_mruby_struct_gem_init(mrb_state *mrb);
+void GENERATED_TMP_mrb_mruby_random_gem_init(mrb_state *mrb);
+void GENERATED_TMP_mrb_mruby_io_gem_init(mrb_state *mrb);
+void GENERATED_TMP_mrb_mruby_print_gem_init(mrb_state *mrb);
+void GENERATED_TMP_mrb_mruby_math_gem_init(mrb_state *mrb);
+void GENERATED_TMP_mrb_mruby_complex_gem_init(mrb_state *mrb);
+void GENERATED_TMP_mrb_mruby_rational_gem_init(mrb_state *mrb);
+void GENERATED_TMP_mrb_mruby_metaprog_gem_init(mrb_state *mrb);
+void GENERATED_TMP_mrb_mruby_method_gem_init(mrb_state *mrb);
+void GENERATED_TMP_mrb_mruby_eval_gem_init(mrb_state *mrb);
+
+static void (*const policy_gems[])(mrb_state *) = {
+    GENERATED_TMP_mrb_mruby_compar_ext_gem_init,
+    GENERATED_TMP_mrb_mruby_enum_ext_gem_init,
+    GENERATED_TMP_mrb_mruby_string_ext_gem_init,
+    GENERATED_TMP_mrb_mruby_numeric_ext_gem_init,
+    GENERATED_TMP_mrb_mruby_array_ext_gem_init,
+    GENERATED_TMP_mrb_mruby_hash_ext_gem_init,
+    GENERATED_TMP_mrb_mruby_range_ext_gem_init,
+    GENERATED_TMP_mrb_mruby_proc_ext_gem_init,
+    GENERATED_TMP_mrb_mruby_symbol_ext_gem_init,
+    GENERATED_TMP_mrb_mruby_object_ext_gem_init,
+    GENERATED_TMP_mrb_mruby_objectspace_gem_init,
+    GENERATED_TMP_mrb_mruby_fiber_gem_init,
+    GENERATED_TMP_mrb_mruby_enumerator_gem_init,
+    GENERATED_TMP_mrb_mruby_enum_lazy_gem_init,
+    GENERATED_TMP_mrb_mruby_toplevel_ext_gem_init,
+    GENERATED_TMP_mrb_mruby_kernel_ext_gem_init,
+    GENERATED_TMP_mrb_mruby_class_ext_gem_init,
+    GENERATED_TMP_mrb_mruby_pack_gem_init,
+    GENERATED_TMP_mrb_mruby_sprintf_gem_init,
+    GENERATED_TMP_mrb_mruby_time_gem_init,
+    GENERATED_TMP_mrb_mruby_struct_gem_init,
+    GENERATED_TMP_mrb_mruby_random_gem_init,
+    GENERATED_TMP_mrb_mruby_io_gem_init,
+    GENERATED_TMP_mrb_mruby_print_gem_init,
+    GENERATED_TMP_mrb_mruby_math_gem_init,
+    GENERATED_TMP_mrb_mruby_complex_gem_init,
+    GENERATED_TMP_mrb_mruby_rational_gem_init,
+    GENERATED_TMP_mrb_mruby_metaprog_gem_init,
+    GENERATED_TMP_mrb_mruby_method_gem_init,
+    GENERATED_TMP_mrb_mruby_eval_gem_init,
+};
+
+/* mrb_open() without the gems a policy does not need. */
+static mrb_state *open_vm(void)
+{
+    mrb_state *mrb = mrb_open_core(mrb_default_allocf, NULL);
+
+    if (!mrb)
+        return NULL;
+    for (size_t i = 0; i < sizeof(policy_gems) / sizeof(policy_gems[0]); i++) {
+        policy_gems[i](mrb);
+        if (mrb->exc)
+            return mrb; /* reported by the caller */
+    }
+    return mrb;
+}
+
 mrb_state *mcg_policy_open(struct mcg_run *run, const char *filename, char *const *command,
                            struct mcg_error *err)
 {
-    mrb_state *mrb = mrb_open();
+    mrb_state *mrb = open_vm();
     struct policy_state *st;
 
     if (!mrb) {

@@ -226,10 +226,13 @@ static FILE *open_stats(const struct mcg_supervise_opts *o, struct mcg_error *er
     return f;
 }
 
-/* libcgroup's mount table: ~800 KiB of its .bss, filled once by
- * cgroup_init() when mcgexec found the hierarchies (weak: absent in other
- * builds of the library). */
+/* libcgroup's mount table: ~800 KiB of static memory, filled once by
+ * cgroup_init() when mcgexec found the hierarchies; its size is read from
+ * the library at build time (weak: absent in other builds of it). */
 extern char cg_mount_table[] __attribute__((weak));
+#ifndef MCG_CG_MOUNT_TABLE_SIZE
+#define MCG_CG_MOUNT_TABLE_SIZE 0
+#endif
 
 /* The RELRO ranges of the loaded objects: read-only now, but written by
  * the dynamic linker (relocations), so not the file's content. */
@@ -254,7 +257,7 @@ static int collect_relro(struct dl_phdr_info *info, size_t size, void *data)
  *  - the pages of read-only private file mappings (code and constants,
  *    never written: the kernel refaults the file's content if any is used
  *    again), except the RELRO ranges, which hold relocated data,
- *  - the anonymous mapping holding libcgroup's mount table. */
+ *  - the whole pages of libcgroup's mount table. */
 static void shed_pages(void)
 {
     FILE *f = fopen("/proc/self/maps", "re");
@@ -283,15 +286,14 @@ static void shed_pages(void)
             }
             if (hi > lo)
                 madvise((void *)lo, hi - lo, MADV_DONTNEED);
-        } else if (cg_mount_table && !path[0] && strcmp(perms, "rw-p") == 0 &&
-                   lo > (unsigned long)cg_mount_table - page &&
-                   lo <= (unsigned long)cg_mount_table + page) {
-            /* the table starts in the library's last data page; the rest of
-             * its .bss is this anonymous mapping, right after it */
-            madvise((void *)lo, hi - lo, MADV_DONTNEED);
         }
     }
     fclose(f);
+    if (cg_mount_table && MCG_CG_MOUNT_TABLE_SIZE > 2 * page) {
+        unsigned long lo = ((unsigned long)cg_mount_table + page - 1) & ~(page - 1);
+        unsigned long hi = ((unsigned long)cg_mount_table + MCG_CG_MOUNT_TABLE_SIZE) & ~(page - 1);
+        madvise((void *)lo, hi - lo, MADV_DONTNEED);
+    }
 }
 
 static int64_t tasks_peak(struct mcg_run *run)
