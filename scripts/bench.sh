@@ -116,8 +116,8 @@ verdict() { awk -v v="$1" -v t="$2" 'BEGIN { print (v <= t ? "met" : "missed") }
     echo
     echo "Reproduce: \`sudo RUNS=$RUNS scripts/bench.sh\` (writes this file)."
     echo
-    echo "Machine: $(uname -srm), $(nproc) CPUs ($(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)), $(grep -c . /dev/null || true)cgroup v1 layout, $(date -u +%Y-%m-%d)."
-    echo "Tools: $(hyperfine --version), $(cgexec -h 2>&1 | head -n 0)cgroup-tools $(dpkg-query -W -f='${Version}' cgroup-tools), $("$M" --version)."
+    echo "Machine: $(uname -srm), $(nproc) CPUs ($(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)), cgroup v1 layout, $(date -u +%Y-%m-%d)."
+    echo "Tools: $(hyperfine --version), cgroup-tools $(dpkg-query -W -f='${Version}' cgroup-tools), $("$M" --version)."
     echo
     echo "Medians of $RUNS launches a case (hyperfine, no shell, 20 warm-up runs), all cases in one run:"
     echo
