@@ -92,9 +92,16 @@ static void cpu_ticks(struct mcg_run *run, int64_t *user, int64_t *sys)
     free(text);
 }
 
-static void read_counters(struct mcg_run *run, struct counters *c)
+/* All the counters for --stats; without it only what naming an OOM kill
+ * needs (each reading is a file read on the way to COMMAND). */
+static void read_counters(struct mcg_run *run, struct counters *c, int all)
 {
     c->oom_kills = reading(run, MCG_MEMORY, "oom_kill");
+    if (!all) {
+        c->limit_hits = c->throttled = c->throttled_ns = c->io_read = c->io_write = -1;
+        c->user_ticks = c->system_ticks = -1;
+        return;
+    }
     c->limit_hits = reading(run, MCG_MEMORY, "failcnt");
     c->throttled = reading(run, MCG_CPU, "nr_throttled");
     c->throttled_ns = reading(run, MCG_CPU, "throttled_time");
@@ -338,7 +345,7 @@ int mcg_supervise(struct mcg_run *run, char **command, const struct mcg_supervis
     sigemptyset(&sa.sa_mask);
     for (size_t i = 0; i < NFORWARDED; i++)
         sigaction(forwarded[i], &sa, &saved[i]);
-    read_counters(run, &before);
+    read_counters(run, &before, o->stats);
     if (pipe2(pfd, O_CLOEXEC) < 0) {
         perror("mcgexec: pipe");
         mcg_rollback(run);
@@ -413,7 +420,7 @@ int mcg_supervise(struct mcg_run *run, char **command, const struct mcg_supervis
     }
     r.wall = seconds_since(&t0);
 
-    read_counters(run, &after);
+    read_counters(run, &after, o->stats);
     r.d.oom_kills = delta(before.oom_kills, after.oom_kills);
     r.d.limit_hits = delta(before.limit_hits, after.limit_hits);
     r.d.throttled = delta(before.throttled, after.throttled);
