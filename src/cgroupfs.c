@@ -327,6 +327,12 @@ static int join_path(char *out, size_t len, const char *mount, const char *rel)
     return n < 0 || (size_t)n >= len ? -1 : 0;
 }
 
+/* The absolute directory mcgexec is in now, in hierarchy h. */
+static int cur_dir(const struct mcg_hier *h, char *out, size_t len)
+{
+    return join_path(out, len, h->mount, h->cur);
+}
+
 int mcg_group_dir(struct mcg_run *run, enum mcg_ctrl c, const char *name, char *dir,
                   size_t len, struct mcg_error *err)
 {
@@ -409,6 +415,19 @@ int mcg_write(struct mcg_run *run, const char *dir, const char *file, const char
     if (write_file(path, value) < 0)
         return mcg_fail_errno(err, errno, "write %s", path);
     return 0;
+}
+
+/* Move process `pid` (a decimal string) into dir: one line of the plan or
+ * the verbose log, then one write of cgroup.procs.  -1 with errno. */
+static int put_pid(struct mcg_run *run, const char *dir, const char *pid)
+{
+    char path[MCG_FILE_PATH];
+
+    mcg_log(run, "attach %s %s", dir, pid);
+    if (run->dry_run)
+        return 0;
+    snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
+    return write_file(path, pid);
 }
 
 static int read_file(const char *path, char **out)
@@ -557,7 +576,7 @@ static int enable_in(struct mcg_run *run, enum mcg_ctrl c, struct mcg_hier *h,
     if (mcg_write(run, parent, "cgroup.subtree_control", plus, err) < 0) {
         if (err->errnum != EBUSY)
             return -1;
-        if (join_path(cur, sizeof(cur), h->mount, h->cur) == 0 && strcmp(cur, parent) == 0 &&
+        if (cur_dir(h, cur, sizeof(cur)) == 0 && strcmp(cur, parent) == 0 &&
             !run->self_leaf) {
             char leaf[PATH_MAX];
             int made;
@@ -670,17 +689,12 @@ static int attach_pid(struct mcg_run *run, enum mcg_ctrl c, struct mcg_hier *h, 
     if (!run->dry_run)
         remember_origin(run, c, h, pid);
     snprintf(buf, sizeof(buf), "%d", (int)pid);
-    mcg_log(run, "attach %s %s", dir, buf);
-    if (!run->dry_run) {
-        char path[MCG_FILE_PATH];
-        snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
-        if (write_file(path, buf) < 0) {
-            if (errno == EBUSY && run->layout == MCG_LAYOUT_UNIFIED)
-                return mcg_fail(err, "attach pid %s to %s: the group has controllers enabled "
-                                     "for its children, and cgroup v2 puts processes only in "
-                                     "groups without (the no-internal-processes rule)", buf, dir);
-            return mcg_fail_errno(err, errno, "attach pid %s to %s", buf, dir);
-        }
+    if (put_pid(run, dir, buf) < 0) {
+        if (errno == EBUSY && run->layout == MCG_LAYOUT_UNIFIED)
+            return mcg_fail(err, "attach pid %s to %s: the group has controllers enabled "
+                                 "for its children, and cgroup v2 puts processes only in "
+                                 "groups without (the no-internal-processes rule)", buf, dir);
+        return mcg_fail_errno(err, errno, "attach pid %s to %s", buf, dir);
     }
     if (pid == run->pid)
         set_cur(run, h, dir);
@@ -719,10 +733,7 @@ int mcg_delete(struct mcg_run *run, enum mcg_ctrl c, const char *dir, struct mcg
             return -1;
         for (char *save = NULL, *tok = strtok_r(procs, "\n", &save); tok;
              tok = strtok_r(NULL, "\n", &save)) {
-            char path[MCG_FILE_PATH];
-            snprintf(path, sizeof(path), "%s/cgroup.procs", parent);
-            mcg_log(run, "attach %s %s", parent, tok);
-            if (write_file(path, tok) < 0 && errno != ESRCH) {
+            if (put_pid(run, parent, tok) < 0 && errno != ESRCH) {
                 int e = errno;
                 free(procs);
                 return mcg_fail_errno(err, e, "move pid %s to %s", tok, parent);
@@ -731,7 +742,7 @@ int mcg_delete(struct mcg_run *run, enum mcg_ctrl c, const char *dir, struct mcg
         free(procs);
     }
     char cur[PATH_MAX];
-    if (join_path(cur, sizeof(cur), h->mount, h->cur) == 0 && path_within(cur, dir))
+    if (cur_dir(h, cur, sizeof(cur)) == 0 && path_within(cur, dir))
         set_cur(run, h, parent);
     mcg_log(run, "rmdir %s", dir);
     if (run->dry_run) {
@@ -787,7 +798,7 @@ int mcg_join_pending(struct mcg_run *run, struct mcg_error *err)
         if (!target)
             continue;
         char cur[PATH_MAX];
-        if (join_path(cur, sizeof(cur), run->hier[c].mount, run->hier[c].cur) == 0 &&
+        if (cur_dir(&run->hier[c], cur, sizeof(cur)) == 0 &&
             strcmp(cur, target->dir) == 0)
             continue;   /* already there */
         if (mcg_attach(run, target->ctrl, target->dir, run->pid, err) < 0)
@@ -797,7 +808,7 @@ int mcg_join_pending(struct mcg_run *run, struct mcg_error *err)
     if (run->self_leaf && !run->dry_run) {
         char cur[PATH_MAX];
         struct mcg_hier *h = &run->hier[MCG_CPUACCT]; /* v2: every class, one hierarchy */
-        if (join_path(cur, sizeof(cur), h->mount, h->cur) == 0 &&
+        if (cur_dir(h, cur, sizeof(cur)) == 0 &&
             !path_within(cur, run->self_leaf)) {
             mcg_log(run, "rmdir %s", run->self_leaf);
             if (rmdir(run->self_leaf) == 0)
@@ -824,13 +835,11 @@ static void move_back(struct mcg_run *run, int self)
 {
     for (size_t i = run->moved.n; i-- > 0;) {
         struct moved *m = run->moved.items[i];
-        char path[MCG_FILE_PATH], buf[32];
+        char buf[32];
         if ((m->pid == run->pid) != self)
             continue;
-        snprintf(path, sizeof(path), "%s/cgroup.procs", m->from);
         snprintf(buf, sizeof(buf), "%d", (int)m->pid);
-        mcg_log(run, "attach %s %s", m->from, buf);
-        if (write_file(path, buf) < 0 && errno != ESRCH)
+        if (put_pid(run, m->from, buf) < 0 && errno != ESRCH)
             fprintf(stderr, "mcgexec: warning: cannot move pid %s back to %s: %s\n", buf,
                     m->from, strerror(errno));
     }
@@ -842,7 +851,7 @@ static int holds_self(const struct mcg_run *run, const char *dir)
     for (int c = 0; c < MCG_NCTRL; c++) {
         char cur[PATH_MAX];
         if (run->hier[c].mount[0] &&
-            join_path(cur, sizeof(cur), run->hier[c].mount, run->hier[c].cur) == 0 &&
+            cur_dir(&run->hier[c], cur, sizeof(cur)) == 0 &&
             path_within(cur, dir))
             return 1;
     }
@@ -940,7 +949,7 @@ void mcg_leave(struct mcg_run *run)
     for (int c = 0; c < MCG_NCTRL; c++) {
         struct mcg_hier *h = &run->hier[c];
         char home[PATH_MAX], cur[PATH_MAX];
-        if (!h->mount[0] || join_path(cur, sizeof(cur), h->mount, h->cur) < 0)
+        if (!h->mount[0] || cur_dir(h, cur, sizeof(cur)) < 0)
             continue;
         /* v2 with a leaf: the start cgroup now serves children, the leaf is home */
         if (run->self_leaf && strcmp(h->mount, run->unified) == 0)
@@ -949,11 +958,9 @@ void mcg_leave(struct mcg_run *run)
             continue;
         if (strcmp(home, cur) == 0)
             continue;
-        char path[MCG_FILE_PATH], buf[32];
-        snprintf(path, sizeof(path), "%s/cgroup.procs", home);
+        char buf[32];
         snprintf(buf, sizeof(buf), "%d", (int)getpid());
-        mcg_log(run, "attach %s %s", home, buf);
-        if (write_file(path, buf) < 0)
+        if (put_pid(run, home, buf) < 0)
             fprintf(stderr, "mcgexec: warning: cannot leave %s: %s\n", cur, strerror(errno));
         else
             set_cur(run, h, home);
