@@ -602,7 +602,7 @@ enabled:
     return 0;
 }
 
-int mcg_create(struct mcg_run *run, enum mcg_ctrl c, const char *dir, int *created,
+static int create_held(struct mcg_run *run, enum mcg_ctrl c, const char *dir, int *created,
                struct mcg_error *err)
 {
     struct mcg_hier *h = NULL;
@@ -640,6 +640,15 @@ int mcg_create(struct mcg_run *run, enum mcg_ctrl c, const char *dir, int *creat
         *p = saved;
     }
     return 0;
+}
+
+int mcg_create(struct mcg_run *run, enum mcg_ctrl c, const char *dir, int *created,
+               struct mcg_error *err)
+{
+    mcg_guard_hold();
+    int r = create_held(run, c, dir, created, err);
+    mcg_guard_release();
+    return r;
 }
 
 /* Record where `pid` is now in this hierarchy, so a rollback can put it back. */
@@ -701,7 +710,7 @@ static int attach_pid(struct mcg_run *run, enum mcg_ctrl c, struct mcg_hier *h, 
     return 0;
 }
 
-int mcg_attach(struct mcg_run *run, enum mcg_ctrl c, const char *dir, pid_t pid,
+static int attach_held(struct mcg_run *run, enum mcg_ctrl c, const char *dir, pid_t pid,
                struct mcg_error *err)
 {
     struct mcg_hier *h = NULL;
@@ -711,7 +720,16 @@ int mcg_attach(struct mcg_run *run, enum mcg_ctrl c, const char *dir, pid_t pid,
     return attach_pid(run, c, h, dir, pid, err);
 }
 
-int mcg_delete(struct mcg_run *run, enum mcg_ctrl c, const char *dir, struct mcg_error *err)
+int mcg_attach(struct mcg_run *run, enum mcg_ctrl c, const char *dir, pid_t pid,
+               struct mcg_error *err)
+{
+    mcg_guard_hold();
+    int r = attach_held(run, c, dir, pid, err);
+    mcg_guard_release();
+    return r;
+}
+
+static int delete_held(struct mcg_run *run, enum mcg_ctrl c, const char *dir, struct mcg_error *err)
 {
     struct mcg_hier *h = NULL;
     char parent[PATH_MAX], *procs = NULL;
@@ -755,6 +773,14 @@ int mcg_delete(struct mcg_run *run, enum mcg_ctrl c, const char *dir, struct mcg
     return 0;
 }
 
+int mcg_delete(struct mcg_run *run, enum mcg_ctrl c, const char *dir, struct mcg_error *err)
+{
+    mcg_guard_hold();
+    int r = delete_held(run, c, dir, err);
+    mcg_guard_release();
+    return r;
+}
+
 int mcg_add_pending(struct mcg_run *run, enum mcg_ctrl c, const char *dir)
 {
     for (size_t i = 0; i < run->pending.n; i++) {
@@ -772,7 +798,7 @@ static int same_hier(const struct mcg_run *run, int c, int d)
     return strcmp(run->hier[c].mount, run->hier[d].mount) == 0;
 }
 
-int mcg_join_pending(struct mcg_run *run, struct mcg_error *err)
+static int join_pending_held(struct mcg_run *run, struct mcg_error *err)
 {
     for (int c = 0; c < MCG_NCTRL; c++) {
         const struct group_ref *target = NULL;
@@ -818,6 +844,14 @@ int mcg_join_pending(struct mcg_run *run, struct mcg_error *err)
     return 0;
 }
 
+int mcg_join_pending(struct mcg_run *run, struct mcg_error *err)
+{
+    mcg_guard_hold();
+    int r = join_pending_held(run, err);
+    mcg_guard_release();
+    return r;
+}
+
 static void rmdir_retry(struct mcg_run *run, const char *dir)
 {
     mcg_log(run, "rmdir %s", dir);
@@ -858,7 +892,7 @@ static int holds_self(const struct mcg_run *run, const char *dir)
     return 0;
 }
 
-void mcg_rollback(struct mcg_run *run)
+static void rollback_held(struct mcg_run *run)
 {
     if (run->dry_run)
         return;
@@ -893,7 +927,14 @@ void mcg_rollback(struct mcg_run *run)
     mcg_commit(run);
 }
 
-void mcg_commit(struct mcg_run *run)
+void mcg_rollback(struct mcg_run *run)
+{
+    mcg_guard_hold();
+    rollback_held(run);
+    mcg_guard_release();
+}
+
+static void commit_held(struct mcg_run *run)
 {
     free_refs(&run->created);
     free_refs(&run->enabled);
@@ -904,6 +945,13 @@ void mcg_commit(struct mcg_run *run)
         free(run->moved.items[i]);
     }
     run->moved.n = 0;
+}
+
+void mcg_commit(struct mcg_run *run)
+{
+    mcg_guard_hold();
+    commit_held(run);
+    mcg_guard_release();
 }
 
 /* ---- for the supervisor ------------------------------------------------ */
@@ -1031,4 +1079,161 @@ void mcg_remove_created(struct mcg_run *run)
         mcg_kill_tree(run, dir, SIGKILL);
     }
     mcg_rollback(run);
+}
+
+/* ---- signals while the policy runs ----------------------------------------
+ *
+ * A policy is arbitrary Ruby: it may loop, sleep or wait, and the user's
+ * answer is Ctrl-C or a service manager's SIGTERM.  The default action
+ * would kill mcgexec with the groups it created left behind, so until
+ * COMMAND starts these signals undo the run from the handler and then end
+ * mcgexec by the same signal.  The handler may interrupt mruby anywhere,
+ * in malloc too, so it uses system calls only and reads records that are
+ * never half-changed: every change to them happens with the signals
+ * blocked (mcg_guard_hold). */
+
+static const int guard_signals[] = { SIGHUP, SIGINT, SIGQUIT, SIGPIPE, SIGTERM };
+#define NGUARD (sizeof(guard_signals) / sizeof(guard_signals[0]))
+static struct sigaction guard_saved[NGUARD];
+static struct mcg_run *guarded;
+static sigset_t guard_set, guard_old;
+static int guard_depth;
+
+static size_t put_str(char *dst, size_t at, size_t cap, const char *s)
+{
+    while (*s && at + 1 < cap)
+        dst[at++] = *s++;
+    dst[at] = '\0';
+    return at;
+}
+
+static void write_raw(const char *dir, const char *file, const char *value)
+{
+    char path[MCG_FILE_PATH];
+    size_t n = put_str(path, 0, sizeof(path), dir);
+
+    n = put_str(path, n, sizeof(path), "/");
+    put_str(path, n, sizeof(path), file);
+    int fd = open(path, O_WRONLY | O_CLOEXEC);
+    if (fd >= 0) {
+        if (write(fd, value, strlen(value)) < 0) {
+            /* nothing more can be done from a handler */
+        }
+        close(fd);
+    }
+}
+
+static void pid_text(pid_t pid, char *buf, size_t len)
+{
+    char tmp[24];
+    size_t n = 0;
+    unsigned long v = (unsigned long)pid;
+
+    do
+        tmp[n++] = (char)('0' + v % 10);
+    while ((v /= 10) && n < sizeof(tmp));
+    for (size_t i = 0; i < n && i + 1 < len; i++)
+        buf[i] = tmp[n - 1 - i];
+    buf[n < len ? n : len - 1] = '\0';
+}
+
+static void rmdir_created_raw(const struct mcg_run *run, int retries)
+{
+    for (size_t i = run->created.n; i-- > 0;) {
+        const char *dir = ((struct group_ref *)run->created.items[i])->dir;
+        for (int t = 0; rmdir(dir) < 0 && errno == EBUSY && t < retries; t++)
+            nanosleep(&(struct timespec){ 0, 10 * 1000 * 1000 }, NULL);
+    }
+}
+
+/* mcg_rollback's order, with system calls only. */
+static void rollback_raw(const struct mcg_run *run)
+{
+    char pid[24];
+
+    for (int self = 0; self < 2; self++) {
+        for (size_t i = run->moved.n; i-- > 0;) {
+            const struct moved *m = run->moved.items[i];
+            if ((m->pid == run->pid) != self)
+                continue;
+            pid_text(m->pid, pid, sizeof(pid));
+            write_raw(m->from, "cgroup.procs", pid);
+        }
+        if (self)
+            break;
+        rmdir_created_raw(run, 0);
+        for (size_t i = run->enabled.n; i-- > 0;) {
+            const struct group_ref *r = run->enabled.items[i];
+            char minus[32];
+            put_str(minus, put_str(minus, 0, sizeof(minus), "-"), sizeof(minus),
+                    v2_names[r->ctrl]);
+            write_raw(r->dir, "cgroup.subtree_control", minus);
+        }
+    }
+    rmdir_created_raw(run, 50);
+}
+
+static void guard_handler(int sig)
+{
+    static const char *const names[] = {
+        [SIGHUP] = "SIGHUP", [SIGINT] = "SIGINT", [SIGQUIT] = "SIGQUIT",
+        [SIGPIPE] = "SIGPIPE", [SIGTERM] = "SIGTERM",
+    };
+    char msg[160];
+    size_t n;
+
+    if (guarded && !guarded->dry_run)
+        rollback_raw(guarded);
+    n = put_str(msg, 0, sizeof(msg), "mcgexec: ");
+    n = put_str(msg, n, sizeof(msg), names[sig]);
+    n = put_str(msg, n, sizeof(msg), " before COMMAND started: removed what this run had "
+                                     "created; COMMAND not run\n");
+    if (sig != SIGPIPE && write(STDERR_FILENO, msg, n) < 0) {
+        /* stderr is gone: the exit status still tells */
+    }
+    signal(sig, SIG_DFL);
+    sigset_t one;
+    sigemptyset(&one);
+    sigaddset(&one, sig);
+    sigprocmask(SIG_UNBLOCK, &one, NULL);
+    raise(sig);
+    _exit(128 + sig);
+}
+
+void mcg_guard_begin(struct mcg_run *run)
+{
+    struct sigaction sa = { .sa_handler = guard_handler };
+
+    guarded = run;
+    sigemptyset(&guard_set);
+    for (size_t i = 0; i < NGUARD; i++)
+        sigaddset(&guard_set, guard_signals[i]);
+    sa.sa_mask = guard_set;
+    for (size_t i = 0; i < NGUARD; i++) {
+        sigaction(guard_signals[i], NULL, &guard_saved[i]);
+        /* a signal the caller ignores (nohup) stays ignored */
+        if (guard_saved[i].sa_handler != SIG_IGN)
+            sigaction(guard_signals[i], &sa, NULL);
+    }
+}
+
+void mcg_guard_end(void)
+{
+    if (!guarded)
+        return;
+    for (size_t i = 0; i < NGUARD; i++)
+        sigaction(guard_signals[i], &guard_saved[i], NULL);
+    guarded = NULL;
+}
+
+void mcg_guard_hold(void)
+{
+    if (guarded && guard_depth++ == 0)
+        sigprocmask(SIG_BLOCK, &guard_set, &guard_old);
+}
+
+void mcg_guard_release(void)
+{
+    if (guard_depth > 0 && --guard_depth == 0)
+        sigprocmask(SIG_SETMASK, &guard_old, NULL);
 }

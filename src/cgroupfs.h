@@ -120,6 +120,19 @@ void mcg_rollback(struct mcg_run *run);
 /* COMMAND is about to run: what this run made is the command's now. */
 void mcg_commit(struct mcg_run *run);
 
+/* ---- signals before COMMAND starts ---- */
+
+/* Until COMMAND starts, SIGHUP, SIGINT, SIGQUIT, SIGPIPE and SIGTERM undo
+ * what the run did (as mcg_rollback) and end mcgexec by that signal, so
+ * that a policy that hangs can be stopped without leaving groups behind.
+ * Signals the caller ignores stay ignored. */
+void mcg_guard_begin(struct mcg_run *run);
+/* Give the signals back the actions they had before mcg_guard_begin. */
+void mcg_guard_end(void);
+/* Block them while the run's records change (nests). */
+void mcg_guard_hold(void);
+void mcg_guard_release(void);
+
 /* ---- for the supervisor (--wait) ---- */
 
 /* The group mcgexec (and so COMMAND) is in for controller c, if the policy

@@ -10,17 +10,17 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cgroupfs.h"
 #include "error.h"
+#include "execute.h"
 #include "policy.h"
+#include "policyfile.h"
 #include "supervise.h"
 #include "values.h"
 
@@ -53,6 +53,11 @@ static void usage(FILE *out)
           "                      (implies --wait)\n"
           "     --stats-format=text|json\n"
           "                      the report's format (json implies --stats)\n"
+          " -u, --user USER[:GROUP]\n"
+          "                      run COMMAND as USER (name or number) with USER's groups,\n"
+          "                      or GROUP; groups are still created and joined as root\n"
+          "     --no-new-privs   run COMMAND with no_new_privs set: setuid files and file\n"
+          "                      capabilities give it nothing\n"
           " -h, --help           display this help\n"
           " -V, --version        display version\n"
           "\n"
@@ -70,50 +75,6 @@ static int misuse(const char *msg)
         fprintf(stderr, "mcgexec: %s\n", msg);
     fputs("Try 'mcgexec --help' for more information.\n", stderr);
     return MCG_EXIT_FAILURE;
-}
-
-/* Read the whole policy file.  Refuses directories and reports the
- * errno, naming the file. */
-static char *read_policy(const char *path, size_t *len, struct mcg_error *err)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    struct stat st;
-    char *buf = NULL;
-    size_t cap = 0, n = 0;
-
-    if (fd < 0) {
-        mcg_fail_errno(err, errno, "cannot read policy %s", path);
-        return NULL;
-    }
-    if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
-        close(fd);
-        mcg_fail_errno(err, EISDIR, "cannot read policy %s", path);
-        return NULL;
-    }
-    for (;;) {
-        if (cap - n < 4096) {
-            cap = cap ? cap * 2 : 8192;
-            char *nb = realloc(buf, cap);
-            if (!nb)
-                abort();
-            buf = nb;
-        }
-        ssize_t r = read(fd, buf + n, cap - n - 1);
-        if (r < 0) {
-            int e = errno;
-            free(buf);
-            close(fd);
-            mcg_fail_errno(err, e, "cannot read policy %s", path);
-            return NULL;
-        }
-        if (r == 0)
-            break;
-        n += (size_t)r;
-    }
-    close(fd);
-    buf[n] = '\0';
-    *len = n;
-    return buf;
 }
 
 static void print_plan_exec(char *const *cmd)
@@ -148,12 +109,15 @@ int main(int argc, char **argv)
         { "timeout", required_argument, NULL, 't' },
         { "stats", optional_argument, NULL, 'S' },
         { "stats-format", required_argument, NULL, 'F' },
+        { "user", required_argument, NULL, 'u' },
+        { "no-new-privs", no_argument, NULL, 'P' },
         { NULL, 0, NULL, 0 },
     };
-    const char *code = NULL, *root = getenv("MCGEXEC_ROOT");
+    const char *code = NULL, *root = getenv("MCGEXEC_ROOT"), *user = NULL;
     const char *policy_name;
     int dry_run = 0, verbose = 0, wait = 0, c;
     struct mcg_supervise_opts sup = { 0 };
+    struct mcg_creds creds = { 0 };
     const char *why;
     struct mcg_error err = { 0 };
     struct mcg_run run;
@@ -163,7 +127,7 @@ int main(int argc, char **argv)
     if (root && !*root)
         root = NULL;
     /* '+': stop at the first operand, so COMMAND's options stay its own */
-    while ((c = getopt_long(argc, argv, "+e:nvr:hVwt:", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "+e:nvr:hVwt:u:", longopts, NULL)) != -1) {
         switch (c) {
         case 'e':
             code = optarg;
@@ -202,6 +166,12 @@ int main(int argc, char **argv)
             else
                 return misuse("--stats-format takes 'text' or 'json'");
             break;
+        case 'u':
+            user = optarg;
+            break;
+        case 'P':
+            creds.no_new_privs = 1;
+            break;
         case 'h':
             usage(stdout);
             return 0;
@@ -228,8 +198,13 @@ int main(int argc, char **argv)
     if (root && strcmp(root, "self") != 0 && root[0] != '/')
         return misuse("--root takes an absolute path or 'self'");
 
+    /* Users and groups are looked up before anything changes. */
+    if (user && mcg_parse_user(user, &creds, &err) < 0) {
+        fprintf(stderr, "mcgexec: %s\n", err.msg);
+        return MCG_EXIT_FAILURE;
+    }
     if (!code) {
-        policy_buf = read_policy(policy_name, &policy_len, &err);
+        policy_buf = mcg_read_policy(policy_name, &policy_len, &err);
         if (!policy_buf) {
             fprintf(stderr, "mcgexec: %s\n", err.msg);
             return MCG_EXIT_FAILURE;
@@ -240,12 +215,14 @@ int main(int argc, char **argv)
     }
 
     mcg_run_init(&run, dry_run, verbose, root);
+    mcg_guard_begin(&run);
     struct mrb_state *mrb = mcg_policy_open(&run, policy_name, command, &err);
     if (!mrb || mcg_policy_run(mrb, code, policy_len, &err) < 0 ||
         mcg_join_pending(&run, &err) < 0) {
         fprintf(stderr, "mcgexec: %s\n", err.msg);
         mcg_policy_close(mrb);
         mcg_rollback(&run);
+        mcg_guard_end();
         mcg_run_free(&run);
         free(policy_buf);
         return MCG_EXIT_FAILURE;
@@ -255,6 +232,7 @@ int main(int argc, char **argv)
     free(policy_buf);
 
     if (dry_run) {
+        mcg_guard_end();
         if (*command)
             print_plan_exec(command);
         mcg_run_free(&run);
@@ -264,16 +242,24 @@ int main(int argc, char **argv)
     if (verbose)
         fprintf(stderr, "mcgexec: exec %s\n", command[0]);
     if (wait) {
+        sup.creds = &creds;
         int status = mcg_supervise(&run, command, &sup);
         mcg_run_free(&run);
         return status;
     }
     fflush(stdout);
     fflush(stderr);
-    execvp(command[0], command);
-    int e = errno;
-    fprintf(stderr, "mcgexec: failed to execute %s: %s\n", command[0], strerror(e));
+    /* The signal guard stays until the exec, which resets caught signals
+     * to their defaults (and keeps ignored ones ignored). */
+    int e = 0;
+    if (mcg_apply_creds(&creds, &err) == 0) {
+        e = mcg_exec(command);
+        mcg_exec_message(&err, command[0], e);
+    }
+    /* A drop that failed after the uid changed leaves us unable to undo
+     * the groups; the message says which step failed. */
+    fprintf(stderr, "mcgexec: %s\n", err.msg);
     mcg_rollback(&run);
     mcg_run_free(&run);
-    return e == ENOENT ? MCG_EXIT_NOT_FOUND : MCG_EXIT_CANNOT_RUN;
+    return e ? mcg_exec_status(e) : MCG_EXIT_FAILURE;
 }

@@ -342,6 +342,9 @@ int mcg_supervise(struct mcg_run *run, char **command, const struct mcg_supervis
         sigaddset(&set, forwarded[i]);
     sigaddset(&set, SIGCHLD);
     sigprocmask(SIG_BLOCK, &set, &old);
+    /* The policy's signal guard hands over to forwarding: its saved
+     * actions are what the child restores. */
+    mcg_guard_end();
     sigemptyset(&sa.sa_mask);
     for (size_t i = 0; i < NFORWARDED; i++)
         sigaction(forwarded[i], &sa, &saved[i]);
@@ -365,11 +368,18 @@ int mcg_supervise(struct mcg_run *run, char **command, const struct mcg_supervis
         for (size_t i = 0; i < NFORWARDED; i++)
             sigaction(forwarded[i], &saved[i], NULL);
         sigprocmask(SIG_SETMASK, &old, NULL);
-        execvp(command[0], command);
-        int e = errno;
+        /* The supervisor stays root (it removes the groups); only the
+         * child drops.  Its errno goes up the pipe: 0 means "the child
+         * printed why itself". */
+        struct mcg_error cerr = { 0 };
+        int e = 0;
+        if (!o->creds || mcg_apply_creds(o->creds, &cerr) == 0)
+            e = mcg_exec(command);
+        else
+            fprintf(stderr, "mcgexec: %s\n", cerr.msg);
         if (write(pfd[1], &e, sizeof(e)) < 0)
-            _exit(MCG_EXIT_CANNOT_RUN);
-        _exit(e == ENOENT ? MCG_EXIT_NOT_FOUND : MCG_EXIT_CANNOT_RUN);
+            _exit(MCG_EXIT_FAILURE);
+        _exit(e ? mcg_exec_status(e) : MCG_EXIT_FAILURE);
     }
     close(pfd[1]);
     int e;
@@ -379,9 +389,12 @@ int mcg_supervise(struct mcg_run *run, char **command, const struct mcg_supervis
     close(pfd[0]);
     if (n == (ssize_t)sizeof(e)) {
         waitpid(child, NULL, 0);
-        fprintf(stderr, "mcgexec: failed to execute %s: %s\n", command[0], strerror(e));
+        if (e) {
+            mcg_exec_message(&err, command[0], e);
+            fprintf(stderr, "mcgexec: %s\n", err.msg);
+        }
         mcg_rollback(run);
-        return e == ENOENT ? MCG_EXIT_NOT_FOUND : MCG_EXIT_CANNOT_RUN;
+        return e ? mcg_exec_status(e) : MCG_EXIT_FAILURE;
     }
 
     /* COMMAND runs.  Step out of its groups and give back the policy's heap. */

@@ -5,6 +5,7 @@
 #define MCGEXEC_SUPERVISE_H
 
 #include "cgroupfs.h"
+#include "execute.h"
 
 struct mcg_supervise_opts {
     int rm;                 /* --rm */
@@ -12,6 +13,7 @@ struct mcg_supervise_opts {
     int stats;              /* --stats */
     const char *stats_file; /* --stats=FILE; NULL for stderr */
     int json;               /* --stats-format=json */
+    const struct mcg_creds *creds; /* --user, --no-new-privs: applied in the child */
 };
 
 /* Fork and exec `command` in the groups mcgexec joined, wait for it, and

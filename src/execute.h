@@ -1,0 +1,42 @@
+/* The last steps before COMMAND runs, in the process that becomes it:
+ * dropping root (--user), PR_SET_NO_NEW_PRIVS (--no-new-privs), and the
+ * exec itself, which never goes through a shell. */
+#ifndef MCGEXEC_EXECUTE_H
+#define MCGEXEC_EXECUTE_H
+
+#include <sys/types.h>
+
+#include "error.h"
+
+#define MCG_MAX_GROUPS 256
+
+struct mcg_creds {
+    int drop;               /* --user was given */
+    int no_new_privs;       /* --no-new-privs */
+    const char *spec;       /* --user as typed, for messages */
+    uid_t uid;
+    gid_t gid;
+    int ngroups;            /* supplementary groups, from the group database */
+    gid_t groups[MCG_MAX_GROUPS];
+};
+
+/* Resolve --user USER[:GROUP] (names or numbers) while the databases are
+ * still reachable and nothing has been changed; -1 with err naming USER. */
+int mcg_parse_user(const char *spec, struct mcg_creds *cr, struct mcg_error *err);
+
+/* Drop to cr's ids (supplementary groups, gid, uid, each verified, then a
+ * check that root cannot be regained) and set no_new_privs if asked. */
+int mcg_apply_creds(const struct mcg_creds *cr, struct mcg_error *err);
+
+/* execvp() without its /bin/sh fallback: a file without a #! line is an
+ * error (ENOEXEC), never a shell script.  Returns only on failure, with
+ * the errno that decides the exit status. */
+int mcg_exec(char *const *command);
+
+/* 127 for "not found", 126 for every other exec failure. */
+int mcg_exec_status(int errnum);
+
+/* "failed to execute CMD: REASON" with a hint where one helps. */
+void mcg_exec_message(struct mcg_error *err, const char *cmd, int errnum);
+
+#endif
