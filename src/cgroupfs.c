@@ -392,6 +392,12 @@ static int write_file(const char *path, const char *value)
 
     if (fd < 0)
         return -1;
+    /* A write of 0 bytes never reaches the kernel's handler: "" (clear
+     * cpuset.cpus, say) is written as a lone newline, which it strips. */
+    if (len == 0) {
+        value = "\n";
+        len = 1;
+    }
     /* One write(2): cgroup files take the whole value in one call. */
     ssize_t n = write(fd, value, len);
     int saved = errno;
@@ -703,6 +709,10 @@ static int attach_pid(struct mcg_run *run, enum mcg_ctrl c, struct mcg_hier *h, 
             return mcg_fail(err, "attach pid %s to %s: the group has controllers enabled "
                                  "for its children, and cgroup v2 puts processes only in "
                                  "groups without (the no-internal-processes rule)", buf, dir);
+        if (errno == ENOSPC && c == MCG_CPUSET)
+            return mcg_fail(err, "attach pid %s to %s: %s: the group's cpuset.cpus or "
+                                 "cpuset.mems is empty (set cpus and mems)", buf, dir,
+                            strerror(ENOSPC));
         return mcg_fail_errno(err, errno, "attach pid %s to %s", buf, dir);
     }
     if (pid == run->pid)

@@ -204,15 +204,18 @@ static int to_kernel(mrb_state *mrb, enum mcg_kind kind, mrb_value v, char *out,
             return 0;
         }
         if (mrb_integer_p(v)) {
-            snprintf(out, len, "%lld", (long long)mrb_integer(v));
-            return 0;
+            n = mrb_integer(v);
+        } else if (!s || mcg_parse_int(s, &n, why) < 0) {
+            *why = "not an integer";
+            return -1;
         }
-        if (s && mcg_parse_int(s, &n, why) == 0) {
-            snprintf(out, len, "%lld", (long long)n);
-            return 0;
+        /* v1 takes any negative quota as "no limit"; only -1 says so */
+        if (kind == MCG_K_QUOTA && n < -1) {
+            *why = "negative quota (use -1 or :max for no limit)";
+            return -1;
         }
-        *why = "not an integer";
-        return -1;
+        snprintf(out, len, "%lld", (long long)n);
+        return 0;
     case MCG_K_SIZE:
     case MCG_K_COUNT:
         if (is_max(mrb, v)) {
@@ -940,11 +943,32 @@ int mcg_policy_run(mrb_state *mrb, const char *code, size_t len, struct mcg_erro
 
     mrbc_filename(mrb, cxt, st->filename);
     cxt->capture_errors = TRUE;
-    if (len >= 4 && memcmp(code, "RITE", 4) == 0)
-        mrb_load_irep_buf_cxt(mrb, code, len, cxt); /* precompiled with mrbc */
+    int bytecode = len >= 4 && memcmp(code, "RITE", 4) == 0; /* precompiled with mrbc */
+    size_t bad;
+    if (!bytecode && !mcg_utf8_valid(code, len, &bad)) {
+        /* as Ruby does: source is UTF-8, and stray bytes are an error,
+         * not identifier characters */
+        int line = 1;
+        for (size_t i = 0; i < bad; i++)
+            line += code[i] == '\n';
+        mrbc_context_free(mrb, cxt);
+        return mcg_fail(err, "%s:%d: invalid UTF-8 (byte 0x%02x): a policy is UTF-8 text or "
+                        "mrbc bytecode", st->filename, line, (unsigned char)code[bad]);
+    }
+    if (bytecode)
+        mrb_load_irep_buf_cxt(mrb, code, len, cxt);
     else
         mrb_load_nstring_cxt(mrb, code, len, cxt);
     mrbc_context_free(mrb, cxt);
+    if (bytecode && mrb->exc &&
+        mrb_obj_is_kind_of(mrb, mrb_obj_value(mrb->exc), E_SCRIPT_ERROR)) {
+        /* mruby says only "irep load error" */
+        mrb->exc = NULL;
+        mrb_gc_arena_restore(mrb, ai);
+        return mcg_fail(err, "%s: not valid bytecode for mruby %s (RITE): truncated, corrupt, or "
+                        "from another mruby version (recompile with this mrbc)", st->filename,
+                        MRUBY_VERSION);
+    }
     if (mrb->exc) {
         describe_exception(mrb, err);
         mrb_gc_arena_restore(mrb, ai);

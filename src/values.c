@@ -222,8 +222,50 @@ int mcg_parse_device(const char *s, char *dev, size_t devlen, const char **rest,
     return 0;
 }
 
+int mcg_utf8_valid(const char *s, size_t len, size_t *bad)
+{
+    const unsigned char *u = (const unsigned char *)s;
+
+    for (size_t i = 0; i < len;) {
+        unsigned c = u[i];
+        size_t n;
+        unsigned min, cp;
+        if (c < 0x80) {
+            i++;
+            continue;
+        } else if (c >= 0xc2 && c <= 0xdf) {
+            n = 1, min = 0x80, cp = c & 0x1f;
+        } else if (c >= 0xe0 && c <= 0xef) {
+            n = 2, min = 0x800, cp = c & 0x0f;
+        } else if (c >= 0xf0 && c <= 0xf4) {
+            n = 3, min = 0x10000, cp = c & 0x07;
+        } else {
+            *bad = i;
+            return 0;
+        }
+        if (len - i <= n) {
+            *bad = i;
+            return 0;
+        }
+        for (size_t k = 1; k <= n; k++) {
+            if ((u[i + k] & 0xc0) != 0x80) {
+                *bad = i;
+                return 0;
+            }
+            cp = (cp << 6) | (u[i + k] & 0x3f);
+        }
+        if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
+            *bad = i;
+            return 0;
+        }
+        i += n + 1;
+    }
+    return 1;
+}
+
 int mcg_check_group_name(const char *name, size_t len, const char **why)
 {
+    size_t bad;
     size_t i = 0;
 
     if (len == 0) {
@@ -232,6 +274,12 @@ int mcg_check_group_name(const char *name, size_t len, const char **why)
     }
     if (memchr(name, '\0', len)) {
         *why = "group name contains a NUL byte";
+        return -1;
+    }
+    if (!mcg_utf8_valid(name, len, &bad)) {
+        /* the kernel takes any byte, but /proc/PID/cgroup, logs and JSON
+         * reports would carry them */
+        *why = "group name is not valid UTF-8";
         return -1;
     }
     if (name[0] == '/')

@@ -38,6 +38,10 @@ int mcg_check_group_name(const char *name, size_t len, const char **why);
 /* Format bytes as "512.0 MiB" for messages. */
 void mcg_format_bytes(int64_t bytes, char *buf, size_t len);
 
+/* Is s[0..len) valid UTF-8 (no overlong forms, surrogates or values past
+ * U+10FFFF)?  On false, *bad is the offset of the first bad byte. */
+int mcg_utf8_valid(const char *s, size_t len, size_t *bad);
+
 #endif
 
 /* cpu.shares (v1) -> cpu.weight (v2), as crun >= 1.23 and runc >= 1.3.2:
