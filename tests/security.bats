@@ -1,0 +1,271 @@
+#!/usr/bin/env bats
+# What mcgexec does as root: dropping to --user, --no-new-privs, refusing
+# policies that others can write, never running COMMAND through a shell,
+# and handing COMMAND exactly the descriptors its caller gave.
+
+load helpers
+bats_require_minimum_version 1.5.0
+
+teardown() {
+    local f
+    for f in "${CLEANUP_FILES[@]}"; do
+        rm -f "$f" 2>/dev/null || rmdir "$f" 2>/dev/null || true
+    done
+    remove_test_groups
+}
+
+# A policy that puts mcgexec (and so COMMAND) into cpu group $G.
+cpu_policy() {
+    policy <<EOF2
+c = Cgroup::CPU.new("$G")
+c.cfs_quota_us = 50000
+c.create
+c.attach
+EOF2
+}
+
+# status_field FILE KEY: the value columns of a /proc/PID/status line
+status_field() {
+    awk -v k="$2:" '$1 == k { $1 = ""; sub(/^ /, ""); print }' "$1"
+}
+
+sorted_words() {
+    tr ' \t' '\n\n' | sed '/^$/d' | sort -n | tr '\n' ' '
+}
+
+@test "--user nobody: ids, groups, no capabilities, and still in the group root joined" {
+    requires_root
+    requires_controller cpu
+    id nobody >/dev/null 2>&1 || skip "no user 'nobody'"
+    p=$(cpu_policy)
+    out="$BATS_TEST_TMPDIR/out"
+    # COMMAND cannot write into root's test directory: it prints instead
+    run "$MCGEXEC" --user nobody "$p" -- cat /proc/self/status /proc/self/cgroup
+    assert_success
+    printf '%s\n' "$output" | grep -v '^[0-9]*:' > "$out.status"
+    printf '%s\n' "$output" | grep '^[0-9]*:' > "$out.cgroup"
+    uid=$(id -u nobody) gid=$(id -g nobody)
+    assert_equal "$(status_field "$out.status" Uid)" "$uid $uid $uid $uid"
+    assert_equal "$(status_field "$out.status" Gid)" "$gid $gid $gid $gid"
+    assert_equal "$(status_field "$out.status" Groups | sorted_words)" "$(id -G nobody | sorted_words)"
+    for cap in CapInh CapPrm CapEff CapAmb; do
+        assert_equal "$(status_field "$out.status" $cap)" 0000000000000000
+    done
+    assert_equal "$(status_field "$out.status" NoNewPrivs)" 0
+    grep -q "$(ctl cpu).*/$G\$" "$out.cgroup" || fail "COMMAND is not in group $G: $(cat "$out.cgroup")"
+}
+
+@test "--user UID:GID without a passwd entry; --no-new-privs sets the flag" {
+    requires_root
+    getent passwd 4242 >/dev/null && skip "uid 4242 exists here"
+    out="$BATS_TEST_TMPDIR/status"
+    run "$MCGEXEC" --user 4242:4343 --no-new-privs -e '' -- cat /proc/self/status
+    assert_success
+    printf '%s\n' "$output" > "$out"
+    assert_equal "$(status_field "$out" Uid)" "4242 4242 4242 4242"
+    assert_equal "$(status_field "$out" Gid)" "4343 4343 4343 4343"
+    assert_equal "$(status_field "$out" Groups)" ""
+    assert_equal "$(status_field "$out" NoNewPrivs)" 1
+}
+
+@test "--no-new-privs alone: a setuid program gains nothing" {
+    requires_root
+    id nobody >/dev/null 2>&1 || skip "no user 'nobody'"
+    # a setuid-root copy of id(1), in a directory nobody can reach
+    d=$(mktemp -d /tmp/mcgexec-suid.XXXXXX)
+    CLEANUP_FILES=("$d/suid-id" "$d")
+    chmod 755 "$d"
+    cp "$(command -v id)" "$d/suid-id"
+    chmod 4755 "$d/suid-id"
+    mount_opts=$(findmnt -no OPTIONS -T "$d")
+    [[ ",$mount_opts," != *",nosuid,"* ]] || skip "$d is on a nosuid mount"
+    run "$MCGEXEC" --user nobody -e '' -- "$d/suid-id" -u
+    assert_success
+    assert_output 0                      # the setuid bit works without the flag
+    run "$MCGEXEC" --user nobody --no-new-privs -e '' -- "$d/suid-id" -u
+    assert_success
+    assert_output "$(id -u nobody)"      # and gives nothing with it
+}
+
+@test "--user with --rm: COMMAND runs as the user, the root supervisor still removes the group" {
+    requires_root
+    requires_controller cpu
+    id nobody >/dev/null 2>&1 || skip "no user 'nobody'"
+    p=$(cpu_policy)
+    run "$MCGEXEC" --rm --user nobody "$p" -- sh -c 'id -u; exit 3'
+    assert_equal "$status" 3
+    assert_output "$(id -u nobody)"
+    assert_no_test_groups
+}
+
+@test "the drop holds even when securebits would keep capabilities across setuid" {
+    requires_root
+    id nobody >/dev/null 2>&1 || skip "no user 'nobody'"
+    command -v setpriv >/dev/null || skip "setpriv is not installed"
+    setpriv --securebits +no_setuid_fixup true 2>/dev/null || skip "cannot set securebits here"
+    out="$BATS_TEST_TMPDIR/status"
+    run setpriv --securebits +no_setuid_fixup \
+        "$MCGEXEC" --user nobody -e '' -- cat /proc/self/status
+    assert_success
+    printf '%s\n' "$output" > "$out"
+    for cap in CapPrm CapEff CapAmb; do
+        assert_equal "$(status_field "$out" $cap)" 0000000000000000
+    done
+}
+
+@test "--user errors name the user; exit 125; nothing created, COMMAND not run" {
+    requires_root
+    requires_controller cpu
+    p=$(cpu_policy)
+    for spec in no-such-user-xyz nobody:no-such-group-xyz 4242 "" :0; do
+        getent passwd 4242 >/dev/null && [ "$spec" = 4242 ] && continue
+        run "$MCGEXEC" --user "$spec" "$p" -- touch "$BATS_TEST_TMPDIR/ran"
+        assert_equal "$status" 125
+        assert_output --regexp "^mcgexec: --user $spec: "
+        assert_equal "${#lines[@]}" 1
+        [ ! -e "$BATS_TEST_TMPDIR/ran" ] || fail "COMMAND ran with --user '$spec'"
+        assert_no_test_groups
+    done
+}
+
+@test "as root, a policy others can write is refused, naming the file and the fix" {
+    requires_root
+    requires_controller cpu
+    p=$(cpu_policy)
+    chmod 666 "$p"
+    run "$MCGEXEC" "$p" -- touch "$BATS_TEST_TMPDIR/ran"
+    assert_equal "$status" 125
+    assert_output "mcgexec: policy $p is writable by group or others: as root, mcgexec runs only policies no one else can change (chmod go-w $p)"
+    chmod 620 "$p"
+    run "$MCGEXEC" "$p" -- touch "$BATS_TEST_TMPDIR/ran"
+    assert_equal "$status" 125
+    chmod 644 "$p"
+    chown nobody "$p" 2>/dev/null || skip "no user 'nobody'"
+    run "$MCGEXEC" "$p" -- touch "$BATS_TEST_TMPDIR/ran"
+    assert_equal "$status" 125
+    assert_output --partial "policy $p is owned by uid $(id -u nobody) (nobody), not by root"
+    assert_output --partial "(chown root $p)"
+    [ ! -e "$BATS_TEST_TMPDIR/ran" ]
+    assert_no_test_groups
+    chown root "$p"
+    run "$MCGEXEC" "$p" -- true
+    assert_success
+}
+
+@test "as root, a directory above the policy that others can write is refused; a sticky one is not" {
+    requires_root
+    requires_controller cpu
+    d="$BATS_TEST_TMPDIR/open/inner"
+    mkdir -p "$d"
+    p=$(cpu_policy)
+    mv "$p" "$d/p.rb"
+    chmod 777 "$BATS_TEST_TMPDIR/open"
+    run "$MCGEXEC" "$d/p.rb" -- true
+    assert_equal "$status" 125
+    assert_output "mcgexec: directory $BATS_TEST_TMPDIR/open above policy $d/p.rb is writable by group or others: as root, mcgexec runs only policies no one else can change (chmod go-w $BATS_TEST_TMPDIR/open)"
+    assert_no_test_groups
+    chmod 1777 "$BATS_TEST_TMPDIR/open"   # like /tmp: others cannot replace root's entries
+    run "$MCGEXEC" "$d/p.rb" -- true
+    assert_success
+}
+
+@test "a symlinked policy is checked at its target" {
+    requires_root
+    requires_controller cpu
+    mkdir -p "$BATS_TEST_TMPDIR/bad" "$BATS_TEST_TMPDIR/good"
+    p=$(cpu_policy)
+    cp "$p" "$BATS_TEST_TMPDIR/bad/p.rb"
+    chmod 777 "$BATS_TEST_TMPDIR/bad"
+    ln -s "$BATS_TEST_TMPDIR/bad/p.rb" "$BATS_TEST_TMPDIR/good/link.rb"
+    run "$MCGEXEC" "$BATS_TEST_TMPDIR/good/link.rb" -- true
+    assert_equal "$status" 125
+    assert_output --partial "directory $BATS_TEST_TMPDIR/bad above policy $BATS_TEST_TMPDIR/bad/p.rb (the target of $BATS_TEST_TMPDIR/good/link.rb) is writable"
+    # a link that others could change does not matter when its target is sound
+    chmod 755 "$BATS_TEST_TMPDIR/bad"
+    run "$MCGEXEC" "$BATS_TEST_TMPDIR/good/link.rb" -- true
+    assert_success
+}
+
+@test "a non-root caller may run its own policy in a directory it owns" {
+    requires_root
+    id nobody >/dev/null 2>&1 || skip "no user 'nobody'"
+    command -v setpriv >/dev/null || skip "setpriv is not installed"
+    d=$(mktemp -d /tmp/mcgexec-nobody.XXXXXX)
+    chown nobody "$d"
+    chmod 777 "$d"   # even a loose one: the checks protect root, not the user
+    printf 'p Mcgexec.dry_run?\n' > "$d/p.rb"
+    chown nobody "$d/p.rb"
+    run setpriv --reuid nobody --regid "$(id -g nobody)" --clear-groups "$MCGEXEC" -n "$d/p.rb"
+    rm -rf "$d"
+    assert_success
+    assert_output --partial true
+}
+
+@test "COMMAND never goes through a shell: a file without #! is an error, not a script" {
+    printf 'touch %s\n' "$BATS_TEST_TMPDIR/ran" > "$BATS_TEST_TMPDIR/script"
+    chmod +x "$BATS_TEST_TMPDIR/script"
+    for wait in "" --wait; do
+        run "$MCGEXEC" $wait -e '' -- "$BATS_TEST_TMPDIR/script"
+        assert_equal "$status" 126
+        assert_output "mcgexec: failed to execute $BATS_TEST_TMPDIR/script: Exec format error (no #! line? mcgexec never runs COMMAND through a shell)"
+        [ ! -e "$BATS_TEST_TMPDIR/ran" ] || fail "a shell ran the file"
+        # found through PATH, the same
+        PATH="$BATS_TEST_TMPDIR:$PATH" run "$MCGEXEC" $wait -e '' -- script
+        assert_equal "$status" 126
+        [ ! -e "$BATS_TEST_TMPDIR/ran" ] || fail "a shell ran the file"
+    done
+    # a command line is one program name, never shell syntax
+    run -127 "$MCGEXEC" -e '' -- "touch $BATS_TEST_TMPDIR/ran; true"
+    assert_equal "$status" 127
+    [ ! -e "$BATS_TEST_TMPDIR/ran" ]
+}
+
+@test "PATH lookup as execvp(3): skips what it cannot run, 126 for a found file without x" {
+    mkdir -p "$BATS_TEST_TMPDIR/a" "$BATS_TEST_TMPDIR/b"
+    printf '#!/bin/sh\necho from-b\n' > "$BATS_TEST_TMPDIR/b/tool"
+    chmod +x "$BATS_TEST_TMPDIR/b/tool"
+    printf '#!/bin/sh\necho from-a\n' > "$BATS_TEST_TMPDIR/a/tool"
+    chmod 644 "$BATS_TEST_TMPDIR/a/tool"
+    PATH="$BATS_TEST_TMPDIR/a:$BATS_TEST_TMPDIR/b:/usr/bin:/bin" run "$MCGEXEC" -e '' -- tool
+    assert_success
+    assert_output from-b
+    if [ "$(id -u)" -ne 0 ]; then   # root may run any file that has an x bit
+        PATH="$BATS_TEST_TMPDIR/a" run "$MCGEXEC" -e '' -- tool
+        assert_equal "$status" 126
+    fi
+    chmod 644 "$BATS_TEST_TMPDIR/b/tool"
+    PATH="$BATS_TEST_TMPDIR/a:$BATS_TEST_TMPDIR/b" run "$MCGEXEC" -e '' -- tool
+    assert_equal "$status" 126
+    assert_output --partial "Permission denied"
+}
+
+# The descriptors a process has, as "N -> target" lines (without the one
+# ls opens to read /proc/self/fd).
+fds_of_command() {
+    "$@" sh -c 'for f in /proc/$$/fd/*; do printf "%s -> %s\n" "${f##*/}" "$(readlink "$f")"; done' |
+        grep -v -e '-> /proc/[0-9]*/fd$' | sed 's/pipe:\[[0-9]*\]/pipe/' | sort
+}
+
+@test "COMMAND inherits exactly the caller's descriptors, also when the policy left files open" {
+    requires_root
+    requires_controller cpu
+    p=$(policy <<EOF2
+\$kept = File.open("$BATS_TEST_DIRNAME/helpers.bash")
+\$also = File.open("/proc/self/mounts")
+c = Cgroup::CPU.new("$G")
+c.create
+c.attach
+EOF2
+)
+    exec 7</dev/null 9>"$BATS_TEST_TMPDIR/nine"
+    want=$(fds_of_command env)
+    [[ "$want" == *"7 -> /dev/null"* ]] || fail "the test's own fd 7 is missing: $want"
+    for mode in "" --wait --rm "--stats=$BATS_TEST_TMPDIR/stats"; do
+        got=$(fds_of_command "$MCGEXEC" $mode "$p" --)
+        [ "$got" = "$want" ] || fail "with '$mode' COMMAND got:
+$got
+expected:
+$want"
+    done
+    exec 7<&- 9>&-
+}
