@@ -739,6 +739,21 @@ int mcg_attach(struct mcg_run *run, enum mcg_ctrl c, const char *dir, pid_t pid,
     return r;
 }
 
+static int has_subdir(const char *dir)
+{
+    DIR *d = opendir(dir);
+    struct dirent *de;
+    int found = 0;
+
+    if (!d)
+        return 0;
+    while (!found && (de = readdir(d)))
+        found = de->d_type == DT_DIR && strcmp(de->d_name, ".") != 0 &&
+                strcmp(de->d_name, "..") != 0;
+    closedir(d);
+    return found;
+}
+
 static int delete_held(struct mcg_run *run, enum mcg_ctrl c, const char *dir, struct mcg_error *err)
 {
     struct mcg_hier *h = NULL;
@@ -776,7 +791,11 @@ static int delete_held(struct mcg_run *run, enum mcg_ctrl c, const char *dir, st
     if (run->dry_run) {
         unplan(run, dir);
     } else if (rmdir(dir) < 0) {
-        return mcg_fail_errno(err, errno, "rmdir %s", dir);
+        int e = errno;
+        if (e == EBUSY && has_subdir(dir))
+            return mcg_fail(err, "delete %s: %s: it has child groups (delete those first)",
+                            dir, strerror(e));
+        return mcg_fail_errno(err, e, "delete %s", dir);
     }
     drop_refs_within(&run->created, dir);
     drop_refs_within(&run->pending, dir);

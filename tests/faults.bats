@@ -1,0 +1,223 @@
+#!/usr/bin/env bats
+# Faults, each provoked for real: one clear line, exit 125, COMMAND not
+# run, nothing this run created left behind.  Mount changes happen only in
+# a private mount namespace (unshare -m), so the host never sees them.
+
+load helpers
+
+run_marked() {
+    rm -f "$BATS_TEST_TMPDIR/ran"
+    run "$MCGEXEC" "$@" -- touch "$BATS_TEST_TMPDIR/ran"
+}
+
+assert_refused() {
+    assert_equal "$status" 125
+    assert_equal "${#lines[@]}" 1
+    [ ! -e "$BATS_TEST_TMPDIR/ran" ] || fail "COMMAND ran"
+    assert_no_test_groups
+}
+
+requires_unshare() {
+    command -v unshare >/dev/null || skip "unshare is not installed"
+    unshare -m --propagation private true 2>/dev/null || skip "cannot make a mount namespace here"
+}
+
+# in_private_ns SCRIPT ARGS...: run sh -c SCRIPT in a private mount namespace
+in_private_ns() {
+    unshare -m --propagation private sh -c "$@"
+}
+
+@test "a controller that is not mounted: named, and the groups made before it removed" {
+    requires_root
+    requires_unshare
+    is_v2 && skip "cgroup v1: one hierarchy is unmounted"
+    requires_controller cpu pids
+    p=$(policy <<EOF2
+c = Cgroup::CPU.new("$G")
+c.cfs_quota_us = 50000
+c.create
+c.attach
+p = Cgroup::PIDS.new("$G")
+p.max = 10
+p.create
+EOF2
+)
+    rm -f "$BATS_TEST_TMPDIR/ran"
+    run in_private_ns 'umount -l "$1" && shift && exec "$@"' sh "$(mount_of pids)" \
+        "$MCGEXEC" "$p" -- touch "$BATS_TEST_TMPDIR/ran"
+    assert_output "mcgexec: controller 'pids' is not mounted on this host"
+    assert_refused
+}
+
+@test "a read-only cgroup filesystem (EROFS): the mkdir named, other groups removed" {
+    requires_root
+    requires_unshare
+    requires_controller cpu memory
+    m=$(mount_of memory)
+    p=$(policy <<EOF2
+c = Cgroup::CPU.new("$G")
+c.cfs_quota_us = 50000
+c.create
+c.attach
+m = Cgroup::MEMORY.new("$G")
+m.limit_in_bytes = "64M"
+m.create
+m.attach
+EOF2
+)
+    rm -f "$BATS_TEST_TMPDIR/ran"
+    # a read-only bind mount over the memory hierarchy (per-mount flag: the
+    # filesystem itself stays writable for everybody else)
+    run in_private_ns 'mount --bind "$1" "$1" && mount -o remount,bind,ro "$1" && shift && exec "$@"' \
+        sh "$m" "$MCGEXEC" "$p" -- touch "$BATS_TEST_TMPDIR/ran"
+    if is_v2; then
+        # one hierarchy: the first mkdir already fails
+        assert_output --regexp "^mcgexec: $p:3: .*: Read-only file system$"
+    else
+        assert_output --regexp "^mcgexec: $p:7: mkdir $(group_dir memory): Read-only file system$"
+    fi
+    assert_refused
+    [ -w "$m" ] || fail "the host's $m became read-only"
+}
+
+@test "a cpuset without cpus (ENOSPC): explained, group removed" {
+    requires_root
+    is_v2 && skip "cgroup v1: on v2 an empty cpuset.cpus inherits the parent's"
+    requires_controller cpuset
+    p=$(policy <<EOF2
+s = Cgroup::CPUSET.new("$G")
+s.cpus = ""
+s.create
+s.attach
+EOF2
+)
+    run_marked "$p"
+    assert_output --regexp "^mcgexec: $p:[0-9]+: .*(No space left on device: the group's cpuset.cpus or cpuset.mems is empty|cpuset.cpus = \"\": ).*"
+    assert_refused
+}
+
+@test "a group that cannot be removed (EBUSY): named with the reason, all removed" {
+    requires_root
+    requires_controller cpu
+    p=$(policy <<EOF2
+top = Cgroup::CPU.new("$G")
+top.create
+sub = Cgroup::CPU.new("$G/sub")
+sub.create
+top.delete
+EOF2
+)
+    run_marked "$p"
+    assert_output "mcgexec: $p:5: delete $(group_dir cpu): Device or resource busy: it has child groups (delete those first)"
+    assert_refused
+}
+
+@test "a policy file that is missing, a directory, or unreadable" {
+    run_marked "$BATS_TEST_TMPDIR/nope.rb"
+    assert_output "mcgexec: cannot read policy $BATS_TEST_TMPDIR/nope.rb: No such file or directory"
+    assert_refused
+    mkdir "$BATS_TEST_TMPDIR/dir.rb"
+    run_marked "$BATS_TEST_TMPDIR/dir.rb"
+    assert_output "mcgexec: cannot read policy $BATS_TEST_TMPDIR/dir.rb: Is a directory"
+    assert_refused
+    # root reads any file: an unreadable one needs an unprivileged caller
+    if [ "$(id -u)" -eq 0 ]; then
+        id nobody >/dev/null 2>&1 || skip "no user 'nobody'"
+        command -v setpriv >/dev/null || skip "setpriv is not installed"
+        d=$(mktemp -d /tmp/mcgexec-unreadable.XXXXXX)
+        chmod 755 "$d"
+        printf 'p 1\n' > "$d/p.rb"
+        chmod 000 "$d/p.rb"
+        run setpriv --reuid nobody --regid "$(id -g nobody)" --clear-groups \
+            "$MCGEXEC" "$d/p.rb" -- true
+        rm -rf "$d"
+        assert_equal "$status" 125
+        assert_output "mcgexec: cannot read policy $d/p.rb: Permission denied"
+    fi
+}
+
+# A policy that joins a group and then never returns; started in the
+# background; prints nothing until the signal.
+start_hanging_policy() {
+    p=$(policy <<EOF2
+c = Cgroup::CPU.new("$G")
+c.create
+c.attach
+m = Cgroup::MEMORY.new("$G")
+m.limit_in_bytes = "64M"
+m.create
+m.attach
+loop { }
+EOF2
+)
+    rm -f "$BATS_TEST_TMPDIR/ran"
+    # a background job starts with SIGINT and SIGQUIT ignored: undo that,
+    # as a terminal's foreground job would have them
+    env --default-signal=INT,QUIT "$MCGEXEC" "$p" -- touch "$BATS_TEST_TMPDIR/ran" \
+        2> "$BATS_TEST_TMPDIR/err" &
+    pid=$!
+    for _ in $(seq 100); do
+        grep -qx "$pid" "$(group_dir memory)/cgroup.procs" 2>/dev/null && return 0
+        sleep 0.05
+    done
+    kill -KILL "$pid"
+    fail "the policy did not join its groups"
+}
+
+# wait_bounded PID: its exit status in $status; fails (after SIGKILL) if it
+# is still running 10 s later, as it would be had the signal been ignored
+wait_bounded() {
+    local i
+    for i in $(seq 200); do
+        kill -0 "$1" 2>/dev/null || break
+        sleep 0.05
+    done
+    if kill -0 "$1" 2>/dev/null; then
+        kill -KILL "$1"
+        wait "$1" || true
+        fail "mcgexec did not end on the signal"
+    fi
+    status=0
+    wait "$1" || status=$?
+}
+
+@test "a policy that loops forever: SIGTERM removes its groups and ends mcgexec by SIGTERM" {
+    requires_root
+    requires_controller cpu memory
+    start_hanging_policy
+    kill -TERM "$pid"
+    wait_bounded "$pid"
+    assert_equal "$status" 143
+    assert_equal "$(cat "$BATS_TEST_TMPDIR/err")" \
+        "mcgexec: SIGTERM before COMMAND started: removed what this run had created; COMMAND not run"
+    [ ! -e "$BATS_TEST_TMPDIR/ran" ]
+    assert_no_test_groups
+}
+
+@test "a policy that loops forever: SIGINT (Ctrl-C), SIGHUP and SIGQUIT do the same" {
+    requires_root
+    requires_controller cpu memory
+    for sig in INT HUP QUIT; do
+        start_hanging_policy
+        kill -"$sig" "$pid"
+        wait_bounded "$pid"
+        assert_equal "$status" $((128 + $(kill -l "$sig")))
+        grep -q "^mcgexec: SIG$sig before COMMAND started" "$BATS_TEST_TMPDIR/err"
+        assert_no_test_groups
+    done
+}
+
+@test "a signal the caller ignores stays ignored, for the policy and for COMMAND" {
+    requires_root
+    requires_controller cpu
+    p=$(policy <<EOF2
+c = Cgroup::CPU.new("$G")
+c.create
+c.attach
+EOF2
+)
+    # SIGHUP ignored (nohup): COMMAND must see it ignored too
+    run sh -c 'trap "" HUP; exec "$@"' sh "$MCGEXEC" "$p" -- sh -c 'kill -HUP $$; echo survived'
+    assert_success
+    assert_output survived
+}
