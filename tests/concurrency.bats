@@ -1,0 +1,106 @@
+#!/usr/bin/env bats
+# Many mcgexec runs at once: a group another run is creating at the same
+# moment is not an error, and --rm runs never leave a group behind.
+
+load helpers
+
+N=64
+
+@test "$N runs started at once, all creating and joining the same new group, all succeed" {
+    requires_root
+    requires_controller cpu memory pids
+    local ctrls="cpu memory pids" extra=""
+    if [ -n "$(mount_of cpuset)" ] && requires_controller cpuset 2>/dev/null; then
+        ctrls="$ctrls cpuset"
+        extra='s = Cgroup::CPUSET.new(G); s.cpus = "0"; s.mems = "0"; s.create; s.attach'
+    fi
+    p=$(policy <<EOF2
+G = "$G"
+c = Cgroup::CPU.new(G); c.cfs_quota_us = 200000; c.create; c.attach
+m = Cgroup::MEMORY.new(G); m.limit_in_bytes = "256M"; m.create; m.attach
+t = Cgroup::PIDS.new(G); t.max = 1000; t.create; t.attach
+$extra
+EOF2
+)
+    out="$BATS_TEST_TMPDIR/out"
+    mkdir -p "$out"
+    # all start, then all wait at the same gate, so the creates really race
+    mkfifo "$BATS_TEST_TMPDIR/gate"
+    for i in $(seq $N); do
+        ( read -r _ < "$BATS_TEST_TMPDIR/gate" || true  # EOF opens the gate
+          "$MCGEXEC" "$p" -- sh -c 'cat /proc/self/cgroup' > "$out/$i" 2> "$out/$i.err"
+          echo $? > "$out/$i.status" ) &
+    done
+    sleep 0.5
+    exec 8> "$BATS_TEST_TMPDIR/gate"   # opens the gate for all at once
+    exec 8>&-
+    wait
+    local failed=0 i c
+    for i in $(seq $N); do
+        if [ "$(cat "$out/$i.status")" != 0 ]; then
+            failed=$((failed + 1))
+            echo "run $i: status $(cat "$out/$i.status"): $(cat "$out/$i.err")" >&3
+        fi
+        for c in $ctrls; do
+            grep -q "$(ctl $c).*/$G\$" "$out/$i" || { failed=$((failed + 1)); echo "run $i not in $c group" >&3; }
+        done
+    done
+    assert_equal "$failed" 0
+    check_value memory memory.limit_in_bytes 268435456 memory.max 268435456
+}
+
+@test "$N --rm runs at once with their own groups leave nothing behind" {
+    requires_root
+    requires_controller cpu memory
+    p=$(policy <<EOF2
+name = "$G-" + ENV["RUN"]
+c = Cgroup::CPU.new(name); c.cfs_quota_us = 100000; c.create; c.attach
+m = Cgroup::MEMORY.new(name); m.limit_in_bytes = "64M"; m.create; m.attach
+EOF2
+)
+    out="$BATS_TEST_TMPDIR/out"
+    mkdir -p "$out"
+    mkfifo "$BATS_TEST_TMPDIR/gate"
+    for i in $(seq $N); do
+        ( read -r _ < "$BATS_TEST_TMPDIR/gate" || true  # EOF opens the gate
+          RUN=$i "$MCGEXEC" --rm "$p" -- sh -c 'sleep 0.2 & exec true' 2> "$out/$i.err"
+          echo $? > "$out/$i.status" ) &
+    done
+    sleep 0.5
+    exec 8> "$BATS_TEST_TMPDIR/gate"
+    exec 8>&-
+    wait
+    local failed=0 i
+    for i in $(seq $N); do
+        [ "$(cat "$out/$i.status")" = 0 ] || { failed=$((failed + 1)); echo "run $i: $(cat "$out/$i.err")" >&3; }
+    done
+    assert_equal "$failed" 0
+    assert_no_test_groups
+}
+
+@test "$N runs into one new cpuset group that none of them configures: none sees it empty" {
+    requires_root
+    is_v2 && skip "cgroup v1: a new v1 cpuset group is empty until cpus and mems are copied in"
+    requires_controller cpuset
+    p=$(policy <<EOF2
+s = Cgroup::CPUSET.new("$G"); s.create; s.attach
+EOF2
+)
+    out="$BATS_TEST_TMPDIR/out"
+    mkdir -p "$out"
+    mkfifo "$BATS_TEST_TMPDIR/gate"
+    for i in $(seq $N); do
+        ( read -r _ < "$BATS_TEST_TMPDIR/gate" || true
+          "$MCGEXEC" "$p" -- true 2> "$out/$i.err"
+          echo $? > "$out/$i.status" ) &
+    done
+    sleep 0.5
+    exec 8> "$BATS_TEST_TMPDIR/gate"
+    exec 8>&-
+    wait
+    local failed=0 i
+    for i in $(seq $N); do
+        [ "$(cat "$out/$i.status")" = 0 ] || { failed=$((failed + 1)); echo "run $i: $(cat "$out/$i.err")" >&3; }
+    done
+    assert_equal "$failed" 0
+}
