@@ -1,10 +1,12 @@
 #!/bin/sh
-# Install what mcgexec needs to build and test, from Debian 12's packages.
-# Idempotent: does nothing (not even apt-get update) when all are present.
+# Install what mcgexec needs to build and test, from Debian 12's packages,
+# and any extra packages named as arguments (scripts/check.sh adds clang
+# and valgrind).  Idempotent: does nothing (not even apt-get update) when
+# all are present.
 set -eu
 
 PACKAGES="gcc make cmake pkg-config libmruby-dev mruby libcgroup-dev libjansson-dev \
-bats bats-assert bats-support util-linux coreutils findutils gawk jq procps"
+bats bats-assert bats-support util-linux coreutils findutils gawk jq procps $*"
 
 missing=""
 for p in $PACKAGES; do

@@ -1,12 +1,14 @@
 #!/bin/sh
 # Set up, build, and run every test: the C unit tests, the bats suite on
-# this host, then the same bats suite inside a cgroup v2 kernel under qemu
-# (scripts/vm.sh).  Tests that need root or a controller the host lacks
-# skip; a guest that cannot boot here is reported as skipped, never as
-# passed.
+# this host, the checking builds (scripts/check.sh: libFuzzer targets, the
+# suite again under ASan + UBSan, valgrind memcheck), then the same bats
+# suite inside a cgroup v2 kernel under qemu (scripts/vm.sh).  Tests that
+# need root or a controller the host lacks skip; a guest that cannot boot
+# here is reported as skipped, never as passed.
 #
-#   MCGEXEC_VM=none   do not boot guests
-#   MCGEXEC_VM=v2v1   also run the suite in a cgroup v1 guest
+#   MCGEXEC_VM=none      do not boot guests
+#   MCGEXEC_VM=v2v1      also run the suite in a cgroup v1 guest
+#   MCGEXEC_CHECKS=none  skip scripts/check.sh
 set -eu
 cd "$(dirname "$0")/.."
 scripts/setup.sh
@@ -24,6 +26,15 @@ if MCGEXEC="$(pwd)/$BUILD_DIR/mcgexec" bats tests/; then
 else
     note "host suite: FAILED"
     failed=1
+fi
+
+if [ "${MCGEXEC_CHECKS:-all}" != none ]; then
+    if scripts/check.sh; then
+        note "checks (fuzzing, ASan + UBSan suite, memcheck): passed"
+    else
+        note "checks (fuzzing, ASan + UBSan suite, memcheck): FAILED"
+        failed=1
+    fi
 fi
 
 guests=${MCGEXEC_VM:-v2}

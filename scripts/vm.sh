@@ -91,7 +91,7 @@ for cmd in bash env cat dd timeout sleep awk gawk mawk sed grep find findmnt set
            mount umount id nproc wc tr head tail sort cut mkdir rmdir rm touch chmod ln \
            readlink realpath printf date kill ls stat mktemp basename dirname seq uname cp mv \
            tee xargs expr true false test sh dash mrbc lsblk flock cmp diff od comm uniq ps \
-           jq setsid pkill pgrep; do
+           jq setsid pkill pgrep mkfifo getent; do
     p=$(command -v "$cmd" 2>/dev/null) || continue
     case "$p" in /*) copy_with_libs "$(readlink -f "$p")"; ;; *) continue ;; esac
     # keep the name the tests call, pointing at the real file

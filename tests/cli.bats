@@ -141,3 +141,12 @@ EOF2
     assert_line --regexp ":$(is_v2 || echo memory):/(.*/)?$G\$"
     check_value memory memory.limit_in_bytes $((48 << 20)) memory.max $((48 << 20))
 }
+
+@test "every long option of --help is in the man page" {
+    local opt missing=""
+    for opt in $("$MCGEXEC" --help | grep -o -- '--[a-z][a-z-]*' | sort -u); do
+        grep -q -- "$(printf '%s' "$opt" | sed 's/-/\\\\-/g')" "$TOP/man/mcgexec.1" ||
+            missing+=" $opt"
+    done
+    [ -z "$missing" ] || fail "not in man/mcgexec.1:$missing"
+}
