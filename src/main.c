@@ -21,6 +21,7 @@
 #include "execute.h"
 #include "policy.h"
 #include "policyfile.h"
+#include "settings.h"
 #include "supervise.h"
 #include "values.h"
 
@@ -58,6 +59,8 @@ static void usage(FILE *out)
           "                      or GROUP; groups are still created and joined as root\n"
           "     --no-new-privs   run COMMAND with no_new_privs set: setuid files and file\n"
           "                      capabilities give it nothing\n"
+          "     --list-settings  list every setting of the policy API: class and method,\n"
+          "                      access, cgroup v1 and v2 files, unit\n"
           " -h, --help           display this help\n"
           " -V, --version        display version\n"
           "\n"
@@ -111,6 +114,7 @@ int main(int argc, char **argv)
         { "stats-format", required_argument, NULL, 'F' },
         { "user", required_argument, NULL, 'u' },
         { "no-new-privs", no_argument, NULL, 'P' },
+        { "list-settings", no_argument, NULL, 'L' },
         { NULL, 0, NULL, 0 },
     };
     const char *code = NULL, *root = getenv("MCGEXEC_ROOT"), *user = NULL;
@@ -172,6 +176,9 @@ int main(int argc, char **argv)
         case 'P':
             creds.no_new_privs = 1;
             break;
+        case 'L':
+            mcg_list_settings(stdout);
+            return fflush(stdout) == 0 ? 0 : MCG_EXIT_FAILURE;
         case 'h':
             usage(stdout);
             return 0;

@@ -87,6 +87,87 @@ const struct mcg_setting mcg_settings[] = {
 };
 
 const size_t mcg_nsettings = sizeof(mcg_settings) / sizeof(mcg_settings[0]);
+_Static_assert(sizeof(mcg_settings) / sizeof(mcg_settings[0]) <= MCG_NSETTINGS_MAX,
+               "raise MCG_NSETTINGS_MAX");
+
+/* The v2 column of --list-settings: the file, and how the value gets there. */
+static void describe_v2(const struct mcg_setting *s, char *buf, size_t len)
+{
+    switch (s->v2) {
+    case MCG_V2_NONE:
+        snprintf(buf, len, "-");
+        break;
+    case MCG_V2_WEIGHT:
+        snprintf(buf, len, "%s (from shares)", s->file2);
+        break;
+    case MCG_V2_MAX_QUOTA:
+        snprintf(buf, len, "%s (first field, -1 as max)", s->file2);
+        break;
+    case MCG_V2_MAX_PERIOD:
+        snprintf(buf, len, "%s (second field)", s->file2);
+        break;
+    case MCG_V2_SWAP:
+        snprintf(buf, len, "%s (memsw - limit)", s->file2);
+        break;
+    case MCG_V2_IO:
+    case MCG_V2_IO_BYTES:
+        snprintf(buf, len, "%s %s=", s->file2, s->key2);
+        break;
+    case MCG_V2_USAGE_NS:
+        snprintf(buf, len, "%s %s (x1000)", s->file2, s->key2);
+        break;
+    case MCG_V2_TICKS:
+        snprintf(buf, len, "%s user_usec, system_usec", s->file2);
+        break;
+    case MCG_V2_MEMSW_USAGE:
+        snprintf(buf, len, "%s + %s", s->file2, s->key2);
+        break;
+    case MCG_V2_OOM_CONTROL:
+        snprintf(buf, len, "- (reads false)");
+        break;
+    case MCG_V2_KEYED:
+        snprintf(buf, len, "%s %s", s->file2, s->key2);
+        break;
+    case MCG_V2_KEYED_USEC:
+        snprintf(buf, len, "%s %s (x1000)", s->file2, s->key2);
+        break;
+    case MCG_V2_PEAK:
+        snprintf(buf, len, "%s (5.19+)", s->file2);
+        break;
+    default:
+        snprintf(buf, len, "%s", s->file2);
+        break;
+    }
+}
+
+void mcg_list_settings(FILE *out)
+{
+    static const char *const access[] = { "", "r", "w", "rw" };
+    char v2[MCG_NSETTINGS_MAX][96];
+    int w[4] = { 15, 6, 15, 15 }; /* widths of METHOD, ACCESS, V1 FILE, V2 FILE */
+
+    for (size_t i = 0; i < mcg_nsettings && i < MCG_NSETTINGS_MAX; i++) {
+        const struct mcg_setting *s = &mcg_settings[i];
+        int n = (int)(strlen("Cgroup::") + strlen(mcg_class_names[s->ctrl]) + 1 +
+                      strlen(s->method));
+        describe_v2(s, v2[i], sizeof(v2[i]));
+        if (n > w[0])
+            w[0] = n;
+        if ((int)strlen(s->file) > w[2])
+            w[2] = (int)strlen(s->file);
+        if ((int)strlen(v2[i]) > w[3])
+            w[3] = (int)strlen(v2[i]);
+    }
+    fprintf(out, "%-*s  %-*s  %-*s  %-*s  %s\n", w[0], "METHOD", w[1], "ACCESS", w[2],
+            "V1 FILE", w[3], "V2 FILE", "UNIT");
+    for (size_t i = 0; i < mcg_nsettings && i < MCG_NSETTINGS_MAX; i++) {
+        const struct mcg_setting *s = &mcg_settings[i];
+        char name[128];
+        snprintf(name, sizeof(name), "Cgroup::%s#%s", mcg_class_names[s->ctrl], s->method);
+        fprintf(out, "%-*s  %-*s  %-*s  %-*s  %s\n", w[0], name, w[1], access[s->access], w[2],
+                s->file, w[3], v2[i], s->unit);
+    }
+}
 
 const struct mcg_setting *mcg_setting_find(enum mcg_ctrl ctrl, const char *method)
 {

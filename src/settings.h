@@ -11,6 +11,8 @@
 #ifndef MCGEXEC_SETTINGS_H
 #define MCGEXEC_SETTINGS_H
 
+#include <stdio.h>
+
 #include "cgroupfs.h"
 
 enum mcg_kind {
@@ -63,6 +65,10 @@ struct mcg_setting {
 
 extern const struct mcg_setting mcg_settings[];
 extern const size_t mcg_nsettings;
+#define MCG_NSETTINGS_MAX 64
+
+/* --list-settings: every row of the table, one a line, aligned. */
+void mcg_list_settings(FILE *out);
 
 /* The class name under module Cgroup for each controller ("CPU", ...). */
 extern const char *const mcg_class_names[MCG_NCTRL];

@@ -150,3 +150,23 @@ EOF2
     done
     [ -z "$missing" ] || fail "not in man/mcgexec.1:$missing"
 }
+
+@test "--list-settings: every row is a method the policy API has, with its files" {
+    run "$MCGEXEC" --list-settings
+    assert_success
+    assert_line --index 0 --regexp '^METHOD +ACCESS +V1 FILE +V2 FILE +UNIT$'
+    local n=$((${#lines[@]} - 1))
+    [ "$n" -ge 25 ] || fail "only $n settings listed"
+    # each listed method exists, as a getter where readable, a setter where writable
+    local code="" line cls meth access file
+    for line in "${lines[@]:1}"; do
+        read -r cls access file _ <<< "$line"
+        meth=${cls#*#}
+        cls=${cls%%#*}
+        [[ "$access" == *r* ]] && code+="raise '$cls##$meth' unless $cls.new('x').respond_to?(:$meth)"$'\n'
+        [[ "$access" == *w* ]] && code+="raise '$cls##$meth=' unless $cls.new('x').respond_to?(:$meth=)"$'\n'
+        [[ "$file" == *.* ]] || fail "no v1 file in: $line"
+    done
+    run "$MCGEXEC" -n -e "$code"
+    assert_success
+}
