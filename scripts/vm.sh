@@ -107,7 +107,7 @@ for d in /usr/lib/bats-core /usr/libexec/bats-core /usr/lib/bats; do
 done
 cp -a /usr/bin/bats "$STAGE/usr/bin/bats"
 # the tree: what the tests read and run
-for part in build/mcgexec tests examples man src/settings.c scripts; do
+for part in build/mcgexec tests examples man src/settings.c scripts completion; do
     mkdir -p "$STAGE$TOP/$(dirname "$part")"
     cp -a "$TOP/$part" "$STAGE$TOP/$part"
 done
