@@ -1,0 +1,105 @@
+#!/bin/sh
+# The ways mcgexec is shipped, each built and tried for real (run by
+# scripts/test.sh):
+#
+#   deb     cpack -G DEB; the package is installed with apt-get on this
+#           machine, `mcgexec --version` and an installed example policy
+#           are run from the installed files, and the package is removed;
+#   static  -DMCGEXEC_STATIC=ON; ldd must call it "not a dynamic
+#           executable", and it runs a policy;
+#   mruby   libmruby built from Debian's mruby source package with
+#           mruby_config.rb (scripts/mruby-source.sh); the host suite runs
+#           against that mcgexec.
+#
+# Usage: scripts/package.sh [deb|static|mruby]...   (default: all three)
+# Needs root for the deb step (apt-get) and for the policies it runs.
+set -eu
+cd "$(dirname "$0")/.."
+TOP=$(pwd)
+steps=${*:-deb static mruby}
+failed=0
+summary=""
+note() { summary="$summary$1
+"; }
+
+# A real policy, examples/ci-job.rb: cpu, memory and pids groups below this
+# script's own cgroup, removed afterwards (--rm).  COMMAND must find itself
+# in the job's memory group.
+try_policy() { # MCGEXEC POLICY
+    out=$(MCGEXEC_ROOT=self CI_JOB_ID="package-$$" "$1" --rm "$2" -- cat /proc/self/cgroup) ||
+        return 1
+    printf '%s\n' "$out" | grep -E '^[0-9]+:(.*,)?memory(,.*)?:|^0::'
+    printf '%s\n' "$out" | grep -Eq '^[0-9]+:(.*,)?memory(,.*)?:.*/ci/job-package-'"$$"'$|^0::.*/ci/job-package-'"$$"'$'
+}
+
+for step in $steps; do
+    case $step in
+    deb)
+        echo "--- Debian package ---"
+        scripts/setup.sh dpkg-dev file
+        dir=build-deb
+        cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_INSTALL_PREFIX=/usr >/dev/null
+        cmake --build "$dir" -j "$(nproc)" >/dev/null
+        (cd "$dir" && rm -f mcgexec_*.deb && cpack -G DEB >/dev/null)
+        deb=$(ls "$dir"/mcgexec_*.deb)
+        dpkg-deb -f "$deb" Package Version Depends
+        ok=1
+        if dpkg-query -W mcgexec >/dev/null 2>&1; then
+            echo "package.sh: mcgexec is already installed here; not touching it" >&2
+            ok=0
+        else
+            DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$TOP/$deb" >/dev/null
+            /usr/bin/mcgexec --version || ok=0
+            [ -f /usr/share/man/man1/mcgexec.1.gz ] || { echo "no man page installed"; ok=0; }
+            [ -f /usr/share/bash-completion/completions/mcgexec ] || { echo "no completion installed"; ok=0; }
+            try_policy /usr/bin/mcgexec /usr/share/doc/mcgexec/examples/ci-job.rb || ok=0
+            DEBIAN_FRONTEND=noninteractive apt-get remove -y -qq --purge mcgexec >/dev/null
+            [ ! -e /usr/bin/mcgexec ] || { echo "mcgexec still installed after removal"; ok=0; }
+        fi
+        if [ "$ok" = 1 ]; then
+            note "deb: passed ($(basename "$deb"): installed, --version and examples/ci-job.rb ran, removed)"
+        else
+            note "deb: FAILED"
+            failed=1
+        fi
+        ;;
+    static)
+        echo "--- fully static binary ---"
+        dir=build-static
+        cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMCGEXEC_STATIC=ON >/dev/null
+        # glibc's link-time notes about NSS in static programs are expected
+        cmake --build "$dir" -j "$(nproc)" >/dev/null 2>&1
+        lddout=$(ldd "$dir/mcgexec" 2>&1 || true)
+        echo "ldd: $lddout"
+        if printf '%s' "$lddout" | grep -q "not a dynamic executable" &&
+           try_policy "$dir/mcgexec" examples/ci-job.rb; then
+            note "static: passed (ldd: not a dynamic executable; examples/ci-job.rb ran)"
+        else
+            note "static: FAILED"
+            failed=1
+        fi
+        ;;
+    mruby)
+        echo "--- mcgexec on libmruby built from source with mruby_config.rb ---"
+        dir=build-mruby
+        if scripts/mruby-source.sh "$dir/mruby-src" &&
+           cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+               -DMCGEXEC_MRUBY_SOURCE="$TOP/$dir/mruby-src" >/dev/null &&
+           cmake --build "$dir" -j "$(nproc)" >/dev/null &&
+           "$dir/mcgexec" --version &&
+           MCGEXEC="$TOP/$dir/mcgexec" bats tests/; then
+            note "mruby from source: passed (host suite against it)"
+        else
+            note "mruby from source: FAILED"
+            failed=1
+        fi
+        ;;
+    *)
+        echo "package.sh: unknown step '$step' (deb, static, mruby)" >&2
+        exit 2
+        ;;
+    esac
+done
+
+printf '\n%s' "$summary"
+exit "$failed"
