@@ -9,7 +9,8 @@
 #           executable", and it runs a policy;
 #   mruby   libmruby built from Debian's mruby source package with
 #           mruby_config.rb (scripts/mruby-source.sh); the host suite runs
-#           against that mcgexec.
+#           against that mcgexec, and the plain `mruby` of the same build
+#           runs tests/gem/standalone.rb (the gem outside mcgexec).
 #
 # Usage: scripts/package.sh [deb|static|mruby]...   (default: all three)
 # Needs root for the deb step (apt-get) and for the policies it runs.
@@ -87,8 +88,9 @@ for step in $steps; do
                -DMCGEXEC_MRUBY_SOURCE="$TOP/$dir/mruby-src" >/dev/null &&
            cmake --build "$dir" -j "$(nproc)" >/dev/null &&
            "$dir/mcgexec" --version &&
+           MCGEXEC_ROOT=self "$dir/mruby/host/bin/mruby" tests/gem/standalone.rb "gem-$$" &&
            MCGEXEC="$TOP/$dir/mcgexec" bats tests/; then
-            note "mruby from source: passed (host suite against it)"
+            note "mruby from source: passed (the gem in plain mruby; host suite against mcgexec)"
         else
             note "mruby from source: FAILED"
             failed=1

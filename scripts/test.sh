@@ -1,14 +1,17 @@
 #!/bin/sh
 # Set up, build, and run every test: the C unit tests, the bats suite on
 # this host, the checking builds (scripts/check.sh: libFuzzer targets, the
-# suite again under ASan + UBSan, valgrind memcheck), then the same bats
-# suite inside a cgroup v2 kernel under qemu (scripts/vm.sh).  Tests that
+# suite again under ASan + UBSan, valgrind memcheck), the ways mcgexec is
+# shipped (scripts/package.sh: the .deb installed and removed, the static
+# binary, libmruby built from source with mruby_config.rb), then the same
+# bats suite inside a cgroup v2 kernel under qemu (scripts/vm.sh).  Tests that
 # need root or a controller the host lacks skip; a guest that cannot boot
 # here is reported as skipped, never as passed.
 #
 #   MCGEXEC_VM=none      do not boot guests
 #   MCGEXEC_VM=v2v1      also run the suite in a cgroup v1 guest
 #   MCGEXEC_CHECKS=none  skip scripts/check.sh
+#   MCGEXEC_PACKAGE=none skip scripts/package.sh
 set -eu
 cd "$(dirname "$0")/.."
 scripts/setup.sh
@@ -33,6 +36,15 @@ if [ "${MCGEXEC_CHECKS:-all}" != none ]; then
         note "checks (fuzzing, ASan + UBSan suite, memcheck): passed"
     else
         note "checks (fuzzing, ASan + UBSan suite, memcheck): FAILED"
+        failed=1
+    fi
+fi
+
+if [ "${MCGEXEC_PACKAGE:-all}" != none ]; then
+    if scripts/package.sh; then
+        note "packaging (deb, static, mruby from source): passed"
+    else
+        note "packaging (deb, static, mruby from source): FAILED"
         failed=1
     fi
 fi

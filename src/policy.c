@@ -32,21 +32,48 @@
 #include "settings.h"
 #include "values.h"
 
-/* src/mrblib, compiled to bytecode by mrbc at build time */
+#ifndef MCGEXEC_GEM
+/* src/mrblib, compiled to bytecode by mrbc at build time (as an mrbgem,
+ * mruby's build compiles and loads it instead) */
 extern const uint8_t mcgexec_mrblib[];
+#endif
 
 extern char **environ;
 
 struct policy_state {
     struct mcg_run *run;
-    const char *filename;
+    const char *filename;      /* the policy's name in messages; NULL: any file */
     struct RClass *classes[MCG_NCTRL];
     struct RClass *error_class;
+    struct RClass *module;     /* Cgroup */
+    struct mcg_run *own_run;   /* the gem in another mruby: its own, freed with the VM */
 };
+
+/* The state hangs off the Cgroup module as an instance variable whose name
+ * Ruby cannot spell, so mrb->ud stays free for whoever embeds the gem. */
+#define STATE_IVAR "mcgexec state"
+
+static void state_free(mrb_state *mrb, void *p)
+{
+    struct policy_state *st = p;
+    (void)mrb;
+    if (st && st->own_run) {
+        mcg_run_free(st->own_run);
+        free(st->own_run);
+    }
+    free(st);
+}
+
+static const struct mrb_data_type state_type = { "mcgexec state", state_free };
 
 static struct policy_state *state_of(mrb_state *mrb)
 {
-    return mrb->ud;
+    struct RClass *cg = mrb_module_get(mrb, "Cgroup");
+    mrb_value v = mrb_iv_get(mrb, mrb_obj_value(cg), mrb_intern_lit(mrb, STATE_IVAR));
+    struct policy_state *st = mrb_data_check_get_ptr(mrb, v, &state_type);
+    if (!st)
+        mrb_raise(mrb, E_RUNTIME_ERROR, "Cgroup: the module's state is gone");
+    return st;
 }
 
 /* ---- where in the policy are we? -------------------------------------- */
@@ -67,7 +94,7 @@ static int policy_line(mrb_state *mrb)
         if (pc > 0)
             pc--;
         const char *f = mrb_debug_get_filename(mrb, irep, pc);
-        if (f && strcmp(f, fn) == 0)
+        if (f && (!fn || strcmp(f, fn) == 0))
             return mrb_debug_get_line(mrb, irep, pc);
     }
     return -1;
@@ -715,9 +742,28 @@ static mrb_value mcg_percent_quota(mrb_state *mrb, mrb_value self)
 
 /* ---- setting up the VM -------------------------------------------------- */
 
-static void define_api(mrb_state *mrb, struct policy_state *st, char *const *command)
+/* The Cgroup module and classes, and the Mcgexec helpers, for a VM whose
+ * changes go through `run` (NULL: a run of its own, as the gem has in any
+ * other mruby build: not a dry run, names under $MCGEXEC_ROOT). */
+static struct policy_state *define_api(mrb_state *mrb, struct mcg_run *run)
 {
     struct RClass *cg = mrb_define_module(mrb, "Cgroup");
+    struct policy_state *st = calloc(1, sizeof(*st));
+
+    if (!st)
+        abort();
+    if (!run) {
+        const char *root = getenv("MCGEXEC_ROOT");
+        st->own_run = malloc(sizeof(*st->own_run));
+        if (!st->own_run)
+            abort();
+        mcg_run_init(st->own_run, 0, 0, root && *root ? root : NULL);
+        run = st->own_run;
+    }
+    st->run = run;
+    st->module = cg;
+    struct RData *holder = mrb_data_object_alloc(mrb, mrb->object_class, st, &state_type);
+    mrb_iv_set(mrb, mrb_obj_value(cg), mrb_intern_lit(mrb, STATE_IVAR), mrb_obj_value(holder));
 
     st->error_class = mrb_define_class_under(mrb, cg, "Error", E_RUNTIME_ERROR);
 
@@ -762,12 +808,22 @@ static void define_api(mrb_state *mrb, struct policy_state *st, char *const *com
     mrb_define_module_function(mrb, m, "cgroup_version", mcg_cgroup_version, MRB_ARGS_NONE());
     mrb_define_module_function(mrb, m, "unique", mcg_unique, MRB_ARGS_OPT(1));
     mrb_define_module_function(mrb, m, "percent_quota", mcg_percent_quota, MRB_ARGS_REQ(2));
-
-    mrb_value argv = mrb_ary_new(mrb);
-    for (char *const *a = command; a && *a; a++)
-        mrb_ary_push(mrb, argv, mrb_str_new_cstr_frozen(mrb, *a));
-    mrb_define_global_const(mrb, "ARGV", mrb_obj_freeze(mrb, argv));
+    return st;
 }
+
+#ifdef MCGEXEC_GEM
+/* Built as an mrbgem (mrbgem.rake): mruby's generated gem_init calls these,
+ * then loads src/mrblib. */
+void mrb_mruby_mcgexec_gem_init(mrb_state *mrb)
+{
+    define_api(mrb, NULL);
+}
+
+void mrb_mruby_mcgexec_gem_final(mrb_state *mrb)
+{
+    (void)mrb; /* the state goes with the VM's objects */
+}
+#else
 
 /* The gems of mruby's default gembox that libmruby.a carries, in the order
  * its mrb_init_mrbgems() calls them (dependencies first), less
@@ -854,24 +910,40 @@ static mrb_state *open_vm(void)
     return mrb;
 }
 
+#endif /* MCGEXEC_GEM */
+
 mrb_state *mcg_policy_open(struct mcg_run *run, const char *filename, char *const *command,
                            struct mcg_error *err)
 {
-    mrb_state *mrb = open_vm();
     struct policy_state *st;
-
+#ifdef MCGEXEC_GEM
+    /* libmruby built with mruby_config.rb: every gem it lists, this one
+     * included, is initialised by mrb_open(); the gem made a run of its
+     * own, which mcgexec's replaces. */
+    mrb_state *mrb = mrb_open();
     if (!mrb) {
         mcg_fail(err, "cannot start the mruby VM: out of memory");
         return NULL;
     }
-    st = calloc(1, sizeof(*st));
-    if (!st)
-        abort();
+    st = state_of(mrb);
+    mcg_run_free(st->own_run);
+    free(st->own_run);
+    st->own_run = NULL;
     st->run = run;
-    st->filename = filename;
-    mrb->ud = st;
-    define_api(mrb, st, command);
+#else
+    mrb_state *mrb = open_vm();
+    if (!mrb) {
+        mcg_fail(err, "cannot start the mruby VM: out of memory");
+        return NULL;
+    }
+    st = define_api(mrb, run);
     mrb_load_irep(mrb, mcgexec_mrblib);
+#endif
+    st->filename = filename;
+    mrb_value argv = mrb_ary_new(mrb);
+    for (char *const *a = command; a && *a; a++)
+        mrb_ary_push(mrb, argv, mrb_str_new_cstr_frozen(mrb, *a));
+    mrb_define_global_const(mrb, "ARGV", mrb_obj_freeze(mrb, argv));
     if (mrb->exc) {
         mrb_value s = mrb_inspect(mrb, mrb_obj_value(mrb->exc));
         mcg_fail(err, "internal error loading the policy library: %s", RSTRING_CSTR(mrb, s));
@@ -886,7 +958,7 @@ mrb_state *mcg_policy_open(struct mcg_run *run, const char *filename, char *cons
 static int exception_line(mrb_state *mrb, mrb_value exc)
 {
     const char *fn = state_of(mrb)->filename;
-    size_t fl = strlen(fn);
+    size_t fl = fn ? strlen(fn) : 0;
     mrb_value l = mrb_iv_get(mrb, exc, mrb_intern_lit(mrb, "@mcgexec_line"));
 
     if (mrb_integer_p(l))
@@ -899,7 +971,7 @@ static int exception_line(mrb_state *mrb, mrb_value exc)
         if (!mrb_string_p(e))
             continue;
         const char *s = RSTRING_CSTR(mrb, e);
-        if (strncmp(s, fn, fl) == 0 && s[fl] == ':')
+        if (fn && strncmp(s, fn, fl) == 0 && s[fl] == ':')
             return atoi(s + fl + 1);
     }
     return -1;
@@ -980,9 +1052,6 @@ int mcg_policy_run(mrb_state *mrb, const char *code, size_t len, struct mcg_erro
 
 void mcg_policy_close(mrb_state *mrb)
 {
-    if (!mrb)
-        return;
-    void *st = mrb->ud;
-    mrb_close(mrb);
-    free(st);
+    if (mrb)
+        mrb_close(mrb); /* frees the state too (state_free) */
 }

@@ -28,3 +28,43 @@ example() {
     throttled=$(cpu_stat nr_throttled)
     [ "$throttled" -gt 5 ] || fail "nr_throttled is $throttled"
 }
+
+# The ExecStart= of a unit, with the installed paths replaced by this tree's.
+exec_start() {
+    sed -n 's/^ExecStart=//p' "$TOP/examples/systemd/$1" |
+        sed "s|/usr/bin/mcgexec|$MCGEXEC|; s|/etc/mcgexec/app.rb|$BATS_TEST_TMPDIR/app.rb|"
+}
+
+@test "examples/systemd: both units' command lines are valid, the policy plans the groups" {
+    cp "$TOP/examples/systemd/app.rb" "$BATS_TEST_TMPDIR/app.rb"
+    id nobody >/dev/null 2>&1 || skip "no user 'nobody'"
+    local unit line
+    for unit in app.service app-delegated.service; do
+        line=$(exec_start "$unit" | sed 's/--user app/--user nobody/')
+        [ -n "$line" ] || fail "$unit has no ExecStart="
+        # a dry run: the options parse, the policy runs, nothing changes
+        run ${line/ --/ -n --}
+        assert_success
+        assert_output --partial "services/app"
+        assert_output --partial "exec /usr/local/bin/app --serve"
+    done
+    grep -q '^Delegate=yes' "$TOP/examples/systemd/app-delegated.service"
+}
+
+@test "examples/ci/run-step.sh: a per-job group, limits, exit status and a JSON report" {
+    requires_root
+    requires_controller cpu memory pids
+    cp "$TOP/examples/ci/job.rb" "$BATS_TEST_TMPDIR/job.rb"
+    for c in cpu memory pids; do
+        [ -d "$(group_dir $c ci)" ] || CLEANUP_DIRS+=("$(group_dir $c ci)")
+    done
+    report="$BATS_TEST_TMPDIR/report.json"
+    CI_JOB_ID="$G" MCGEXEC="$MCGEXEC" MCGEXEC_POLICY="$BATS_TEST_TMPDIR/job.rb" MCGEXEC_REPORT="$report" \
+        run "$TOP/examples/ci/run-step.sh" sh -c 'cat /proc/self/cgroup; exit 7'
+    assert_equal "$status" 7
+    assert_line --regexp "^[0-9]+:$(is_v2 || echo memory):/(.*/)?ci/$G\$"
+    assert_equal "$(jq -r .status "$report")" 7
+    assert_equal "$(jq -r .memory_limit_bytes "$report")" 4294967296
+    assert_equal "$(jq -r .oom_killed "$report")" false
+    assert_no_test_groups   # --rm
+}

@@ -56,4 +56,5 @@ module Mcgexec
   end
 end
 
-ENV = Mcgexec::Environment.new
+# another mruby build may have its own ENV (mruby-env): keep it
+ENV = Mcgexec::Environment.new unless Object.const_defined?(:ENV)

@@ -1,0 +1,43 @@
+#!/bin/sh
+# Fetch and unpack Debian's mruby source package (the version of the
+# installed libmruby-dev, Debian's patches applied) into DIR, for
+# cmake -DMCGEXEC_MRUBY_SOURCE=DIR.  The system's apt configuration is not
+# changed: a private deb-src list and package lists live in a scratch
+# directory, and apt verifies the download against the archive's signed
+# index as usual.  Installs what building mruby needs (ruby, rake).
+#
+# Usage: scripts/mruby-source.sh DIR
+set -eu
+[ $# -eq 1 ] || { echo "usage: $0 DIR" >&2; exit 2; }
+dest=$1
+cd "$(dirname "$0")/.."
+scripts/setup.sh dpkg-dev ruby rake
+if [ -f "$dest/include/mruby.h" ] && [ -f "$dest/Rakefile" ]; then
+    echo "mruby-source: $dest already holds an mruby tree"
+    exit 0
+fi
+
+version=$(dpkg-query -W -f='${Version}' libmruby-dev)
+scratch=$(mktemp -d)
+trap 'rm -rf "$scratch"' EXIT
+mkdir -p "$scratch/parts" "$scratch/lists/partial" "$scratch/cache/archives/partial" "$scratch/get"
+# every configured Debian "deb" source, as "deb-src"
+for f in /etc/apt/sources.list.d/*.sources; do
+    [ -f "$f" ] || continue
+    awk 'BEGIN { RS = ""; ORS = "\n\n" } /(^|\n)Types:[^\n]*deb/ { print }' "$f" |
+        sed 's/^Types:.*/Types: deb-src/' > "$scratch/parts/$(basename "$f")"
+done
+if [ -f /etc/apt/sources.list ]; then
+    sed -n 's/^deb \(.*\)/deb-src \1/p' /etc/apt/sources.list > "$scratch/parts/list.list"
+fi
+apt_opts="-o Dir::Etc::SourceParts=$scratch/parts -o Dir::Etc::SourceList=/dev/null
+          -o Dir::State::Lists=$scratch/lists -o Dir::Cache=$scratch/cache
+          -o APT::Sandbox::User=root"
+# shellcheck disable=SC2086
+apt-get $apt_opts update -qq
+# shellcheck disable=SC2086
+(cd "$scratch/get" && apt-get $apt_opts source -qq --download-only "mruby=$version")
+mkdir -p "$(dirname "$dest")"
+rm -rf "$dest"
+dpkg-source -x "$scratch/get"/mruby_*.dsc "$dest" >/dev/null
+echo "mruby-source: Debian's mruby $version unpacked in $dest"
