@@ -2,8 +2,9 @@
 # The checking builds, run by scripts/test.sh after the host suite:
 #
 #   1. the libFuzzer targets (fuzz/), FUZZ_SECONDS each (default 60) from
-#      the seed corpus in fuzz/corpus; any crash, sanitizer report, leak or
-#      timeout fails;
+#      the seed corpus in fuzz/corpus (plus, for policies, the examples and
+#      tests/bad-policies); any crash, sanitizer report, leak or timeout
+#      fails;
 #   2. the whole bats suite against an AddressSanitizer + UBSan build
 #      (leaks included), on this host;
 #   3. valgrind memcheck of the normal build on the dry-run and error paths:
@@ -40,8 +41,14 @@ for step in $steps; do
     fuzz)
         for target in values policy; do
             echo "--- fuzz_$target: $FUZZ_SECONDS s from fuzz/corpus/$target ---"
-            # new inputs go to a scratch copy: the tree stays as it is
+            # new inputs go to a scratch copy: the tree stays as it is; the
+            # policy seeds also take every example and every bad policy
             cp -r "fuzz/corpus/$target" "$work/$target"
+            if [ "$target" = policy ]; then
+                for f in examples/*.rb examples/*/*.rb tests/bad-policies/*.rb; do
+                    sed 's/@G@/fuzz/g' "$f" > "$work/policy/$(echo "$f" | tr / -)"
+                done
+            fi
             if (cd "$work" && "$TOP/$CHECK_DIR/fuzz_$target" -max_total_time="$FUZZ_SECONDS" \
                     -timeout=10 -rss_limit_mb=4096 -print_final_stats=1 \
                     "$work/$target" > "$work/$target.log" 2>&1); then
@@ -81,8 +88,7 @@ for step in $steps; do
                 bad=$((bad + 1))
             fi
         }
-        # (the fuzz seeds named bad-* are copies of tests/bad-policies)
-        for f in examples/*.rb tests/bad-policies/*.rb fuzz/corpus/policy/[!b]*.rb; do
+        for f in examples/*.rb examples/*/*.rb tests/bad-policies/*.rb fuzz/corpus/policy/*.rb; do
             vg -n "$f" -- true
         done
         # error paths that change things first, then roll back (--root

@@ -24,30 +24,25 @@ summary=""
 note() { summary="$summary$1
 "; }
 
-if MCGEXEC="$(pwd)/$BUILD_DIR/mcgexec" bats tests/; then
-    note "host suite: passed"
-else
-    note "host suite: FAILED"
-    failed=1
-fi
-
-if [ "${MCGEXEC_CHECKS:-all}" != none ]; then
-    if scripts/check.sh; then
-        note "checks (fuzzing, ASan + UBSan suite, memcheck): passed"
+# step NAME COMMAND...: run one part, note whether it passed
+step() {
+    local name=$1
+    shift
+    if "$@"; then
+        note "$name: passed"
     else
-        note "checks (fuzzing, ASan + UBSan suite, memcheck): FAILED"
+        note "$name: FAILED"
         failed=1
     fi
-fi
+}
 
-if [ "${MCGEXEC_PACKAGE:-all}" != none ]; then
-    if scripts/package.sh; then
-        note "packaging (deb, static, mruby from source): passed"
-    else
-        note "packaging (deb, static, mruby from source): FAILED"
-        failed=1
-    fi
-fi
+MCGEXEC="$(pwd)/$BUILD_DIR/mcgexec"
+export MCGEXEC
+step "host suite" bats tests/
+[ "${MCGEXEC_CHECKS:-all}" = none ] ||
+    step "checks (fuzzing, ASan + UBSan suite, memcheck)" scripts/check.sh
+[ "${MCGEXEC_PACKAGE:-all}" = none ] ||
+    step "packaging (deb, static, mruby from source)" scripts/package.sh
 
 guests=${MCGEXEC_VM:-v2}
 for layout in v2 v1; do

@@ -6,6 +6,38 @@ load helpers
 
 N=64
 
+# race MCGEXEC-ARGS...: start $N mcgexec runs that all wait at one gate (a
+# FIFO), open it so that they start at once, and wait for all of them.
+# Run i sees RUN=i; its stdout, stderr and status land in $out/i,
+# $out/i.err and $out/i.status.
+race() {
+    local i
+    out="$BATS_TEST_TMPDIR/out"
+    mkdir -p "$out"
+    mkfifo "$BATS_TEST_TMPDIR/gate"
+    for i in $(seq $N); do
+        ( read -r _ < "$BATS_TEST_TMPDIR/gate" || true  # EOF opens the gate
+          RUN=$i "$MCGEXEC" "$@" > "$out/$i" 2> "$out/$i.err"
+          echo $? > "$out/$i.status" ) &
+    done
+    sleep 0.5
+    exec 8> "$BATS_TEST_TMPDIR/gate"
+    exec 8>&-
+    wait
+}
+
+# The number of runs of the race that did not exit 0; each is named on fd 3.
+failed_runs() {
+    local i failed=0
+    for i in $(seq $N); do
+        if [ "$(cat "$out/$i.status")" != 0 ]; then
+            failed=$((failed + 1))
+            echo "run $i: status $(cat "$out/$i.status"): $(cat "$out/$i.err")" >&3
+        fi
+    done
+    echo "$failed"
+}
+
 @test "$N runs started at once, all creating and joining the same new group, all succeed" {
     requires_root
     requires_controller cpu memory pids
@@ -22,30 +54,15 @@ t = Cgroup::PIDS.new(G); t.max = 1000; t.create; t.attach
 $extra
 EOF2
 )
-    out="$BATS_TEST_TMPDIR/out"
-    mkdir -p "$out"
-    # all start, then all wait at the same gate, so the creates really race
-    mkfifo "$BATS_TEST_TMPDIR/gate"
+    race "$p" -- cat /proc/self/cgroup
+    assert_equal "$(failed_runs)" 0
+    local i c missing=0
     for i in $(seq $N); do
-        ( read -r _ < "$BATS_TEST_TMPDIR/gate" || true  # EOF opens the gate
-          "$MCGEXEC" "$p" -- sh -c 'cat /proc/self/cgroup' > "$out/$i" 2> "$out/$i.err"
-          echo $? > "$out/$i.status" ) &
-    done
-    sleep 0.5
-    exec 8> "$BATS_TEST_TMPDIR/gate"   # opens the gate for all at once
-    exec 8>&-
-    wait
-    local failed=0 i c
-    for i in $(seq $N); do
-        if [ "$(cat "$out/$i.status")" != 0 ]; then
-            failed=$((failed + 1))
-            echo "run $i: status $(cat "$out/$i.status"): $(cat "$out/$i.err")" >&3
-        fi
         for c in $ctrls; do
-            grep -q "$(ctl $c).*/$G\$" "$out/$i" || { failed=$((failed + 1)); echo "run $i not in $c group" >&3; }
+            grep -q "$(ctl $c).*/$G\$" "$out/$i" || { missing=$((missing + 1)); echo "run $i not in $c group" >&3; }
         done
     done
-    assert_equal "$failed" 0
+    assert_equal "$missing" 0
     check_value memory memory.limit_in_bytes 268435456 memory.max 268435456
 }
 
@@ -58,23 +75,8 @@ c = Cgroup::CPU.new(name); c.cfs_quota_us = 100000; c.create; c.attach
 m = Cgroup::MEMORY.new(name); m.limit_in_bytes = "64M"; m.create; m.attach
 EOF2
 )
-    out="$BATS_TEST_TMPDIR/out"
-    mkdir -p "$out"
-    mkfifo "$BATS_TEST_TMPDIR/gate"
-    for i in $(seq $N); do
-        ( read -r _ < "$BATS_TEST_TMPDIR/gate" || true  # EOF opens the gate
-          RUN=$i "$MCGEXEC" --rm "$p" -- sh -c 'sleep 0.2 & exec true' 2> "$out/$i.err"
-          echo $? > "$out/$i.status" ) &
-    done
-    sleep 0.5
-    exec 8> "$BATS_TEST_TMPDIR/gate"
-    exec 8>&-
-    wait
-    local failed=0 i
-    for i in $(seq $N); do
-        [ "$(cat "$out/$i.status")" = 0 ] || { failed=$((failed + 1)); echo "run $i: $(cat "$out/$i.err")" >&3; }
-    done
-    assert_equal "$failed" 0
+    race --rm "$p" -- sh -c 'sleep 0.2 & exec true'
+    assert_equal "$(failed_runs)" 0
     assert_no_test_groups
 }
 
@@ -86,21 +88,6 @@ EOF2
 s = Cgroup::CPUSET.new("$G"); s.create; s.attach
 EOF2
 )
-    out="$BATS_TEST_TMPDIR/out"
-    mkdir -p "$out"
-    mkfifo "$BATS_TEST_TMPDIR/gate"
-    for i in $(seq $N); do
-        ( read -r _ < "$BATS_TEST_TMPDIR/gate" || true
-          "$MCGEXEC" "$p" -- true 2> "$out/$i.err"
-          echo $? > "$out/$i.status" ) &
-    done
-    sleep 0.5
-    exec 8> "$BATS_TEST_TMPDIR/gate"
-    exec 8>&-
-    wait
-    local failed=0 i
-    for i in $(seq $N); do
-        [ "$(cat "$out/$i.status")" = 0 ] || { failed=$((failed + 1)); echo "run $i: $(cat "$out/$i.err")" >&3; }
-    done
-    assert_equal "$failed" 0
+    race "$p" -- true
+    assert_equal "$(failed_runs)" 0
 }
