@@ -83,6 +83,11 @@ int mcg_parse_user(const char *spec, struct mcg_creds *cr, struct mcg_error *err
                         "give one (--user %s:GID)", spec, user, user);
     }
 
+    /* Only root can become someone else: say so before anything changes. */
+    if (geteuid() != 0 && (cr->uid != getuid() || cr->uid != geteuid() ||
+                           cr->gid != getgid() || cr->gid != getegid()))
+        return mcg_fail(err, "--user %s: only root can run COMMAND as another user", spec);
+
     /* The user's groups from the group database, as login(1) would set
      * them; an id without a passwd entry gets none. */
     cr->ngroups = 0;

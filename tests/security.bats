@@ -269,3 +269,13 @@ $want"
     done
     exec 7<&- 9>&-
 }
+
+@test "--user as a non-root caller: refused before the policy runs" {
+    requires_root
+    id nobody >/dev/null 2>&1 || skip "no user 'nobody'"
+    command -v setpriv >/dev/null || skip "setpriv is not installed"
+    run setpriv --reuid nobody --regid "$(id -g nobody)" --clear-groups \
+        "$MCGEXEC" --user root -e 'puts "the policy ran"' -- true
+    assert_equal "$status" 125
+    assert_output "mcgexec: --user root: only root can run COMMAND as another user"
+}
