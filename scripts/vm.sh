@@ -73,6 +73,8 @@ STAGE="$CACHE/stage"
 rm -rf "$STAGE"
 mkdir -p "$STAGE"/{bin,bb,proc,sys,dev,tmp,run,etc,root}
 cp "$K/busybox" "$STAGE/bin/busybox"
+# scripts start with #!/bin/sh: the guest's is busybox's
+ln -s busybox "$STAGE/bin/sh"
 cp "$K/brd.ko" "$STAGE/brd.ko"
 
 copy_with_libs() {

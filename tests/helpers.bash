@@ -137,15 +137,37 @@ cpu_stat() {
     awk -v k="$1" '$1 == k { print $2 }' "$(group_dir cpu "${2:-}")/cpu.stat"
 }
 
-# Number of directories named like this test's groups, in all controllers.
+# Our own cgroup directory in every controller of $CONTROLLERS, each once
+# (on v2 they are all one directory): one awk, not a few processes per
+# controller, because the suite also runs in an emulated guest where every
+# process costs.
+all_self_dirs() {
+    if is_v2; then
+        local m rel
+        m=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/self/mounts)
+        rel=$(sed -n 's/^0:://p' /proc/self/cgroup)
+        echo "$m${rel%/}"
+    else
+        awk -v want="$CONTROLLERS" '
+            BEGIN { n = split(want, w, " "); for (i = 1; i <= n; i++) ok[w[i]] = 1 }
+            NR == FNR { if ($3 == "cgroup") { n = split($4, o, ","); for (i = 1; i <= n; i++) if (o[i] in ok) mnt[o[i]] = $2 } next }
+            { split($0, f, ":"); n = split(f[2], c, ",")
+              for (i = 1; i <= n; i++) if (c[i] in mnt) { d = mnt[c[i]] f[3]; sub(/\/$/, "", d); print d } }
+        ' /proc/self/mounts /proc/self/cgroup | sort -u
+    fi
+}
+
+# The directories named like this test's groups, in all controllers.
+test_group_dirs() {
+    local dirs
+    dirs=$(all_self_dirs)
+    [ -n "$dirs" ] || return 0
+    # shellcheck disable=SC2086
+    find $dirs -mindepth 1 -maxdepth 4 -depth -type d -name "*${G}*" 2>/dev/null
+}
+
 count_test_groups() {
-    local c d n=0
-    for c in $CONTROLLERS; do
-        d=$(self_dir "$c") || continue
-        [ -d "$d" ] || continue
-        n=$((n + $(find "$d" -mindepth 1 -maxdepth 4 -type d -name "*${G}*" 2>/dev/null | wc -l)))
-    done
-    echo "$n"
+    test_group_dirs | wc -l
 }
 
 assert_no_test_groups() {
@@ -155,22 +177,17 @@ assert_no_test_groups() {
 }
 
 remove_test_groups() {
-    local c d g pid
-    for c in $CONTROLLERS; do
-        d=$(self_dir "$c") || continue
-        [ -d "$d" ] || continue
-        # deepest first
-        find "$d" -mindepth 1 -maxdepth 4 -depth -type d -name "*${G}*" 2>/dev/null |
-        while read -r g; do
-            find "$g" -depth -type d | while read -r sub; do
-                for pid in $(cat "$sub/cgroup.procs" 2>/dev/null); do
-                    kill -KILL "$pid" 2>/dev/null || true   # only our test's processes live here
-                done
-                for _ in 1 2 3 4 5 6 7 8 9 10; do
-                    rmdir "$sub" 2>/dev/null && break
-                    [ -d "$sub" ] || break
-                    sleep 0.1
-                done
+    local g sub pid
+    # deepest first
+    test_group_dirs | while read -r g; do
+        find "$g" -depth -type d | while read -r sub; do
+            for pid in $(cat "$sub/cgroup.procs" 2>/dev/null); do
+                kill -KILL "$pid" 2>/dev/null || true   # only our test's processes live here
+            done
+            for _ in 1 2 3 4 5 6 7 8 9 10; do
+                rmdir "$sub" 2>/dev/null && break
+                [ -d "$sub" ] || break
+                sleep 0.1
             done
         done
     done
