@@ -10,6 +10,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <limits.h>
 #include <pwd.h>
 #include <stdio.h>
@@ -26,19 +27,54 @@ static const char *owner_name(uid_t uid)
     return pw ? pw->pw_name : "no passwd entry";
 }
 
+/* The caller: the real uid, or under sudo the user who ran sudo.  The
+ * checks keep third parties from changing what root runs; a policy of the
+ * person who ran `sudo mcgexec` is that person's to change anyway (and
+ * whoever can set SUDO_UID for a root process has root already). */
+static int is_caller(uid_t uid)
+{
+    const char *sudo = getenv("SUDO_UID");
+    char *end;
+
+    if (uid == getuid())
+        return 1;
+    if (getuid() != 0 || !sudo || !*sudo)
+        return 0;
+    errno = 0;
+    unsigned long v = strtoul(sudo, &end, 10);
+    return !errno && !*end && (uid_t)v == uid;
+}
+
+/* Group write is harmless when the group is the owner's private group
+ * (Debian's user private groups, umask 002): the owner's primary group,
+ * with no member but the owner.  OpenSSH on Debian allows the same. */
+static int private_group(const struct stat *st)
+{
+    struct passwd *pw = getpwuid(st->st_uid);
+    struct group *gr;
+
+    if (!pw || pw->pw_gid != st->st_gid || !(gr = getgrgid(st->st_gid)))
+        return 0;
+    for (char **m = gr->gr_mem; *m; m++)
+        if (strcmp(*m, pw->pw_name) != 0)
+            return 0;
+    return 1;
+}
+
 /* Is a file or directory owned and writable only by someone we trust?
  * `what` is "policy X" or "directory D above policy X". */
 static int check_one(const struct stat *st, const char *what, const char *path,
                      struct mcg_error *err)
 {
-    if (st->st_uid != 0 && st->st_uid != getuid())
+    if (st->st_uid != 0 && !is_caller(st->st_uid))
         return mcg_fail(err, "%s is owned by uid %u (%s), not by root: as root, mcgexec "
                         "runs only policies root controls (chown root %s)", what,
                         (unsigned)st->st_uid, owner_name(st->st_uid), path);
     /* The sticky bit stops others from renaming or removing entries they
      * do not own, so a world-writable /tmp cannot swap root's files. */
-    if ((st->st_mode & (S_IWGRP | S_IWOTH)) &&
-        !(S_ISDIR(st->st_mode) && (st->st_mode & S_ISVTX)))
+    int sticky_dir = S_ISDIR(st->st_mode) && (st->st_mode & S_ISVTX);
+    if (((st->st_mode & S_IWOTH) || ((st->st_mode & S_IWGRP) && !private_group(st))) &&
+        !sticky_dir)
         return mcg_fail(err, "%s is writable by group or others: as root, mcgexec runs only "
                         "policies no one else can change (chmod go-w %s)", what, path);
     return 0;
@@ -53,7 +89,7 @@ static int check_trusted(const struct stat *st, const char *path, struct mcg_err
     /* A pipe or a terminal (mcgexec <(...), /dev/stdin) comes from the
      * caller's own descriptors; only its owner says anything. */
     if (!S_ISREG(st->st_mode)) {
-        if (st->st_uid != 0 && st->st_uid != getuid())
+        if (st->st_uid != 0 && !is_caller(st->st_uid))
             return check_one(st, what, path, err);
         return 0;
     }

@@ -136,9 +136,18 @@ sorted_words() {
     run "$MCGEXEC" "$p" -- touch "$BATS_TEST_TMPDIR/ran"
     assert_equal "$status" 125
     assert_output "mcgexec: policy $p is writable by group or others: as root, mcgexec runs only policies no one else can change (chmod go-w $p)"
-    chmod 620 "$p"
+    # group-writable: refused for a shared group, fine for the owner's
+    # private group (root's, here: its primary group, no other members)
+    chmod 664 "$p"
+    chgrp "$(id -g nobody)" "$p"
     run "$MCGEXEC" "$p" -- touch "$BATS_TEST_TMPDIR/ran"
     assert_equal "$status" 125
+    assert_output --partial "is writable by group or others"
+    if [ -z "$(getent group 0 | cut -d: -f4)" ]; then
+        chgrp 0 "$p"
+        run "$MCGEXEC" --rm "$p" -- true
+        assert_success
+    fi
     chmod 644 "$p"
     chown nobody "$p" 2>/dev/null || skip "no user 'nobody'"
     run "$MCGEXEC" "$p" -- touch "$BATS_TEST_TMPDIR/ran"
@@ -150,6 +159,24 @@ sorted_words() {
     chown root "$p"
     run "$MCGEXEC" "$p" -- true
     assert_success
+}
+
+@test "under sudo, the policy of the user who ran sudo is the caller's own" {
+    requires_root
+    requires_controller cpu
+    id nobody >/dev/null 2>&1 || skip "no user 'nobody'"
+    d=$(mktemp -d /tmp/mcgexec-sudo.XXXXXX)
+    CLEANUP_FILES=("$d/p.rb" "$d")
+    chmod 755 "$d"
+    chown nobody "$d"
+    cp "$(cpu_policy)" "$d/p.rb"
+    chown nobody "$d/p.rb"
+    SUDO_UID=$(id -u nobody) run "$MCGEXEC" "$d/p.rb" -- true
+    assert_success
+    # someone else's file stays refused, sudo or not
+    SUDO_UID=4242 run "$MCGEXEC" "$d/p.rb" -- true
+    assert_equal "$status" 125
+    assert_output --partial "not by root"
 }
 
 @test "as root, a directory above the policy that others can write is refused; a sticky one is not" {
