@@ -188,7 +188,7 @@ static int drop_to(const struct mcg_creds *cr, struct mcg_error *err)
     return 0;
 }
 
-int mcg_apply_creds(const struct mcg_creds *cr, struct mcg_error *err)
+static int apply_creds(const struct mcg_creds *cr, struct mcg_error *err)
 {
     if (cr->drop && drop_to(cr, err) < 0)
         return -1;
@@ -201,7 +201,8 @@ int mcg_apply_creds(const struct mcg_creds *cr, struct mcg_error *err)
     return 0;
 }
 
-int mcg_exec(char *const *command)
+/* execvp() without its /bin/sh fallback; returns the errno that failed. */
+static int exec_no_shell(char *const *command)
 {
     const char *file = command[0];
     const char *path, *p;
@@ -250,16 +251,16 @@ int mcg_exec(char *const *command)
     return eacces ? EACCES : ENOENT;
 }
 
-int mcg_exec_status(int errnum)
+int mcg_become_command(const struct mcg_creds *cr, char *const *command,
+                       struct mcg_error *err)
 {
-    return errnum == ENOENT ? MCG_EXIT_NOT_FOUND : MCG_EXIT_CANNOT_RUN;
-}
-
-void mcg_exec_message(struct mcg_error *err, const char *cmd, int errnum)
-{
-    if (errnum == ENOEXEC)
+    if (cr && apply_creds(cr, err) < 0)
+        return MCG_EXIT_FAILURE;
+    int e = exec_no_shell(command);
+    if (e == ENOEXEC)
         mcg_fail(err, "failed to execute %s: %s (no #! line? mcgexec never runs COMMAND "
-                 "through a shell)", cmd, strerror(errnum));
+                 "through a shell)", command[0], strerror(e));
     else
-        mcg_fail_errno(err, errnum, "failed to execute %s", cmd);
+        mcg_fail_errno(err, e, "failed to execute %s", command[0]);
+    return e == ENOENT ? MCG_EXIT_NOT_FOUND : MCG_EXIT_CANNOT_RUN;
 }

@@ -24,19 +24,13 @@ struct mcg_creds {
  * still reachable and nothing has been changed; -1 with err naming USER. */
 int mcg_parse_user(const char *spec, struct mcg_creds *cr, struct mcg_error *err);
 
-/* Drop to cr's ids (supplementary groups, gid, uid, each verified, then a
- * check that root cannot be regained) and set no_new_privs if asked. */
-int mcg_apply_creds(const struct mcg_creds *cr, struct mcg_error *err);
-
-/* execvp() without its /bin/sh fallback: a file without a #! line is an
- * error (ENOEXEC), never a shell script.  Returns only on failure, with
- * the errno that decides the exit status. */
-int mcg_exec(char *const *command);
-
-/* 127 for "not found", 126 for every other exec failure. */
-int mcg_exec_status(int errnum);
-
-/* "failed to execute CMD: REASON" with a hint where one helps. */
-void mcg_exec_message(struct mcg_error *err, const char *cmd, int errnum);
+/* Become COMMAND: drop to cr's ids (supplementary groups, gid, uid, each
+ * verified, then a check that root cannot be regained), set no_new_privs
+ * if asked, and exec without execvp()'s /bin/sh fallback, so a file
+ * without a #! line is an error (ENOEXEC), never a shell script.  Returns
+ * only on failure: the exit status (125 for a failed drop, 127 not found,
+ * 126 otherwise), with err saying what failed. */
+int mcg_become_command(const struct mcg_creds *cr, char *const *command,
+                       struct mcg_error *err);
 
 #endif

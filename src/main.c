@@ -258,15 +258,11 @@ int main(int argc, char **argv)
     fflush(stderr);
     /* The signal guard stays until the exec, which resets caught signals
      * to their defaults (and keeps ignored ones ignored). */
-    int e = 0;
-    if (mcg_apply_creds(&creds, &err) == 0) {
-        e = mcg_exec(command);
-        mcg_exec_message(&err, command[0], e);
-    }
+    int status = mcg_become_command(&creds, command, &err);
     /* A drop that failed after the uid changed leaves us unable to undo
      * the groups; the message says which step failed. */
     fprintf(stderr, "mcgexec: %s\n", err.msg);
     mcg_rollback(&run);
     mcg_run_free(&run);
-    return e ? mcg_exec_status(e) : MCG_EXIT_FAILURE;
+    return status;
 }

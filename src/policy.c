@@ -45,7 +45,6 @@ struct policy_state {
     const char *filename;      /* the policy's name in messages; NULL: any file */
     struct RClass *classes[MCG_NCTRL];
     struct RClass *error_class;
-    struct RClass *module;     /* Cgroup */
     struct mcg_run *own_run;   /* the gem in another mruby: its own, freed with the VM */
 };
 
@@ -761,7 +760,6 @@ static struct policy_state *define_api(mrb_state *mrb, struct mcg_run *run)
         run = st->own_run;
     }
     st->run = run;
-    st->module = cg;
     struct RData *holder = mrb_data_object_alloc(mrb, mrb->object_class, st, &state_type);
     mrb_iv_set(mrb, mrb_obj_value(cg), mrb_intern_lit(mrb, STATE_IVAR), mrb_obj_value(holder));
 

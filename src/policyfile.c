@@ -61,15 +61,24 @@ static int private_group(const struct stat *st)
     return 1;
 }
 
-/* Is a file or directory owned and writable only by someone we trust?
- * `what` is "policy X" or "directory D above policy X". */
-static int check_one(const struct stat *st, const char *what, const char *path,
-                     struct mcg_error *err)
+/* Owned by someone we trust?  `what` is "policy X" or "directory D above
+ * policy X". */
+static int check_owner(const struct stat *st, const char *what, const char *path,
+                       struct mcg_error *err)
 {
     if (st->st_uid != 0 && !is_caller(st->st_uid))
         return mcg_fail(err, "%s is owned by uid %u (%s), not by root: as root, mcgexec "
                         "runs only policies root controls (chown root %s)", what,
                         (unsigned)st->st_uid, owner_name(st->st_uid), path);
+    return 0;
+}
+
+/* Owned and writable only by someone we trust? */
+static int check_one(const struct stat *st, const char *what, const char *path,
+                     struct mcg_error *err)
+{
+    if (check_owner(st, what, path, err) < 0)
+        return -1;
     /* The sticky bit stops others from renaming or removing entries they
      * do not own, so a world-writable /tmp cannot swap root's files. */
     int sticky_dir = S_ISDIR(st->st_mode) && (st->st_mode & S_ISVTX);
@@ -85,13 +94,11 @@ static int check_trusted(const struct stat *st, const char *path, struct mcg_err
     char real[PATH_MAX], desc[2 * PATH_MAX + 32], what[3 * PATH_MAX + 64];
     struct stat now;
 
-    snprintf(what, sizeof(what), "policy %s", path);
     /* A pipe or a terminal (mcgexec <(...), /dev/stdin) comes from the
      * caller's own descriptors; only its owner says anything. */
     if (!S_ISREG(st->st_mode)) {
-        if (st->st_uid != 0 && !is_caller(st->st_uid))
-            return check_one(st, what, path, err);
-        return 0;
+        snprintf(what, sizeof(what), "policy %s", path);
+        return check_owner(st, what, path, err);
     }
     if (!realpath(path, real))
         return mcg_fail_errno(err, errno, "cannot resolve policy %s", path);
@@ -134,8 +141,8 @@ char *mcg_read_policy(const char *path, size_t *len, struct mcg_error *err)
         mcg_fail_errno(err, errno, "cannot read policy %s", path);
         return NULL;
     }
-    if (fstat(fd, &st) < 0 || S_ISDIR(st.st_mode)) {
-        int e = S_ISDIR(st.st_mode) ? EISDIR : errno;
+    int e = fstat(fd, &st) < 0 ? errno : S_ISDIR(st.st_mode) ? EISDIR : 0;
+    if (e) {
         close(fd);
         mcg_fail_errno(err, e, "cannot read policy %s", path);
         return NULL;
@@ -156,7 +163,7 @@ char *mcg_read_policy(const char *path, size_t *len, struct mcg_error *err)
         if (r < 0) {
             if (errno == EINTR)
                 continue;
-            int e = errno;
+            e = errno;
             free(buf);
             close(fd);
             mcg_fail_errno(err, e, "cannot read policy %s", path);

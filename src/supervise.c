@@ -369,32 +369,25 @@ int mcg_supervise(struct mcg_run *run, char **command, const struct mcg_supervis
             sigaction(forwarded[i], &saved[i], NULL);
         sigprocmask(SIG_SETMASK, &old, NULL);
         /* The supervisor stays root (it removes the groups); only the
-         * child drops.  Its errno goes up the pipe: 0 means "the child
-         * printed why itself". */
+         * child drops.  It says why it failed itself, and sends the exit
+         * status up the pipe (which closes unseen when the exec works). */
         struct mcg_error cerr = { 0 };
-        int e = 0;
-        if (!o->creds || mcg_apply_creds(o->creds, &cerr) == 0)
-            e = mcg_exec(command);
-        else
-            fprintf(stderr, "mcgexec: %s\n", cerr.msg);
-        if (write(pfd[1], &e, sizeof(e)) < 0)
+        int status = mcg_become_command(o->creds, command, &cerr);
+        fprintf(stderr, "mcgexec: %s\n", cerr.msg);
+        if (write(pfd[1], &status, sizeof(status)) < 0)
             _exit(MCG_EXIT_FAILURE);
-        _exit(e ? mcg_exec_status(e) : MCG_EXIT_FAILURE);
+        _exit(status);
     }
     close(pfd[1]);
-    int e;
+    int status_up;
     ssize_t n;
-    while ((n = read(pfd[0], &e, sizeof(e))) < 0 && errno == EINTR)
+    while ((n = read(pfd[0], &status_up, sizeof(status_up))) < 0 && errno == EINTR)
         ;
     close(pfd[0]);
-    if (n == (ssize_t)sizeof(e)) {
+    if (n == (ssize_t)sizeof(status_up)) {
         waitpid(child, NULL, 0);
-        if (e) {
-            mcg_exec_message(&err, command[0], e);
-            fprintf(stderr, "mcgexec: %s\n", err.msg);
-        }
         mcg_rollback(run);
-        return e ? mcg_exec_status(e) : MCG_EXIT_FAILURE;
+        return status_up;
     }
 
     /* COMMAND runs.  Step out of its groups and give back the policy's heap. */
