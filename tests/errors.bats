@@ -4,19 +4,6 @@
 
 load helpers
 
-# Run mcgexec with a command that would leave a mark if it ran.
-run_marked() {
-    rm -f "$BATS_TEST_TMPDIR/ran"
-    run "$MCGEXEC" "$@" -- touch "$BATS_TEST_TMPDIR/ran"
-}
-
-assert_not_ran() {
-    assert_equal "$status" 125
-    [ ! -e "$BATS_TEST_TMPDIR/ran" ] || fail "COMMAND ran"
-    assert_equal "${#lines[@]}" 1
-    assert_no_test_groups
-}
-
 @test "Ruby error: file, line, message and class" {
     p=$(policy web.rb <<EOF2
 c = Cgroup::CPU.new("$G")

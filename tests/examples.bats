@@ -37,7 +37,7 @@ exec_start() {
 
 @test "examples/systemd: both units' command lines are valid, the policy plans the groups" {
     cp "$TOP/examples/systemd/app.rb" "$BATS_TEST_TMPDIR/app.rb"
-    id nobody >/dev/null 2>&1 || skip "no user 'nobody'"
+    requires_nobody
     local unit line
     for unit in app.service app-delegated.service; do
         line=$(exec_start "$unit" | sed 's/--user app/--user nobody/')

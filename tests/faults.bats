@@ -5,18 +5,6 @@
 
 load helpers
 
-run_marked() {
-    rm -f "$BATS_TEST_TMPDIR/ran"
-    run "$MCGEXEC" "$@" -- touch "$BATS_TEST_TMPDIR/ran"
-}
-
-assert_refused() {
-    assert_equal "$status" 125
-    assert_equal "${#lines[@]}" 1
-    [ ! -e "$BATS_TEST_TMPDIR/ran" ] || fail "COMMAND ran"
-    assert_no_test_groups
-}
-
 requires_unshare() {
     command -v unshare >/dev/null || skip "unshare is not installed"
     unshare -m --propagation private true 2>/dev/null || skip "cannot make a mount namespace here"
@@ -46,7 +34,7 @@ EOF2
     run in_private_ns 'umount -l "$1" && shift && exec "$@"' sh "$(mount_of pids)" \
         "$MCGEXEC" "$p" -- touch "$BATS_TEST_TMPDIR/ran"
     assert_output "mcgexec: controller 'pids' is not mounted on this host"
-    assert_refused
+    assert_not_ran
 }
 
 @test "a read-only cgroup filesystem (EROFS): the mkdir named, other groups removed" {
@@ -76,7 +64,7 @@ EOF2
     else
         assert_output --regexp "^mcgexec: $p:7: mkdir $(group_dir memory): Read-only file system$"
     fi
-    assert_refused
+    assert_not_ran
     [ -w "$m" ] || fail "the host's $m became read-only"
 }
 
@@ -93,7 +81,7 @@ EOF2
 )
     run_marked "$p"
     assert_output --regexp "^mcgexec: $p:[0-9]+: .*(No space left on device: the group's cpuset.cpus or cpuset.mems is empty|cpuset.cpus = \"\": ).*"
-    assert_refused
+    assert_not_ran
 }
 
 @test "a group that cannot be removed (EBUSY): named with the reason, all removed" {
@@ -109,26 +97,25 @@ EOF2
 )
     run_marked "$p"
     assert_output "mcgexec: $p:5: delete $(group_dir cpu): Device or resource busy: it has child groups (delete those first)"
-    assert_refused
+    assert_not_ran
 }
 
 @test "a policy file that is missing, a directory, or unreadable" {
     run_marked "$BATS_TEST_TMPDIR/nope.rb"
     assert_output "mcgexec: cannot read policy $BATS_TEST_TMPDIR/nope.rb: No such file or directory"
-    assert_refused
+    assert_not_ran
     mkdir "$BATS_TEST_TMPDIR/dir.rb"
     run_marked "$BATS_TEST_TMPDIR/dir.rb"
     assert_output "mcgexec: cannot read policy $BATS_TEST_TMPDIR/dir.rb: Is a directory"
-    assert_refused
+    assert_not_ran
     # root reads any file: an unreadable one needs an unprivileged caller
     if [ "$(id -u)" -eq 0 ]; then
-        id nobody >/dev/null 2>&1 || skip "no user 'nobody'"
-        command -v setpriv >/dev/null || skip "setpriv is not installed"
+        requires_setpriv
         d=$(mktemp -d /tmp/mcgexec-unreadable.XXXXXX)
         chmod 755 "$d"
         printf 'p 1\n' > "$d/p.rb"
         chmod 000 "$d/p.rb"
-        run setpriv --reuid nobody --regid "$(id -g nobody)" --clear-groups \
+        run as_nobody \
             "$MCGEXEC" "$d/p.rb" -- true
         rm -rf "$d"
         assert_equal "$status" 125

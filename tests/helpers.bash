@@ -16,14 +16,20 @@ CONTROLLERS="cpu cpuacct cpuset blkio memory pids"
 setup() {
     G="mcgtest-$$-${BATS_TEST_NUMBER}-$RANDOM"
     CLEANUP_DIRS=()
+    CLEANUP_FILES=()
     export MCGEXEC_ROOT=self
     [ -x "$MCGEXEC" ] || fail "mcgexec not built at $MCGEXEC"
 }
 
 teardown() {
     remove_test_groups
-    # parents a test made for its groups (rmdir: only if empty)
     local d
+    # files and directories a test made outside its own temporary
+    # directory, in the order given (files before their directory)
+    for d in "${CLEANUP_FILES[@]}"; do
+        if [ -d "$d" ]; then rmdir "$d"; else rm -f "$d"; fi 2>/dev/null || true
+    done
+    # parents a test made for its groups (rmdir: only if empty)
     for d in "${CLEANUP_DIRS[@]}"; do
         rmdir "$d" 2>/dev/null || true
     done
@@ -31,6 +37,34 @@ teardown() {
 
 requires_root() {
     [ "$(id -u)" -eq 0 ] || skip "needs root"
+}
+
+# The unprivileged user the tests run things as, and how (util-linux setpriv).
+requires_nobody() {
+    id nobody >/dev/null 2>&1 || skip "no user 'nobody'"
+}
+
+requires_setpriv() {
+    requires_nobody
+    command -v setpriv >/dev/null || skip "setpriv is not installed"
+}
+
+as_nobody() {
+    setpriv --reuid nobody --regid "$(id -g nobody)" --clear-groups "$@"
+}
+
+# Run mcgexec with a command that would leave a mark if it ran.
+run_marked() {
+    rm -f "$BATS_TEST_TMPDIR/ran"
+    run "$MCGEXEC" "$@" -- touch "$BATS_TEST_TMPDIR/ran"
+}
+
+# The error contract: exit 125, one line, COMMAND not run, no group left.
+assert_not_ran() {
+    assert_equal "$status" 125
+    [ ! -e "$BATS_TEST_TMPDIR/ran" ] || fail "COMMAND ran"
+    assert_equal "${#lines[@]}" 1
+    assert_no_test_groups
 }
 
 # v1 (one hierarchy per controller, hybrid hosts included) or v2 (unified).

@@ -6,14 +6,6 @@
 load helpers
 bats_require_minimum_version 1.5.0
 
-teardown() {
-    local f
-    for f in "${CLEANUP_FILES[@]}"; do
-        rm -f "$f" 2>/dev/null || rmdir "$f" 2>/dev/null || true
-    done
-    remove_test_groups
-}
-
 # A policy that puts mcgexec (and so COMMAND) into cpu group $G.
 cpu_policy() {
     policy <<EOF2
@@ -36,7 +28,7 @@ sorted_words() {
 @test "--user nobody: ids, groups, no capabilities, and still in the group root joined" {
     requires_root
     requires_controller cpu
-    id nobody >/dev/null 2>&1 || skip "no user 'nobody'"
+    requires_nobody
     p=$(cpu_policy)
     out="$BATS_TEST_TMPDIR/out"
     # COMMAND cannot write into root's test directory: it prints instead
@@ -70,7 +62,7 @@ sorted_words() {
 
 @test "--no-new-privs alone: a setuid program gains nothing" {
     requires_root
-    id nobody >/dev/null 2>&1 || skip "no user 'nobody'"
+    requires_nobody
     # a setuid-root copy of id(1), in a directory nobody can reach
     d=$(mktemp -d /tmp/mcgexec-suid.XXXXXX)
     CLEANUP_FILES=("$d/suid-id" "$d")
@@ -90,7 +82,7 @@ sorted_words() {
 @test "--user with --rm: COMMAND runs as the user, the root supervisor still removes the group" {
     requires_root
     requires_controller cpu
-    id nobody >/dev/null 2>&1 || skip "no user 'nobody'"
+    requires_nobody
     p=$(cpu_policy)
     run "$MCGEXEC" --rm --user nobody "$p" -- sh -c 'id -u; exit 3'
     assert_equal "$status" 3
@@ -100,8 +92,7 @@ sorted_words() {
 
 @test "the drop holds even when securebits would keep capabilities across setuid" {
     requires_root
-    id nobody >/dev/null 2>&1 || skip "no user 'nobody'"
-    command -v setpriv >/dev/null || skip "setpriv is not installed"
+    requires_setpriv
     setpriv --securebits +no_setuid_fixup true 2>/dev/null || skip "cannot set securebits here"
     out="$BATS_TEST_TMPDIR/status"
     run setpriv --securebits +no_setuid_fixup \
@@ -164,7 +155,7 @@ sorted_words() {
 @test "under sudo, the policy of the user who ran sudo is the caller's own" {
     requires_root
     requires_controller cpu
-    id nobody >/dev/null 2>&1 || skip "no user 'nobody'"
+    requires_nobody
     d=$(mktemp -d /tmp/mcgexec-sudo.XXXXXX)
     CLEANUP_FILES=("$d/p.rb" "$d")
     chmod 755 "$d"
@@ -215,14 +206,13 @@ sorted_words() {
 
 @test "a non-root caller may run its own policy in a directory it owns" {
     requires_root
-    id nobody >/dev/null 2>&1 || skip "no user 'nobody'"
-    command -v setpriv >/dev/null || skip "setpriv is not installed"
+    requires_setpriv
     d=$(mktemp -d /tmp/mcgexec-nobody.XXXXXX)
     chown nobody "$d"
     chmod 777 "$d"   # even a loose one: the checks protect root, not the user
     printf 'p Mcgexec.dry_run?\n' > "$d/p.rb"
     chown nobody "$d/p.rb"
-    run setpriv --reuid nobody --regid "$(id -g nobody)" --clear-groups "$MCGEXEC" -n "$d/p.rb"
+    run as_nobody "$MCGEXEC" -n "$d/p.rb"
     rm -rf "$d"
     assert_success
     assert_output --partial true
@@ -299,9 +289,8 @@ $want"
 
 @test "--user as a non-root caller: refused before the policy runs" {
     requires_root
-    id nobody >/dev/null 2>&1 || skip "no user 'nobody'"
-    command -v setpriv >/dev/null || skip "setpriv is not installed"
-    run setpriv --reuid nobody --regid "$(id -g nobody)" --clear-groups \
+    requires_setpriv
+    run as_nobody \
         "$MCGEXEC" --user root -e 'puts "the policy ran"' -- true
     assert_equal "$status" 125
     assert_output "mcgexec: --user root: only root can run COMMAND as another user"
