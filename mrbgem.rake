@@ -6,7 +6,6 @@
 #
 #   conf.gem "/path/to/mcgexec"            # this directory
 #
-# and link the result with libcgroup (-lcgroup, Debian's libcgroup-dev).
 # Outside mcgexec the classes change the system directly, as mruby-cgroup
 # does: group names resolve under $MCGEXEC_ROOT ("self" or a path) if set,
 # else under each hierarchy's root; nothing is rolled back.
@@ -17,13 +16,12 @@ MRuby::Gem::Specification.new('mruby-mcgexec') do |spec|
   spec.summary = 'cgroup v1/v2 classes with the mruby-cgroup API (from mcgexec)'
 
   # The engine of mcgexec, without its command line, supervisor and exec.
-  spec.objs = %w[policy cgroupfs settings values error].map do |f|
+  spec.objs = %w[policy cgroupfs settings values error mounts].map do |f|
     objfile("#{build_dir}/src/#{f}")
   end
   spec.rbfiles = Dir.glob("#{dir}/src/mrblib/*.rb").sort
   spec.cc.defines << 'MCGEXEC_GEM'
   spec.cc.flags << '-std=gnu11'
-  spec.linker.libraries << 'cgroup'
 
   # what src/mrblib and policies written for mcgexec rely on
   %w[mruby-string-ext mruby-array-ext mruby-hash-ext mruby-enum-ext

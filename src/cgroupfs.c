@@ -1,22 +1,17 @@
 #define _GNU_SOURCE
 #include "cgroupfs.h"
+#include "mounts.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <dirent.h>
-#include <libcgroup.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/statfs.h>
 #include <time.h>
 #include <unistd.h>
-
-#ifndef CGROUP_SUPER_MAGIC
-#define CGROUP_SUPER_MAGIC 0x27e0eb
-#endif
 
 /* A group directory of a controller: what this run created, or must join. */
 struct group_ref { enum mcg_ctrl ctrl; char *dir; };
@@ -100,13 +95,24 @@ static void drop_refs_within(struct mcg_list *l, const char *dir)
 
 void mcg_run_init(struct mcg_run *run, int dry_run, int verbose, const char *root)
 {
-    memset(run, 0, sizeof(*run));
+    /* Field by field, not memset: the path buffers are 150 KiB, and zeroing
+     * them would fault in 37 pages that a run mostly never uses. */
     run->dry_run = dry_run;
     run->verbose = verbose;
     run->root = root;
     run->pid = getpid();
-    for (int c = 0; c < MCG_NCTRL; c++)
-        run->hier[c].name = ctrl_names[c];
+    run->discovered = 0;
+    run->layout = MCG_LAYOUT_NONE;
+    run->unified[0] = '\0';
+    for (int c = 0; c < MCG_NCTRL; c++) {
+        struct mcg_hier *h = &run->hier[c];
+        h->name = ctrl_names[c];
+        h->mount[0] = h->mnt_root[0] = h->base[0] = h->orig[0] = h->cur[0] = h->job[0] = '\0';
+        h->explicit_attach = 0;
+    }
+    run->created = run->moved = run->pending = run->planned = run->enabled =
+        (struct mcg_list){ 0 };
+    run->self_leaf = NULL;
 }
 
 void mcg_run_free(struct mcg_run *run)
@@ -175,115 +181,100 @@ static int has_word(const char *text, const char *word)
     return 0;
 }
 
-/* A process's cgroup, from /proc/PID/cgroup: in the v1 hierarchy of
- * controller `name` ("4:memory:/a/b", "2:cpu,cpuacct:/"), or with name NULL
- * the v2 one ("0::/a/b").  Stored without the leading '/': "" is the root. */
-static int read_proc_cgroup(pid_t pid, const char *name, char *out, size_t len)
+/* Where `pid` is in hierarchy `c` (relative to the mount, "" = root), from
+ * /proc/PID/cgroup. */
+static int read_proc_cgroup(const struct mcg_run *run, pid_t pid, enum mcg_ctrl c, char *out,
+                            size_t len)
 {
-    char path[64], line[4096];
+    char path[64], rels[MCG_NCTRL][PATH_MAX], v2rel[PATH_MAX];
+    const char *roots[MCG_NCTRL];
+    int found[MCG_NCTRL], v2found;
     FILE *f;
-    int found = -1;
 
     snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)pid);
-    f = fopen(path, "re");
-    if (!f)
+    if (!(f = fopen(path, "re")))
         return -1;
-    while (found < 0 && fgets(line, sizeof(line), f)) {
-        char *ctrls = strchr(line, ':'), *p;
-        if (!ctrls || !(p = strchr(++ctrls, ':')))
-            continue;
-        *p++ = '\0';
-        p[strcspn(p, "\n")] = '\0';
-        int match = !name ? strncmp(line, "0:", 2) == 0 && ctrls[0] == '\0' : 0;
-        for (char *save = NULL, *tok = strtok_r(ctrls, ",", &save); name && tok && !match;
-             tok = strtok_r(NULL, ",", &save))
-            match = strcmp(tok, name) == 0;
-        if (match) {
-            snprintf(out, len, "%s", p[0] == '/' ? p + 1 : p);
-            found = 0;
-        }
-    }
+    for (int i = 0; i < MCG_NCTRL; i++)
+        roots[i] = run->hier[i].mnt_root;
+    int r = mcg_parse_proc_cgroup(f, ctrl_names, MCG_NCTRL, roots, rels, found,
+                                  run->hier[c].mnt_root, v2rel, &v2found);
     fclose(f);
-    return found;
-}
-
-static const char *proc_name(const struct mcg_run *run, enum mcg_ctrl c)
-{
-    return run->layout == MCG_LAYOUT_UNIFIED ? NULL : ctrl_names[c];
-}
-
-/* Where cgroup2 is mounted, if it is. */
-static int find_cgroup2(char *out, size_t len)
-{
-    char line[4096], dev[256], mnt[2048], type[64];
-    FILE *f = fopen("/proc/self/mounts", "re");
-    int found = -1;
-
-    if (!f)
+    if (r < 0)
         return -1;
-    while (found < 0 && fgets(line, sizeof(line), f))
-        if (sscanf(line, "%255s %2047s %63s", dev, mnt, type) == 3 &&
-            strcmp(type, "cgroup2") == 0) {
-            snprintf(out, len, "%s", mnt);
-            found = 0;
-        }
-    fclose(f);
-    return found;
+    if (run->layout == MCG_LAYOUT_UNIFIED ? !v2found : !found[c])
+        return -1;
+    snprintf(out, len, "%s", run->layout == MCG_LAYOUT_UNIFIED ? v2rel : rels[c]);
+    return 0;
 }
 
 static int read_file(const char *path, char **out);
 
+/* Find the hierarchies and where mcgexec is in them: one read of
+ * /proc/self/mountinfo and one of /proc/PID/cgroup, whatever the policy
+ * then asks for. */
 static int discover(struct mcg_run *run, struct mcg_error *err)
 {
-    int ret = cgroup_init(), v1 = 0;
-    char v2mount[PATH_MAX];
+    struct mcg_mount v1[MCG_NCTRL], v2;
+    int have1 = 0;
+    FILE *f;
 
     run->discovered = 1;
-    /* ECGROUPNOTMOUNTED: no v1 hierarchy; cgroup2 may still be there. */
-    if (ret && ret != ECGROUPNOTMOUNTED)
-        return mcg_fail(err, "cannot read the cgroup mounts: %s", cgroup_strerror(ret));
-    for (int c = 0; ret == 0 && c < MCG_NCTRL; c++) {
-        char *mp = NULL;
-        struct statfs sfs;
-        /* libcgroup 2.0.2 maps controllers it does not find in v1 to the
-         * cgroup2 mount even when that has none (hybrid hosts): here only
-         * a v1 mount counts. */
-        if (cgroup_get_subsys_mount_point(ctrl_names[c], &mp) == 0 && mp &&
-            statfs(mp, &sfs) == 0 && sfs.f_type == CGROUP_SUPER_MAGIC) {
-            snprintf(run->hier[c].mount, sizeof(run->hier[c].mount), "%s", mp);
-            v1 = 1;
+    if (!(f = fopen("/proc/self/mountinfo", "re")))
+        return mcg_fail_errno(err, errno, "cannot read the cgroup mounts: open /proc/self/mountinfo");
+    int r = mcg_find_mounts(f, ctrl_names, MCG_NCTRL, v1, &v2);
+    fclose(f);
+    if (r < 0)
+        return mcg_fail(err, "cannot read the cgroup mounts: read error in /proc/self/mountinfo");
+    for (int c = 0; c < MCG_NCTRL; c++)
+        if (v1[c].path[0]) {
+            strcpy(run->hier[c].mount, v1[c].path);   /* both PATH_MAX */
+            strcpy(run->hier[c].mnt_root, v1[c].root);
+            have1 = 1;
         }
-        free(mp);
-    }
-    int have2 = find_cgroup2(v2mount, sizeof(v2mount)) == 0;
 
-    if (v1) {
-        run->layout = have2 ? MCG_LAYOUT_HYBRID : MCG_LAYOUT_V1;
-    } else if (have2) {
+    if (have1) {
+        run->layout = v2.path[0] ? MCG_LAYOUT_HYBRID : MCG_LAYOUT_V1;
+    } else if (v2.path[0]) {
         char path[PATH_MAX + 32], *avail = NULL;
         run->layout = MCG_LAYOUT_UNIFIED;
-        snprintf(run->unified, sizeof(run->unified), "%s", v2mount);
-        snprintf(path, sizeof(path), "%s/cgroup.controllers", v2mount);
+        snprintf(run->unified, sizeof(run->unified), "%s", v2.path);
+        snprintf(path, sizeof(path), "%s/cgroup.controllers", v2.path);
         if (read_file(path, &avail) < 0)
             return mcg_fail_errno(err, errno, "read %s", path);
         for (int c = 0; c < MCG_NCTRL; c++)
-            if (!v2_names[c] || has_word(avail, v2_names[c]))
-                snprintf(run->hier[c].mount, sizeof(run->hier[c].mount), "%s", v2mount);
+            if (!v2_names[c] || has_word(avail, v2_names[c])) {
+                snprintf(run->hier[c].mount, sizeof(run->hier[c].mount), "%s", v2.path);
+                snprintf(run->hier[c].mnt_root, sizeof(run->hier[c].mnt_root), "%s", v2.root);
+            }
         free(avail);
     }
     mcg_log(run, "%scgroup layout: %s", run->dry_run ? "# " : "", mcg_layout_name(run));
 
+    /* where we are: one read for all hierarchies */
+    char path[64], rels[MCG_NCTRL][PATH_MAX], v2rel[PATH_MAX];
+    const char *roots[MCG_NCTRL];
+    int found[MCG_NCTRL] = { 0 }, v2found = 0;
+    for (int c = 0; c < MCG_NCTRL; c++)
+        roots[c] = run->hier[c].mnt_root;
+    snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)run->pid);
+    if ((f = fopen(path, "re"))) {
+        mcg_parse_proc_cgroup(f, ctrl_names, MCG_NCTRL, roots, rels, found, v2.root, v2rel,
+                              &v2found);
+        fclose(f);
+    }
     for (int c = 0; c < MCG_NCTRL; c++) {
         struct mcg_hier *h = &run->hier[c];
         if (!h->mount[0])
             continue;
-        if (read_proc_cgroup(run->pid, proc_name(run, c), h->orig, sizeof(h->orig)) < 0)
+        if (run->layout == MCG_LAYOUT_UNIFIED ? v2found : found[c])
+            strcpy(h->orig, run->layout == MCG_LAYOUT_UNIFIED ? v2rel : rels[c]);
+        else
             h->orig[0] = '\0';
-        memcpy(h->cur, h->orig, sizeof(h->cur));
+        strcpy(h->cur, h->orig);
         if (!run->root)
             h->base[0] = '\0';
         else if (strcmp(run->root, "self") == 0)
-            memcpy(h->base, h->orig, sizeof(h->base));
+            strcpy(h->base, h->orig);
         else
             snprintf(h->base, sizeof(h->base), "%s",
                      run->root[0] == '/' ? run->root + 1 : run->root);
@@ -670,7 +661,7 @@ static void remember_origin(struct mcg_run *run, enum mcg_ctrl c, const struct m
     }
     if (pid == run->pid)
         snprintf(rel, sizeof(rel), "%s", h->cur);
-    else if (read_proc_cgroup(pid, proc_name(run, c), rel, sizeof(rel)) < 0)
+    else if (read_proc_cgroup(run, pid, c, rel, sizeof(rel)) < 0)
         return;
     if (join_path(abs, sizeof(abs), h->mount, rel) < 0)
         return;
@@ -1028,7 +1019,7 @@ void mcg_leave(struct mcg_run *run)
     for (int c = 0; c < MCG_NCTRL; c++) {
         struct mcg_hier *h = &run->hier[c];
         if (h->mount[0] && strcmp(h->cur, h->orig) != 0)
-            memcpy(h->job, h->cur, sizeof(h->job));
+            strcpy(h->job, h->cur);
     }
     for (int c = 0; c < MCG_NCTRL; c++) {
         struct mcg_hier *h = &run->hier[c];

@@ -7,11 +7,11 @@
  * switch, and so that an error anywhere can roll back exactly what this run
  * did and nothing else.
  *
- * libcgroup is used to find the mounted hierarchies.  Values are written
- * with plain open/write: libcgroup 2.0.2 rescans /proc/mounts on every
- * write, reports write errors as ECGOTHER without the errno, reads every
- * file of a group in cgroup_get_cgroup, and attaches one thread (tasks)
- * instead of the process (cgroup.procs).
+ * The hierarchies are found from /proc/self/mountinfo (src/mounts.c).
+ * Values are written with plain open/write, not through libcgroup: 2.0.2
+ * rescans /proc/mounts on every write, reports write errors as ECGOTHER
+ * without the errno, reads every file of a group in cgroup_get_cgroup, and
+ * attaches one thread (tasks) instead of the process (cgroup.procs).
  */
 #ifndef MCGEXEC_CGROUPFS_H
 #define MCGEXEC_CGROUPFS_H
@@ -35,6 +35,7 @@ enum mcg_layout { MCG_LAYOUT_NONE, MCG_LAYOUT_V1, MCG_LAYOUT_HYBRID, MCG_LAYOUT_
 struct mcg_hier {
     const char *name;       /* the v1 subsystem name */
     char mount[PATH_MAX];   /* "" when the controller is not mounted */
+    char mnt_root[PATH_MAX];/* the hierarchy's path mounted there ("/" but in containers) */
     char base[PATH_MAX];    /* where names resolve, relative to mount ("" = root) */
     char orig[PATH_MAX];    /* mcgexec's cgroup at start, relative ("" = root) */
     char cur[PATH_MAX];     /* mcgexec's cgroup now, relative */
@@ -47,7 +48,7 @@ struct mcg_list {           /* a small growable list of records */
     size_t n, cap;
 };
 
-struct mcg_run {
+struct mcg_run {            /* mcg_run_init() sets each field: add new ones there */
     int dry_run;
     int verbose;
     pid_t pid;              /* our pid: the pid COMMAND will have */

@@ -183,8 +183,7 @@ int main(int argc, char **argv)
             usage(stdout);
             return 0;
         case 'V':
-            printf("mcgexec %s (mruby %s, libcgroup %s)\n", MCGEXEC_VERSION,
-                   MCGEXEC_MRUBY_VERSION, MCGEXEC_LIBCGROUP_VERSION);
+            printf("mcgexec %s (mruby %s)\n", MCGEXEC_VERSION, MCGEXEC_MRUBY_VERSION);
             return 0;
         default:
             return misuse(NULL);

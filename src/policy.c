@@ -31,6 +31,9 @@
 
 #include "settings.h"
 #include "values.h"
+#ifndef MCGEXEC_GEM
+#include "gems.h"
+#endif
 
 #ifndef MCGEXEC_GEM
 /* src/mrblib, compiled to bytecode by mrbc at build time (as an mrbgem,
@@ -744,6 +747,23 @@ static mrb_value mcg_percent_quota(mrb_state *mrb, mrb_value self)
 /* The Cgroup module and classes, and the Mcgexec helpers, for a VM whose
  * changes go through `run` (NULL: a run of its own, as the gem has in any
  * other mruby build: not a dry run, names under $MCGEXEC_ROOT). */
+/* Mcgexec.__load_gems(name): for method_missing in src/mrblib, whose
+ * classes answer a missing method themselves.  True if mruby's gems were
+ * deferred and have just loaded (src/gems.c), so `name` may exist now. */
+static mrb_value mcg_load_gems_m(mrb_state *mrb, mrb_value self)
+{
+    mrb_sym name;
+    (void)self;
+    mrb_get_args(mrb, "n", &name);
+#ifdef MCGEXEC_GEM
+    return mrb_false_value(); /* the embedding mruby loaded its gems */
+#else
+    char why[128];
+    snprintf(why, sizeof(why), "method '%s'", mrb_sym_name(mrb, name));
+    return mrb_bool_value(mcg_gems_load(mrb, why));
+#endif
+}
+
 static struct policy_state *define_api(mrb_state *mrb, struct mcg_run *run)
 {
     struct RClass *cg = mrb_define_module(mrb, "Cgroup");
@@ -806,6 +826,7 @@ static struct policy_state *define_api(mrb_state *mrb, struct mcg_run *run)
     mrb_define_module_function(mrb, m, "cgroup_version", mcg_cgroup_version, MRB_ARGS_NONE());
     mrb_define_module_function(mrb, m, "unique", mcg_unique, MRB_ARGS_OPT(1));
     mrb_define_module_function(mrb, m, "percent_quota", mcg_percent_quota, MRB_ARGS_REQ(2));
+    mrb_define_module_function(mrb, m, "__load_gems", mcg_load_gems_m, MRB_ARGS_REQ(1));
     return st;
 }
 
@@ -823,89 +844,14 @@ void mrb_mruby_mcgexec_gem_final(mrb_state *mrb)
 }
 #else
 
-/* The gems of mruby's default gembox that libmruby.a carries, in the order
- * its mrb_init_mrbgems() calls them (dependencies first), less
- * mruby-socket: a policy configures cgroups and has no use for sockets,
- * and defining its classes was a tenth of mcgexec's start-up
- * (scripts/bench.sh).  The functions are the ones mruby's build generates
- * for every gem. */
-void GENERATED_TMP_mrb_mruby_compar_ext_gem_init(mrb_state *mrb);
-void GENERATED_TMP_mrb_mruby_enum_ext_gem_init(mrb_state *mrb);
-void GENERATED_TMP_mrb_mruby_string_ext_gem_init(mrb_state *mrb);
-void GENERATED_TMP_mrb_mruby_numeric_ext_gem_init(mrb_state *mrb);
-void GENERATED_TMP_mrb_mruby_array_ext_gem_init(mrb_state *mrb);
-void GENERATED_TMP_mrb_mruby_hash_ext_gem_init(mrb_state *mrb);
-void GENERATED_TMP_mrb_mruby_range_ext_gem_init(mrb_state *mrb);
-void GENERATED_TMP_mrb_mruby_proc_ext_gem_init(mrb_state *mrb);
-void GENERATED_TMP_mrb_mruby_symbol_ext_gem_init(mrb_state *mrb);
-void GENERATED_TMP_mrb_mruby_object_ext_gem_init(mrb_state *mrb);
-void GENERATED_TMP_mrb_mruby_objectspace_gem_init(mrb_state *mrb);
-void GENERATED_TMP_mrb_mruby_fiber_gem_init(mrb_state *mrb);
-void GENERATED_TMP_mrb_mruby_enumerator_gem_init(mrb_state *mrb);
-void GENERATED_TMP_mrb_mruby_enum_lazy_gem_init(mrb_state *mrb);
-void GENERATED_TMP_mrb_mruby_toplevel_ext_gem_init(mrb_state *mrb);
-void GENERATED_TMP_mrb_mruby_kernel_ext_gem_init(mrb_state *mrb);
-void GENERATED_TMP_mrb_mruby_class_ext_gem_init(mrb_state *mrb);
-void GENERATED_TMP_mrb_mruby_pack_gem_init(mrb_state *mrb);
-void GENERATED_TMP_mrb_mruby_sprintf_gem_init(mrb_state *mrb);
-void GENERATED_TMP_mrb_mruby_time_gem_init(mrb_state *mrb);
-void GENERATED_TMP_mrb_mruby_struct_gem_init(mrb_state *mrb);
-void GENERATED_TMP_mrb_mruby_random_gem_init(mrb_state *mrb);
-void GENERATED_TMP_mrb_mruby_io_gem_init(mrb_state *mrb);
-void GENERATED_TMP_mrb_mruby_print_gem_init(mrb_state *mrb);
-void GENERATED_TMP_mrb_mruby_math_gem_init(mrb_state *mrb);
-void GENERATED_TMP_mrb_mruby_complex_gem_init(mrb_state *mrb);
-void GENERATED_TMP_mrb_mruby_rational_gem_init(mrb_state *mrb);
-void GENERATED_TMP_mrb_mruby_metaprog_gem_init(mrb_state *mrb);
-void GENERATED_TMP_mrb_mruby_method_gem_init(mrb_state *mrb);
-void GENERATED_TMP_mrb_mruby_eval_gem_init(mrb_state *mrb);
+int mcg_policy_gems_eager;
 
-static void (*const policy_gems[])(mrb_state *) = {
-    GENERATED_TMP_mrb_mruby_compar_ext_gem_init,
-    GENERATED_TMP_mrb_mruby_enum_ext_gem_init,
-    GENERATED_TMP_mrb_mruby_string_ext_gem_init,
-    GENERATED_TMP_mrb_mruby_numeric_ext_gem_init,
-    GENERATED_TMP_mrb_mruby_array_ext_gem_init,
-    GENERATED_TMP_mrb_mruby_hash_ext_gem_init,
-    GENERATED_TMP_mrb_mruby_range_ext_gem_init,
-    GENERATED_TMP_mrb_mruby_proc_ext_gem_init,
-    GENERATED_TMP_mrb_mruby_symbol_ext_gem_init,
-    GENERATED_TMP_mrb_mruby_object_ext_gem_init,
-    GENERATED_TMP_mrb_mruby_objectspace_gem_init,
-    GENERATED_TMP_mrb_mruby_fiber_gem_init,
-    GENERATED_TMP_mrb_mruby_enumerator_gem_init,
-    GENERATED_TMP_mrb_mruby_enum_lazy_gem_init,
-    GENERATED_TMP_mrb_mruby_toplevel_ext_gem_init,
-    GENERATED_TMP_mrb_mruby_kernel_ext_gem_init,
-    GENERATED_TMP_mrb_mruby_class_ext_gem_init,
-    GENERATED_TMP_mrb_mruby_pack_gem_init,
-    GENERATED_TMP_mrb_mruby_sprintf_gem_init,
-    GENERATED_TMP_mrb_mruby_time_gem_init,
-    GENERATED_TMP_mrb_mruby_struct_gem_init,
-    GENERATED_TMP_mrb_mruby_random_gem_init,
-    GENERATED_TMP_mrb_mruby_io_gem_init,
-    GENERATED_TMP_mrb_mruby_print_gem_init,
-    GENERATED_TMP_mrb_mruby_math_gem_init,
-    GENERATED_TMP_mrb_mruby_complex_gem_init,
-    GENERATED_TMP_mrb_mruby_rational_gem_init,
-    GENERATED_TMP_mrb_mruby_metaprog_gem_init,
-    GENERATED_TMP_mrb_mruby_method_gem_init,
-    GENERATED_TMP_mrb_mruby_eval_gem_init,
-};
-
-/* mrb_open() without the gems a policy does not need. */
-static mrb_state *open_vm(void)
+/* --verbose: say what made the gems load (src/gems.c). */
+static void gems_loaded(mrb_state *mrb, const char *why)
 {
-    mrb_state *mrb = mrb_open_core(mrb_default_allocf, NULL);
-
-    if (!mrb)
-        return NULL;
-    for (size_t i = 0; i < sizeof(policy_gems) / sizeof(policy_gems[0]); i++) {
-        policy_gems[i](mrb);
-        if (mrb->exc)
-            return mrb; /* reported by the caller */
-    }
-    return mrb;
+    const struct mcg_run *run = state_of(mrb)->run;
+    if (run->verbose)
+        fprintf(stderr, "mcgexec: mruby gems loaded on first use of %s\n", why);
 }
 
 #endif /* MCGEXEC_GEM */
@@ -929,13 +875,18 @@ mrb_state *mcg_policy_open(struct mcg_run *run, const char *filename, char *cons
     st->own_run = NULL;
     st->run = run;
 #else
-    mrb_state *mrb = open_vm();
+    /* mruby's core alone; its gems load on first use (src/gems.c) */
+    mrb_state *mrb = mrb_open_core(mrb_default_allocf, NULL);
     if (!mrb) {
         mcg_fail(err, "cannot start the mruby VM: out of memory");
         return NULL;
     }
+    if (mcg_policy_gems_eager)
+        mcg_gems_load_all(mrb);
     st = define_api(mrb, run);
     mrb_load_irep(mrb, mcgexec_mrblib);
+    if (!mcg_policy_gems_eager && !mrb->exc)
+        mcg_gems_defer(mrb, gems_loaded);
 #endif
     st->filename = filename;
     mrb_value argv = mrb_ary_new(mrb);
@@ -1025,11 +976,23 @@ int mcg_policy_run(mrb_state *mrb, const char *code, size_t len, struct mcg_erro
         return mcg_fail(err, "%s:%d: invalid UTF-8 (byte 0x%02x): a policy is UTF-8 text or "
                         "mrbc bytecode", st->filename, line, (unsigned char)code[bad]);
     }
-    if (bytecode)
-        mrb_load_irep_buf_cxt(mrb, code, len, cxt);
-    else
-        mrb_load_nstring_cxt(mrb, code, len, cxt);
+    /* compiled first, then run: mruby's own loaders, split so that the
+     * code can be checked for globals of gems not loaded yet */
+    cxt->no_exec = TRUE;
+    mrb_value proc = bytecode ? mrb_load_irep_buf_cxt(mrb, code, len, cxt)
+                              : mrb_load_nstring_cxt(mrb, code, len, cxt);
     mrbc_context_free(mrb, cxt);
+    if (!mrb->exc && mrb_proc_p(proc)) {
+        struct RProc *p = mrb_proc_ptr(proc);
+#ifndef MCGEXEC_GEM
+        mcg_gems_scan(mrb, p);
+#endif
+        if (!bytecode && mrb->c->ci) { /* as mrb_load_exec() runs source */
+            MRB_PROC_SET_TARGET_CLASS(p, mrb->object_class);
+            mrb_vm_ci_target_class_set(mrb->c->ci, mrb->object_class);
+        }
+        mrb_top_run(mrb, p, mrb_top_self(mrb), 0);
+    }
     if (bytecode && mrb->exc &&
         mrb_obj_is_kind_of(mrb, mrb_obj_value(mrb->exc), E_SCRIPT_ERROR)) {
         /* mruby says only "irep load error" */

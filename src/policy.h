@@ -21,4 +21,9 @@ int mcg_policy_run(struct mrb_state *mrb, const char *code, size_t len, struct m
 
 void mcg_policy_close(struct mrb_state *mrb);
 
+/* Nonzero: mcg_policy_open() loads mruby's gems at once, before the API,
+ * as mrb_open() would, instead of on first use.  For the tests, which hold
+ * the two to the same result (tests/unit/test_gems.c). */
+extern int mcg_policy_gems_eager;
+
 #endif

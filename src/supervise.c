@@ -233,14 +233,6 @@ static FILE *open_stats(const struct mcg_supervise_opts *o, struct mcg_error *er
     return f;
 }
 
-/* libcgroup's mount table: ~800 KiB of static memory, filled once by
- * cgroup_init() when mcgexec found the hierarchies; its size is read from
- * the library at build time (weak: absent in other builds of it). */
-extern char cg_mount_table[] __attribute__((weak));
-#ifndef MCG_CG_MOUNT_TABLE_SIZE
-#define MCG_CG_MOUNT_TABLE_SIZE 0
-#endif
-
 /* The RELRO ranges of the loaded objects: read-only now, but written by
  * the dynamic linker (relocations), so not the file's content. */
 struct relro { unsigned long lo[64], hi[64]; int n; };
@@ -259,12 +251,11 @@ static int collect_relro(struct dl_phdr_info *info, size_t size, void *data)
 }
 
 /* While it waits, the supervisor runs a few hundred lines of code and
- * never calls mruby or libcgroup again, but the policy run left them
- * resident.  Give back what the wait does not use:
- *  - the pages of read-only private file mappings (code and constants,
- *    never written: the kernel refaults the file's content if any is used
- *    again), except the RELRO ranges, which hold relocated data,
- *  - the whole pages of libcgroup's mount table. */
+ * never calls mruby again, but the policy run left it resident.  Give
+ * back what the wait does not use: the pages of read-only private file
+ * mappings (code and constants, never written: the kernel refaults the
+ * file's content if any is used again), except the RELRO ranges, which
+ * hold relocated data. */
 static void shed_pages(void)
 {
     FILE *f = fopen("/proc/self/maps", "re");
@@ -296,11 +287,6 @@ static void shed_pages(void)
         }
     }
     fclose(f);
-    if (cg_mount_table && MCG_CG_MOUNT_TABLE_SIZE > 2 * page) {
-        unsigned long lo = ((unsigned long)cg_mount_table + page - 1) & ~(page - 1);
-        unsigned long hi = ((unsigned long)cg_mount_table + MCG_CG_MOUNT_TABLE_SIZE) & ~(page - 1);
-        madvise((void *)lo, hi - lo, MADV_DONTNEED);
-    }
 }
 
 static int64_t tasks_peak(struct mcg_run *run)

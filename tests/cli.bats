@@ -12,10 +12,10 @@ bats_require_minimum_version 1.5.0
     assert_output --partial "--root"
 }
 
-@test "--version names mcgexec, mruby and libcgroup" {
+@test "--version names mcgexec and mruby" {
     run "$MCGEXEC" --version
     assert_success
-    assert_output --regexp '^mcgexec [0-9]+\.[0-9]+\.[0-9]+ \(mruby 3\.[0-9.]+, libcgroup [0-9.]+\)$'
+    assert_output --regexp '^mcgexec [0-9]+\.[0-9]+\.[0-9]+ \(mruby 3\.[0-9.]+\)$'
 }
 
 @test "misuse: no policy, no command, unknown option: 125 and a hint" {

@@ -1,13 +1,11 @@
 # Ruby half of the Cgroup module: what is simpler to say in Ruby than in C.
 module Cgroup
   # mruby's own message lacks the receiver; policies deserve
-  # "undefined method 'quota=' for Cgroup::CPU".
+  # "undefined method 'quota=' for Cgroup::CPU".  A method of one of
+  # mruby's gems is not missing: they load on first use (src/gems.c).
   def method_missing(name, *args, &block)
+    return __send__(name, *args, &block) if Mcgexec.__load_gems(name) && respond_to?(name, true)
     raise NoMethodError.new("undefined method '#{name}' for #{self.class}", name)
-  end
-
-  def respond_to_missing?(name, include_private = false)
-    false
   end
 
   def inspect

@@ -87,12 +87,9 @@ module Mcgexec
     end
 
     def method_missing(name, *args, &block)
+      return __send__(name, *args, &block) if Mcgexec.__load_gems(name) && respond_to?(name, true)
       raise NoMethodError.new("unknown limit '#{name}' in group #{@name.inspect} " \
                               "(known: #{LIMITS.join(', ')})", name)
-    end
-
-    def respond_to_missing?(name, include_private = false)
-      false
     end
 
     private
