@@ -19,9 +19,13 @@
  * constants, ancestors and globals once loaded, and the same answers to
  * probes that each trigger the load a different way.
  *
- * The gems load in a fresh mruby context, whatever the policy is in the
- * middle of: their init code runs as it would at start-up, at the top
- * level, and cannot touch the registers of the frame that triggered it.
+ * mcgexec's own Ruby library is split the same way: the part every policy
+ * needs (src/mrblib/cgroup.rb) loads at start-up, the rest (the `group`
+ * form, ENV) when a policy first names what it defines.
+ *
+ * Deferred code loads in a fresh mruby context, whatever the policy is in
+ * the middle of: it runs as it would at start-up, at the top level, and
+ * cannot touch the registers of the frame that triggered it.
  */
 #include "gems.h"
 
@@ -73,6 +77,15 @@ const struct mcg_override mcg_gem_overrides[] = {
     { "Range", "last", MCG_OVERRIDE_LOAD_FIRST },
     { "Kernel", "to_enum", MCG_OVERRIDE_LOAD_FIRST },
     { "Kernel", "`", MCG_OVERRIDE_LOAD_FIRST },
+    /* Gem methods that take any arguments: mruby 3.1 drops keyword
+     * arguments passed alone on their way to method_missing (p(a: 1)), so
+     * these have stand-ins that a call reaches directly. */
+    { "Kernel", "p", MCG_OVERRIDE_STUB },
+    { "Kernel", "print", MCG_OVERRIDE_STUB },
+    { "Kernel", "puts", MCG_OVERRIDE_STUB },
+    { "Kernel", "printf", MCG_OVERRIDE_STUB },
+    { "Kernel", "format", MCG_OVERRIDE_STUB },
+    { "Kernel", "sprintf", MCG_OVERRIDE_STUB },
 };
 const int mcg_ngem_overrides = sizeof(mcg_gem_overrides) / sizeof(mcg_gem_overrides[0]);
 
@@ -100,6 +113,9 @@ struct saved {
 
 struct gems_state {
     int deferred;        /* gems not loaded yet */
+    int loading;         /* deferred code is running: the hooks stand aside */
+    const uint8_t *lib;  /* mcgexec's deferred library, until it loads */
+    const char *const *lib_names; /* the methods and constants it defines */
     int nsaved;
     struct saved saved[NSAVED];
     void (*on_load)(mrb_state *mrb, const char *why);
@@ -135,28 +151,70 @@ void mcg_gems_load_all(mrb_state *mrb)
     init_all(mrb);
 }
 
+int mcg_gems_deferred(mrb_state *mrb)
+{
+    struct gems_state *g = state_of(mrb);
+    return g && g->deferred;
+}
+
+/* Run `load` in a fresh context (see the top of this file). */
+static void in_fresh_context(mrb_state *mrb, struct gems_state *g,
+                             void (*load)(mrb_state *mrb, struct gems_state *g))
+{
+    struct mrb_context *caller = mrb->c;
+    struct mrb_context *fresh = mrb_malloc(mrb, sizeof(*fresh));
+    memset(fresh, 0, sizeof(*fresh)); /* mruby sets up its stack on first use */
+    mrb->c = fresh;
+    g->loading = 1;
+    load(mrb, g);
+    g->loading = 0;
+    mrb->c = caller;
+    mrb_free_context(mrb, fresh);
+}
+
+static void load_lib(mrb_state *mrb, struct gems_state *g)
+{
+    const uint8_t *lib = g->lib;
+    g->lib = NULL;
+    mrb_load_irep(mrb, lib);
+}
+
+static void load_gems(mrb_state *mrb, struct gems_state *g)
+{
+    (void)g;
+    init_all(mrb);
+}
+
+/* Does mcgexec's deferred library define `name`?  Then load it; 1 if so. */
+static int load_lib_for(mrb_state *mrb, struct gems_state *g, mrb_sym name)
+{
+    const char *n = mrb_sym_name(mrb, name);
+    for (const char *const *l = g && g->lib ? g->lib_names : NULL; l && *l; l++)
+        if (strcmp(*l, n) == 0) {
+            in_fresh_context(mrb, g, load_lib);
+            return 1;
+        }
+    return 0;
+}
+
 int mcg_gems_load(mrb_state *mrb, const char *why)
 {
     struct gems_state *g = state_of(mrb);
 
-    if (!g || !g->deferred)
+    if (!g || !g->deferred || g->loading)
         return 0;
+    if (g->lib)
+        in_fresh_context(mrb, g, load_lib);
     g->deferred = 0;
     if (g->on_load)
         g->on_load(mrb, why);
     /* The core methods go back first, so that a gem replaces them as it
      * would have at start-up. */
     for (int i = 0; i < g->nsaved; i++)
-        mrb_define_method_raw(mrb, g->saved[i].owner, g->saved[i].mid, g->saved[i].orig);
+        if (g->saved[i].use != MCG_OVERRIDE_STUB) /* the gem's method replaces a stub */
+            mrb_define_method_raw(mrb, g->saved[i].owner, g->saved[i].mid, g->saved[i].orig);
     mrb_iv_remove(mrb, mrb_obj_value(mrb->kernel_module), mrb_intern_lit(mrb, PROCS_IVAR));
-
-    struct mrb_context *caller = mrb->c;
-    struct mrb_context *fresh = mrb_malloc(mrb, sizeof(*fresh));
-    memset(fresh, 0, sizeof(*fresh)); /* mruby sets up its stack on first use */
-    mrb->c = fresh;
-    init_all(mrb);
-    mrb->c = caller;
-    mrb_free_context(mrb, fresh);
+    in_fresh_context(mrb, g, load_gems);
     return 1;
 }
 
@@ -181,14 +239,26 @@ static mrb_value call_orig(mrb_state *mrb, mrb_value self, const struct saved *s
     return MRB_METHOD_FUNC(s->orig)(mrb, self);
 }
 
-/* The call in progress made again, now that the gems are loaded. */
-static mrb_value call_again(mrb_state *mrb, mrb_value self)
+/* The call in progress made again, as `name` (for method_missing, whose
+ * first argument is the name), now that deferred code has loaded.  In Ruby
+ * (Mcgexec.__call_again, src/mrblib/cgroup.rb): keyword arguments cannot
+ * be passed on from C. */
+static mrb_value call_again(mrb_state *mrb, mrb_value self, mrb_sym name, int missing)
 {
     const mrb_value *argv;
     mrb_int argc;
-    mrb_value blk;
-    mrb_get_args(mrb, "*&", &argv, &argc, &blk);
-    return mrb_funcall_with_block(mrb, self, mrb_get_mid(mrb), argc, argv, blk);
+    mrb_value blk, kw = mrb_nil_value();
+    mrb_kwargs k = { 0, 0, NULL, NULL, &kw };
+    mrb_sym unused;
+
+    if (missing)
+        mrb_get_args(mrb, "n*:&", &unused, &argv, &argc, &k, &blk);
+    else
+        mrb_get_args(mrb, "*:&", &argv, &argc, &k, &blk);
+    mrb_value a[] = { self, mrb_symbol_value(name), mrb_ary_new_from_values(mrb, argc, argv), kw,
+                      blk };
+    return mrb_funcall_argv(mrb, mrb_obj_value(mrb_module_get(mrb, "Mcgexec")),
+                            mrb_intern_lit(mrb, "__call_again"), 5, a);
 }
 
 /* "respond_to?(:ljust)": the question that loaded the gems. */
@@ -201,11 +271,26 @@ static void describe_question(mrb_state *mrb, const struct saved *s, char *why, 
         snprintf(why, len, "%s", mrb_sym_name(mrb, s->mid));
 }
 
+/* The question's argument: respond_to?(:group), const_defined?(:ENV). */
+static mrb_sym asked_about(mrb_state *mrb)
+{
+    mrb_value arg = mrb_get_argc(mrb) > 0 ? mrb_get_argv(mrb)[0] : mrb_nil_value();
+    if (mrb_symbol_p(arg))
+        return mrb_symbol(arg);
+    if (mrb_string_p(arg))
+        return mrb_intern_str(mrb, arg);
+    return 0;
+}
+
 static mrb_value gem_hook(mrb_state *mrb, mrb_value self)
 {
     const struct saved *s = saved_for(mrb, self);
+    struct gems_state *g = state_of(mrb);
     char why[128];
 
+    if (g->loading) /* deferred code asks what exists before it loads */
+        return s->kind == HOOK_OVERRIDE ? call_again(mrb, self, s->mid, 0)
+                                        : call_orig(mrb, self, s);
     switch (s->kind) {
     case HOOK_OVERRIDE:
         if (s->use == MCG_OVERRIDE_BLOCK_IS_CORE && mrb_get_argc(mrb) == 0 &&
@@ -214,30 +299,44 @@ static mrb_value gem_hook(mrb_state *mrb, mrb_value self)
         snprintf(why, sizeof(why), "method '%s' with arguments only a gem takes",
                  mrb_sym_name(mrb, s->mid));
         mcg_gems_load(mrb, why);
-        return call_again(mrb, self);
+        return call_again(mrb, self, s->mid, 0);
     case HOOK_NO_ANSWER: {
         mrb_value v = call_orig(mrb, self, s);
         if (mrb_test(v))
+            return v;
+        mrb_sym about = asked_about(mrb);
+        if (about && load_lib_for(mrb, g, about) && mrb_test(v = call_orig(mrb, self, s)))
             return v;
         describe_question(mrb, s, why, sizeof(why));
         return mcg_gems_load(mrb, why) ? call_orig(mrb, self, s) : v;
     }
     case HOOK_METHOD_MISSING: {
-        mrb_sym name;
-        const mrb_value *argv;
-        mrb_int argc;
-        mrb_value blk;
-        mrb_get_args(mrb, "n*&", &name, &argv, &argc, &blk);
+        mrb_value first = mrb_get_argc(mrb) > 0 ? mrb_get_argv(mrb)[0] : mrb_nil_value();
+        if (!mrb_symbol_p(first))
+            return call_orig(mrb, self, s);
+        mrb_sym name = mrb_symbol(first);
+        /* mruby 3.1 loses keyword arguments passed alone on the way here:
+         * its method_missing gets the argument array in their place */
+        const mrb_callinfo *ci = mrb->c->ci;
+        int lost_keywords = ci->n == 15 && ci->nk == 15 && mrb_obj_eq(mrb, ci->stack[1], ci->stack[2]);
         snprintf(why, sizeof(why), "method '%s'", mrb_sym_name(mrb, name));
+        if (lost_keywords && (load_lib_for(mrb, g, name) || mcg_gems_load(mrb, why)) &&
+            mrb_obj_respond_to(mrb, mrb_class(mrb, self), name))
+            mrb_raisef(mrb, E_ARGUMENT_ERROR, "%n(key: value) as the first use of %n: mruby 3.1 "
+                       "drops keyword arguments passed alone to a method it has not loaded yet; "
+                       "pass a Hash (%n({key: value})) or call another method of it first",
+                       name, name, name);
+        if (load_lib_for(mrb, g, name) && mrb_obj_respond_to(mrb, mrb_class(mrb, self), name))
+            return call_again(mrb, self, name, 1);
         if (mcg_gems_load(mrb, why) && mrb_obj_respond_to(mrb, mrb_class(mrb, self), name))
-            return mrb_funcall_with_block(mrb, self, name, argc, argv, blk);
+            return call_again(mrb, self, name, 1);
         return call_orig(mrb, self, s); /* raises NoMethodError */
     }
     case HOOK_CONST_MISSING: {
         mrb_sym name;
         mrb_get_args(mrb, "n", &name);
         snprintf(why, sizeof(why), "constant %s", mrb_sym_name(mrb, name));
-        if (mcg_gems_load(mrb, why))
+        if (load_lib_for(mrb, g, name) || mcg_gems_load(mrb, why))
             return mrb_const_get(mrb, self, name); /* the core const_missing if still missing */
         return call_orig(mrb, self, s);
     }
@@ -259,7 +358,9 @@ static void hook(mrb_state *mrb, struct gems_state *g, mrb_value procs, const ch
      * behind it, in that class or module itself, and a C function where
      * the hook calls it */
     int calls_orig = kind != HOOK_OVERRIDE || use == MCG_OVERRIDE_BLOCK_IS_CORE;
-    if (MRB_METHOD_UNDEF_P(m) || found != c || (calls_orig && !MRB_METHOD_FUNC_P(m)))
+    if (use == MCG_OVERRIDE_STUB ? !MRB_METHOD_UNDEF_P(m)
+                                 : MRB_METHOD_UNDEF_P(m) || found != c ||
+                                       (calls_orig && !MRB_METHOD_FUNC_P(m)))
         return;
     if (MRB_METHOD_PROC_P(m))
         mrb_ary_push(mrb, procs, mrb_obj_value(MRB_METHOD_PROC(m)));
@@ -267,11 +368,14 @@ static void hook(mrb_state *mrb, struct gems_state *g, mrb_value procs, const ch
     mrb_define_method_id(mrb, c, mid, gem_hook, MRB_ARGS_ANY());
 }
 
-void mcg_gems_defer(mrb_state *mrb, void (*on_load)(mrb_state *mrb, const char *why))
+void mcg_gems_defer(mrb_state *mrb, void (*on_load)(mrb_state *mrb, const char *why),
+                    const uint8_t *lib, const char *const *lib_names)
 {
     struct gems_state *g = mrb_malloc(mrb, sizeof(*g));
     memset(g, 0, sizeof(*g));
     g->on_load = on_load;
+    g->lib = lib;
+    g->lib_names = lib_names;
     mrb_value holder = mrb_obj_value(mrb_data_object_alloc(mrb, mrb->object_class, g,
                                                            &gems_state_type));
     mrb_iv_set(mrb, mrb_obj_value(mrb->kernel_module), mrb_intern_lit(mrb, STATE_IVAR), holder);

@@ -233,8 +233,12 @@ int main(int argc, char **argv)
         free(policy_buf);
         return MCG_EXIT_FAILURE;
     }
-    /* The VM goes before COMMAND starts: files the policy opened close. */
-    mcg_policy_close(mrb);
+    /* The VM goes before COMMAND starts: files the policy opened close.
+     * Exec'ing in place, a VM that cannot hold any is left to the exec. */
+    if (dry_run || wait)
+        mcg_policy_close(mrb);
+    else
+        mcg_policy_close_for_exec(mrb);
     free(policy_buf);
 
     if (dry_run) {

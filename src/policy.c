@@ -33,12 +33,15 @@
 #include "values.h"
 #ifndef MCGEXEC_GEM
 #include "gems.h"
-#endif
 
-#ifndef MCGEXEC_GEM
 /* src/mrblib, compiled to bytecode by mrbc at build time (as an mrbgem,
- * mruby's build compiles and loads it instead) */
+ * mruby's build compiles and loads it instead): cgroup.rb, loaded at
+ * start-up, and the rest, loaded when a policy first names one of these. */
 extern const uint8_t mcgexec_mrblib[];
+extern const uint8_t mcgexec_mrblib_deferred[];
+static const char *const mrblib_deferred_names[] = {
+    "group", "GroupBuilder", "ENV", "Environment", NULL,
+};
 #endif
 
 extern char **environ;
@@ -885,8 +888,10 @@ mrb_state *mcg_policy_open(struct mcg_run *run, const char *filename, char *cons
         mcg_gems_load_all(mrb);
     st = define_api(mrb, run);
     mrb_load_irep(mrb, mcgexec_mrblib);
-    if (!mcg_policy_gems_eager && !mrb->exc)
-        mcg_gems_defer(mrb, gems_loaded);
+    if (mcg_policy_gems_eager && !mrb->exc)
+        mrb_load_irep(mrb, mcgexec_mrblib_deferred);
+    else if (!mrb->exc)
+        mcg_gems_defer(mrb, gems_loaded, mcgexec_mrblib_deferred, mrblib_deferred_names);
 #endif
     st->filename = filename;
     mrb_value argv = mrb_ary_new(mrb);
@@ -1009,6 +1014,15 @@ int mcg_policy_run(mrb_state *mrb, const char *code, size_t len, struct mcg_erro
     }
     mrb_gc_arena_restore(mrb, ai);
     return 0;
+}
+
+void mcg_policy_close_for_exec(mrb_state *mrb)
+{
+#ifndef MCGEXEC_GEM
+    if (mrb && mcg_gems_deferred(mrb))
+        return;
+#endif
+    mcg_policy_close(mrb);
 }
 
 void mcg_policy_close(mrb_state *mrb)

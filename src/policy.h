@@ -21,6 +21,12 @@ int mcg_policy_run(struct mrb_state *mrb, const char *code, size_t len, struct m
 
 void mcg_policy_close(struct mrb_state *mrb);
 
+/* Right before COMMAND replaces mcgexec: close the VM if it may hold what
+ * COMMAND must not inherit (files the policy opened; only mruby's gems can
+ * open them).  A VM that never loaded them is left to the exec, which
+ * frees its memory faster than mrb_close() would. */
+void mcg_policy_close_for_exec(struct mrb_state *mrb);
+
 /* Nonzero: mcg_policy_open() loads mruby's gems at once, before the API,
  * as mrb_open() would, instead of on first use.  For the tests, which hold
  * the two to the same result (tests/unit/test_gems.c). */

@@ -3,8 +3,10 @@ module Cgroup
   # mruby's own message lacks the receiver; policies deserve
   # "undefined method 'quota=' for Cgroup::CPU".  A method of one of
   # mruby's gems is not missing: they load on first use (src/gems.c).
-  def method_missing(name, *args, &block)
-    return __send__(name, *args, &block) if Mcgexec.__load_gems(name) && respond_to?(name, true)
+  def method_missing(name, *args, **keywords, &block)
+    if Mcgexec.__load_gems(name) && respond_to?(name, true)
+      return Mcgexec.__call_again(self, name, args, keywords, block)
+    end
     raise NoMethodError.new("undefined method '#{name}' for #{self.class}", name)
   end
 
@@ -16,6 +18,18 @@ module Cgroup
     # The CPUACCT group of the same name, as in mruby-cgroup.
     def cpuacct
       @cpuacct ||= Cgroup::CPUACCT.new(group_name)
+    end
+  end
+end
+
+module Mcgexec
+  # A call made again by src/gems.c once deferred code has loaded: here in
+  # Ruby, because mruby's C API cannot pass keyword arguments on.
+  def self.__call_again(receiver, name, args, keywords, block)
+    if keywords.nil? || keywords.empty?
+      receiver.__send__(name, *args, &block)
+    else
+      receiver.__send__(name, *args, **keywords, &block)
     end
   end
 end

@@ -86,8 +86,10 @@ module Mcgexec
       self
     end
 
-    def method_missing(name, *args, &block)
-      return __send__(name, *args, &block) if Mcgexec.__load_gems(name) && respond_to?(name, true)
+    def method_missing(name, *args, **keywords, &block)
+      if Mcgexec.__load_gems(name) && respond_to?(name, true)
+        return Mcgexec.__call_again(self, name, args, keywords, block)
+      end
       raise NoMethodError.new("unknown limit '#{name}' in group #{@name.inspect} " \
                               "(known: #{LIMITS.join(', ')})", name)
     end
