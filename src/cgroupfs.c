@@ -93,30 +93,41 @@ static void drop_refs_within(struct mcg_list *l, const char *dir)
     }
 }
 
+/* A path of the run: "" (never freed) or an allocated string. */
+static char no_path[1];
+
+static void set_path(char **field, const char *value)
+{
+    if (value == *field)
+        return;
+    if (*field && *field != no_path)
+        free(*field);
+    *field = value[0] ? xstrdup(value) : no_path;
+}
+
 void mcg_run_init(struct mcg_run *run, int dry_run, int verbose, const char *root)
 {
-    /* Field by field, not memset: the path buffers are 150 KiB, and zeroing
-     * them would fault in 37 pages that a run mostly never uses. */
+    memset(run, 0, sizeof(*run));
     run->dry_run = dry_run;
     run->verbose = verbose;
     run->root = root;
     run->pid = getpid();
-    run->discovered = 0;
-    run->layout = MCG_LAYOUT_NONE;
-    run->unified[0] = '\0';
+    run->unified = no_path;
     for (int c = 0; c < MCG_NCTRL; c++) {
         struct mcg_hier *h = &run->hier[c];
-        h->name = ctrl_names[c];
-        h->mount[0] = h->mnt_root[0] = h->base[0] = h->orig[0] = h->cur[0] = h->job[0] = '\0';
-        h->explicit_attach = 0;
+        h->mount = h->mnt_root = h->base = h->orig = h->cur = h->job = no_path;
     }
-    run->created = run->moved = run->pending = run->planned = run->enabled =
-        (struct mcg_list){ 0 };
-    run->self_leaf = NULL;
 }
 
 void mcg_run_free(struct mcg_run *run)
 {
+    for (int c = 0; c < MCG_NCTRL; c++) {
+        struct mcg_hier *h = &run->hier[c];
+        char **paths[] = { &h->mount, &h->mnt_root, &h->base, &h->orig, &h->cur, &h->job };
+        for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++)
+            set_path(paths[i], "");
+    }
+    set_path(&run->unified, "");
     mcg_commit(run);    /* frees created and moved */
     free_refs(&run->pending);
     for (size_t i = 0; i < run->planned.n; i++)
@@ -181,14 +192,13 @@ static int has_word(const char *text, const char *word)
     return 0;
 }
 
-/* Where `pid` is in hierarchy `c` (relative to the mount, "" = root), from
- * /proc/PID/cgroup. */
-static int read_proc_cgroup(const struct mcg_run *run, pid_t pid, enum mcg_ctrl c, char *out,
-                            size_t len)
+/* Where `pid` is in each hierarchy (relative to its mount, "" = root), from
+ * /proc/PID/cgroup: rels[c] for the v1 hierarchies, *v2rel for cgroup2,
+ * allocated, NULL where the file has no line for it. */
+static int read_proc_cgroup_all(const struct mcg_run *run, pid_t pid, char **rels, char **v2rel)
 {
-    char path[64], rels[MCG_NCTRL][PATH_MAX], v2rel[PATH_MAX];
+    char path[64];
     const char *roots[MCG_NCTRL];
-    int found[MCG_NCTRL], v2found;
     FILE *f;
 
     snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)pid);
@@ -196,15 +206,33 @@ static int read_proc_cgroup(const struct mcg_run *run, pid_t pid, enum mcg_ctrl 
         return -1;
     for (int i = 0; i < MCG_NCTRL; i++)
         roots[i] = run->hier[i].mnt_root;
-    int r = mcg_parse_proc_cgroup(f, ctrl_names, MCG_NCTRL, roots, rels, found,
-                                  run->hier[c].mnt_root, v2rel, &v2found);
+    int r = mcg_parse_proc_cgroup(f, ctrl_names, MCG_NCTRL, roots, rels,
+                                  run->layout == MCG_LAYOUT_UNIFIED ? run->hier[MCG_CPUACCT].mnt_root
+                                                                    : NULL, v2rel);
     fclose(f);
-    if (r < 0)
+    return r;
+}
+
+static void free_rels(char **rels, char *v2rel)
+{
+    for (int i = 0; i < MCG_NCTRL; i++)
+        free(rels[i]);
+    free(v2rel);
+}
+
+/* Where `pid` is in hierarchy `c`, into out. */
+static int read_proc_cgroup(const struct mcg_run *run, pid_t pid, enum mcg_ctrl c, char *out,
+                            size_t len)
+{
+    char *rels[MCG_NCTRL], *v2rel;
+    if (read_proc_cgroup_all(run, pid, rels, &v2rel) < 0)
         return -1;
-    if (run->layout == MCG_LAYOUT_UNIFIED ? !v2found : !found[c])
-        return -1;
-    snprintf(out, len, "%s", run->layout == MCG_LAYOUT_UNIFIED ? v2rel : rels[c]);
-    return 0;
+    const char *rel = run->layout == MCG_LAYOUT_UNIFIED ? v2rel : rels[c];
+    int r = rel ? 0 : -1;
+    if (rel)
+        snprintf(out, len, "%s", rel);
+    free_rels(rels, v2rel);
+    return r;
 }
 
 static int read_file(const char *path, char **out);
@@ -215,7 +243,7 @@ static int read_file(const char *path, char **out);
 static int discover(struct mcg_run *run, struct mcg_error *err)
 {
     struct mcg_mount v1[MCG_NCTRL], v2;
-    int have1 = 0;
+    int have1 = 0, ret = 0;
     FILE *f;
 
     run->discovered = 1;
@@ -223,67 +251,65 @@ static int discover(struct mcg_run *run, struct mcg_error *err)
         return mcg_fail_errno(err, errno, "cannot read the cgroup mounts: open /proc/self/mountinfo");
     int r = mcg_find_mounts(f, ctrl_names, MCG_NCTRL, v1, &v2);
     fclose(f);
-    if (r < 0)
-        return mcg_fail(err, "cannot read the cgroup mounts: read error in /proc/self/mountinfo");
+    if (r < 0) {
+        ret = mcg_fail(err, "cannot read the cgroup mounts: read error in /proc/self/mountinfo");
+        goto out;
+    }
     for (int c = 0; c < MCG_NCTRL; c++)
-        if (v1[c].path[0]) {
-            strcpy(run->hier[c].mount, v1[c].path);   /* both PATH_MAX */
-            strcpy(run->hier[c].mnt_root, v1[c].root);
+        if (v1[c].path) {
+            set_path(&run->hier[c].mount, v1[c].path);
+            set_path(&run->hier[c].mnt_root, v1[c].root);
             have1 = 1;
         }
 
     if (have1) {
-        run->layout = v2.path[0] ? MCG_LAYOUT_HYBRID : MCG_LAYOUT_V1;
-    } else if (v2.path[0]) {
+        run->layout = v2.path ? MCG_LAYOUT_HYBRID : MCG_LAYOUT_V1;
+    } else if (v2.path) {
         char path[PATH_MAX + 32], *avail = NULL;
         run->layout = MCG_LAYOUT_UNIFIED;
-        snprintf(run->unified, sizeof(run->unified), "%s", v2.path);
+        set_path(&run->unified, v2.path);
         snprintf(path, sizeof(path), "%s/cgroup.controllers", v2.path);
-        if (read_file(path, &avail) < 0)
-            return mcg_fail_errno(err, errno, "read %s", path);
+        if (read_file(path, &avail) < 0) {
+            ret = mcg_fail_errno(err, errno, "read %s", path);
+            goto out;
+        }
         for (int c = 0; c < MCG_NCTRL; c++)
             if (!v2_names[c] || has_word(avail, v2_names[c])) {
-                snprintf(run->hier[c].mount, sizeof(run->hier[c].mount), "%s", v2.path);
-                snprintf(run->hier[c].mnt_root, sizeof(run->hier[c].mnt_root), "%s", v2.root);
+                set_path(&run->hier[c].mount, v2.path);
+                set_path(&run->hier[c].mnt_root, v2.root);
             }
         free(avail);
     }
     mcg_log(run, "%scgroup layout: %s", run->dry_run ? "# " : "", mcg_layout_name(run));
 
     /* where we are: one read for all hierarchies */
-    char path[64], rels[MCG_NCTRL][PATH_MAX], v2rel[PATH_MAX];
-    const char *roots[MCG_NCTRL];
-    int found[MCG_NCTRL] = { 0 }, v2found = 0;
-    for (int c = 0; c < MCG_NCTRL; c++)
-        roots[c] = run->hier[c].mnt_root;
-    snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)run->pid);
-    if ((f = fopen(path, "re"))) {
-        mcg_parse_proc_cgroup(f, ctrl_names, MCG_NCTRL, roots, rels, found, v2.root, v2rel,
-                              &v2found);
-        fclose(f);
-    }
+    char *rels[MCG_NCTRL] = { NULL }, *v2rel = NULL;
+    if (read_proc_cgroup_all(run, run->pid, rels, &v2rel) < 0)
+        memset(rels, 0, sizeof(rels)), v2rel = NULL;
     for (int c = 0; c < MCG_NCTRL; c++) {
         struct mcg_hier *h = &run->hier[c];
         if (!h->mount[0])
             continue;
-        if (run->layout == MCG_LAYOUT_UNIFIED ? v2found : found[c])
-            strcpy(h->orig, run->layout == MCG_LAYOUT_UNIFIED ? v2rel : rels[c]);
-        else
-            h->orig[0] = '\0';
-        strcpy(h->cur, h->orig);
+        const char *rel = run->layout == MCG_LAYOUT_UNIFIED ? v2rel : rels[c];
+        set_path(&h->orig, rel ? rel : "");
+        set_path(&h->cur, h->orig);
         if (!run->root)
-            h->base[0] = '\0';
+            set_path(&h->base, "");
         else if (strcmp(run->root, "self") == 0)
-            strcpy(h->base, h->orig);
+            set_path(&h->base, h->orig);
         else
-            snprintf(h->base, sizeof(h->base), "%s",
-                     run->root[0] == '/' ? run->root + 1 : run->root);
+            set_path(&h->base, run->root[0] == '/' ? run->root + 1 : run->root);
         /* "/a/b/" -> "a/b" */
         size_t n = strlen(h->base);
         while (n > 0 && h->base[n - 1] == '/')
             h->base[--n] = '\0';
     }
-    return 0;
+    free_rels(rels, v2rel);
+out:
+    for (int c = 0; c < MCG_NCTRL; c++)
+        mcg_mount_free(&v1[c]);
+    mcg_mount_free(&v2);
+    return ret;
 }
 
 static int hier_get(struct mcg_run *run, enum mcg_ctrl c, struct mcg_hier **out,
@@ -682,7 +708,7 @@ static void set_cur(struct mcg_run *run, const struct mcg_hier *h, const char *d
     snprintf(rel, sizeof(rel), "%s", rel_of(h, dir));
     for (int c = 0; c < MCG_NCTRL; c++)
         if (strcmp(run->hier[c].mount, h->mount) == 0)
-            snprintf(run->hier[c].cur, sizeof(run->hier[c].cur), "%s", rel);
+            set_path(&run->hier[c].cur, rel);
 }
 
 static int attach_pid(struct mcg_run *run, enum mcg_ctrl c, struct mcg_hier *h, const char *dir,
@@ -761,7 +787,7 @@ static int delete_held(struct mcg_run *run, enum mcg_ctrl c, const char *dir, st
         return -1;
     if (strlen(dir) <= strlen(h->mount))
         return mcg_fail(err, "delete: refusing to remove the root of the %s hierarchy",
-                        h->name);
+                        ctrl_names[c]);
     snprintf(parent, sizeof(parent), "%s", dir);
     *strrchr(parent, '/') = '\0';
     /* Gone already (on v2 every class names the same directory): done. */
@@ -1019,7 +1045,7 @@ void mcg_leave(struct mcg_run *run)
     for (int c = 0; c < MCG_NCTRL; c++) {
         struct mcg_hier *h = &run->hier[c];
         if (h->mount[0] && strcmp(h->cur, h->orig) != 0)
-            strcpy(h->job, h->cur);
+            set_path(&h->job, h->cur);
     }
     for (int c = 0; c < MCG_NCTRL; c++) {
         struct mcg_hier *h = &run->hier[c];

@@ -32,14 +32,15 @@ enum mcg_ctrl { MCG_CPU, MCG_CPUACCT, MCG_CPUSET, MCG_BLKIO, MCG_MEMORY, MCG_PID
  * alone (unified). */
 enum mcg_layout { MCG_LAYOUT_NONE, MCG_LAYOUT_V1, MCG_LAYOUT_HYBRID, MCG_LAYOUT_UNIFIED };
 
+/* Paths are allocated strings, "" until known (a PATH_MAX buffer each
+ * would cost a page fault apiece at start-up). */
 struct mcg_hier {
-    const char *name;       /* the v1 subsystem name */
-    char mount[PATH_MAX];   /* "" when the controller is not mounted */
-    char mnt_root[PATH_MAX];/* the hierarchy's path mounted there ("/" but in containers) */
-    char base[PATH_MAX];    /* where names resolve, relative to mount ("" = root) */
-    char orig[PATH_MAX];    /* mcgexec's cgroup at start, relative ("" = root) */
-    char cur[PATH_MAX];     /* mcgexec's cgroup now, relative */
-    char job[PATH_MAX];     /* COMMAND's group, once the supervisor left it */
+    char *mount;            /* "" when the controller is not mounted */
+    char *mnt_root;         /* the hierarchy's path mounted there ("/" but in containers) */
+    char *base;             /* where names resolve, relative to mount ("" = root) */
+    char *orig;             /* mcgexec's cgroup at start, relative ("" = root) */
+    char *cur;              /* mcgexec's cgroup now, relative */
+    char *job;              /* COMMAND's group, once the supervisor left it */
     int explicit_attach;    /* the policy attached or detached itself here */
 };
 
@@ -48,14 +49,14 @@ struct mcg_list {           /* a small growable list of records */
     size_t n, cap;
 };
 
-struct mcg_run {            /* mcg_run_init() sets each field: add new ones there */
+struct mcg_run {
     int dry_run;
     int verbose;
     pid_t pid;              /* our pid: the pid COMMAND will have */
     const char *root;       /* --root / MCGEXEC_ROOT, NULL for none */
     int discovered;
     enum mcg_layout layout;
-    char unified[PATH_MAX];   /* the cgroup2 mount on a unified host */
+    char *unified;            /* the cgroup2 mount on a unified host, else "" */
     struct mcg_hier hier[MCG_NCTRL];
     struct mcg_list created;  /* struct group_ref *: dirs this run made, in order */
     struct mcg_list moved;    /* struct moved *: pids this run attached elsewhere */

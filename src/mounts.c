@@ -4,20 +4,29 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* mountinfo escapes ' ', '\t', '\n' and '\\' in paths as \ooo (octal). */
-static void unescape(const char *in, char *out, size_t len)
+static char *xstrdup(const char *s)
 {
-    size_t o = 0;
-    for (const char *p = in; *p && o + 1 < len; o++) {
+    char *p = strdup(s);
+    if (!p)
+        abort();
+    return p;
+}
+
+/* mountinfo escapes ' ', '\t', '\n' and '\\' in paths as \ooo (octal). */
+static char *unescape(const char *in)
+{
+    char *out = xstrdup(in), *o = out;
+    for (const char *p = in; *p;) {
         if (p[0] == '\\' && p[1] >= '0' && p[1] <= '3' && p[2] >= '0' && p[2] <= '7' &&
             p[3] >= '0' && p[3] <= '7') {
-            out[o] = (char)((p[1] - '0') << 6 | (p[2] - '0') << 3 | (p[3] - '0'));
+            *o++ = (char)((p[1] - '0') << 6 | (p[2] - '0') << 3 | (p[3] - '0'));
             p += 4;
         } else {
-            out[o] = *p++;
+            *o++ = *p++;
         }
     }
-    out[o] = '\0';
+    *o = '\0';
+    return out;
 }
 
 /* Is `word` one of the comma-separated options in `opts`? */
@@ -30,15 +39,22 @@ static int has_option(const char *opts, const char *word)
     return 0;
 }
 
+void mcg_mount_free(struct mcg_mount *m)
+{
+    free(m->path);
+    free(m->root);
+    m->path = m->root = NULL;
+}
+
 /* Record a mount in `m` unless it already holds a better one: the first of
  * the whole hierarchy wins, then the first at all. */
 static void offer(struct mcg_mount *m, const char *root, const char *path)
 {
-    int whole = strcmp(root, "/") == 0;
-    if (m->path[0] && (strcmp(m->root, "/") == 0 || !whole))
+    if (m->path && (strcmp(m->root, "/") == 0 || strcmp(root, "/") != 0))
         return;
-    unescape(path, m->path, sizeof(m->path));
-    unescape(root, m->root, sizeof(m->root));
+    mcg_mount_free(m);
+    m->path = unescape(path);
+    m->root = unescape(root);
 }
 
 int mcg_find_mounts(FILE *mountinfo, const char *const *names, int n, struct mcg_mount *v1,
@@ -48,8 +64,8 @@ int mcg_find_mounts(FILE *mountinfo, const char *const *names, int n, struct mcg
     size_t cap = 0;
 
     for (int i = 0; i < n; i++)
-        v1[i].path[0] = v1[i].root[0] = '\0';
-    v2->path[0] = v2->root[0] = '\0';
+        v1[i] = (struct mcg_mount){ NULL, NULL };
+    *v2 = (struct mcg_mount){ NULL, NULL };
     while (getline(&line, &cap, mountinfo) > 0) {
         /* ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTS [OPTIONAL...] - FSTYPE SOURCE SUPEROPTS */
         char *f[6], *save = NULL, *tok;
@@ -79,7 +95,7 @@ int mcg_find_mounts(FILE *mountinfo, const char *const *names, int n, struct mcg
     return bad ? -1 : 0;
 }
 
-void mcg_rel_to_root(const char *path, const char *root, char *out, size_t len)
+char *mcg_rel_to_root(const char *path, const char *root)
 {
     size_t n = strlen(root);
     while (n > 0 && root[n - 1] == '/')
@@ -88,24 +104,21 @@ void mcg_rel_to_root(const char *path, const char *root, char *out, size_t len)
         path += n;
     while (*path == '/')
         path++;
-    snprintf(out, len, "%s", path);
+    char *out = xstrdup(path);
     for (size_t l = strlen(out); l > 0 && out[l - 1] == '/'; l--)
         out[l - 1] = '\0';
+    return out;
 }
 
 int mcg_parse_proc_cgroup(FILE *f, const char *const *names, int n, const char *const *roots,
-                          char (*out)[PATH_MAX], int *found, const char *v2root, char *v2out,
-                          int *v2found)
+                          char **out, const char *v2root, char **v2out)
 {
     char *line = NULL;
     size_t cap = 0;
 
-    for (int i = 0; i < n; i++) {
-        found[i] = 0;
-        out[i][0] = '\0';
-    }
-    *v2found = 0;
-    v2out[0] = '\0';
+    for (int i = 0; i < n; i++)
+        out[i] = NULL;
+    *v2out = NULL;
     while (getline(&line, &cap, f) > 0) {
         /* HIERARCHY-ID:CONTROLLERS:PATH; PATH may itself hold ':' */
         char *ctrls = strchr(line, ':'), *path;
@@ -114,15 +127,13 @@ int mcg_parse_proc_cgroup(FILE *f, const char *const *names, int n, const char *
         *path++ = '\0';
         path[strcspn(path, "\n")] = '\0';
         if (strncmp(line, "0:", 2) == 0 && ctrls[0] == '\0') {
-            mcg_rel_to_root(path, v2root ? v2root : "/", v2out, PATH_MAX);
-            *v2found = 1;
+            if (!*v2out)
+                *v2out = mcg_rel_to_root(path, v2root ? v2root : "/");
             continue;
         }
         for (int i = 0; i < n; i++)
-            if (!found[i] && has_option(ctrls, names[i])) {
-                mcg_rel_to_root(path, roots && roots[i] ? roots[i] : "/", out[i], PATH_MAX);
-                found[i] = 1;
-            }
+            if (!out[i] && has_option(ctrls, names[i]))
+                out[i] = mcg_rel_to_root(path, roots && roots[i] ? roots[i] : "/");
     }
     int bad = ferror(f);
     free(line);

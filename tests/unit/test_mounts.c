@@ -39,9 +39,17 @@ static void find(const char *text, struct found *out)
     fclose(f);
 }
 
+#define S(x) ((x) ? (x) : "(none)")
 #define EXPECT_MOUNT(m, p, r)                                                                \
-    CHECK(strcmp((m).path, p) == 0 && strcmp((m).root, r) == 0,                              \
-          "want %s (root %s), got '%s' (root '%s')", p, r, (m).path, (m).root)
+    CHECK(strcmp(S((m).path), p) == 0 && strcmp(S((m).root), r) == 0,                        \
+          "want %s (root %s), got '%s' (root '%s')", p, r, S((m).path), S((m).root))
+
+static void found_free(struct found *f)
+{
+    for (int i = 0; i < N; i++)
+        mcg_mount_free(&f->v1[i]);
+    mcg_mount_free(&f->v2);
+}
 
 /* Debian 12 with systemd.unified_cgroup_hierarchy=0: v1 plus an empty
  * cgroup2 (hybrid); cpu and cpuacct co-mounted, cpuset named after cpu. */
@@ -93,21 +101,25 @@ static void test_mountinfo(void)
     EXPECT_MOUNT(f.v1[5], "/sys/fs/cgroup/pids", "/");
     EXPECT_MOUNT(f.v2, "/sys/fs/cgroup/unified", "/");
 
+    found_free(&f);
     find(unified, &f);
     for (int i = 0; i < N; i++)
-        EXPECT_MOUNT(f.v1[i], "", "");
+        EXPECT_MOUNT(f.v1[i], "(none)", "(none)");
     EXPECT_MOUNT(f.v2, "/sys/fs/cgroup", "/");
 
+    found_free(&f);
     find(container, &f);
     EXPECT_MOUNT(f.v1[4], "/host/memory dir", "/");   /* the whole hierarchy wins */
     EXPECT_MOUNT(f.v1[0], "/sys/fs/cgroup/cpu,cpuacct", "/docker/abc");
     EXPECT_MOUNT(f.v1[1], "/sys/fs/cgroup/cpu,cpuacct", "/docker/abc");
-    EXPECT_MOUNT(f.v1[2], "", "");                     /* "cpusetx" is not cpuset */
-    EXPECT_MOUNT(f.v1[5], "", "");                     /* no " - " separator */
-    EXPECT_MOUNT(f.v2, "", "");
+    EXPECT_MOUNT(f.v1[2], "(none)", "(none)");         /* "cpusetx" is not cpuset */
+    EXPECT_MOUNT(f.v1[5], "(none)", "(none)");         /* no " - " separator */
+    EXPECT_MOUNT(f.v2, "(none)", "(none)");
+    found_free(&f);
 
     find("", &f);
-    EXPECT_MOUNT(f.v1[0], "", "");
+    EXPECT_MOUNT(f.v1[0], "(none)", "(none)");
+    found_free(&f);
 }
 
 static void test_proc_cgroup(void)
@@ -120,28 +132,34 @@ static void test_proc_cgroup(void)
         "1:name=systemd:/init.scope\n"
         "0::/user.slice/user-0.slice/session-1.scope\n";
     const char *roots[N] = { "/docker/abc", "/docker/abc", "/", "/", "/docker/abc/", "/" };
-    char out[N][PATH_MAX], v2[PATH_MAX];
-    int found[N], v2found;
+    char *out[N], *v2;
     FILE *f = fmemopen((void *)text, strlen(text), "r");
 
-    CHECK(mcg_parse_proc_cgroup(f, names, N, roots, out, found, "/user.slice", v2, &v2found) == 0,
-          "read");
+    CHECK(mcg_parse_proc_cgroup(f, names, N, roots, out, "/user.slice", &v2) == 0, "read");
     fclose(f);
-    CHECK(found[0] && strcmp(out[0], "job:with:colons") == 0, "cpu: '%s'", out[0]);
-    CHECK(found[1] && strcmp(out[1], "job:with:colons") == 0, "cpuacct: '%s'", out[1]);
-    CHECK(found[2] && strcmp(out[2], "") == 0, "cpuset: '%s'", out[2]);
-    CHECK(!found[3], "blkio is not listed");
-    CHECK(found[4] && strcmp(out[4], "") == 0, "memory at the container's root: '%s'", out[4]);
-    CHECK(found[5] && strcmp(out[5], "user.slice/a") == 0, "pids: '%s'", out[5]);
-    CHECK(v2found && strcmp(v2, "user-0.slice/session-1.scope") == 0, "v2: '%s'", v2);
+    CHECK(out[0] && strcmp(out[0], "job:with:colons") == 0, "cpu: '%s'", S(out[0]));
+    CHECK(out[1] && strcmp(out[1], "job:with:colons") == 0, "cpuacct: '%s'", S(out[1]));
+    CHECK(out[2] && strcmp(out[2], "") == 0, "cpuset: '%s'", S(out[2]));
+    CHECK(!out[3], "blkio is not listed");
+    CHECK(out[4] && strcmp(out[4], "") == 0, "memory at the container's root: '%s'", S(out[4]));
+    CHECK(out[5] && strcmp(out[5], "user.slice/a") == 0, "pids: '%s'", S(out[5]));
+    CHECK(v2 && strcmp(v2, "user-0.slice/session-1.scope") == 0, "v2: '%s'", S(v2));
+    for (int i = 0; i < N; i++)
+        free(out[i]);
+    free(v2);
 
-    char rel[PATH_MAX];
-    mcg_rel_to_root("/a/b/", "/", rel, sizeof(rel));
-    CHECK(strcmp(rel, "a/b") == 0, "'%s'", rel);
-    mcg_rel_to_root("/docker/abcd/x", "/docker/abc", rel, sizeof(rel));
-    CHECK(strcmp(rel, "docker/abcd/x") == 0, "a sibling with a longer name: '%s'", rel);
-    mcg_rel_to_root("/", "/", rel, sizeof(rel));
-    CHECK(strcmp(rel, "") == 0, "'%s'", rel);
+    static const char *const rel_cases[][3] = {
+        { "/a/b/", "/", "a/b" },
+        { "/docker/abcd/x", "/docker/abc", "docker/abcd/x" }, /* a sibling with a longer name */
+        { "/", "/", "" },
+        { "/docker/abc", "/docker/abc/", "" },
+    };
+    for (size_t i = 0; i < sizeof(rel_cases) / sizeof(rel_cases[0]); i++) {
+        char *rel = mcg_rel_to_root(rel_cases[i][0], rel_cases[i][1]);
+        CHECK(strcmp(rel, rel_cases[i][2]) == 0, "%s under %s: want '%s', got '%s'",
+              rel_cases[i][0], rel_cases[i][1], rel_cases[i][2], rel);
+        free(rel);
+    }
 }
 
 /* This host: every controller libcgroup finds on a real v1 mount, mcgexec
@@ -159,6 +177,7 @@ static int test_host(void)
     if (ret && ret != ECGROUPNOTMOUNTED) {
         fprintf(stderr, "test_mounts: libcgroup cannot read this host's mounts (%s)\n",
                 cgroup_strerror(ret));
+        found_free(&f);
         return 0;
     }
     for (int i = 0; i < N; i++) {
@@ -167,14 +186,15 @@ static int test_host(void)
         /* 2.0.2 names the cgroup2 mount for controllers it does not find */
         int v1 = ret == 0 && cgroup_get_subsys_mount_point(names[i], &mp) == 0 && mp &&
                  statfs(mp, &s) == 0 && s.f_type == CGROUP_SUPER_MAGIC;
-        CHECK(v1 ? strcmp(f.v1[i].path, mp) == 0 : f.v1[i].path[0] == '\0',
+        CHECK(v1 ? f.v1[i].path && strcmp(f.v1[i].path, mp) == 0 : !f.v1[i].path,
               "%s: libcgroup says %s, mcgexec found '%s'", names[i], v1 ? mp : "none",
-              f.v1[i].path);
+              S(f.v1[i].path));
         compared += v1;
         free(mp);
     }
     printf("test_mounts: %d v1 controllers on this host, each where libcgroup finds it\n",
            compared);
+    found_free(&f);
     return compared;
 }
 
