@@ -2,22 +2,24 @@
 # The ways mcgexec is shipped, each built and tried for real (run by
 # scripts/test.sh):
 #
-#   deb     cpack -G DEB; the package is installed with apt-get on this
-#           machine, `mcgexec --version` and an installed example policy
-#           are run from the installed files, and the package is removed;
-#   static  -DMCGEXEC_STATIC=ON; ldd must call it "not a dynamic
-#           executable", and it runs a policy;
+#   deb     cpack -G DEB of the default (static) build; ldd must call the
+#           binary "not a dynamic executable"; the package is installed
+#           with apt-get on this machine, `mcgexec --version` and an
+#           installed example policy are run from the installed files, and
+#           the package is removed;
+#   dynamic -DMCGEXEC_STATIC=OFF; ldd must list libc and libm only, and it
+#           runs a policy;
 #   mruby   libmruby built from Debian's mruby source package with
 #           mruby_config.rb (scripts/mruby-source.sh); the host suite runs
 #           against that mcgexec, and the plain `mruby` of the same build
 #           runs tests/gem/standalone.rb (the gem outside mcgexec).
 #
-# Usage: scripts/package.sh [deb|static|mruby]...   (default: all three)
+# Usage: scripts/package.sh [deb|dynamic|mruby]...   (default: all three)
 # Needs root for the deb step (apt-get) and for the policies it runs.
 set -eu
 cd "$(dirname "$0")/.."
 TOP=$(pwd)
-steps=${*:-deb static mruby}
+steps=${*:-deb dynamic mruby}
 failed=0
 summary=""
 note() { summary="$summary$1
@@ -48,12 +50,15 @@ for step in $steps; do
         echo "--- Debian package ---"
         scripts/setup.sh dpkg-dev file
         dir=build-deb
-        cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_INSTALL_PREFIX=/usr >/dev/null
+        cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_INSTALL_PREFIX=/usr \
+            -DMCGEXEC_STATIC=ON >/dev/null
         cmake --build "$dir" -j "$(nproc)" >/dev/null
         (cd "$dir" && rm -f mcgexec_*.deb && cpack -G DEB >/dev/null)
         deb=$(ls "$dir"/mcgexec_*.deb)
         dpkg-deb -f "$deb" Package Version Depends
         ok=1
+        ldd "$dir/mcgexec" 2>&1 | grep -q "not a dynamic executable" ||
+            { echo "the default build is not static"; ok=0; }
         if dpkg-query -W mcgexec >/dev/null 2>&1; then
             echo "package.sh: mcgexec is already installed here; not touching it" >&2
             ok=0
@@ -67,26 +72,24 @@ for step in $steps; do
             [ ! -e /usr/bin/mcgexec ] || { echo "mcgexec still installed after removal"; ok=0; }
         fi
         if [ "$ok" = 1 ]; then
-            note "deb: passed ($(basename "$deb"): installed, --version and examples/ci-job.rb ran, removed)"
+            note "deb: passed ($(basename "$deb"): static, installed, --version and examples/ci-job.rb ran, removed)"
         else
             note "deb: FAILED"
             failed=1
         fi
         ;;
-    static)
-        echo "--- fully static binary ---"
-        dir=build-static
-        cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMCGEXEC_STATIC=ON >/dev/null
-        # glibc's link-time notes about NSS in static programs are expected
-        cmake --build "$dir" -j "$(nproc)" >/dev/null 2>&1
-        lddout=$(ldd "$dir/mcgexec" 2>&1 || true)
-        echo "ldd: $lddout"
+    dynamic)
+        echo "--- dynamically linked build (-DMCGEXEC_STATIC=OFF) ---"
+        dir=build-dynamic
+        cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMCGEXEC_STATIC=OFF >/dev/null
+        cmake --build "$dir" -j "$(nproc)" >/dev/null
+        libs=$(ldd "$dir/mcgexec" 2>&1 | awk '/=>/ { print $1 }' | sort | tr '\n' ' ' || true)
+        echo "ldd: $libs"
         example=$(private_example)
-        if printf '%s' "$lddout" | grep -q "not a dynamic executable" &&
-           try_policy "$dir/mcgexec" "$example"; then
-            note "static: passed (ldd: not a dynamic executable; examples/ci-job.rb ran)"
+        if [ "$libs" = "libc.so.6 libm.so.6 " ] && try_policy "$dir/mcgexec" "$example"; then
+            note "dynamic: passed (ldd: $libs; examples/ci-job.rb ran)"
         else
-            note "static: FAILED"
+            note "dynamic: FAILED"
             failed=1
         fi
         rm -rf "$(dirname "$example")"
@@ -108,7 +111,7 @@ for step in $steps; do
         fi
         ;;
     *)
-        echo "package.sh: unknown step '$step' (deb, static, mruby)" >&2
+        echo "package.sh: unknown step '$step' (deb, dynamic, mruby)" >&2
         exit 2
         ;;
     esac

@@ -2,8 +2,8 @@
 # Set up, build, and run every test: the C unit tests, the bats suite on
 # this host, the checking builds (scripts/check.sh: libFuzzer targets, the
 # suite again under ASan + UBSan, valgrind memcheck), the ways mcgexec is
-# shipped (scripts/package.sh: the .deb installed and removed, the static
-# binary, libmruby built from source with mruby_config.rb), then the same
+# shipped (scripts/package.sh: the .deb of the static default installed and
+# removed, the dynamic build, libmruby built from source with mruby_config.rb), then the same
 # bats suite inside a cgroup v2 kernel under qemu (scripts/vm.sh).  Tests that
 # need root or a controller the host lacks skip; a guest that cannot boot
 # here is reported as skipped, never as passed.
@@ -42,7 +42,7 @@ step "host suite" bats tests/
 [ "${MCGEXEC_CHECKS:-all}" = none ] ||
     step "checks (fuzzing, ASan + UBSan suite, memcheck)" scripts/check.sh
 [ "${MCGEXEC_PACKAGE:-all}" = none ] ||
-    step "packaging (deb, static, mruby from source)" scripts/package.sh
+    step "packaging (deb, dynamic, mruby from source)" scripts/package.sh
 
 # In the guests, the files whose tests do not depend on the cgroup layout
 # are left out: the emulated guest costs about 5 s a test, and these run on

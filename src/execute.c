@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "execute.h"
+#include "userdb.h"
 
 /* A decimal id, or -1. */
 static long long parse_id(const char *s)
@@ -56,10 +57,10 @@ int mcg_parse_user(const char *spec, struct mcg_creds *cr, struct mcg_error *err
     user[ul] = '\0';
 
     errno = 0;
-    pw = getpwnam(user);
+    pw = mcg_getpwnam(user);
     if (!pw && (id = parse_id(user)) >= 0) {
         cr->uid = (uid_t)id;
-        pw = getpwuid(cr->uid);
+        pw = mcg_getpwuid(cr->uid);
     } else if (!pw) {
         return errno && errno != ENOENT && errno != ESRCH
                    ? mcg_fail_errno(err, errno, "--user %s: cannot look up user", spec)
@@ -69,7 +70,7 @@ int mcg_parse_user(const char *spec, struct mcg_creds *cr, struct mcg_error *err
     }
 
     if (group) {
-        struct group *gr = getgrnam(group);
+        struct group *gr = mcg_getgrnam(group);
         if (gr)
             cr->gid = gr->gr_gid;
         else if ((id = parse_id(group)) >= 0)
@@ -93,7 +94,7 @@ int mcg_parse_user(const char *spec, struct mcg_creds *cr, struct mcg_error *err
     cr->ngroups = 0;
     if (pw) {
         int n = MCG_MAX_GROUPS;
-        if (getgrouplist(pw->pw_name, cr->gid, cr->groups, &n) < 0)
+        if (mcg_getgrouplist(pw->pw_name, cr->gid, cr->groups, &n) < 0)
             return mcg_fail(err, "--user %s: the user is in more than %d groups", spec,
                             MCG_MAX_GROUPS);
         cr->ngroups = n;

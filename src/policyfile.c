@@ -20,10 +20,11 @@
 #include <unistd.h>
 
 #include "policyfile.h"
+#include "userdb.h"
 
 static const char *owner_name(uid_t uid)
 {
-    struct passwd *pw = getpwuid(uid);
+    struct passwd *pw = mcg_getpwuid(uid);
     return pw ? pw->pw_name : "no passwd entry";
 }
 
@@ -50,10 +51,10 @@ static int is_caller(uid_t uid)
  * with no member but the owner.  OpenSSH on Debian allows the same. */
 static int private_group(const struct stat *st)
 {
-    struct passwd *pw = getpwuid(st->st_uid);
+    struct passwd *pw = mcg_getpwuid(st->st_uid);
     struct group *gr;
 
-    if (!pw || pw->pw_gid != st->st_gid || !(gr = getgrgid(st->st_gid)))
+    if (!pw || pw->pw_gid != st->st_gid || !(gr = mcg_getgrgid(st->st_gid)))
         return 0;
     for (char **m = gr->gr_mem; *m; m++)
         if (strcmp(*m, pw->pw_name) != 0)

@@ -119,6 +119,23 @@ sorted_words() {
     done
 }
 
+@test "--user NAME that only an NSS module knows (not /etc/passwd) resolves through getent" {
+    requires_root
+    command -v unshare >/dev/null || skip "needs unshare"
+    # nss-systemd (Debian's default after files) answers for nobody even when
+    # /etc/passwd lacks it: hide the entry in a private mount namespace
+    local passwd="$BATS_TEST_TMPDIR/passwd"
+    grep -v '^nobody:' /etc/passwd > "$passwd"
+    CLEANUP_FILES+=("$passwd")
+    run unshare -m sh -c 'mount --bind "$1" /etc/passwd && getent passwd nobody' sh "$passwd"
+    [ "$status" -eq 0 ] || skip "no NSS module here knows nobody without /etc/passwd"
+    local uid; uid=$(id -u nobody)
+    run unshare -m sh -c 'mount --bind "$1" /etc/passwd && exec "$2" --user nobody -e "" id -u' \
+        sh "$passwd" "$MCGEXEC"
+    assert_success
+    assert_output "$uid"
+}
+
 @test "as root, a policy others can write is refused, naming the file and the fix" {
     requires_root
     requires_controller cpu
