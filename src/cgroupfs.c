@@ -559,6 +559,8 @@ static int make_dir(struct mcg_run *run, enum mcg_ctrl c, const char *path, int 
 
 static int attach_pid(struct mcg_run *run, enum mcg_ctrl c, struct mcg_hier *h, const char *dir,
                       pid_t pid, struct mcg_error *err);
+static int write_pid(struct mcg_run *run, enum mcg_ctrl c, const char *dir, pid_t pid,
+                     struct mcg_error *err);
 
 /* cgroup v2: a controller works in a group only when its parent lists it
  * in cgroup.subtree_control.  Add it to `parent` if missing.  The kernel
@@ -714,12 +716,23 @@ static void set_cur(struct mcg_run *run, const struct mcg_hier *h, const char *d
 static int attach_pid(struct mcg_run *run, enum mcg_ctrl c, struct mcg_hier *h, const char *dir,
                       pid_t pid, struct mcg_error *err)
 {
-    char buf[32];
-
     if (!mcg_dir_exists(run, dir))
         return mcg_fail(err, "attach: group %s does not exist (call create first)", dir);
     if (!run->dry_run)
         remember_origin(run, c, h, pid);
+    if (write_pid(run, c, dir, pid, err) < 0)
+        return -1;
+    if (pid == run->pid)
+        set_cur(run, h, dir);
+    return 0;
+}
+
+/* pid into dir/cgroup.procs, with the cpuset retry and the messages. */
+static int write_pid(struct mcg_run *run, enum mcg_ctrl c, const char *dir, pid_t pid,
+                     struct mcg_error *err)
+{
+    char buf[32];
+
     snprintf(buf, sizeof(buf), "%d", (int)pid);
     int r = put_pid(run, dir, buf);
     /* A v1 cpuset group another run has just made takes no tasks until
@@ -739,8 +752,6 @@ static int attach_pid(struct mcg_run *run, enum mcg_ctrl c, struct mcg_hier *h, 
                             strerror(ENOSPC));
         return mcg_fail_errno(err, errno, "attach pid %s to %s", buf, dir);
     }
-    if (pid == run->pid)
-        set_cur(run, h, dir);
     return 0;
 }
 
@@ -851,13 +862,16 @@ static int same_hier(const struct mcg_run *run, int c, int d)
     return strcmp(run->hier[c].mount, run->hier[d].mount) == 0;
 }
 
-static int join_pending_held(struct mcg_run *run, struct mcg_error *err)
+/* Which pending group COMMAND joins in each hierarchy (run->join), the
+ * deepest where they nest: one decision per hierarchy, none where the
+ * policy placed mcgexec itself. */
+static int plan_joins(struct mcg_run *run, struct mcg_error *err)
 {
     for (int c = 0; c < MCG_NCTRL; c++) {
         const struct group_ref *target = NULL;
         int skip = !run->hier[c].mount[0];
 
-        /* one decision per hierarchy; none where the policy placed itself */
+        run->join[c] = NULL;
         for (int d = 0; d < MCG_NCTRL && !skip; d++)
             skip = same_hier(run, c, d) && (d < c || run->hier[d].explicit_attach);
         for (size_t i = 0; i < run->pending.n && !skip; i++) {
@@ -874,14 +888,23 @@ static int join_pending_held(struct mcg_run *run, struct mcg_error *err)
                                 target->dir, p->dir);
             }
         }
-        if (!target)
-            continue;
         char cur[PATH_MAX];
-        if (cur_dir(&run->hier[c], cur, sizeof(cur)) == 0 &&
-            strcmp(cur, target->dir) == 0)
-            continue;   /* already there */
-        if (mcg_attach(run, target->ctrl, target->dir, run->pid, err) < 0)
+        if (target && !(cur_dir(&run->hier[c], cur, sizeof(cur)) == 0 &&
+                        strcmp(cur, target->dir) == 0))   /* not there already */
+            run->join[c] = target;
+    }
+    return 0;
+}
+
+static int join_pending_held(struct mcg_run *run, struct mcg_error *err)
+{
+    if (plan_joins(run, err) < 0)
+        return -1;
+    for (int c = 0; c < MCG_NCTRL; c++) {
+        const struct group_ref *target = run->join[c];
+        if (target && mcg_attach(run, target->ctrl, target->dir, run->pid, err) < 0)
             return -1;
+        run->join[c] = NULL;
     }
     /* The leaf mcgexec hid in to enable controllers is empty now. */
     if (run->self_leaf && !run->dry_run) {
@@ -894,6 +917,41 @@ static int join_pending_held(struct mcg_run *run, struct mcg_error *err)
                 drop_refs_within(&run->created, run->self_leaf);
         }
     }
+    return 0;
+}
+
+/* The job's groups where COMMAND joins them itself. */
+static void note_planned_jobs(struct mcg_run *run)
+{
+    for (int c = 0; c < MCG_NCTRL; c++)
+        for (int d = 0; d < MCG_NCTRL && run->hier[c].mount[0]; d++)
+            if (run->join[d] && same_hier(run, c, d))
+                set_path(&run->hier[c].job, rel_of(&run->hier[c], run->join[d]->dir));
+}
+
+int mcg_plan_child_joins(struct mcg_run *run, struct mcg_error *err)
+{
+    /* v2 with the leaf mcgexec hid in: the supervisor joins and leaves, as
+     * the leaf can go only once mcgexec is out of it */
+    if (run->self_leaf || run->dry_run)
+        return mcg_join_pending(run, err);
+    mcg_guard_hold();
+    int r = plan_joins(run, err);
+    mcg_guard_release();
+    if (r < 0)
+        return r;
+    note_planned_jobs(run);
+    for (int c = 0; c < MCG_NCTRL; c++)
+        if (run->join[c])
+            mcg_log(run, "attach %s (the command, once started)", run->join[c]->dir);
+    return 0;
+}
+
+int mcg_join_planned(struct mcg_run *run, pid_t pid, struct mcg_error *err)
+{
+    for (int c = 0; c < MCG_NCTRL; c++)
+        if (run->join[c] && write_pid(run, run->join[c]->ctrl, run->join[c]->dir, pid, err) < 0)
+            return -1;
     return 0;
 }
 
@@ -1042,6 +1100,7 @@ void mcg_leave(struct mcg_run *run)
 {
     /* first note where the job is in every hierarchy: moving changes the
      * position of all controllers that share one (all of them on v2) */
+    note_planned_jobs(run);
     for (int c = 0; c < MCG_NCTRL; c++) {
         struct mcg_hier *h = &run->hier[c];
         if (h->mount[0] && strcmp(h->cur, h->orig) != 0)

@@ -44,6 +44,8 @@ struct mcg_hier {
     int explicit_attach;    /* the policy attached or detached itself here */
 };
 
+struct group_ref;           /* a group directory of a controller (cgroupfs.c) */
+
 struct mcg_list {           /* a small growable list of records */
     void **items;
     size_t n, cap;
@@ -65,6 +67,8 @@ struct mcg_run {
     struct mcg_list enabled;  /* struct group_ref *: v2 subtree_control entries this run
                                  added (dir, controller) */
     char *self_leaf;          /* v2: the leaf mcgexec moved itself into, if it had to */
+    const struct group_ref *join[MCG_NCTRL]; /* groups COMMAND joins itself
+                                                (mcg_plan_child_joins) */
 };
 
 void mcg_run_init(struct mcg_run *run, int dry_run, int verbose, const char *root);
@@ -115,6 +119,13 @@ int mcg_add_pending(struct mcg_run *run, enum mcg_ctrl c, const char *dir);
 
 /* Join every pending group (the deepest where several nest). */
 int mcg_join_pending(struct mcg_run *run, struct mcg_error *err);
+
+/* For a supervised run (--wait, --rm): decide the joins now (the same
+ * checks as mcg_join_pending) and leave them to COMMAND's process, which
+ * calls mcg_join_planned(run, getpid()) between fork and exec, so that the
+ * supervisor never enters and leaves the job's groups. */
+int mcg_plan_child_joins(struct mcg_run *run, struct mcg_error *err);
+int mcg_join_planned(struct mcg_run *run, pid_t pid, struct mcg_error *err);
 
 /* After a failure: move back what this run moved and remove what it created. */
 void mcg_rollback(struct mcg_run *run);

@@ -223,8 +223,10 @@ int main(int argc, char **argv)
     mcg_run_init(&run, dry_run, verbose, root);
     mcg_guard_begin(&run);
     struct mrb_state *mrb = mcg_policy_open(&run, policy_name, command, &err);
+    /* Supervised, COMMAND's process joins the groups itself (between fork
+     * and exec), so the supervisor never enters and leaves them. */
     if (!mrb || mcg_policy_run(mrb, code, policy_len, &err) < 0 ||
-        mcg_join_pending(&run, &err) < 0) {
+        (wait ? mcg_plan_child_joins(&run, &err) : mcg_join_pending(&run, &err)) < 0) {
         fprintf(stderr, "mcgexec: %s\n", err.msg);
         mcg_policy_close(mrb);
         mcg_rollback(&run);

@@ -306,6 +306,9 @@ static int64_t tasks_peak(struct mcg_run *run)
     return v;
 }
 
+/* How long a job runs before the supervisor gives back its memory. */
+#define SHED_AFTER 0.1 /* seconds */
+
 int mcg_supervise(struct mcg_run *run, char **command, const struct mcg_supervise_opts *o)
 {
     struct mcg_error err = { 0 };
@@ -354,11 +357,14 @@ int mcg_supervise(struct mcg_run *run, char **command, const struct mcg_supervis
         for (size_t i = 0; i < NFORWARDED; i++)
             sigaction(forwarded[i], &saved[i], NULL);
         sigprocmask(SIG_SETMASK, &old, NULL);
-        /* The supervisor stays root (it removes the groups); only the
-         * child drops.  It says why it failed itself, and sends the exit
-         * status up the pipe (which closes unseen when the exec works). */
+        /* The child joins the job's groups, and only the child drops:
+         * the supervisor stays root (it removes the groups).  The child
+         * says why it failed itself, and sends the exit status up the
+         * pipe (which closes unseen when the exec works). */
         struct mcg_error cerr = { 0 };
-        int status = mcg_become_command(o->creds, command, &cerr);
+        int status = mcg_join_planned(run, getpid(), &cerr) < 0
+                         ? MCG_EXIT_FAILURE
+                         : mcg_become_command(o->creds, command, &cerr);
         fprintf(stderr, "mcgexec: %s\n", cerr.msg);
         if (write(pfd[1], &status, sizeof(status)) < 0)
             _exit(MCG_EXIT_FAILURE);
@@ -376,25 +382,38 @@ int mcg_supervise(struct mcg_run *run, char **command, const struct mcg_supervis
         return status_up;
     }
 
-    /* COMMAND runs.  Step out of its groups and give back the policy's heap. */
+    /* COMMAND runs.  Step out of its groups (if the policy put mcgexec in
+     * any), and once the job has lasted SHED_AFTER, give back the policy's
+     * heap and pages: a job that ends sooner would only pay for it. */
     mcg_leave(run);
-    malloc_trim(0);
-    shed_pages();
+    int shed = 0;
 
     for (;;) {
         siginfo_t info;
         int sig;
-        if (o->timeout > 0 && !r.timed_out) {
-            double left = o->timeout - seconds_since(&t0);
-            if (left < 0)
-                left = 0;
-            struct timespec ts = { (time_t)left, (long)((left - (double)(time_t)left) * 1e9) };
+        double wait_for = -1, ran = seconds_since(&t0);
+        if (!shed)
+            wait_for = SHED_AFTER - ran;
+        if (o->timeout > 0 && !r.timed_out && (wait_for < 0 || o->timeout - ran < wait_for))
+            wait_for = o->timeout - ran;
+        if (wait_for >= 0 || !shed) {
+            if (wait_for < 0)
+                wait_for = 0;
+            struct timespec ts = { (time_t)wait_for,
+                                   (long)((wait_for - (double)(time_t)wait_for) * 1e9) };
             sig = sigtimedwait(&set, &info, &ts);
         } else {
             sig = sigwaitinfo(&set, &info);
         }
         if (sig < 0) {
-            if (errno == EAGAIN) {
+            if (errno != EAGAIN)
+                continue;
+            if (!shed && seconds_since(&t0) >= SHED_AFTER) {
+                malloc_trim(0);
+                shed_pages();
+                shed = 1;
+            }
+            if (o->timeout > 0 && !r.timed_out && seconds_since(&t0) >= o->timeout) {
                 r.timed_out = 1;
                 r.killed = kill_job(run, child);
             }

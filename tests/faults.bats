@@ -84,6 +84,23 @@ EOF2
     assert_not_ran
 }
 
+@test "a join that fails after the policy, in place or in COMMAND's process (--rm): explained, removed" {
+    requires_root
+    is_v2 && skip "cgroup v1: on v2 an empty cpuset.cpus inherits the parent's"
+    requires_controller cpuset
+    p=$(policy <<EOF2
+s = Cgroup::CPUSET.new("$G")
+s.cpus = ""
+s.create
+EOF2
+)
+    for mode in "" --rm --wait; do
+        run_marked $mode "$p"
+        assert_output --regexp "^mcgexec: attach pid [0-9]+ to .*/$G: No space left on device: the group's cpuset.cpus or cpuset.mems is empty"
+        assert_not_ran
+    done
+}
+
 @test "a group that cannot be removed (EBUSY): named with the reason, all removed" {
     requires_root
     requires_controller cpu
