@@ -1,7 +1,8 @@
 #!/bin/bash
 # Start-up benchmark: mcgexec side by side with cgexec and with the floor
 # (bench/floor.c: the same cgroupfs writes and attach, nothing else), all
-# cases in one run so that machine drift cancels.  Writes bench/RESULTS.md.
+# cases interleaved launch by launch (bench/interleave.c) so that machine
+# drift cancels.  Writes bench/RESULTS.md.
 #
 #   sudo scripts/bench.sh            # RUNS=200 launches a case
 #
@@ -13,13 +14,15 @@ RUNS=${RUNS:-200}
 OUT=${OUT:-bench/RESULTS.md}
 
 scripts/setup.sh
-for p in hyperfine cgroup-tools valgrind jq; do
+for p in cgroup-tools valgrind; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
         DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$p" >/dev/null
 done
 scripts/build.sh >/dev/null
 M=$(pwd)/build/mcgexec
 FLOOR=$(pwd)/build/bench_floor
+FLOOR_STATIC=$(pwd)/build/bench_floor_static
+TIMER=$(pwd)/build/bench_interleave
 [ "$(stat -f -c %T /sys/fs/cgroup)" != cgroup2fs ] || { echo "bench: needs a cgroup v1 host" >&2; exit 77; }
 
 own() { awk -F: -v c="$1" '{ n = split($2, o, ","); for (i = 1; i <= n; i++) if (o[i] == c) print $3 }' /proc/self/cgroup; }
@@ -75,21 +78,25 @@ fresh+=(write "$(dir_of cpuset)/$F/cpuset.cpus" "$(cat "$(dir_of cpuset)/cpuset.
 for c in $CTRLS; do fresh+=(attach "$(dir_of $c)/$F/cgroup.procs"); done
 for c in $CTRLS; do fresh+=(rmdir "$(dir_of $c)/$F"); done
 
-q() { printf '%q ' "$@"; }
 export MCGEXEC_ROOT=self
-hyperfine -N --warmup 20 --runs "$RUNS" --export-json "$TMP/h.json" \
-    -n "1 true" "true" \
-    -n "2 cgexec" "cgexec -g cpu,cpuacct,cpuset,blkio:$(rel_of cpu)/$G -g memory:$(rel_of memory)/$G true" \
-    -n "3 mcgexec" "$M $TMP/existing.rb true" \
-    -n "3b mcgexec (mrbc bytecode)" "$M $TMP/existing.mrb true" \
-    -n "4 floor" "$(q "$FLOOR" "${writes[@]}" "${attaches[@]}" -- true)" \
-    -n "5 mcgexec --rm (fresh group)" "$M --rm $TMP/fresh.rb true" \
-    -n "5 floor (fresh group)" "$(q "$FLOOR" "${fresh[@]}" -- true)" \
-    > "$TMP/hyperfine.txt"
+names=("1 true" "2 cgexec" "3 mcgexec" "3b mcgexec (mrbc bytecode)" "4 floor" "4s floor, static"
+       "5 mcgexec --rm (fresh group)" "5 floor (fresh group)" "5s floor, static (fresh group)")
+TRUE=$(type -P true)
+"$TIMER" "$RUNS" 20 \
+    "$TRUE" ';;' \
+    "$(type -P cgexec)" -g "cpu,cpuacct,cpuset,blkio:$(rel_of cpu)/$G" -g "memory:$(rel_of memory)/$G" "$TRUE" ';;' \
+    "$M" "$TMP/existing.rb" "$TRUE" ';;' \
+    "$M" "$TMP/existing.mrb" "$TRUE" ';;' \
+    "$FLOOR" "${writes[@]}" "${attaches[@]}" -- "$TRUE" ';;' \
+    "$FLOOR_STATIC" "${writes[@]}" "${attaches[@]}" -- "$TRUE" ';;' \
+    "$M" --rm "$TMP/fresh.rb" "$TRUE" ';;' \
+    "$FLOOR" "${fresh[@]}" -- "$TRUE" ';;' \
+    "$FLOOR_STATIC" "${fresh[@]}" -- "$TRUE" > "$TMP/times.txt"
 
-med() { jq -r --arg n "$1" '.results[] | select(.command == $n) | .median * 1000' "$TMP/h.json"; }
-t1=$(med "1 true"); t2=$(med "2 cgexec"); t3=$(med "3 mcgexec"); t3b=$(med "3b mcgexec (mrbc bytecode)")
-t4=$(med "4 floor"); t5=$(med "5 mcgexec --rm (fresh group)"); t5f=$(med "5 floor (fresh group)")
+# median of case $1 (its line in times.txt)
+med() { sed -n "$1p" "$TMP/times.txt" | cut -d' ' -f1; }
+t1=$(med 1); t2=$(med 2); t3=$(med 3); t3b=$(med 4); t4=$(med 5); t4s=$(med 6)
+t5=$(med 7); t5f=$(med 8); t5s=$(med 9)
 
 # 6: 1000 launches, 8 at a time, into one group
 start=$(date +%s.%N)
@@ -117,9 +124,11 @@ verdict() { awk -v v="$1" -v t="$2" 'BEGIN { print (v <= t ? "met" : "missed") }
     echo "Reproduce: \`sudo RUNS=$RUNS scripts/bench.sh\` (writes this file)."
     echo
     echo "Machine: $(uname -srm), $(nproc) CPUs ($(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)), cgroup v1 layout, $(date -u +%Y-%m-%d)."
-    echo "Tools: $(hyperfine --version), cgroup-tools $(dpkg-query -W -f='${Version}' cgroup-tools), $("$M" --version)."
+    echo "Tools: bench/interleave.c, cgroup-tools $(dpkg-query -W -f='${Version}' cgroup-tools), $("$M" --version), linked $(ldd "$M" >/dev/null 2>&1 && echo dynamically || echo statically) (the default build)."
     echo
-    echo "Medians of $RUNS launches a case (hyperfine, no shell, 20 warm-up runs), all cases in one run:"
+    echo "Medians of $RUNS launches a case, interleaved: $RUNS rounds of one launch of every case,"
+    echo "the first case rotating, after 20 warm-up rounds (bench/interleave.c: fork, exec, wait;"
+    echo "no shell).  Quartiles in the last table."
     echo
     echo "| case | median (ms) |"
     echo "|---|---|"
@@ -127,9 +136,11 @@ verdict() { awk -v v="$1" -v t="$2" 'BEGIN { print (v <= t ? "met" : "missed") }
     echo "| 2 \`cgexec -g cpu,cpuacct,cpuset,memory,blkio:G true\` (existing G, joins only) | $(f "$t2") |"
     echo "| 3 mcgexec: a limit in cpu, cpuset, memory, blkio of G, joins all five, execs \`true\` | $(f "$t3") |"
     echo "| 3b the same policy precompiled with mrbc | $(f "$t3b") |"
-    echo "| 4 floor: the same four writes and five attaches, then exec | $(f "$t4") |"
+    echo "| 4 floor: the same four writes and five attaches, then exec (C, dynamically linked) | $(f "$t4") |"
+    echo "| 4s the same floor linked statically, as mcgexec is | $(f "$t4s") |"
     echo "| 5 mcgexec --rm: fresh group per launch (mkdir, writes, attach, run, rmdir) | $(f "$t5") |"
     echo "| 5 floor of the same | $(f "$t5f") |"
+    echo "| 5s that floor linked statically | $(f "$t5s") |"
     echo
     echo "| target | value | |"
     echo "|---|---|---|"
@@ -137,6 +148,8 @@ verdict() { awk -v v="$1" -v t="$2" 'BEGIN { print (v <= t ? "met" : "missed") }
     echo "| case 3 - case 1 <= 1.5 ms | $(d "$t3" "$t1") ms | $(verdict "$(d "$t3" "$t1")" 1.5) |"
     echo "| case 3 / case 4 <= 1.2 | $(r "$t3" "$t4") | $(verdict "$(r "$t3" "$t4")" 1.2) |"
     echo "| case 5 / its floor <= 1.1 | $(r "$t5" "$t5f") | $(verdict "$(r "$t5" "$t5f")" 1.1) |"
+    echo "| (case 3 / static floor 4s) | $(r "$t3" "$t4s") | |"
+    echo "| (case 5 / static floor 5s) | $(r "$t5" "$t5s") | |"
     echo "| case 6: 1000 launches, 8 at a time, into G | $fails failures, $t6 s | $( [ "$fails" = 0 ] && echo met || echo missed) |"
     echo "| bytecode saves (3 - 3b) | $(d "$t3" "$t3b") ms | |"
     echo
@@ -148,8 +161,11 @@ verdict() { awk -v v="$1" -v t="$2" 'BEGIN { print (v <= t ? "met" : "missed") }
     echo "| case 3 policy, Ruby source | $ir_src |"
     echo "| case 3 policy, mrbc bytecode | $ir_mrb |"
     echo
-    echo '```'
-    cat "$TMP/hyperfine.txt"
-    echo '```'
+    echo "| case | median | first quartile | third quartile (ms) |"
+    echo "|---|---|---|---|"
+    for i in "${!names[@]}"; do
+        read -r m q1 q3 < <(sed -n "$((i + 1))p" "$TMP/times.txt")
+        echo "| ${names[$i]} | $m | $q1 | $q3 |"
+    done
 } > "$OUT"
 cat "$OUT"

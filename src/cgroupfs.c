@@ -1184,6 +1184,22 @@ int mcg_kill_tree(struct mcg_run *run, const char *dir, int sig)
 
 void mcg_remove_created(struct mcg_run *run)
 {
+    /* Most jobs leave their groups empty, and then removing them (deepest
+     * first) is all there is to do; where that fails (EBUSY: a process
+     * left behind, or groups of the job's own), kill, then remove. */
+    mcg_guard_hold();
+    for (size_t i = run->created.n; i-- > 0;) {
+        struct group_ref *r = run->created.items[i];
+        if ((run->self_leaf && strcmp(r->dir, run->self_leaf) == 0) || run->dry_run)
+            continue;
+        if (rmdir(r->dir) == 0 || errno == ENOENT) {
+            mcg_log(run, "rmdir %s", r->dir);
+            free(r->dir);
+            free(r);
+            list_remove(&run->created, i);
+        }
+    }
+    mcg_guard_release();
     for (size_t i = 0; i < run->created.n; i++) {
         const char *dir = ((struct group_ref *)run->created.items[i])->dir;
         if (run->self_leaf && strcmp(dir, run->self_leaf) == 0)
