@@ -192,25 +192,26 @@ static int has_word(const char *text, const char *word)
     return 0;
 }
 
+static int read_file(const char *path, char **out);
+
 /* Where `pid` is in each hierarchy (relative to its mount, "" = root), from
  * /proc/PID/cgroup: rels[c] for the v1 hierarchies, *v2rel for cgroup2,
  * allocated, NULL where the file has no line for it. */
 static int read_proc_cgroup_all(const struct mcg_run *run, pid_t pid, char **rels, char **v2rel)
 {
-    char path[64];
+    char path[64], *text;
     const char *roots[MCG_NCTRL];
-    FILE *f;
 
     snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)pid);
-    if (!(f = fopen(path, "re")))
+    if (read_file(path, &text) < 0)
         return -1;
     for (int i = 0; i < MCG_NCTRL; i++)
         roots[i] = run->hier[i].mnt_root;
-    int r = mcg_parse_proc_cgroup(f, ctrl_names, MCG_NCTRL, roots, rels,
-                                  run->layout == MCG_LAYOUT_UNIFIED ? run->hier[MCG_CPUACCT].mnt_root
-                                                                    : NULL, v2rel);
-    fclose(f);
-    return r;
+    mcg_parse_proc_cgroup(text, ctrl_names, MCG_NCTRL, roots, rels,
+                          run->layout == MCG_LAYOUT_UNIFIED ? run->hier[MCG_CPUACCT].mnt_root : NULL,
+                          v2rel);
+    free(text);
+    return 0;
 }
 
 static void free_rels(char **rels, char *v2rel)
@@ -235,8 +236,6 @@ static int read_proc_cgroup(const struct mcg_run *run, pid_t pid, enum mcg_ctrl 
     return r;
 }
 
-static int read_file(const char *path, char **out);
-
 /* Find the hierarchies and where mcgexec is in them: one read of
  * /proc/self/mountinfo and one of /proc/PID/cgroup, whatever the policy
  * then asks for. */
@@ -244,17 +243,13 @@ static int discover(struct mcg_run *run, struct mcg_error *err)
 {
     struct mcg_mount v1[MCG_NCTRL], v2;
     int have1 = 0, ret = 0;
-    FILE *f;
+    char *mountinfo;
 
     run->discovered = 1;
-    if (!(f = fopen("/proc/self/mountinfo", "re")))
-        return mcg_fail_errno(err, errno, "cannot read the cgroup mounts: open /proc/self/mountinfo");
-    int r = mcg_find_mounts(f, ctrl_names, MCG_NCTRL, v1, &v2);
-    fclose(f);
-    if (r < 0) {
-        ret = mcg_fail(err, "cannot read the cgroup mounts: read error in /proc/self/mountinfo");
-        goto out;
-    }
+    if (read_file("/proc/self/mountinfo", &mountinfo) < 0)
+        return mcg_fail_errno(err, errno, "cannot read the cgroup mounts: /proc/self/mountinfo");
+    mcg_find_mounts(mountinfo, ctrl_names, MCG_NCTRL, v1, &v2);
+    free(mountinfo);
     for (int c = 0; c < MCG_NCTRL; c++)
         if (v1[c].path) {
             set_path(&run->hier[c].mount, v1[c].path);

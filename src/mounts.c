@@ -57,20 +57,33 @@ static void offer(struct mcg_mount *m, const char *root, const char *path)
     m->root = unescape(root);
 }
 
-int mcg_find_mounts(FILE *mountinfo, const char *const *names, int n, struct mcg_mount *v1,
-                    struct mcg_mount *v2)
+/* The next line of text, NUL-terminated in place; NULL at the end. */
+static char *next_line(char **text)
 {
-    char *line = NULL;
-    size_t cap = 0;
+    char *line = *text, *nl;
+    if (!line || !*line)
+        return NULL;
+    if ((nl = strchr(line, '\n'))) {
+        *nl = '\0';
+        *text = nl + 1;
+    } else {
+        *text = NULL;
+    }
+    return line;
+}
+
+void mcg_find_mounts(char *mountinfo, const char *const *names, int n, struct mcg_mount *v1,
+                     struct mcg_mount *v2)
+{
+    char *line, *rest = mountinfo;
 
     for (int i = 0; i < n; i++)
         v1[i] = (struct mcg_mount){ NULL, NULL };
     *v2 = (struct mcg_mount){ NULL, NULL };
-    while (getline(&line, &cap, mountinfo) > 0) {
+    while ((line = next_line(&rest))) {
         /* ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTS [OPTIONAL...] - FSTYPE SOURCE SUPEROPTS */
         char *f[6], *save = NULL, *tok;
         int nf = 0;
-        line[strcspn(line, "\n")] = '\0';
         for (tok = strtok_r(line, " ", &save); tok && nf < 6; tok = strtok_r(NULL, " ", &save))
             f[nf++] = tok;
         if (nf < 6)
@@ -90,9 +103,6 @@ int mcg_find_mounts(FILE *mountinfo, const char *const *names, int n, struct mcg
                     offer(&v1[i], f[3], f[4]);
         }
     }
-    int bad = ferror(mountinfo);
-    free(line);
-    return bad ? -1 : 0;
 }
 
 char *mcg_rel_to_root(const char *path, const char *root)
@@ -110,22 +120,20 @@ char *mcg_rel_to_root(const char *path, const char *root)
     return out;
 }
 
-int mcg_parse_proc_cgroup(FILE *f, const char *const *names, int n, const char *const *roots,
-                          char **out, const char *v2root, char **v2out)
+void mcg_parse_proc_cgroup(char *text, const char *const *names, int n, const char *const *roots,
+                           char **out, const char *v2root, char **v2out)
 {
-    char *line = NULL;
-    size_t cap = 0;
+    char *line, *rest = text;
 
     for (int i = 0; i < n; i++)
         out[i] = NULL;
     *v2out = NULL;
-    while (getline(&line, &cap, f) > 0) {
+    while ((line = next_line(&rest))) {
         /* HIERARCHY-ID:CONTROLLERS:PATH; PATH may itself hold ':' */
         char *ctrls = strchr(line, ':'), *path;
         if (!ctrls || !(path = strchr(++ctrls, ':')))
             continue;
         *path++ = '\0';
-        path[strcspn(path, "\n")] = '\0';
         if (strncmp(line, "0:", 2) == 0 && ctrls[0] == '\0') {
             if (!*v2out)
                 *v2out = mcg_rel_to_root(path, v2root ? v2root : "/");
@@ -135,7 +143,4 @@ int mcg_parse_proc_cgroup(FILE *f, const char *const *names, int n, const char *
             if (!out[i] && has_option(ctrls, names[i]))
                 out[i] = mcg_rel_to_root(path, roots && roots[i] ? roots[i] : "/");
     }
-    int bad = ferror(f);
-    free(line);
-    return bad ? -1 : 0;
 }

@@ -34,9 +34,9 @@ struct found { struct mcg_mount v1[N], v2; };
 
 static void find(const char *text, struct found *out)
 {
-    FILE *f = fmemopen((void *)text, strlen(text), "r");
-    CHECK(mcg_find_mounts(f, names, N, out->v1, &out->v2) == 0, "read");
-    fclose(f);
+    char *copy = strdup(text);
+    mcg_find_mounts(copy, names, N, out->v1, &out->v2);
+    free(copy);
 }
 
 #define S(x) ((x) ? (x) : "(none)")
@@ -132,11 +132,10 @@ static void test_proc_cgroup(void)
         "1:name=systemd:/init.scope\n"
         "0::/user.slice/user-0.slice/session-1.scope\n";
     const char *roots[N] = { "/docker/abc", "/docker/abc", "/", "/", "/docker/abc/", "/" };
-    char *out[N], *v2;
-    FILE *f = fmemopen((void *)text, strlen(text), "r");
+    char *out[N], *v2, *copy = strdup(text);
 
-    CHECK(mcg_parse_proc_cgroup(f, names, N, roots, out, "/user.slice", &v2) == 0, "read");
-    fclose(f);
+    mcg_parse_proc_cgroup(copy, names, N, roots, out, "/user.slice", &v2);
+    free(copy);
     CHECK(out[0] && strcmp(out[0], "job:with:colons") == 0, "cpu: '%s'", S(out[0]));
     CHECK(out[1] && strcmp(out[1], "job:with:colons") == 0, "cpuacct: '%s'", S(out[1]));
     CHECK(out[2] && strcmp(out[2], "") == 0, "cpuset: '%s'", S(out[2]));
@@ -167,12 +166,14 @@ static void test_proc_cgroup(void)
 static int test_host(void)
 {
     struct found f;
+    static char text[1 << 20];
     FILE *mi = fopen("/proc/self/mountinfo", "re");
 
     if (!mi)
         return 0;
-    CHECK(mcg_find_mounts(mi, names, N, f.v1, &f.v2) == 0, "read the host's mountinfo");
+    text[fread(text, 1, sizeof(text) - 1, mi)] = '\0';
     fclose(mi);
+    mcg_find_mounts(text, names, N, f.v1, &f.v2);
     int ret = cgroup_init(), compared = 0;
     if (ret && ret != ECGROUPNOTMOUNTED) {
         fprintf(stderr, "test_mounts: libcgroup cannot read this host's mounts (%s)\n",
