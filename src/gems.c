@@ -296,8 +296,8 @@ static mrb_value gem_hook(mrb_state *mrb, mrb_value self)
         if (s->use == MCG_OVERRIDE_BLOCK_IS_CORE && mrb_get_argc(mrb) == 0 &&
             mrb_block_given_p(mrb))
             return call_orig(mrb, self, s);
-        snprintf(why, sizeof(why), "method '%s' with arguments only a gem takes",
-                 mrb_sym_name(mrb, s->mid));
+        snprintf(why, sizeof(why), "method '%s'%s", mrb_sym_name(mrb, s->mid),
+                 s->use == MCG_OVERRIDE_STUB ? "" : " with arguments only a gem takes");
         mcg_gems_load(mrb, why);
         return call_again(mrb, self, s->mid, 0);
     case HOOK_NO_ANSWER: {

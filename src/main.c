@@ -237,10 +237,10 @@ int main(int argc, char **argv)
     }
     /* The VM goes before COMMAND starts: files the policy opened close.
      * Exec'ing in place, a VM that cannot hold any is left to the exec. */
-    if (dry_run || wait)
+    if (dry_run || wait || !mcg_policy_can_leave_to_exec(mrb)) {
         mcg_policy_close(mrb);
-    else
-        mcg_policy_close_for_exec(mrb);
+        mrb = NULL;
+    }
     free(policy_buf);
 
     if (dry_run) {
@@ -267,6 +267,7 @@ int main(int argc, char **argv)
     /* A drop that failed after the uid changed leaves us unable to undo
      * the groups; the message says which step failed. */
     fprintf(stderr, "mcgexec: %s\n", err.msg);
+    mcg_policy_close(mrb);
     mcg_rollback(&run);
     mcg_run_free(&run);
     return status;

@@ -1016,13 +1016,14 @@ int mcg_policy_run(mrb_state *mrb, const char *code, size_t len, struct mcg_erro
     return 0;
 }
 
-void mcg_policy_close_for_exec(mrb_state *mrb)
+int mcg_policy_can_leave_to_exec(mrb_state *mrb)
 {
 #ifndef MCGEXEC_GEM
-    if (mrb && mcg_gems_deferred(mrb))
-        return;
+    return mrb && mcg_gems_deferred(mrb);
+#else
+    (void)mrb;
+    return 0; /* the embedding mruby loaded its gems */
 #endif
-    mcg_policy_close(mrb);
 }
 
 void mcg_policy_close(mrb_state *mrb)
