@@ -103,7 +103,7 @@ for step in $steps; do
            cmake --build "$dir" -j "$(nproc)" >/dev/null &&
            "$dir/mcgexec" --version &&
            MCGEXEC_ROOT=self "$dir/mruby/host/bin/mruby" tests/gem/standalone.rb "gem-$$" &&
-           MCGEXEC="$TOP/$dir/mcgexec" bats tests/; then
+           MCGEXEC="$TOP/$dir/mcgexec" MCGEXEC_GEMS_AT_START=1 bats tests/; then
             note "mruby from source: passed (the gem in plain mruby; host suite against mcgexec)"
         else
             note "mruby from source: FAILED"

@@ -195,6 +195,7 @@ EOF2
 }
 
 @test "mruby's gems load on a policy's first use of one, and a policy that uses none never loads them" {
+    requires_deferred_gems
     # examples written with the Cgroup classes or the concise form
     for f in "$BATS_TEST_DIRNAME"/../examples/*.rb; do
         run "$MCGEXEC" -v -n "$f" -- true
