@@ -7,7 +7,11 @@
  * mkdir and write happen in order.  Without rmdir the floor attaches itself
  * and execs COMMAND in place.  With rmdir (the --rm case) it forks: the
  * child attaches itself and execs COMMAND, the parent waits, then removes
- * the directories, deepest last given first. */
+ * the directories, deepest last given first.
+ *
+ * Built with FLOOR_MRUBY (bench_floor_mruby), it first opens mruby's core,
+ * mrb_open_core(), as mcgexec must, and leaves it to the exec: the floor of
+ * any tool that runs a policy in Debian's libmruby. */
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +19,9 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#ifdef FLOOR_MRUBY
+#include <mruby.h>
+#endif
 
 static int put(const char *path, const char *value)
 {
@@ -41,6 +48,10 @@ int main(int argc, char **argv)
 {
     int i = 1, nrm = 0;
     char *rm[64];
+#ifdef FLOOR_MRUBY
+    if (!mrb_open_core(mrb_default_allocf, NULL))
+        return 125;
+#endif
 
     for (; i < argc && strcmp(argv[i], "--") != 0; i++) {
         if (strcmp(argv[i], "mkdir") == 0 && i + 1 < argc) {

@@ -22,6 +22,7 @@ scripts/build.sh >/dev/null
 M=$(pwd)/build/mcgexec
 FLOOR=$(pwd)/build/bench_floor
 FLOOR_STATIC=$(pwd)/build/bench_floor_static
+FLOOR_MRUBY=$(pwd)/build/bench_floor_mruby
 TIMER=$(pwd)/build/bench_interleave
 [ "$(stat -f -c %T /sys/fs/cgroup)" != cgroup2fs ] || { echo "bench: needs a cgroup v1 host" >&2; exit 77; }
 
@@ -80,7 +81,9 @@ for c in $CTRLS; do fresh+=(rmdir "$(dir_of $c)/$F"); done
 
 export MCGEXEC_ROOT=self
 names=("1 true" "2 cgexec" "3 mcgexec" "3b mcgexec (mrbc bytecode)" "4 floor" "4s floor, static"
-       "5 mcgexec --rm (fresh group)" "5 floor (fresh group)" "5s floor, static (fresh group)")
+       "4m floor, static, plus mrb_open_core()"
+       "5 mcgexec --rm (fresh group)" "5 floor (fresh group)" "5s floor, static (fresh group)"
+       "5m floor, static, plus mrb_open_core() (fresh group)")
 TRUE=$(type -P true)
 "$TIMER" "$RUNS" 20 \
     "$TRUE" ';;' \
@@ -89,14 +92,16 @@ TRUE=$(type -P true)
     "$M" "$TMP/existing.mrb" "$TRUE" ';;' \
     "$FLOOR" "${writes[@]}" "${attaches[@]}" -- "$TRUE" ';;' \
     "$FLOOR_STATIC" "${writes[@]}" "${attaches[@]}" -- "$TRUE" ';;' \
+    "$FLOOR_MRUBY" "${writes[@]}" "${attaches[@]}" -- "$TRUE" ';;' \
     "$M" --rm "$TMP/fresh.rb" "$TRUE" ';;' \
     "$FLOOR" "${fresh[@]}" -- "$TRUE" ';;' \
-    "$FLOOR_STATIC" "${fresh[@]}" -- "$TRUE" > "$TMP/times.txt"
+    "$FLOOR_STATIC" "${fresh[@]}" -- "$TRUE" ';;' \
+    "$FLOOR_MRUBY" "${fresh[@]}" -- "$TRUE" > "$TMP/times.txt"
 
 # median of case $1 (its line in times.txt)
 med() { sed -n "$1p" "$TMP/times.txt" | cut -d' ' -f1; }
-t1=$(med 1); t2=$(med 2); t3=$(med 3); t3b=$(med 4); t4=$(med 5); t4s=$(med 6)
-t5=$(med 7); t5f=$(med 8); t5s=$(med 9)
+t1=$(med 1); t2=$(med 2); t3=$(med 3); t3b=$(med 4); t4=$(med 5); t4s=$(med 6); t4m=$(med 7)
+t5=$(med 8); t5f=$(med 9); t5s=$(med 10); t5m=$(med 11)
 
 # 6: 1000 launches, 8 at a time, into one group
 start=$(date +%s.%N)
@@ -138,9 +143,11 @@ verdict() { awk -v v="$1" -v t="$2" 'BEGIN { print (v <= t ? "met" : "missed") }
     echo "| 3b the same policy precompiled with mrbc | $(f "$t3b") |"
     echo "| 4 floor: the same four writes and five attaches, then exec (C, dynamically linked) | $(f "$t4") |"
     echo "| 4s the same floor linked statically, as mcgexec is | $(f "$t4s") |"
+    echo "| 4m that floor opening mruby's core first (\`mrb_open_core()\`, Debian's libmruby.a) | $(f "$t4m") |"
     echo "| 5 mcgexec --rm: fresh group per launch (mkdir, writes, attach, run, rmdir) | $(f "$t5") |"
     echo "| 5 floor of the same | $(f "$t5f") |"
     echo "| 5s that floor linked statically | $(f "$t5s") |"
+    echo "| 5m that floor opening mruby's core first | $(f "$t5m") |"
     echo
     echo "| target | value | |"
     echo "|---|---|---|"
@@ -150,6 +157,9 @@ verdict() { awk -v v="$1" -v t="$2" 'BEGIN { print (v <= t ? "met" : "missed") }
     echo "| case 5 / its floor <= 1.1 | $(r "$t5" "$t5f") | $(verdict "$(r "$t5" "$t5f")" 1.1) |"
     echo "| (case 3 / static floor 4s) | $(r "$t3" "$t4s") | |"
     echo "| (case 5 / static floor 5s) | $(r "$t5" "$t5s") | |"
+    echo "| (case 3 / floor with mruby 4m: what mcgexec adds to mruby's own start-up) | $(r "$t3" "$t4m") | |"
+    echo "| (case 5 / floor with mruby 5m) | $(r "$t5" "$t5m") | |"
+    echo "| (mruby's core alone: 4m - 4s) | $(d "$t4m" "$t4s") ms | |"
     echo "| case 6: 1000 launches, 8 at a time, into G | $fails failures, $t6 s | $( [ "$fails" = 0 ] && echo met || echo missed) |"
     echo "| bytecode saves (3 - 3b) | $(d "$t3" "$t3b") ms | |"
     echo
