@@ -632,6 +632,10 @@ static int create_held(struct mcg_run *run, enum mcg_ctrl c, const char *dir, in
     if (hier_get(run, c, &h, err) < 0)
         return -1;
     *created = 0;
+    /* v1: a group that exists needs nothing (v2 still enables its
+     * controllers level by level) */
+    if (!unified && mcg_dir_exists(run, dir))
+        return 0;
     snprintf(path, sizeof(path), "%s", dir);
     if (join_path(base, sizeof(base), h->mount, h->base) < 0)
         return mcg_fail(err, "root path too long");
@@ -711,12 +715,16 @@ static void set_cur(struct mcg_run *run, const struct mcg_hier *h, const char *d
 static int attach_pid(struct mcg_run *run, enum mcg_ctrl c, struct mcg_hier *h, const char *dir,
                       pid_t pid, struct mcg_error *err)
 {
-    if (!mcg_dir_exists(run, dir))
+    /* the write says whether the group exists; a dry run must look */
+    if (run->dry_run && !mcg_dir_exists(run, dir))
         return mcg_fail(err, "attach: group %s does not exist (call create first)", dir);
     if (!run->dry_run)
         remember_origin(run, c, h, pid);
-    if (write_pid(run, c, dir, pid, err) < 0)
+    if (write_pid(run, c, dir, pid, err) < 0) {
+        if (err->errnum == ENOENT && !mcg_dir_exists(run, dir))
+            return mcg_fail(err, "attach: group %s does not exist (call create first)", dir);
         return -1;
+    }
     if (pid == run->pid)
         set_cur(run, h, dir);
     return 0;

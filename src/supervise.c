@@ -448,16 +448,23 @@ int mcg_supervise(struct mcg_run *run, char **command, const struct mcg_supervis
         r.sys = (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
         r.cpu_source = "rusage";
     }
-    r.mem_peak = reading(run, MCG_MEMORY, "max_usage_in_bytes");
-    r.memory_source = "cgroup";
-    if (r.mem_peak < 0) {
-        r.mem_peak = (int64_t)ru.ru_maxrss * 1024;
-        r.memory_source = "rusage";
+    /* the rest is for the report, and the limit for an OOM message too:
+     * read only when it will be said */
+    r.mem_peak = r.mem_limit = r.tasks_peak = -1;
+    if (o->stats) {
+        r.mem_peak = reading(run, MCG_MEMORY, "max_usage_in_bytes");
+        r.memory_source = "cgroup";
+        if (r.mem_peak < 0) {
+            r.mem_peak = (int64_t)ru.ru_maxrss * 1024;
+            r.memory_source = "rusage";
+        }
+        r.tasks_peak = tasks_peak(run);
     }
-    r.mem_limit = reading(run, MCG_MEMORY, "limit_in_bytes");
-    if (r.mem_limit >= (INT64_C(1) << 62))
-        r.mem_limit = -1; /* no limit */
-    r.tasks_peak = tasks_peak(run);
+    if (o->stats || r.d.oom_kills > 0) {
+        r.mem_limit = reading(run, MCG_MEMORY, "limit_in_bytes");
+        if (r.mem_limit >= (INT64_C(1) << 62))
+            r.mem_limit = -1; /* no limit */
+    }
 
     char memdir[PATH_MAX];
     if (mcg_job_dir(run, MCG_MEMORY, memdir, sizeof(memdir)) == 0)
