@@ -14,18 +14,7 @@
 #define CGROUP_SUPER_MAGIC 0x27e0eb
 #endif
 
-static int failures, checks;
-
-#define CHECK(cond, ...)                                                                     \
-    do {                                                                                     \
-        checks++;                                                                            \
-        if (!(cond)) {                                                                       \
-            failures++;                                                                      \
-            fprintf(stderr, "%s:%d: ", __FILE__, __LINE__);                                  \
-            fprintf(stderr, __VA_ARGS__);                                                    \
-            fputc('\n', stderr);                                                             \
-        }                                                                                    \
-    } while (0)
+#include "check.h"
 
 static const char *const names[] = { "cpu", "cpuacct", "cpuset", "blkio", "memory", "pids" };
 #define N 6
