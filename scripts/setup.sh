@@ -1,11 +1,12 @@
 #!/bin/sh
-# Install what mcgexec needs to build and test, from Debian 12's packages,
+# Install what mcgexec needs to build and test, from Debian 12's packages
+# (libc6-dev for the static link: libc.a and libm.a),
 # and any extra packages named as arguments (scripts/check.sh adds clang
 # and valgrind).  Idempotent: does nothing (not even apt-get update) when
 # all are present.
 set -eu
 
-PACKAGES="gcc make cmake pkg-config libmruby-dev mruby libcgroup-dev libjansson-dev \
+PACKAGES="gcc libc6-dev make cmake pkg-config libmruby-dev mruby libcgroup-dev libjansson-dev \
 bats bats-assert bats-support util-linux coreutils findutils gawk jq procps $*"
 
 missing=""
