@@ -27,8 +27,7 @@ summary=""
 note() { summary="$summary$1
 "; }
 
-CC=clang cmake -S . -B "$CHECK_DIR" -DMCGEXEC_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build "$CHECK_DIR" -j "$(nproc)" >/dev/null
+CC=clang BUILD_DIR="$CHECK_DIR" scripts/build.sh -DMCGEXEC_FUZZ=ON >/dev/null
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -76,8 +75,7 @@ for step in $steps; do
         # a dynamic build: valgrind replaces malloc only there, and a
         # static binary's leaks would go unseen
         BUILD_DIR=build-dynamic
-        cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMCGEXEC_STATIC=OFF >/dev/null
-        cmake --build "$BUILD_DIR" -j "$(nproc)" >/dev/null
+        BUILD_DIR=$BUILD_DIR scripts/build.sh -DMCGEXEC_STATIC=OFF >/dev/null
         n=0 bad=0
         # valgrind -q prints only what it finds, as "==PID==" lines
         vg() {

@@ -50,9 +50,7 @@ for step in $steps; do
         echo "--- Debian package ---"
         scripts/setup.sh dpkg-dev file
         dir=build-deb
-        cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_INSTALL_PREFIX=/usr \
-            -DMCGEXEC_STATIC=ON >/dev/null
-        cmake --build "$dir" -j "$(nproc)" >/dev/null
+        BUILD_DIR=$dir scripts/build.sh -DCMAKE_INSTALL_PREFIX=/usr -DMCGEXEC_STATIC=ON >/dev/null
         (cd "$dir" && rm -f mcgexec_*.deb && cpack -G DEB >/dev/null)
         deb=$(ls "$dir"/mcgexec_*.deb)
         dpkg-deb -f "$deb" Package Version Depends
@@ -81,8 +79,7 @@ for step in $steps; do
     dynamic)
         echo "--- dynamically linked build (-DMCGEXEC_STATIC=OFF) ---"
         dir=build-dynamic
-        cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMCGEXEC_STATIC=OFF >/dev/null
-        cmake --build "$dir" -j "$(nproc)" >/dev/null
+        BUILD_DIR=$dir scripts/build.sh -DMCGEXEC_STATIC=OFF >/dev/null
         libs=$(ldd "$dir/mcgexec" 2>&1 | awk '/=>/ { print $1 }' | sort | tr '\n' ' ' || true)
         echo "ldd: $libs"
         example=$(private_example)
@@ -98,9 +95,7 @@ for step in $steps; do
         echo "--- mcgexec on libmruby built from source with mruby_config.rb ---"
         dir=build-mruby
         if scripts/mruby-source.sh "$dir/mruby-src" &&
-           cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-               -DMCGEXEC_MRUBY_SOURCE="$TOP/$dir/mruby-src" >/dev/null &&
-           cmake --build "$dir" -j "$(nproc)" >/dev/null &&
+           BUILD_DIR=$dir scripts/build.sh -DMCGEXEC_MRUBY_SOURCE="$TOP/$dir/mruby-src" >/dev/null &&
            "$dir/mcgexec" --version &&
            MCGEXEC_ROOT=self "$dir/mruby/host/bin/mruby" tests/gem/standalone.rb "gem-$$" &&
            MCGEXEC="$TOP/$dir/mcgexec" MCGEXEC_GEMS_AT_START=1 bats tests/; then

@@ -279,8 +279,7 @@ static int discover(struct mcg_run *run, struct mcg_error *err)
 
     /* where we are: one read for all hierarchies */
     char *rels[MCG_NCTRL] = { NULL }, *v2rel = NULL;
-    if (read_proc_cgroup_all(run, run->pid, rels, &v2rel) < 0)
-        memset(rels, 0, sizeof(rels)), v2rel = NULL;
+    read_proc_cgroup_all(run, run->pid, rels, &v2rel); /* unread: all at the root */
     for (int c = 0; c < MCG_NCTRL; c++) {
         struct mcg_hier *h = &run->hier[c];
         if (!h->mount[0])
@@ -1191,10 +1190,10 @@ void mcg_remove_created(struct mcg_run *run)
      * first) is all there is to do; where that fails (EBUSY: a process
      * left behind, or groups of the job's own), kill, then remove. */
     mcg_guard_hold();
-    for (size_t i = run->created.n; i-- > 0;) {
+    for (size_t i = run->dry_run ? 0 : run->created.n; i-- > 0;) {
         struct group_ref *r = run->created.items[i];
-        if ((run->self_leaf && strcmp(r->dir, run->self_leaf) == 0) || run->dry_run)
-            continue;
+        if (run->self_leaf && strcmp(r->dir, run->self_leaf) == 0)
+            continue; /* mcgexec's own leaf */
         if (rmdir(r->dir) == 0 || errno == ENOENT) {
             mcg_log(run, "rmdir %s", r->dir);
             free(r->dir);

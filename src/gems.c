@@ -261,16 +261,6 @@ static mrb_value call_again(mrb_state *mrb, mrb_value self, mrb_sym name, int mi
                             mrb_intern_lit(mrb, "__call_again"), 5, a);
 }
 
-/* "respond_to?(:ljust)": the question that loaded the gems. */
-static void describe_question(mrb_state *mrb, const struct saved *s, char *why, size_t len)
-{
-    mrb_value arg = mrb_get_argc(mrb) > 0 ? mrb_get_argv(mrb)[0] : mrb_nil_value();
-    if (mrb_symbol_p(arg))
-        snprintf(why, len, "%s(:%s)", mrb_sym_name(mrb, s->mid), mrb_sym_name(mrb, mrb_symbol(arg)));
-    else
-        snprintf(why, len, "%s", mrb_sym_name(mrb, s->mid));
-}
-
 /* The question's argument: respond_to?(:group), const_defined?(:ENV). */
 static mrb_sym asked_about(mrb_state *mrb)
 {
@@ -307,7 +297,12 @@ static mrb_value gem_hook(mrb_state *mrb, mrb_value self)
         mrb_sym about = asked_about(mrb);
         if (about && load_lib_for(mrb, g, about) && mrb_test(v = call_orig(mrb, self, s)))
             return v;
-        describe_question(mrb, s, why, sizeof(why));
+        /* "respond_to?(:ljust)": the question that loads the gems */
+        if (about)
+            snprintf(why, sizeof(why), "%s(:%s)", mrb_sym_name(mrb, s->mid),
+                     mrb_sym_name(mrb, about));
+        else
+            snprintf(why, sizeof(why), "%s", mrb_sym_name(mrb, s->mid));
         return mcg_gems_load(mrb, why) ? call_orig(mrb, self, s) : v;
     }
     case HOOK_METHOD_MISSING: {

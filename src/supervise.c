@@ -419,16 +419,16 @@ int mcg_supervise(struct mcg_run *run, char **command, const struct mcg_supervis
     for (;;) {
         siginfo_t info;
         int sig;
-        double wait_for = -1, ran = seconds_since(&t0);
-        if (!shed)
-            wait_for = SHED_AFTER - ran;
-        if (o->timeout > 0 && !r.timed_out && (wait_for < 0 || o->timeout - ran < wait_for))
-            wait_for = o->timeout - ran;
-        if (wait_for >= 0 || !shed) {
-            if (wait_for < 0)
-                wait_for = 0;
-            struct timespec ts = { (time_t)wait_for,
-                                   (long)((wait_for - (double)(time_t)wait_for) * 1e9) };
+        /* the next deadline, in seconds since the start: giving memory
+         * back, then the timeout; none: wait for a signal */
+        double next = shed ? -1 : SHED_AFTER;
+        if (o->timeout > 0 && !r.timed_out && (next < 0 || o->timeout < next))
+            next = o->timeout;
+        if (next >= 0) {
+            double w = next - seconds_since(&t0);
+            if (w < 0)
+                w = 0;
+            struct timespec ts = { (time_t)w, (long)((w - (double)(time_t)w) * 1e9) };
             sig = sigtimedwait(&set, &info, &ts);
         } else {
             sig = sigwaitinfo(&set, &info);

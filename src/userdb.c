@@ -127,16 +127,23 @@ static struct group *group_from(char *line)
     return &gr;
 }
 
-static void id_key(char *buf, size_t len, unsigned long id)
+/* What files did not know, from `getent passwd KEY` or `getent group KEY`
+ * (a name or a decimal id). */
+static struct passwd *passwd_getent(const char *key)
 {
-    snprintf(buf, len, "%lu", id);
+    return passwd_from(getent("passwd", key, pw_buf, sizeof(pw_buf)));
+}
+
+static struct group *group_getent(const char *key)
+{
+    return group_from(getent("group", key, gr_buf, sizeof(gr_buf)));
 }
 
 struct passwd *mcg_getpwnam(const char *name)
 {
     files_only();
     struct passwd *pw = getpwnam(name);
-    return pw ? pw : passwd_from(getent("passwd", name, pw_buf, sizeof(pw_buf)));
+    return pw ? pw : passwd_getent(name);
 }
 
 struct passwd *mcg_getpwuid(uid_t uid)
@@ -144,15 +151,17 @@ struct passwd *mcg_getpwuid(uid_t uid)
     char key[32];
     files_only();
     struct passwd *pw = getpwuid(uid);
-    id_key(key, sizeof(key), uid);
-    return pw ? pw : passwd_from(getent("passwd", key, pw_buf, sizeof(pw_buf)));
+    if (pw)
+        return pw;
+    snprintf(key, sizeof(key), "%lu", (unsigned long)uid);
+    return passwd_getent(key);
 }
 
 struct group *mcg_getgrnam(const char *name)
 {
     files_only();
     struct group *gr = getgrnam(name);
-    return gr ? gr : group_from(getent("group", name, gr_buf, sizeof(gr_buf)));
+    return gr ? gr : group_getent(name);
 }
 
 struct group *mcg_getgrgid(gid_t gid)
@@ -160,8 +169,10 @@ struct group *mcg_getgrgid(gid_t gid)
     char key[32];
     files_only();
     struct group *gr = getgrgid(gid);
-    id_key(key, sizeof(key), gid);
-    return gr ? gr : group_from(getent("group", key, gr_buf, sizeof(gr_buf)));
+    if (gr)
+        return gr;
+    snprintf(key, sizeof(key), "%lu", (unsigned long)gid);
+    return group_getent(key);
 }
 
 /* A user /etc/passwd knows gets its groups from /etc/group, as glibc's

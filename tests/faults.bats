@@ -68,17 +68,22 @@ EOF2
     [ -w "$m" ] || fail "the host's $m became read-only"
 }
 
+# A policy that creates cpuset group $G with its cpus emptied, where v1
+# takes no tasks (ENOSPC); $1, if given, is one more line (s.attach).
+empty_cpuset_policy() {
+    policy <<EOF2
+s = Cgroup::CPUSET.new("$G")
+s.cpus = ""
+s.create
+${1:-}
+EOF2
+}
+
 @test "a cpuset without cpus (ENOSPC): explained, group removed" {
     requires_root
     is_v2 && skip "cgroup v1: on v2 an empty cpuset.cpus inherits the parent's"
     requires_controller cpuset
-    p=$(policy <<EOF2
-s = Cgroup::CPUSET.new("$G")
-s.cpus = ""
-s.create
-s.attach
-EOF2
-)
+    p=$(empty_cpuset_policy s.attach)
     run_marked "$p"
     assert_output --regexp "^mcgexec: $p:[0-9]+: .*(No space left on device: the group's cpuset.cpus or cpuset.mems is empty|cpuset.cpus = \"\": ).*"
     assert_not_ran
@@ -88,12 +93,7 @@ EOF2
     requires_root
     is_v2 && skip "cgroup v1: on v2 an empty cpuset.cpus inherits the parent's"
     requires_controller cpuset
-    p=$(policy <<EOF2
-s = Cgroup::CPUSET.new("$G")
-s.cpus = ""
-s.create
-EOF2
-)
+    p=$(empty_cpuset_policy)
     for mode in "" --rm --wait; do
         run_marked $mode "$p"
         assert_output --regexp "^mcgexec: attach pid [0-9]+ to .*/$G: No space left on device: the group's cpuset.cpus or cpuset.mems is empty"
