@@ -119,8 +119,12 @@ void mcg_run_init(struct mcg_run *run, int dry_run, int verbose, const char *roo
     }
 }
 
+static struct mcg_run *guarded;
+
 void mcg_run_free(struct mcg_run *run)
 {
+    if (guarded == run)
+        mcg_guard_end(); /* the atexit handler must not see it after this */
     for (int c = 0; c < MCG_NCTRL; c++) {
         struct mcg_hier *h = &run->hier[c];
         char **paths[] = { &h->mount, &h->mnt_root, &h->base, &h->orig, &h->cur, &h->job };
@@ -1217,17 +1221,28 @@ void mcg_remove_created(struct mcg_run *run)
  * answer is Ctrl-C or a service manager's SIGTERM.  The default action
  * would kill mcgexec with the groups it created left behind, so until
  * COMMAND starts these signals undo the run from the handler and then end
- * mcgexec by the same signal.  The handler may interrupt mruby anywhere,
- * in malloc too, so it uses system calls only and reads records that are
- * never half-changed: every change to them happens with the signals
- * blocked (mcg_guard_hold). */
+ * mcgexec by the same signal.  The same goes for the signals of a crash
+ * (SIGSEGV, SIGBUS, SIGABRT, SIGFPE, SIGILL), sent or real: the handler runs
+ * on a stack of its own (a stack overflow leaves none), and mcgexec then
+ * dies of that signal, so that a core dump and the shell's message stay as
+ * they were.  And mruby's own last resort, exit(1) from mrb_bug(), meets an
+ * atexit handler that does the same walk.  The handler may interrupt mruby
+ * anywhere, in malloc too, so it uses system calls only and reads records
+ * that are never half-changed: every change to them happens with the
+ * signals blocked (mcg_guard_hold).  A crash while they are blocked is the
+ * kernel's to end, without the walk. */
 
-static const int guard_signals[] = { SIGHUP, SIGINT, SIGQUIT, SIGPIPE, SIGTERM };
+static const int guard_signals[] = {
+    SIGHUP, SIGINT, SIGQUIT, SIGPIPE, SIGTERM,
+    SIGSEGV, SIGBUS, SIGABRT, SIGFPE, SIGILL,
+};
 #define NGUARD (sizeof(guard_signals) / sizeof(guard_signals[0]))
 static struct sigaction guard_saved[NGUARD];
-static struct mcg_run *guarded;
 static sigset_t guard_set, guard_old;
 static int guard_depth;
+/* the handler's own stack: big enough for the walk, which keeps a few
+ * PATH_MAX buffers on it */
+static char guard_stack[64 * 1024] __attribute__((aligned(16)));
 
 static size_t put_str(char *dst, size_t at, size_t cap, const char *s)
 {
@@ -1303,24 +1318,49 @@ static void rollback_raw(const struct mcg_run *run)
     rmdir_created_raw(run, 50);
 }
 
-static void guard_handler(int sig)
+static const char *signal_name(int sig)
 {
-    static const char *const names[] = {
-        [SIGHUP] = "SIGHUP", [SIGINT] = "SIGINT", [SIGQUIT] = "SIGQUIT",
-        [SIGPIPE] = "SIGPIPE", [SIGTERM] = "SIGTERM",
-    };
-    char msg[160];
+    switch (sig) {
+    case SIGHUP: return "SIGHUP";
+    case SIGINT: return "SIGINT";
+    case SIGQUIT: return "SIGQUIT";
+    case SIGPIPE: return "SIGPIPE";
+    case SIGTERM: return "SIGTERM";
+    case SIGSEGV: return "SIGSEGV";
+    case SIGBUS: return "SIGBUS";
+    case SIGABRT: return "SIGABRT";
+    case SIGFPE: return "SIGFPE";
+    case SIGILL: return "SIGILL";
+    }
+    return "a signal";
+}
+
+/* Undo the run, if this process is the one that made it (not a child a
+ * policy forked through IO.popen, which inherits the handlers until its
+ * exec), and say so on stderr unless `quiet`. */
+static void undo_from_handler(const char *what, int quiet)
+{
+    char msg[200];
     size_t n;
 
-    if (guarded && !guarded->dry_run)
-        rollback_raw(guarded);
+    if (!guarded || guarded->dry_run || getpid() != guarded->pid)
+        return;
+    rollback_raw(guarded);
     n = put_str(msg, 0, sizeof(msg), "mcgexec: ");
-    n = put_str(msg, n, sizeof(msg), names[sig]);
+    n = put_str(msg, n, sizeof(msg), what);
     n = put_str(msg, n, sizeof(msg), " before COMMAND started: removed what this run had "
                                      "created; COMMAND not run\n");
-    if (sig != SIGPIPE && write(STDERR_FILENO, msg, n) < 0) {
+    if (!quiet && write(STDERR_FILENO, msg, n) < 0) {
         /* stderr is gone: the exit status still tells */
     }
+}
+
+static void guard_handler(int sig)
+{
+    undo_from_handler(signal_name(sig), sig == SIGPIPE);
+    /* Die of the same signal: with the default action back and the signal
+     * unblocked, raise() ends the process before it returns.  A fault that
+     * was real would also strike again on return. */
     signal(sig, SIG_DFL);
     sigset_t one;
     sigemptyset(&one);
@@ -1330,11 +1370,35 @@ static void guard_handler(int sig)
     _exit(128 + sig);
 }
 
+/* exit() while the guard is up: mcgexec itself returns from main (and
+ * mcg_run_free ends the guard first), so this is mruby's mrb_bug(), which
+ * prints "bug: ..." without a newline and calls exit(1).  The run is
+ * undone and the status is mcgexec's own failure. */
+static void guard_atexit(void)
+{
+    static const char msg[] = "\nmcgexec: mruby stopped on an internal error (above) before COMMAND "
+                              "started: removed what this run had created; COMMAND not run\n";
+
+    if (!guarded || guard_depth > 0 || getpid() != guarded->pid)
+        return;
+    if (!guarded->dry_run)
+        rollback_raw(guarded);
+    if (write(STDERR_FILENO, msg, sizeof(msg) - 1) < 0) {
+        /* the exit status still tells */
+    }
+    _exit(MCG_EXIT_FAILURE);
+}
+
 void mcg_guard_begin(struct mcg_run *run)
 {
-    struct sigaction sa = { .sa_handler = guard_handler };
+    struct sigaction sa = { .sa_handler = guard_handler, .sa_flags = SA_ONSTACK };
+    static int atexit_done;
 
     guarded = run;
+    if (!atexit_done)
+        atexit_done = atexit(guard_atexit) == 0;
+    stack_t ss = { .ss_sp = guard_stack, .ss_size = sizeof(guard_stack) };
+    sigaltstack(&ss, NULL);
     sigemptyset(&guard_set);
     for (size_t i = 0; i < NGUARD; i++)
         sigaddset(&guard_set, guard_signals[i]);

@@ -23,6 +23,7 @@
 #include "policyfile.h"
 #include "settings.h"
 #include "supervise.h"
+#include "userdb.h"
 #include "values.h"
 
 #ifndef MCGEXEC_VERSION
@@ -128,6 +129,7 @@ int main(int argc, char **argv)
     char *policy_buf = NULL;
     size_t policy_len;
 
+    mcg_userdb_init();
     if (root && !*root)
         root = NULL;
     /* '+': stop at the first operand, so COMMAND's options stay its own */
@@ -235,12 +237,10 @@ int main(int argc, char **argv)
         free(policy_buf);
         return MCG_EXIT_FAILURE;
     }
-    /* The VM goes before COMMAND starts: files the policy opened close.
-     * Exec'ing in place, a VM that cannot hold any is left to the exec. */
-    if (dry_run || wait || !mcg_policy_can_leave_to_exec(mrb)) {
-        mcg_policy_close(mrb);
-        mrb = NULL;
-    }
+    /* The VM goes before COMMAND starts: files the policy opened close,
+     * children it started with IO.popen are waited for. */
+    mcg_policy_close(mrb);
+    mrb = NULL;
     free(policy_buf);
 
     if (dry_run) {

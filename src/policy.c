@@ -32,16 +32,9 @@
 #include "settings.h"
 #include "values.h"
 #ifndef MCGEXEC_GEM
-#include "gems.h"
-
 /* src/mrblib, compiled to bytecode by mrbc at build time (as an mrbgem,
- * mruby's build compiles and loads it instead): cgroup.rb, loaded at
- * start-up, and the rest, loaded when a policy first names one of these. */
+ * mruby's build compiles and loads it instead). */
 extern const uint8_t mcgexec_mrblib[];
-extern const uint8_t mcgexec_mrblib_deferred[];
-static const char *const mrblib_deferred_names[] = {
-    "group", "GroupBuilder", "ENV", "Environment", NULL,
-};
 #endif
 
 extern char **environ;
@@ -54,9 +47,10 @@ struct policy_state {
     struct mcg_run *own_run;   /* the gem in another mruby: its own, freed with the VM */
 };
 
-/* The state hangs off the Cgroup module as an instance variable whose name
- * Ruby cannot spell, so mrb->ud stays free for whoever embeds the gem. */
-#define STATE_IVAR "mcgexec state"
+/* The state is a global variable whose name Ruby cannot spell: a policy
+ * can neither reach nor replace it (it can reassign the constant Cgroup),
+ * and mrb->ud stays free for whoever embeds the gem. */
+#define STATE_GVAR "mcgexec state"
 
 static void state_free(mrb_state *mrb, void *p)
 {
@@ -73,8 +67,7 @@ static const struct mrb_data_type state_type = { "mcgexec state", state_free };
 
 static struct policy_state *state_of(mrb_state *mrb)
 {
-    struct RClass *cg = mrb_module_get(mrb, "Cgroup");
-    mrb_value v = mrb_iv_get(mrb, mrb_obj_value(cg), mrb_intern_lit(mrb, STATE_IVAR));
+    mrb_value v = mrb_gv_get(mrb, mrb_intern_lit(mrb, STATE_GVAR));
     struct policy_state *st = mrb_data_check_get_ptr(mrb, v, &state_type);
     if (!st)
         mrb_raise(mrb, E_RUNTIME_ERROR, "Cgroup: the module's state is gone");
@@ -197,6 +190,41 @@ static mrb_value group_init(mrb_state *mrb, mrb_value self)
     DATA_PTR(self) = g;
     if (mcg_group_dir(st->run, g->ctrl, g->name, g->dir, sizeof(g->dir), &err) < 0)
         raise_err(mrb, &err);
+    return self;
+}
+
+/* dup and clone: a group object of the same name with the same staged
+ * settings, each its own copy (never the same C pointer twice, which
+ * mruby-cgroup got wrong). */
+static mrb_value group_init_copy(mrb_state *mrb, mrb_value self)
+{
+    mrb_value orig = mrb_get_arg1(mrb);
+    struct group *o = get_group(mrb, orig);
+
+    if (mrb_obj_equal(mrb, self, orig))
+        return self;
+    group_free(mrb, DATA_PTR(self));
+    DATA_PTR(self) = NULL;
+    DATA_TYPE(self) = &group_type;
+    struct group *g = mrb_calloc(mrb, 1, sizeof(*g));
+    DATA_PTR(self) = g; /* from here on the GC frees what is copied */
+    g->ctrl = o->ctrl;
+    memcpy(g->dir, o->dir, sizeof(g->dir));
+    g->name = dup_mrb(mrb, o->name);
+    if (o->n > 0) {
+        g->st = mrb_calloc(mrb, o->n, sizeof(*g->st));
+        g->cap = o->n;
+        for (size_t i = 0; i < o->n; i++) {
+            struct mcg_staged *to = &g->st[i];
+            const struct mcg_staged *from = &o->st[i];
+            *to = *from;
+            to->file = to->value = to->shown = NULL;
+            g->n = i + 1;
+            to->file = from->file ? dup_mrb(mrb, from->file) : NULL;
+            to->value = from->value ? dup_mrb(mrb, from->value) : NULL;
+            to->shown = from->shown ? dup_mrb(mrb, from->shown) : NULL;
+        }
+    }
     return self;
 }
 
@@ -750,23 +778,6 @@ static mrb_value mcg_percent_quota(mrb_state *mrb, mrb_value self)
 /* The Cgroup module and classes, and the Mcgexec helpers, for a VM whose
  * changes go through `run` (NULL: a run of its own, as the gem has in any
  * other mruby build: not a dry run, names under $MCGEXEC_ROOT). */
-/* Mcgexec.__load_gems(name): for method_missing in src/mrblib, whose
- * classes answer a missing method themselves.  True if mruby's gems were
- * deferred and have just loaded (src/gems.c), so `name` may exist now. */
-static mrb_value mcg_load_gems_m(mrb_state *mrb, mrb_value self)
-{
-    mrb_sym name;
-    (void)self;
-    mrb_get_args(mrb, "n", &name);
-#ifdef MCGEXEC_GEM
-    return mrb_false_value(); /* the embedding mruby loaded its gems */
-#else
-    char why[128];
-    snprintf(why, sizeof(why), "method '%s'", mrb_sym_name(mrb, name));
-    return mrb_bool_value(mcg_gems_load(mrb, why));
-#endif
-}
-
 static struct policy_state *define_api(mrb_state *mrb, struct mcg_run *run)
 {
     struct RClass *cg = mrb_define_module(mrb, "Cgroup");
@@ -784,13 +795,14 @@ static struct policy_state *define_api(mrb_state *mrb, struct mcg_run *run)
     }
     st->run = run;
     struct RData *holder = mrb_data_object_alloc(mrb, mrb->object_class, st, &state_type);
-    mrb_iv_set(mrb, mrb_obj_value(cg), mrb_intern_lit(mrb, STATE_IVAR), mrb_obj_value(holder));
+    mrb_gv_set(mrb, mrb_intern_lit(mrb, STATE_GVAR), mrb_obj_value(holder));
 
     st->error_class = mrb_define_class_under(mrb, cg, "Error", E_RUNTIME_ERROR);
 
     /* The shared methods live in the module, included by every class, as
      * in mruby-cgroup. */
     mrb_define_method(mrb, cg, "initialize", group_init, MRB_ARGS_REQ(1));
+    mrb_define_method(mrb, cg, "initialize_copy", group_init_copy, MRB_ARGS_REQ(1));
     mrb_define_method(mrb, cg, "create", group_apply, MRB_ARGS_NONE());
     mrb_define_method(mrb, cg, "modify", group_apply, MRB_ARGS_NONE());
     mrb_define_method(mrb, cg, "open", group_apply, MRB_ARGS_NONE());
@@ -829,7 +841,6 @@ static struct policy_state *define_api(mrb_state *mrb, struct mcg_run *run)
     mrb_define_module_function(mrb, m, "cgroup_version", mcg_cgroup_version, MRB_ARGS_NONE());
     mrb_define_module_function(mrb, m, "unique", mcg_unique, MRB_ARGS_OPT(1));
     mrb_define_module_function(mrb, m, "percent_quota", mcg_percent_quota, MRB_ARGS_REQ(2));
-    mrb_define_module_function(mrb, m, "__load_gems", mcg_load_gems_m, MRB_ARGS_REQ(1));
     return st;
 }
 
@@ -846,16 +857,6 @@ void mrb_mruby_mcgexec_gem_final(mrb_state *mrb)
     (void)mrb; /* the state goes with the VM's objects */
 }
 #else
-
-int mcg_policy_gems_eager;
-
-/* --verbose: say what made the gems load (src/gems.c). */
-static void gems_loaded(mrb_state *mrb, const char *why)
-{
-    const struct mcg_run *run = state_of(mrb)->run;
-    if (run->verbose)
-        fprintf(stderr, "mcgexec: mruby gems loaded on first use of %s\n", why);
-}
 
 #endif /* MCGEXEC_GEM */
 
@@ -878,20 +879,14 @@ mrb_state *mcg_policy_open(struct mcg_run *run, const char *filename, char *cons
     st->own_run = NULL;
     st->run = run;
 #else
-    /* mruby's core alone; its gems load on first use (src/gems.c) */
-    mrb_state *mrb = mrb_open_core(mrb_default_allocf, NULL);
+    /* mruby and every gem mruby_config.rb lists, then mcgexec's API */
+    mrb_state *mrb = mrb_open();
     if (!mrb) {
         mcg_fail(err, "cannot start the mruby VM: out of memory");
         return NULL;
     }
-    if (mcg_policy_gems_eager)
-        mcg_gems_load_all(mrb);
     st = define_api(mrb, run);
     mrb_load_irep(mrb, mcgexec_mrblib);
-    if (mcg_policy_gems_eager && !mrb->exc)
-        mrb_load_irep(mrb, mcgexec_mrblib_deferred);
-    else if (!mrb->exc)
-        mcg_gems_defer(mrb, gems_loaded, mcgexec_mrblib_deferred, mrblib_deferred_names);
 #endif
     st->filename = filename;
     mrb_value argv = mrb_ary_new(mrb);
@@ -936,8 +931,10 @@ static void describe_exception(mrb_state *mrb, struct mcg_error *err)
     struct policy_state *st = state_of(mrb);
     mrb_value exc = mrb_obj_value(mrb->exc);
     const char *cls = mrb_obj_classname(mrb, exc);
+    /* the policy may have redefined message: mrb_funcall catches a raise
+     * at this level, and a message that is no String is said so */
     mrb_value m = mrb_funcall(mrb, exc, "message", 0);
-    const char *msg = mrb_string_p(m) ? RSTRING_CSTR(mrb, m) : "";
+    const char *msg = mrb_string_p(m) ? RSTRING_CSTR(mrb, m) : "(its message method failed)";
     int line;
 
     mrb->exc = NULL;
@@ -981,17 +978,14 @@ int mcg_policy_run(mrb_state *mrb, const char *code, size_t len, struct mcg_erro
         return mcg_fail(err, "%s:%d: invalid UTF-8 (byte 0x%02x): a policy is UTF-8 text or "
                         "mrbc bytecode", st->filename, line, (unsigned char)code[bad]);
     }
-    /* compiled first, then run: mruby's own loaders, split so that the
-     * code can be checked for globals of gems not loaded yet */
+    /* compiled first, then run: mruby's own loaders, split so that a
+     * compile error is told apart from one the policy raised */
     cxt->no_exec = TRUE;
     mrb_value proc = bytecode ? mrb_load_irep_buf_cxt(mrb, code, len, cxt)
                               : mrb_load_nstring_cxt(mrb, code, len, cxt);
     mrbc_context_free(mrb, cxt);
     if (!mrb->exc && mrb_proc_p(proc)) {
         struct RProc *p = mrb_proc_ptr(proc);
-#ifndef MCGEXEC_GEM
-        mcg_gems_scan(mrb, p);
-#endif
         if (!bytecode && mrb->c->ci) { /* as mrb_load_exec() runs source */
             MRB_PROC_SET_TARGET_CLASS(p, mrb->object_class);
             mrb_vm_ci_target_class_set(mrb->c->ci, mrb->object_class);
@@ -1014,16 +1008,6 @@ int mcg_policy_run(mrb_state *mrb, const char *code, size_t len, struct mcg_erro
     }
     mrb_gc_arena_restore(mrb, ai);
     return 0;
-}
-
-int mcg_policy_can_leave_to_exec(mrb_state *mrb)
-{
-#ifndef MCGEXEC_GEM
-    return mrb && mcg_gems_deferred(mrb);
-#else
-    (void)mrb;
-    return 0; /* the embedding mruby loaded its gems */
-#endif
 }
 
 void mcg_policy_close(mrb_state *mrb)

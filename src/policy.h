@@ -21,15 +21,4 @@ int mcg_policy_run(struct mrb_state *mrb, const char *code, size_t len, struct m
 
 void mcg_policy_close(struct mrb_state *mrb);
 
-/* Right before COMMAND replaces mcgexec: may the VM be left to the exec,
- * which frees its memory faster than mrb_close() would?  Only if it holds
- * nothing COMMAND must not inherit: files the policy opened, which only
- * mruby's gems can open, so a VM that never loaded them. */
-int mcg_policy_can_leave_to_exec(struct mrb_state *mrb);
-
-/* Nonzero: mcg_policy_open() loads mruby's gems at once, before the API,
- * as mrb_open() would, instead of on first use.  For the tests, which hold
- * the two to the same result (tests/unit/test_gems.c). */
-extern int mcg_policy_gems_eager;
-
 #endif

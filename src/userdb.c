@@ -3,6 +3,7 @@
 
 #ifndef MCGEXEC_STATIC
 
+void mcg_userdb_init(void) {}
 struct passwd *mcg_getpwnam(const char *name) { return getpwnam(name); }
 struct passwd *mcg_getpwuid(uid_t uid) { return getpwuid(uid); }
 struct group *mcg_getgrnam(const char *name) { return getgrnam(name); }
@@ -25,7 +26,9 @@ int mcg_getgrouplist(const char *user, gid_t group, gid_t *groups, int *ngroups)
 
 #define GETENT "/usr/bin/getent"
 
-/* glibc's built-in "files" service only: nothing for libc.a to dlopen. */
+/* glibc's built-in "files" service only: nothing for libc.a to dlopen,
+ * for every caller in the process (mruby-io's File.expand_path("~user")
+ * calls getpwnam itself). */
 static void files_only(void)
 {
     static int done;
@@ -35,6 +38,11 @@ static void files_only(void)
         __nss_configure_lookup("initgroups", "files");
         done = 1;
     }
+}
+
+void mcg_userdb_init(void)
+{
+    files_only();
 }
 
 /* `getent DB KEY`'s first line, in out, or NULL (not found, or no

@@ -17,6 +17,10 @@
 #include <pwd.h>
 #include <sys/types.h>
 
+/* Call first thing: a static mcgexec then keeps every lookup in the
+ * process, mruby's gems' included, on glibc's "files" service. */
+void mcg_userdb_init(void);
+
 struct passwd *mcg_getpwnam(const char *name);
 struct passwd *mcg_getpwuid(uid_t uid);
 struct group *mcg_getgrnam(const char *name);

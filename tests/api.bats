@@ -193,24 +193,3 @@ EOF2
     fi
     assert_no_test_groups
 }
-
-@test "mruby's gems load on a policy's first use of one, and a policy that uses none never loads them" {
-    requires_deferred_gems
-    # examples written with the Cgroup classes or the concise form
-    for f in "$BATS_TEST_DIRNAME"/../examples/*.rb; do
-        run "$MCGEXEC" -v -n "$f" -- true
-        assert_success
-        refute_output --partial "mruby gems loaded"
-    done
-    # the first use that loads them, and what it sees then
-    run "$MCGEXEC" -v -n -e 'x = Cgroup::CPU.new("web").group_name; puts format("%s-%03d", x, 7)' -- true
-    assert_success
-    assert_line "mcgexec: mruby gems loaded on first use of method 'format'"
-    assert_line "web-007"
-    run "$MCGEXEC" -v -n -e 'puts $stdout.class' -- true
-    assert_line "mcgexec: mruby gems loaded on first use of a global variable of mruby-io"
-    assert_line "IO"
-    run "$MCGEXEC" -n -e 'Array(a: 1)' -- true
-    assert_failure 125
-    assert_output --partial "Array(key: value) as the first use of Array: mruby 3.1 drops keyword arguments"
-}

@@ -211,6 +211,23 @@ wait_bounded() {
     done
 }
 
+@test "a crash signal (SEGV, BUS, ABRT, FPE, ILL) while a policy runs: groups removed, death by that signal" {
+    requires_root
+    requires_controller cpu memory
+    for sig in SEGV BUS ABRT FPE ILL; do
+        # no core file in the test's directory
+        ulimit -c 0
+        start_hanging_policy
+        kill -"$sig" "$pid"
+        wait_bounded "$pid"
+        assert_equal "$status" $((128 + $(kill -l "$sig")))
+        assert_equal "$(cat "$BATS_TEST_TMPDIR/err")" \
+            "mcgexec: SIG$sig before COMMAND started: removed what this run had created; COMMAND not run"
+        [ ! -e "$BATS_TEST_TMPDIR/ran" ]
+        assert_no_test_groups
+    done
+}
+
 @test "a signal the caller ignores stays ignored, for the policy and for COMMAND" {
     requires_root
     requires_controller cpu

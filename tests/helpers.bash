@@ -233,9 +233,3 @@ policy() {
     cat > "$f"
     echo "$f"
 }
-
-# mcgexec on an mruby built from source (scripts/package.sh mruby) loads its
-# gems at start-up, as mrb_open() does: nothing to defer.
-requires_deferred_gems() {
-    [ -z "${MCGEXEC_GEMS_AT_START:-}" ] || skip "this mcgexec's mruby loads its gems at start-up"
-}

@@ -86,10 +86,7 @@ module Mcgexec
       self
     end
 
-    def method_missing(name, *args, **keywords, &block)
-      if Mcgexec.__load_gems(name) && respond_to?(name, true)
-        return Mcgexec.__call_again(self, name, args, keywords, block)
-      end
+    def method_missing(name, *args, &block)
       raise NoMethodError.new("unknown limit '#{name}' in group #{@name.inspect} " \
                               "(known: #{LIMITS.join(', ')})", name)
     end
