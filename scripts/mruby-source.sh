@@ -1,23 +1,24 @@
 #!/bin/sh
 # Fetch and unpack Debian's mruby source package (the version of the
-# installed libmruby-dev, Debian's patches applied) into DIR, for
-# cmake -DMCGEXEC_MRUBY_SOURCE=DIR.  The system's apt configuration is not
-# changed: a private deb-src list and package lists live in a scratch
-# directory, and apt verifies the download against the archive's signed
-# index as usual.  Installs what building mruby needs (ruby, rake).
+# installed libmruby-dev, else the one apt would install; Debian's patches
+# applied) into DIR: deps/mruby, where CMake looks by default, or any
+# directory for cmake -DMCGEXEC_MRUBY_SOURCE=DIR.  scripts/setup.sh runs it.
+# The system's apt configuration is not changed: a private deb-src list and
+# package lists live in a scratch directory, and apt verifies the download
+# against the archive's signed index as usual.  Needs dpkg-source
+# (dpkg-dev), which setup.sh installs.
 #
 # Usage: scripts/mruby-source.sh DIR
 set -eu
 [ $# -eq 1 ] || { echo "usage: $0 DIR" >&2; exit 2; }
 dest=$1
-cd "$(dirname "$0")/.."
-scripts/setup.sh dpkg-dev ruby rake
 if [ -f "$dest/include/mruby.h" ] && [ -f "$dest/Rakefile" ]; then
     echo "mruby-source: $dest already holds an mruby tree"
     exit 0
 fi
 
-version=$(dpkg-query -W -f='${Version}' libmruby-dev)
+version=$(dpkg-query -W -f='${Version}' libmruby-dev 2>/dev/null ||
+          apt-cache policy mruby | sed -n 's/^ *Candidate: *//p')
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
 mkdir -p "$scratch/parts" "$scratch/lists/partial" "$scratch/cache/archives/partial" "$scratch/get"

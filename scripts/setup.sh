@@ -1,20 +1,26 @@
 #!/bin/sh
 # Install what mcgexec needs to build and test, from Debian 12's packages
-# (libc6-dev for the static link: libc.a and libm.a),
+# (ruby and rake drive mruby's own build; libmruby-dev is Debian's mruby for
+# -DMCGEXEC_MRUBY=system; libc6-dev has libc.a for -DMCGEXEC_STATIC=ON),
 # and any extra packages named as arguments (scripts/check.sh adds clang
-# and valgrind).  Idempotent: does nothing (not even apt-get update) when
-# all are present.
+# and valgrind); then the mruby source that mruby_config.rb builds, Debian's
+# mruby source package unpacked in deps/mruby (scripts/mruby-source.sh).
+# Idempotent: does nothing (not even apt-get update) when all are present.
 set -eu
+cd "$(dirname "$0")/.."
 
-PACKAGES="gcc libc6-dev make cmake pkg-config libmruby-dev mruby libcgroup-dev libjansson-dev \
-bats bats-assert bats-support util-linux coreutils findutils gawk jq procps $*"
+PACKAGES="gcc libc6-dev make cmake pkg-config ruby rake dpkg-dev libmruby-dev mruby libcgroup-dev \
+libjansson-dev bats bats-assert bats-support util-linux coreutils findutils gawk jq procps $*"
 
 missing=""
 for p in $PACKAGES; do
     dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$' ||
         missing="$missing $p"
 done
-[ -z "$missing" ] && exit 0
+if [ -z "$missing" ]; then
+    [ -f deps/mruby/Rakefile ] || exec scripts/mruby-source.sh deps/mruby
+    exit 0
+fi
 
 if [ "$(id -u)" -ne 0 ]; then
     echo "setup: missing packages:$missing (run as root to install them)" >&2
@@ -25,3 +31,4 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 # shellcheck disable=SC2086
 apt-get install -y -qq --no-install-recommends $missing >/dev/null
+[ -f deps/mruby/Rakefile ] || exec scripts/mruby-source.sh deps/mruby

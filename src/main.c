@@ -185,7 +185,7 @@ int main(int argc, char **argv)
             usage(stdout);
             return 0;
         case 'V':
-            printf("mcgexec %s (mruby %s)\n", MCGEXEC_VERSION, MCGEXEC_MRUBY_VERSION);
+            printf("mcgexec %s (mruby %s, %s)\n", MCGEXEC_VERSION, MCGEXEC_MRUBY_VERSION, MCGEXEC_MRUBY_BUILD);
             return 0;
         default:
             return misuse(NULL);

@@ -15,7 +15,7 @@ bats_require_minimum_version 1.5.0
 @test "--version names mcgexec and mruby" {
     run "$MCGEXEC" --version
     assert_success
-    assert_output --regexp '^mcgexec [0-9]+\.[0-9]+\.[0-9]+ \(mruby 3\.[0-9.]+\)$'
+    assert_output --regexp '^mcgexec [0-9]+\.[0-9]+\.[0-9]+ \(mruby 3\.[0-9.]+, (mruby_config\.rb|system libmruby)\)$'
 }
 
 @test "misuse: no policy, no command, unknown option: 125 and a hint" {
