@@ -11,7 +11,7 @@
  *
  * Built with FLOOR_MRUBY (bench_floor_mruby), it first opens mruby's core,
  * mrb_open_core(), as mcgexec must, and leaves it to the exec: the floor of
- * any tool that runs a policy in Debian's libmruby. */
+ * any tool that runs a policy in the same libmruby.a as mcgexec. */
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>

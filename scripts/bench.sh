@@ -19,11 +19,18 @@ for p in cgroup-tools valgrind; do
         DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$p" >/dev/null
 done
 scripts/build.sh >/dev/null
+BUILD_DIR=build-static scripts/build.sh -DMCGEXEC_STATIC=ON \
+    -DMCGEXEC_MRUBY_BUILD_DIR="$(pwd)/build/mruby" >/dev/null
 M=$(pwd)/build/mcgexec
+MS=$(pwd)/build-static/mcgexec
 FLOOR=$(pwd)/build/bench_floor
 FLOOR_STATIC=$(pwd)/build/bench_floor_static
 FLOOR_MRUBY=$(pwd)/build/bench_floor_mruby
+FLOOR_MRUBY_STATIC=$(pwd)/build-static/bench_floor_mruby
 TIMER=$(pwd)/build/bench_interleave
+# BASELINE=/path/to/mcgexec adds cases 3o and 5o: another build (an older
+# main, say) in the same interleaved run
+BASELINE=${BASELINE:-}
 [ "$(stat -f -c %T /sys/fs/cgroup)" != cgroup2fs ] || { echo "bench: needs a cgroup v1 host" >&2; exit 77; }
 
 own() { awk -F: -v c="$1" '{ n = split($2, o, ","); for (i = 1; i <= n; i++) if (o[i] == c) print $3 }' /proc/self/cgroup; }
@@ -59,7 +66,7 @@ b = Cgroup::BLKIO.new(g); b.throttle_read_bps_device = "$disk 100M"; b.$2
 RUBY
 }
 policy "'$G'" modify > "$TMP/existing.rb"
-mrbc -o "$TMP/existing.mrb" "$TMP/existing.rb"
+build/mruby/host/bin/mrbc -o "$TMP/existing.mrb" "$TMP/existing.rb"
 policy "'$F'" create > "$TMP/fresh.rb"
 
 writes=(write "$(dir_of cpu)/$G/cpu.cfs_quota_us" 50000
@@ -80,28 +87,40 @@ for c in $CTRLS; do fresh+=(attach "$(dir_of $c)/$F/cgroup.procs"); done
 for c in $CTRLS; do fresh+=(rmdir "$(dir_of $c)/$F"); done
 
 export MCGEXEC_ROOT=self
-names=("1 true" "2 cgexec" "3 mcgexec" "3b mcgexec (mrbc bytecode)" "4 floor" "4s floor, static"
-       "4m floor, static, plus mrb_open_core()"
-       "5 mcgexec --rm (fresh group)" "5 floor (fresh group)" "5s floor, static (fresh group)"
-       "5m floor, static, plus mrb_open_core() (fresh group)")
 TRUE=$(type -P true)
-"$TIMER" "$RUNS" 20 \
-    "$TRUE" ';;' \
-    "$(type -P cgexec)" -g "cpu,cpuacct,cpuset,blkio:$(rel_of cpu)/$G" -g "memory:$(rel_of memory)/$G" "$TRUE" ';;' \
-    "$M" "$TMP/existing.rb" "$TRUE" ';;' \
-    "$M" "$TMP/existing.mrb" "$TRUE" ';;' \
-    "$FLOOR" "${writes[@]}" "${attaches[@]}" -- "$TRUE" ';;' \
-    "$FLOOR_STATIC" "${writes[@]}" "${attaches[@]}" -- "$TRUE" ';;' \
-    "$FLOOR_MRUBY" "${writes[@]}" "${attaches[@]}" -- "$TRUE" ';;' \
-    "$M" --rm "$TMP/fresh.rb" "$TRUE" ';;' \
-    "$FLOOR" "${fresh[@]}" -- "$TRUE" ';;' \
-    "$FLOOR_STATIC" "${fresh[@]}" -- "$TRUE" ';;' \
-    "$FLOOR_MRUBY" "${fresh[@]}" -- "$TRUE" > "$TMP/times.txt"
+# the cases: a name each, and the command in `cases` (";;" between them)
+names=() cases=()
+add() { names+=("$1"); shift; cases+=("$@" ';;'); }
+add "1 true" "$TRUE"
+add "2 cgexec" "$(type -P cgexec)" -g "cpu,cpuacct,cpuset,blkio:$(rel_of cpu)/$G" -g "memory:$(rel_of memory)/$G" "$TRUE"
+add "3 mcgexec" "$M" "$TMP/existing.rb" "$TRUE"
+add "3b mcgexec (mrbc bytecode)" "$M" "$TMP/existing.mrb" "$TRUE"
+add "3s mcgexec linked statically" "$MS" "$TMP/existing.rb" "$TRUE"
+[ -z "$BASELINE" ] || add "3o baseline mcgexec" "$BASELINE" "$TMP/existing.rb" "$TRUE"
+add "4 floor" "$FLOOR" "${writes[@]}" "${attaches[@]}" -- "$TRUE"
+add "4s floor, static" "$FLOOR_STATIC" "${writes[@]}" "${attaches[@]}" -- "$TRUE"
+add "4m floor plus mrb_open_core()" "$FLOOR_MRUBY" "${writes[@]}" "${attaches[@]}" -- "$TRUE"
+add "4ms floor plus mrb_open_core(), static" "$FLOOR_MRUBY_STATIC" "${writes[@]}" "${attaches[@]}" -- "$TRUE"
+add "5 mcgexec --rm (fresh group)" "$M" --rm "$TMP/fresh.rb" "$TRUE"
+add "5s mcgexec --rm, static (fresh group)" "$MS" --rm "$TMP/fresh.rb" "$TRUE"
+[ -z "$BASELINE" ] || add "5o baseline mcgexec --rm (fresh group)" "$BASELINE" --rm "$TMP/fresh.rb" "$TRUE"
+add "5f floor (fresh group)" "$FLOOR" "${fresh[@]}" -- "$TRUE"
+add "5fs floor, static (fresh group)" "$FLOOR_STATIC" "${fresh[@]}" -- "$TRUE"
+add "5m floor plus mrb_open_core() (fresh group)" "$FLOOR_MRUBY" "${fresh[@]}" -- "$TRUE"
+unset 'cases[${#cases[@]}-1]'
+"$TIMER" "$RUNS" 20 "${cases[@]}" > "$TMP/times.txt"
 
-# median of case $1 (its line in times.txt)
-med() { sed -n "$1p" "$TMP/times.txt" | cut -d' ' -f1; }
-t1=$(med 1); t2=$(med 2); t3=$(med 3); t3b=$(med 4); t4=$(med 5); t4s=$(med 6); t4m=$(med 7)
-t5=$(med 8); t5f=$(med 9); t5s=$(med 10); t5m=$(med 11)
+# median of the case named $1
+med() {
+    local i
+    for i in "${!names[@]}"; do
+        [ "${names[$i]%% *}" = "$1" ] && { sed -n "$((i + 1))p" "$TMP/times.txt" | cut -d' ' -f1; return; }
+    done
+    echo nan
+}
+t1=$(med 1); t2=$(med 2); t3=$(med 3); t3b=$(med 3b); t3s=$(med 3s); t3o=$(med 3o)
+t4=$(med 4); t4s=$(med 4s); t4m=$(med 4m); t4ms=$(med 4ms)
+t5=$(med 5); t5s=$(med 5s); t5o=$(med 5o); t5f=$(med 5f); t5fs=$(med 5fs); t5m=$(med 5m)
 
 # 6: 1000 launches, 8 at a time, into one group
 start=$(date +%s.%N)
@@ -120,7 +139,8 @@ ir_empty=$(ir "$M" -n -e '' true)
 
 r() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 d() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a - b }'; }
-f() { awk -v a="$1" 'BEGIN { printf "%.3f", a }'; }
+# what X adds to a bare exec over what Y adds: (X - 1) / (Y - 1)
+added() { awk -v x="$1" -v y="$2" -v t="$t1" 'BEGIN { printf "%.2f", (x - t) / (y - t) }'; }
 verdict() { awk -v v="$1" -v t="$2" 'BEGIN { print (v <= t ? "met" : "missed") }'; }
 
 {
@@ -129,37 +149,34 @@ verdict() { awk -v v="$1" -v t="$2" 'BEGIN { print (v <= t ? "met" : "missed") }
     echo "Reproduce: \`sudo RUNS=$RUNS scripts/bench.sh\` (writes this file)."
     echo
     echo "Machine: $(uname -srm), $(nproc) CPUs ($(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)), cgroup v1 layout, $(date -u +%Y-%m-%d)."
-    echo "Tools: bench/interleave.c, cgroup-tools $(dpkg-query -W -f='${Version}' cgroup-tools), $("$M" --version), linked $(ldd "$M" >/dev/null 2>&1 && echo dynamically || echo statically) (the default build)."
+    echo "Tools: bench/interleave.c, cgroup-tools $(dpkg-query -W -f='${Version}' cgroup-tools), $("$M" --version), linked $(ldd "$M" >/dev/null 2>&1 && echo dynamically || echo statically) (the default build); 3s, 4ms: the same with -DMCGEXEC_STATIC=ON.${BASELINE:+ Baseline (3o, 5o): $("$BASELINE" --version).}"
     echo
     echo "Medians of $RUNS launches a case, interleaved: $RUNS rounds of one launch of every case,"
     echo "the first case rotating, after 20 warm-up rounds (bench/interleave.c: fork, exec, wait;"
-    echo "no shell).  Quartiles in the last table."
+    echo "no shell).  Case 3: a limit in cpu, cpuset, memory, blkio of an existing group G, joins"
+    echo "all five, execs \`true\`; case 4: the floor, the same four writes and five attaches in C,"
+    echo "then exec; 4m: that floor opening mruby's core first (\`mrb_open_core()\` of the same"
+    echo "libmruby.a); case 5: --rm with a fresh group per launch (mkdir, writes, attach, run, rmdir)."
     echo
-    echo "| case | median (ms) |"
-    echo "|---|---|"
-    echo "| 1 bare \`true\` | $(f "$t1") |"
-    echo "| 2 \`cgexec -g cpu,cpuacct,cpuset,memory,blkio:G true\` (existing G, joins only) | $(f "$t2") |"
-    echo "| 3 mcgexec: a limit in cpu, cpuset, memory, blkio of G, joins all five, execs \`true\` | $(f "$t3") |"
-    echo "| 3b the same policy precompiled with mrbc | $(f "$t3b") |"
-    echo "| 4 floor: the same four writes and five attaches, then exec (C, dynamically linked) | $(f "$t4") |"
-    echo "| 4s the same floor linked statically, as mcgexec is | $(f "$t4s") |"
-    echo "| 4m that floor opening mruby's core first (\`mrb_open_core()\`, Debian's libmruby.a) | $(f "$t4m") |"
-    echo "| 5 mcgexec --rm: fresh group per launch (mkdir, writes, attach, run, rmdir) | $(f "$t5") |"
-    echo "| 5 floor of the same | $(f "$t5f") |"
-    echo "| 5s that floor linked statically | $(f "$t5s") |"
-    echo "| 5m that floor opening mruby's core first | $(f "$t5m") |"
+    echo "| case | median | first quartile | third quartile (ms) |"
+    echo "|---|---|---|---|"
+    for i in "${!names[@]}"; do
+        read -r m q1 q3 < <(sed -n "$((i + 1))p" "$TMP/times.txt")
+        echo "| ${names[$i]} | $m | $q1 | $q3 |"
+    done
     echo
     echo "| target | value | |"
     echo "|---|---|---|"
-    echo "| case 3 / case 2 <= 0.8 | $(r "$t3" "$t2") | $(verdict "$(r "$t3" "$t2")" 0.8) |"
-    echo "| case 3 - case 1 <= 1.5 ms | $(d "$t3" "$t1") ms | $(verdict "$(d "$t3" "$t1")" 1.5) |"
-    echo "| case 3 / case 4 <= 1.2 | $(r "$t3" "$t4") | $(verdict "$(r "$t3" "$t4")" 1.2) |"
-    echo "| case 5 / its floor <= 1.1 | $(r "$t5" "$t5f") | $(verdict "$(r "$t5" "$t5f")" 1.1) |"
-    echo "| (case 3 / static floor 4s) | $(r "$t3" "$t4s") | |"
-    echo "| (case 5 / static floor 5s) | $(r "$t5" "$t5s") | |"
-    echo "| (case 3 / floor with mruby 4m: what mcgexec adds to mruby's own start-up) | $(r "$t3" "$t4m") | |"
-    echo "| (case 5 / floor with mruby 5m) | $(r "$t5" "$t5m") | |"
-    echo "| (mruby's core alone: 4m - 4s) | $(d "$t4m" "$t4s") ms | |"
+    echo "| (case 3 - case 1) / (case 4 - case 1) <= 1.25: what mcgexec adds to an exec, over what the floor adds | $(added "$t3" "$t4") | $(verdict "$(added "$t3" "$t4")" 1.25) |"
+    echo "| (case 3s - 1) / (case 4s - 1): the same, both linked statically | $(added "$t3s" "$t4s") | |"
+    [ -z "$BASELINE" ] || echo "| (case 3o - 1) / (case 4 - 1): the baseline | $(added "$t3o" "$t4") | |"
+    echo "| (case 3 - 1) / (case 4m - 1): over the floor that opens mruby's core | $(added "$t3" "$t4m") | |"
+    echo "| case 3 / case 2 (cgexec) | $(r "$t3" "$t2") | |"
+    echo "| case 3s / case 2 | $(r "$t3s" "$t2") | |"
+    echo "| case 5 / 5f, 5s / 5fs, 5 / 5m | $(r "$t5" "$t5f"), $(r "$t5s" "$t5fs"), $(r "$t5" "$t5m") | |"
+    [ -z "$BASELINE" ] || echo "| case 5o / 5f: the baseline | $(r "$t5o" "$t5f") | |"
+    echo "| the dynamic loader, for mcgexec (3 - 3s) and the floor (4 - 4s) | $(d "$t3" "$t3s") ms, $(d "$t4" "$t4s") ms | |"
+    echo "| mruby's core (4m - 4, 4ms - 4s) | $(d "$t4m" "$t4") ms, $(d "$t4ms" "$t4s") ms | |"
     echo "| case 6: 1000 launches, 8 at a time, into G | $fails failures, $t6 s | $( [ "$fails" = 0 ] && echo met || echo missed) |"
     echo "| bytecode saves (3 - 3b) | $(d "$t3" "$t3b") ms | |"
     echo
@@ -171,11 +188,5 @@ verdict() { awk -v v="$1" -v t="$2" 'BEGIN { print (v <= t ? "met" : "missed") }
     echo "| case 3 policy, Ruby source | $ir_src |"
     echo "| case 3 policy, mrbc bytecode | $ir_mrb |"
     echo
-    echo "| case | median | first quartile | third quartile (ms) |"
-    echo "|---|---|---|---|"
-    for i in "${!names[@]}"; do
-        read -r m q1 q3 < <(sed -n "$((i + 1))p" "$TMP/times.txt")
-        echo "| ${names[$i]} | $m | $q1 | $q3 |"
-    done
 } > "$OUT"
 cat "$OUT"

@@ -47,8 +47,14 @@ for step in $steps; do
                 for f in examples/*.rb examples/*/*.rb tests/bad-policies/*.rb; do
                     sed 's/@G@/fuzz/g' "$f" > "$work/policy/$(echo "$f" | tr / -)"
                 done
+                # and each Ruby snippet that tests/runtime.bats runs
+                sed -n "/<<'RUBY'/,/^RUBY/p" tests/runtime.bats | sed '1d;$d' |
+                    awk -v d="$work/policy" 'NF { print > (d "/runtime-" NR ".rb") }'
             fi
-            if (cd "$work" && "$TOP/$CHECK_DIR/fuzz_$target" -max_total_time="$FUZZ_SECONDS" \
+            # an allocation above 512 MiB fails (mruby raises NoMemoryError)
+            # instead of counting against the fuzzer's memory limit
+            if (cd "$work" && ASAN_OPTIONS="$ASAN_OPTIONS:max_allocation_size_mb=512" \
+                    "$TOP/$CHECK_DIR/fuzz_$target" -max_total_time="$FUZZ_SECONDS" \
                     -timeout=10 -rss_limit_mb=4096 -print_final_stats=1 \
                     "$work/$target" > "$work/$target.log" 2>&1); then
                 runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$work/$target.log")
@@ -72,10 +78,10 @@ for step in $steps; do
         ;;
     memcheck)
         echo "--- valgrind memcheck: dry-run and error paths ---"
-        # a dynamic build: valgrind replaces malloc only there, and a
-        # static binary's leaks would go unseen
-        BUILD_DIR=build-dynamic
-        BUILD_DIR=$BUILD_DIR scripts/build.sh -DMCGEXEC_STATIC=OFF >/dev/null
+        # the default build, which is dynamic: valgrind replaces malloc
+        # only there, and a static binary's leaks would go unseen
+        BUILD_DIR=build
+        BUILD_DIR=$BUILD_DIR scripts/build.sh >/dev/null
         n=0 bad=0
         # valgrind -q prints only what it finds, as "==PID==" lines
         vg() {

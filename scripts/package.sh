@@ -2,24 +2,28 @@
 # The ways mcgexec is shipped, each built and tried for real (run by
 # scripts/test.sh):
 #
-#   deb     cpack -G DEB of the default (static) build; ldd must call the
-#           binary "not a dynamic executable"; the package is installed
-#           with apt-get on this machine, `mcgexec --version` and an
-#           installed example policy are run from the installed files, and
-#           the package is removed;
-#   dynamic -DMCGEXEC_STATIC=OFF; ldd must list libc and libm only, and it
-#           runs a policy;
-#   mruby   libmruby built from Debian's mruby source package with
-#           mruby_config.rb (scripts/mruby-source.sh); the host suite runs
-#           against that mcgexec, and the plain `mruby` of the same build
-#           runs tests/gem/standalone.rb (the gem outside mcgexec).
+#   deb     cpack -G DEB of the default build (dynamically linked, mruby
+#           from mruby_config.rb); the package must depend on libc6 only;
+#           it is installed with apt-get on this machine, `mcgexec
+#           --version` and an installed example policy are run from the
+#           installed files, and the package is removed;
+#   static  -DMCGEXEC_STATIC=ON; ldd must call the binary "not a dynamic
+#           executable", and it runs a policy and an NSS-only user lookup
+#           from Ruby (the files service only, no module loaded);
+#   system  -DMCGEXEC_MRUBY=system: Debian's libmruby-dev with all its
+#           gems; the host suite runs against that mcgexec;
+#   gem     the Cgroup classes as a gem in a stock mruby (the default
+#           gembox plus mrbgem.rake, tests/gem/build_config.rb); that
+#           mruby's `mruby` runs tests/gem/standalone.rb.
 #
-# Usage: scripts/package.sh [deb|dynamic|mruby]...   (default: all three)
+# Usage: scripts/package.sh [deb|static|system|gem]...   (default: all four)
 # Needs root for the deb step (apt-get) and for the policies it runs.
 set -eu
 cd "$(dirname "$0")/.."
 TOP=$(pwd)
-steps=${*:-deb dynamic mruby}
+steps=${*:-deb static system gem}
+# the default build's mruby, shared: one build of mruby_config.rb
+SHARED_MRUBY="-DMCGEXEC_MRUBY_BUILD_DIR=$TOP/build/mruby"
 failed=0
 summary=""
 note() { summary="$summary$1
@@ -50,13 +54,16 @@ for step in $steps; do
         echo "--- Debian package ---"
         scripts/setup.sh dpkg-dev file
         dir=build-deb
-        BUILD_DIR=$dir scripts/build.sh -DCMAKE_INSTALL_PREFIX=/usr -DMCGEXEC_STATIC=ON >/dev/null
+        BUILD_DIR=$dir scripts/build.sh -DCMAKE_INSTALL_PREFIX=/usr $SHARED_MRUBY >/dev/null
         (cd "$dir" && rm -f mcgexec_*.deb && cpack -G DEB >/dev/null)
         deb=$(ls "$dir"/mcgexec_*.deb)
         dpkg-deb -f "$deb" Package Version Depends
         ok=1
-        ldd "$dir/mcgexec" 2>&1 | grep -q "not a dynamic executable" ||
-            { echo "the default build is not static"; ok=0; }
+        depends=$(dpkg-deb -f "$deb" Depends)
+        case $depends in
+            "libc6 "*) ;;
+            *) echo "the package depends on '$depends', not on libc6 alone"; ok=0 ;;
+        esac
         if dpkg-query -W mcgexec >/dev/null 2>&1; then
             echo "package.sh: mcgexec is already installed here; not touching it" >&2
             ok=0
@@ -70,43 +77,65 @@ for step in $steps; do
             [ ! -e /usr/bin/mcgexec ] || { echo "mcgexec still installed after removal"; ok=0; }
         fi
         if [ "$ok" = 1 ]; then
-            note "deb: passed ($(basename "$deb"): static, installed, --version and examples/ci-job.rb ran, removed)"
+            note "deb: passed ($(basename "$deb"): depends on $depends; installed, --version and examples/ci-job.rb ran, removed)"
         else
             note "deb: FAILED"
             failed=1
         fi
         ;;
-    dynamic)
-        echo "--- dynamically linked build (-DMCGEXEC_STATIC=OFF) ---"
-        dir=build-dynamic
-        BUILD_DIR=$dir scripts/build.sh -DMCGEXEC_STATIC=OFF >/dev/null
-        libs=$(ldd "$dir/mcgexec" 2>&1 | awk '/=>/ { print $1 }' | sort | tr '\n' ' ' || true)
-        echo "ldd: $libs"
+    static)
+        echo "--- statically linked build (-DMCGEXEC_STATIC=ON) ---"
+        dir=build-static
+        BUILD_DIR=$dir scripts/build.sh -DMCGEXEC_STATIC=ON $SHARED_MRUBY >/dev/null
         example=$(private_example)
-        if [ "$libs" = "libc.so.6 libm.so.6 " ] && try_policy "$dir/mcgexec" "$example"; then
-            note "dynamic: passed (ldd: $libs; examples/ci-job.rb ran)"
+        ok=1
+        ldd "$dir/mcgexec" 2>&1 | grep -q "not a dynamic executable" ||
+            { echo "not static: $(ldd "$dir/mcgexec" 2>&1)"; ok=0; }
+        try_policy "$dir/mcgexec" "$example" || ok=0
+        # mruby-io looks users up itself: in a static mcgexec that stays on
+        # /etc/passwd (a module loaded into a static program crashes it)
+        out=$("$dir/mcgexec" -n -e 'p File.expand_path("~root"); File.expand_path("~no-such-user-mcg")' -- true 2>&1) &&
+            { echo "an unknown user did not fail: $out"; ok=0; }
+        case $out in
+            *'"/root"'*"mcgexec: -e:1: user no-such-user-mcg doesn't exist (ArgumentError)") ;;
+            *) echo "unexpected: $out"; ok=0 ;;
+        esac
+        if [ "$ok" = 1 ]; then
+            note "static: passed (not a dynamic executable; examples/ci-job.rb ran; ~user from Ruby on /etc/passwd)"
         else
-            note "dynamic: FAILED"
+            note "static: FAILED"
             failed=1
         fi
         rm -rf "$(dirname "$example")"
         ;;
-    mruby)
-        echo "--- mcgexec on libmruby built from source with mruby_config.rb ---"
-        dir=build-mruby
-        if scripts/mruby-source.sh "$dir/mruby-src" &&
-           BUILD_DIR=$dir scripts/build.sh -DMCGEXEC_MRUBY_SOURCE="$TOP/$dir/mruby-src" >/dev/null &&
-           "$dir/mcgexec" --version &&
-           MCGEXEC_ROOT=self "$dir/mruby/host/bin/mruby" tests/gem/standalone.rb "gem-$$" &&
-           MCGEXEC="$TOP/$dir/mcgexec" MCGEXEC_GEMS_AT_START=1 bats tests/; then
-            note "mruby from source: passed (the gem in plain mruby; host suite against mcgexec)"
+    system)
+        echo "--- mcgexec on Debian's libmruby (-DMCGEXEC_MRUBY=system) ---"
+        dir=build-system
+        if BUILD_DIR=$dir scripts/build.sh -DMCGEXEC_MRUBY=system >/dev/null &&
+           "$dir/mcgexec" --version | grep -q "system libmruby" &&
+           MCGEXEC="$TOP/$dir/mcgexec" bats tests/; then
+            note "system libmruby: passed (host suite against that mcgexec)"
         else
-            note "mruby from source: FAILED"
+            note "system libmruby: FAILED"
+            failed=1
+        fi
+        ;;
+    gem)
+        echo "--- the Cgroup classes as a gem in a stock mruby ---"
+        dir=$TOP/build-gem
+        mkdir -p "$dir"
+        if (cd deps/mruby && MRUBY_CONFIG="$TOP/tests/gem/build_config.rb" MRUBY_BUILD_DIR="$dir" \
+                rake -j"$(nproc)" > "$dir/rake.log" 2>&1) &&
+           MCGEXEC_ROOT=self "$dir/host/bin/mruby" tests/gem/standalone.rb "gem-$$"; then
+            note "gem: passed (tests/gem/standalone.rb in plain mruby)"
+        else
+            tail -20 "$dir/rake.log" 2>/dev/null || true
+            note "gem: FAILED"
             failed=1
         fi
         ;;
     *)
-        echo "package.sh: unknown step '$step' (deb, dynamic, mruby)" >&2
+        echo "package.sh: unknown step '$step' (deb, static, system, gem)" >&2
         exit 2
         ;;
     esac

@@ -12,6 +12,7 @@
 #include "policy.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -910,7 +911,7 @@ static int exception_line(mrb_state *mrb, mrb_value exc)
     size_t fl = fn ? strlen(fn) : 0;
     mrb_value l = mrb_iv_get(mrb, exc, mrb_intern_lit(mrb, "@mcgexec_line"));
 
-    if (mrb_integer_p(l))
+    if (mrb_integer_p(l) && mrb_integer(l) >= 0 && mrb_integer(l) <= INT_MAX)
         return (int)mrb_integer(l);
     mrb_value bt = mrb_exc_backtrace(mrb, exc);
     if (!mrb_array_p(bt))
@@ -919,43 +920,95 @@ static int exception_line(mrb_state *mrb, mrb_value exc)
         mrb_value e = RARRAY_PTR(bt)[i];
         if (!mrb_string_p(e))
             continue;
-        const char *s = RSTRING_CSTR(mrb, e);
-        if (fn && strncmp(s, fn, fl) == 0 && s[fl] == ':')
-            return atoi(s + fl + 1);
+        /* "FILE:LINE..." (a policy may set any strings, NULs included) */
+        const char *s = RSTRING_PTR(e);
+        size_t n = (size_t)RSTRING_LEN(e), at = fl + 1;
+        if (!fn || n <= at || memcmp(s, fn, fl) != 0 || s[fl] != ':')
+            continue;
+        int line = 0;
+        while (at < n && s[at] >= '0' && s[at] <= '9' && line < 100000000)
+            line = line * 10 + (s[at++] - '0');
+        return line;
     }
     return -1;
 }
 
-static void describe_exception(mrb_state *mrb, struct mcg_error *err)
+/* A Ruby String as one line of text for a message: NUL bytes and line
+ * breaks (a policy may raise any string) shown escaped, cut to fit. */
+static void one_line(mrb_value str, char *out, size_t size)
 {
+    const char *p = RSTRING_PTR(str);
+    size_t n = (size_t)RSTRING_LEN(str), o = 0;
+
+    for (size_t i = 0; i < n && o + 3 < size; i++) {
+        char c = p[i];
+        if (c == '\0' || c == '\n' || c == '\r') {
+            out[o++] = '\\';
+            out[o++] = c == '\0' ? '0' : c == '\n' ? 'n' : 'r';
+        } else {
+            out[o++] = c;
+        }
+    }
+    out[o] = '\0';
+}
+
+struct describing {
+    mrb_value exc;
+    struct mcg_error *err;
+};
+
+/* The message for the exception the policy ended with.  Runs under
+ * mrb_protect_error: the exception is the policy's own object, and
+ * anything on it may raise again (a redefined message, a frozen or odd
+ * exception, a backtrace the policy set). */
+static mrb_value describe_body(mrb_state *mrb, void *ud)
+{
+    struct describing *d = ud;
     struct policy_state *st = state_of(mrb);
-    mrb_value exc = mrb_obj_value(mrb->exc);
-    const char *cls = mrb_obj_classname(mrb, exc);
-    /* the policy may have redefined message: mrb_funcall catches a raise
-     * at this level, and a message that is no String is said so */
-    mrb_value m = mrb_funcall(mrb, exc, "message", 0);
-    const char *msg = mrb_string_p(m) ? RSTRING_CSTR(mrb, m) : "(its message method failed)";
+    const char *cls = mrb_obj_classname(mrb, d->exc);
+    /* a redefined message that raises is caught by mrb_funcall itself */
+    mrb_value m = mrb_funcall(mrb, d->exc, "message", 0);
+    char msg[sizeof(d->err->msg) / 2];
     int line;
 
     mrb->exc = NULL;
+    if (mrb_string_p(m))
+        one_line(m, msg, sizeof(msg));
+    else
+        snprintf(msg, sizeof(msg), "(its message method failed)");
     if (strcmp(cls, "SyntaxError") == 0 && strncmp(msg, "line ", 5) == 0) {
         /* the parser says "line 3: syntax error, ..." */
         line = atoi(msg + 5);
         const char *rest = strchr(msg, ':');
-        mcg_fail(err, "%s:%d:%s", st->filename, line, rest ? rest + 1 : msg);
-        return;
+        mcg_fail(d->err, "%s:%d:%s", st->filename, line, rest ? rest + 1 : msg);
+        return mrb_nil_value();
     }
-    line = exception_line(mrb, exc);
-    const int ours = mrb_obj_is_kind_of(mrb, exc, st->error_class);
+    line = exception_line(mrb, d->exc);
+    const int ours = mrb_obj_is_kind_of(mrb, d->exc, st->error_class);
     char loc[PATH_MAX + 32] = "";
     if (line > 0)
         snprintf(loc, sizeof(loc), "%s:%d: ", st->filename, line);
     else if (line < 0)
         snprintf(loc, sizeof(loc), "%s: ", st->filename);
     if (ours)
-        mcg_fail(err, "%s%s", loc, msg);
+        mcg_fail(d->err, "%s%s", loc, msg);
     else
-        mcg_fail(err, "%s%s (%s)", loc, msg, cls);
+        mcg_fail(d->err, "%s%s (%s)", loc, msg, cls);
+    return mrb_nil_value();
+}
+
+static void describe_exception(mrb_state *mrb, struct mcg_error *err)
+{
+    struct describing d = { mrb_obj_value(mrb->exc), err };
+    mrb_bool failed = FALSE;
+
+    mrb->exc = NULL;
+    mrb_protect_error(mrb, describe_body, &d, &failed);
+    if (failed) {
+        mrb->exc = NULL;
+        mcg_fail(err, "%s: the policy raised %s, which could not be described", state_of(mrb)->filename,
+                 mrb_obj_classname(mrb, d.exc));
+    }
 }
 
 int mcg_policy_run(mrb_state *mrb, const char *code, size_t len, struct mcg_error *err)

@@ -192,6 +192,13 @@ class Array; def each; end; end; p [1, 2].map { |x| x }
 class Object; def inspect = raise("no inspect"); end; p Object.new
 class Object; def inspect = raise("no inspect"); end; Cgroup::CPU.new("x").cfs_quota_us = Object.new
 class Exception; def message = raise("no message"); end; raise "y"
+raise "a\0b"
+raise "two\nlines"
+e = RuntimeError.new("x"); e.set_backtrace(["a\0b"]); raise e
+e = RuntimeError.new("x"); e.set_backtrace(["-e:99999999999999999999"]); raise e
+raise RuntimeError.new("x").freeze
+e = RuntimeError.new("x"); e.instance_variable_set(:@mcgexec_line, 2**62); raise e
+class Exception; def message = "m\0n"; end; raise "q"
 class Exception; def backtrace = raise("no backtrace"); end; raise "z"
 class Cgroup::Error; def message = raise("m"); end; Cgroup::CPU.new("").create
 class NoMethodError; def initialize(*) = raise("no init"); end; nosuch
