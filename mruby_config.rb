@@ -63,9 +63,14 @@ MRuby::Build.new do |conf|
   # mruby-cmath, mruby-method, mruby-enum-lazy, and the tools (mirb,
   # mruby, strip, debugger).
 
-  # mruby's own defaults otherwise; -fPIC because Debian builds
+  # Start-up: mruby 3.1 clears its whole method cache on every method it
+  # defines, which was a third of mcgexec's start-up (bench/RESULTS.md).  A
+  # policy runs briefly and calls few methods, so it does without the cache.
+  conf.cc.defines << 'MRB_NO_METHOD_CACHE'
+
+  # mruby's own flags otherwise (-O3); -fPIC because Debian builds
   # position-independent executables.  CMake adds MRB_USE_DEBUG_HOOK for
   # the fuzzing build (fuzz/fuzz_policy.c counts instructions with it).
-  conf.cc.flags << '-O2' << '-fPIC'
+  conf.cc.flags << '-fPIC'
   conf.cc.defines.concat ENV['MCGEXEC_MRUBY_DEFINES'].split if ENV['MCGEXEC_MRUBY_DEFINES']
 end

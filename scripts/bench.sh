@@ -19,14 +19,14 @@ for p in cgroup-tools valgrind; do
         DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$p" >/dev/null
 done
 scripts/build.sh >/dev/null
-BUILD_DIR=build-static scripts/build.sh -DMCGEXEC_STATIC=ON \
+BUILD_DIR=build-dynamic scripts/build.sh -DMCGEXEC_STATIC=OFF \
     -DMCGEXEC_MRUBY_BUILD_DIR="$(pwd)/build/mruby" >/dev/null
-M=$(pwd)/build/mcgexec
-MS=$(pwd)/build-static/mcgexec
+M=$(pwd)/build/mcgexec                 # the default build: static
+MD=$(pwd)/build-dynamic/mcgexec
 FLOOR=$(pwd)/build/bench_floor
 FLOOR_STATIC=$(pwd)/build/bench_floor_static
 FLOOR_MRUBY=$(pwd)/build/bench_floor_mruby
-FLOOR_MRUBY_STATIC=$(pwd)/build-static/bench_floor_mruby
+FLOOR_MRUBY_DYNAMIC=$(pwd)/build-dynamic/bench_floor_mruby
 TIMER=$(pwd)/build/bench_interleave
 # BASELINE=/path/to/mcgexec adds cases 3o and 5o: another build (an older
 # main, say) in the same interleaved run
@@ -95,18 +95,18 @@ add "1 true" "$TRUE"
 add "2 cgexec" "$(type -P cgexec)" -g "cpu,cpuacct,cpuset,blkio:$(rel_of cpu)/$G" -g "memory:$(rel_of memory)/$G" "$TRUE"
 add "3 mcgexec" "$M" "$TMP/existing.rb" "$TRUE"
 add "3b mcgexec (mrbc bytecode)" "$M" "$TMP/existing.mrb" "$TRUE"
-add "3s mcgexec linked statically" "$MS" "$TMP/existing.rb" "$TRUE"
+add "3d mcgexec linked dynamically" "$MD" "$TMP/existing.rb" "$TRUE"
 [ -z "$BASELINE" ] || add "3o baseline mcgexec" "$BASELINE" "$TMP/existing.rb" "$TRUE"
 add "4 floor" "$FLOOR" "${writes[@]}" "${attaches[@]}" -- "$TRUE"
 add "4s floor, static" "$FLOOR_STATIC" "${writes[@]}" "${attaches[@]}" -- "$TRUE"
-add "4m floor plus mrb_open_core()" "$FLOOR_MRUBY" "${writes[@]}" "${attaches[@]}" -- "$TRUE"
-add "4ms floor plus mrb_open_core(), static" "$FLOOR_MRUBY_STATIC" "${writes[@]}" "${attaches[@]}" -- "$TRUE"
+add "4m floor plus mrb_open_core(), static" "$FLOOR_MRUBY" "${writes[@]}" "${attaches[@]}" -- "$TRUE"
+add "4md floor plus mrb_open_core(), dynamic" "$FLOOR_MRUBY_DYNAMIC" "${writes[@]}" "${attaches[@]}" -- "$TRUE"
 add "5 mcgexec --rm (fresh group)" "$M" --rm "$TMP/fresh.rb" "$TRUE"
-add "5s mcgexec --rm, static (fresh group)" "$MS" --rm "$TMP/fresh.rb" "$TRUE"
+add "5d mcgexec --rm, dynamic (fresh group)" "$MD" --rm "$TMP/fresh.rb" "$TRUE"
 [ -z "$BASELINE" ] || add "5o baseline mcgexec --rm (fresh group)" "$BASELINE" --rm "$TMP/fresh.rb" "$TRUE"
 add "5f floor (fresh group)" "$FLOOR" "${fresh[@]}" -- "$TRUE"
 add "5fs floor, static (fresh group)" "$FLOOR_STATIC" "${fresh[@]}" -- "$TRUE"
-add "5m floor plus mrb_open_core() (fresh group)" "$FLOOR_MRUBY" "${fresh[@]}" -- "$TRUE"
+add "5m floor plus mrb_open_core(), static (fresh group)" "$FLOOR_MRUBY" "${fresh[@]}" -- "$TRUE"
 unset 'cases[${#cases[@]}-1]'
 "$TIMER" "$RUNS" 20 "${cases[@]}" > "$TMP/times.txt"
 
@@ -118,9 +118,9 @@ med() {
     done
     echo nan
 }
-t1=$(med 1); t2=$(med 2); t3=$(med 3); t3b=$(med 3b); t3s=$(med 3s); t3o=$(med 3o)
-t4=$(med 4); t4s=$(med 4s); t4m=$(med 4m); t4ms=$(med 4ms)
-t5=$(med 5); t5s=$(med 5s); t5o=$(med 5o); t5f=$(med 5f); t5fs=$(med 5fs); t5m=$(med 5m)
+t1=$(med 1); t2=$(med 2); t3=$(med 3); t3b=$(med 3b); t3d=$(med 3d); t3o=$(med 3o)
+t4=$(med 4); t4s=$(med 4s); t4m=$(med 4m); t4md=$(med 4md)
+t5=$(med 5); t5d=$(med 5d); t5o=$(med 5o); t5f=$(med 5f); t5fs=$(med 5fs); t5m=$(med 5m)
 
 # 6: 1000 launches, 8 at a time, into one group
 start=$(date +%s.%N)
@@ -149,14 +149,14 @@ verdict() { awk -v v="$1" -v t="$2" 'BEGIN { print (v <= t ? "met" : "missed") }
     echo "Reproduce: \`sudo RUNS=$RUNS scripts/bench.sh\` (writes this file)."
     echo
     echo "Machine: $(uname -srm), $(nproc) CPUs ($(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)), cgroup v1 layout, $(date -u +%Y-%m-%d)."
-    echo "Tools: bench/interleave.c, cgroup-tools $(dpkg-query -W -f='${Version}' cgroup-tools), $("$M" --version), linked $(ldd "$M" >/dev/null 2>&1 && echo dynamically || echo statically) (the default build); 3s, 4ms: the same with -DMCGEXEC_STATIC=ON.${BASELINE:+ Baseline (3o, 5o): $("$BASELINE" --version).}"
+    echo "Tools: bench/interleave.c, cgroup-tools $(dpkg-query -W -f='${Version}' cgroup-tools), $("$M" --version), linked $(ldd "$M" >/dev/null 2>&1 && echo dynamically || echo statically) (the default build); 3d, 4md, 5d: the same with -DMCGEXEC_STATIC=OFF.${BASELINE:+ Baseline (3o, 5o): $("$BASELINE" --version).}"
     echo
     echo "Medians of $RUNS launches a case, interleaved: $RUNS rounds of one launch of every case,"
     echo "the first case rotating, after 20 warm-up rounds (bench/interleave.c: fork, exec, wait;"
     echo "no shell).  Case 3: a limit in cpu, cpuset, memory, blkio of an existing group G, joins"
     echo "all five, execs \`true\`; case 4: the floor, the same four writes and five attaches in C,"
     echo "then exec; 4m: that floor opening mruby's core first (\`mrb_open_core()\` of the same"
-    echo "libmruby.a); case 5: --rm with a fresh group per launch (mkdir, writes, attach, run, rmdir)."
+    echo "libmruby.a, linked as mcgexec is); case 5: --rm with a fresh group per launch (mkdir, writes, attach, run, rmdir)."
     echo
     echo "| case | median | first quartile | third quartile (ms) |"
     echo "|---|---|---|---|"
@@ -168,15 +168,15 @@ verdict() { awk -v v="$1" -v t="$2" 'BEGIN { print (v <= t ? "met" : "missed") }
     echo "| target | value | |"
     echo "|---|---|---|"
     echo "| (case 3 - case 1) / (case 4 - case 1) <= 1.25: what mcgexec adds to an exec, over what the floor adds | $(added "$t3" "$t4") | $(verdict "$(added "$t3" "$t4")" 1.25) |"
-    echo "| (case 3s - 1) / (case 4s - 1): the same, both linked statically | $(added "$t3s" "$t4s") | |"
+    echo "| (case 3d - 1) / (case 4 - 1): the dynamically linked mcgexec | $(added "$t3d" "$t4") | |"
     [ -z "$BASELINE" ] || echo "| (case 3o - 1) / (case 4 - 1): the baseline | $(added "$t3o" "$t4") | |"
+    echo "| (case 3 - 1) / (case 4s - 1): over the static floor | $(added "$t3" "$t4s") | |"
     echo "| (case 3 - 1) / (case 4m - 1): over the floor that opens mruby's core | $(added "$t3" "$t4m") | |"
-    echo "| case 3 / case 2 (cgexec) | $(r "$t3" "$t2") | |"
-    echo "| case 3s / case 2 | $(r "$t3s" "$t2") | |"
-    echo "| case 5 / 5f, 5s / 5fs, 5 / 5m | $(r "$t5" "$t5f"), $(r "$t5s" "$t5fs"), $(r "$t5" "$t5m") | |"
+    echo "| case 3 / case 2 (cgexec), case 3d / case 2 | $(r "$t3" "$t2"), $(r "$t3d" "$t2") | |"
+    echo "| case 5 / 5f, 5d / 5f, 5 / 5m | $(r "$t5" "$t5f"), $(r "$t5d" "$t5f"), $(r "$t5" "$t5m") | |"
     [ -z "$BASELINE" ] || echo "| case 5o / 5f: the baseline | $(r "$t5o" "$t5f") | |"
-    echo "| the dynamic loader, for mcgexec (3 - 3s) and the floor (4 - 4s) | $(d "$t3" "$t3s") ms, $(d "$t4" "$t4s") ms | |"
-    echo "| mruby's core (4m - 4, 4ms - 4s) | $(d "$t4m" "$t4") ms, $(d "$t4ms" "$t4s") ms | |"
+    echo "| the dynamic loader, for mcgexec (3d - 3) and the floor (4 - 4s) | $(d "$t3d" "$t3") ms, $(d "$t4" "$t4s") ms | |"
+    echo "| mruby's core (4m - 4s, 4md - 4) | $(d "$t4m" "$t4s") ms, $(d "$t4md" "$t4") ms | |"
     echo "| case 6: 1000 launches, 8 at a time, into G | $fails failures, $t6 s | $( [ "$fails" = 0 ] && echo met || echo missed) |"
     echo "| bytecode saves (3 - 3b) | $(d "$t3" "$t3b") ms | |"
     echo

@@ -78,10 +78,11 @@ for step in $steps; do
         ;;
     memcheck)
         echo "--- valgrind memcheck: dry-run and error paths ---"
-        # the default build, which is dynamic: valgrind replaces malloc
-        # only there, and a static binary's leaks would go unseen
-        BUILD_DIR=build
-        BUILD_DIR=$BUILD_DIR scripts/build.sh >/dev/null
+        # a dynamic build: valgrind replaces malloc only there, and a
+        # static binary's leaks would go unseen (the default build's mruby)
+        BUILD_DIR=build-dynamic
+        BUILD_DIR=$BUILD_DIR scripts/build.sh -DMCGEXEC_STATIC=OFF \
+            -DMCGEXEC_MRUBY_BUILD_DIR="$TOP/build/mruby" >/dev/null
         n=0 bad=0
         # valgrind -q prints only what it finds, as "==PID==" lines
         vg() {

@@ -23,7 +23,6 @@
 #include "policyfile.h"
 #include "settings.h"
 #include "supervise.h"
-#include "userdb.h"
 #include "values.h"
 
 #ifndef MCGEXEC_VERSION
@@ -129,7 +128,6 @@ int main(int argc, char **argv)
     char *policy_buf = NULL;
     size_t policy_len;
 
-    mcg_userdb_init();
     if (root && !*root)
         root = NULL;
     /* '+': stop at the first operand, so COMMAND's options stay its own */

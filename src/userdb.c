@@ -3,7 +3,6 @@
 
 #ifndef MCGEXEC_STATIC
 
-void mcg_userdb_init(void) {}
 struct passwd *mcg_getpwnam(const char *name) { return getpwnam(name); }
 struct passwd *mcg_getpwuid(uid_t uid) { return getpwuid(uid); }
 struct group *mcg_getgrnam(const char *name) { return getgrnam(name); }
@@ -17,7 +16,6 @@ int mcg_getgrouplist(const char *user, gid_t group, gid_t *groups, int *ngroups)
 
 #include <errno.h>
 #include <fcntl.h>
-#include <nss.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,30 +24,56 @@ int mcg_getgrouplist(const char *user, gid_t group, gid_t *groups, int *ngroups)
 
 #define GETENT "/usr/bin/getent"
 
-/* glibc's built-in "files" service only: nothing for libc.a to dlopen,
- * for every caller in the process (mruby-io's File.expand_path("~user")
- * calls getpwnam itself). */
-static void files_only(void)
+
+/* Results live in these until the next call for the same database, as
+ * glibc's do; each database has its own, so that a user looked up stays
+ * valid across a group lookup. */
+static char pw_buf[4096], gr_buf[65536], ig_buf[65536];
+static struct passwd pw_res;
+static struct group gr_res;
+
+/* ---- /etc/passwd and /etc/group, read with fgetpwent_r/fgetgrent_r:
+ * the files themselves, not NSS ---------------------------------------- */
+
+/* The first entry of /etc/passwd that `match` accepts. */
+static struct passwd *passwd_file(int (*match)(const struct passwd *, const void *), const void *key)
 {
-    static int done;
-    if (!done) {
-        __nss_configure_lookup("passwd", "files");
-        __nss_configure_lookup("group", "files");
-        __nss_configure_lookup("initgroups", "files");
-        done = 1;
-    }
+    struct passwd *found = NULL, *pw;
+    FILE *f = fopen("/etc/passwd", "re");
+
+    if (!f)
+        return NULL;
+    while (!found && fgetpwent_r(f, &pw_res, pw_buf, sizeof(pw_buf), &pw) == 0)
+        if (match(pw, key))
+            found = pw;
+    fclose(f);
+    return found;
 }
 
-void mcg_userdb_init(void)
+static struct group *group_file(int (*match)(const struct group *, const void *), const void *key)
 {
-    files_only();
+    struct group *found = NULL, *gr;
+    FILE *f = fopen("/etc/group", "re");
+
+    if (!f)
+        return NULL;
+    while (!found && fgetgrent_r(f, &gr_res, gr_buf, sizeof(gr_buf), &gr) == 0)
+        if (match(gr, key))
+            found = gr;
+    fclose(f);
+    return found;
 }
+
+static int pw_name_is(const struct passwd *pw, const void *key) { return strcmp(pw->pw_name, key) == 0; }
+static int pw_uid_is(const struct passwd *pw, const void *key) { return pw->pw_uid == *(const uid_t *)key; }
+static int gr_name_is(const struct group *gr, const void *key) { return strcmp(gr->gr_name, key) == 0; }
+static int gr_gid_is(const struct group *gr, const void *key) { return gr->gr_gid == *(const gid_t *)key; }
+
+/* ---- everything else (systemd, sssd, LDAP): getent(1), a dynamic
+ * program that loads the modules nsswitch.conf names ------------------- */
 
 /* `getent DB KEY`'s first line, in out, or NULL (not found, or no
- * getent).  Each database has its own buffer, as in glibc: a user looked
- * up stays valid across a group lookup. */
-static char pw_buf[4096], gr_buf[65536], ig_buf[65536];
-
+ * getent). */
 static char *getent(const char *db, const char *key, char *out, size_t size)
 {
     int pfd[2];
@@ -88,7 +112,6 @@ static char *getent(const char *db, const char *key, char *out, size_t size)
     out[strcspn(out, "\n")] = '\0';
     return out;
 }
-
 /* Split `line` at ':' into at most `max` fields. */
 static int fields(char *line, char **f, int max)
 {
@@ -104,7 +127,7 @@ static int fields(char *line, char **f, int max)
 
 static struct passwd *passwd_from(char *line)
 {
-    static struct passwd pw;
+    struct passwd pw;
     char *f[7], *end;
     if (!line || fields(line, f, 7) != 7)
         return NULL;
@@ -114,12 +137,15 @@ static struct passwd *passwd_from(char *line)
     if (*end)
         return NULL;
     pw.pw_gid = (gid_t)strtoul(f[3], &end, 10);
-    return *end ? NULL : &pw;
+    if (*end)
+        return NULL;
+    pw_res = pw;
+    return &pw_res;
 }
 
 static struct group *group_from(char *line)
 {
-    static struct group gr;
+    struct group gr;
     static char *mem[1024];
     char *f[4], *end, *save = NULL;
     int n = 0;
@@ -132,7 +158,8 @@ static struct group *group_from(char *line)
     for (char *m = strtok_r(f[3], ",", &save); m && n < 1023; m = strtok_r(NULL, ",", &save))
         mem[n++] = m;
     mem[n] = NULL;
-    return &gr;
+    gr_res = gr;
+    return &gr_res;
 }
 
 /* What files did not know, from `getent passwd KEY` or `getent group KEY`
@@ -149,16 +176,14 @@ static struct group *group_getent(const char *key)
 
 struct passwd *mcg_getpwnam(const char *name)
 {
-    files_only();
-    struct passwd *pw = getpwnam(name);
+    struct passwd *pw = passwd_file(pw_name_is, name);
     return pw ? pw : passwd_getent(name);
 }
 
 struct passwd *mcg_getpwuid(uid_t uid)
 {
     char key[32];
-    files_only();
-    struct passwd *pw = getpwuid(uid);
+    struct passwd *pw = passwd_file(pw_uid_is, &uid);
     if (pw)
         return pw;
     snprintf(key, sizeof(key), "%lu", (unsigned long)uid);
@@ -167,47 +192,73 @@ struct passwd *mcg_getpwuid(uid_t uid)
 
 struct group *mcg_getgrnam(const char *name)
 {
-    files_only();
-    struct group *gr = getgrnam(name);
+    struct group *gr = group_file(gr_name_is, name);
     return gr ? gr : group_getent(name);
 }
 
 struct group *mcg_getgrgid(gid_t gid)
 {
     char key[32];
-    files_only();
-    struct group *gr = getgrgid(gid);
+    struct group *gr = group_file(gr_gid_is, &gid);
     if (gr)
         return gr;
     snprintf(key, sizeof(key), "%lu", (unsigned long)gid);
     return group_getent(key);
 }
 
+/* Append g to groups (up to max; n counts every one, as getgrouplist). */
+static void add_group(gid_t *groups, int max, int *n, gid_t g)
+{
+    for (int i = 0; i < *n && i < max; i++)
+        if (groups[i] == g)
+            return;
+    if (*n < max)
+        groups[*n] = g;
+    (*n)++;
+}
+
 /* A user /etc/passwd knows gets its groups from /etc/group, as glibc's
  * files service gives them; any other, from `getent initgroups`. */
 int mcg_getgrouplist(const char *user, gid_t group, gid_t *groups, int *ngroups)
 {
-    files_only();
-    if (getpwnam(user))
-        return getgrouplist(user, group, groups, ngroups);
-    char *line = getent("initgroups", user, ig_buf, sizeof(ig_buf)), *save = NULL, *end;
     int n = 0, max = *ngroups;
-    if (max > 0)
-        groups[n] = group;
-    n++;
-    /* "USER   GID GID ..." */
-    for (char *t = line ? strtok_r(line, " \t", &save) : NULL; t; t = strtok_r(NULL, " \t", &save)) {
-        if (t == line)
-            continue; /* the user name */
-        gid_t g = (gid_t)strtoul(t, &end, 10);
-        if (*end || g == group)
-            continue;
-        if (n < max)
-            groups[n] = g;
-        n++;
+
+    add_group(groups, max, &n, group);
+    if (passwd_file(pw_name_is, user)) {
+        FILE *f = fopen("/etc/group", "re");
+        struct group *gr;
+        while (f && fgetgrent_r(f, &gr_res, gr_buf, sizeof(gr_buf), &gr) == 0)
+            for (char **m = gr->gr_mem; m && *m; m++)
+                if (strcmp(*m, user) == 0)
+                    add_group(groups, max, &n, gr->gr_gid);
+        if (f)
+            fclose(f);
+    } else {
+        char *line = getent("initgroups", user, ig_buf, sizeof(ig_buf)), *save = NULL, *end;
+        /* "USER   GID GID ..." */
+        for (char *t = line ? strtok_r(line, " \t", &save) : NULL; t; t = strtok_r(NULL, " \t", &save)) {
+            if (t == line)
+                continue; /* the user name */
+            gid_t g = (gid_t)strtoul(t, &end, 10);
+            if (!*end)
+                add_group(groups, max, &n, g);
+        }
     }
     *ngroups = n;
     return n > max ? -1 : n;
+}
+
+/* The static link routes every call of these in the program, mruby's gems'
+ * included (mruby-io's File.expand_path("~user") calls getpwnam), here:
+ * CMake links with -Wl,--wrap for each, so glibc's NSS versions, which
+ * would load modules into a static program, are not linked at all. */
+struct passwd *__wrap_getpwnam(const char *name) { return mcg_getpwnam(name); }
+struct passwd *__wrap_getpwuid(uid_t uid) { return mcg_getpwuid(uid); }
+struct group *__wrap_getgrnam(const char *name) { return mcg_getgrnam(name); }
+struct group *__wrap_getgrgid(gid_t gid) { return mcg_getgrgid(gid); }
+int __wrap_getgrouplist(const char *user, gid_t group, gid_t *groups, int *ngroups)
+{
+    return mcg_getgrouplist(user, group, groups, ngroups);
 }
 
 #endif /* MCGEXEC_STATIC */

@@ -3,10 +3,13 @@
  * mcgexec is linked statically by default, and a static glibc program
  * that loads an NSS module (libnss_systemd, sss, ldap) crashes there:
  * Debian's default nsswitch.conf names systemd after files, so an unknown
- * user crashed `--user`.  So a static mcgexec asks glibc for the "files"
- * service only (built into libc.a, nothing loaded), and what files does
- * not know it asks getent(1), a dynamic program that loads the modules
- * nsswitch.conf names.  A dynamic mcgexec calls glibc directly.
+ * user crashed `--user`, and File.expand_path("~nobody") in a policy.  So
+ * a static mcgexec reads /etc/passwd and /etc/group itself
+ * (fgetpwent_r, fgetgrent_r: no NSS), and what they do not know it asks
+ * getent(1), a dynamic program that loads the modules nsswitch.conf names.
+ * The static link routes glibc's getpwnam, getpwuid, getgrnam, getgrgid
+ * and getgrouplist here too (-Wl,--wrap, CMakeLists.txt), for the calls
+ * mruby's gems make.  A dynamic mcgexec calls glibc directly.
  *
  * Same contracts as the glibc functions; results live until the next call.
  */
@@ -16,10 +19,6 @@
 #include <grp.h>
 #include <pwd.h>
 #include <sys/types.h>
-
-/* Call first thing: a static mcgexec then keeps every lookup in the
- * process, mruby's gems' included, on glibc's "files" service. */
-void mcg_userdb_init(void);
 
 struct passwd *mcg_getpwnam(const char *name);
 struct passwd *mcg_getpwuid(uid_t uid);

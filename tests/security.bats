@@ -136,6 +136,22 @@ sorted_words() {
     assert_output "$uid"
 }
 
+@test "a policy's own user lookup (File.expand_path(\"~USER\")) finds a user only an NSS module knows, and never crashes" {
+    requires_root
+    command -v unshare >/dev/null || skip "needs unshare"
+    local passwd="$BATS_TEST_TMPDIR/passwd"
+    grep -v '^nobody:' /etc/passwd > "$passwd"
+    CLEANUP_FILES+=("$passwd")
+    run unshare -m sh -c 'mount --bind "$1" /etc/passwd && getent passwd nobody' sh "$passwd"
+    [ "$status" -eq 0 ] || skip "no NSS module here knows nobody without /etc/passwd"
+    # the home that module gives (nss-systemd's nobody has "/")
+    local home; home=$(echo "$output" | cut -d: -f6)
+    run unshare -m sh -c 'mount --bind "$1" /etc/passwd && exec "$2" -n -e "p File.expand_path(%q(~nobody))" -- true' \
+        sh "$passwd" "$MCGEXEC"
+    assert_success
+    assert_line --index 0 "\"$home\""
+}
+
 @test "as root, a policy others can write is refused, naming the file and the fix" {
     requires_root
     requires_controller cpu
