@@ -1002,6 +1002,10 @@ static void describe_exception(mrb_state *mrb, struct mcg_error *err)
     struct describing d = { mrb_obj_value(mrb->exc), err };
     mrb_bool failed = FALSE;
 
+    /* Off mrb->exc, the exception (and the backtrace it packs) must stay
+     * reachable while it is described: the calls below allocate, and the
+     * GC would free it under us.  The caller's arena restore lets it go. */
+    mrb_gc_protect(mrb, d.exc);
     mrb->exc = NULL;
     mrb_protect_error(mrb, describe_body, &d, &failed);
     if (failed) {

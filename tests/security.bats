@@ -119,16 +119,22 @@ sorted_words() {
     done
 }
 
-@test "--user NAME that only an NSS module knows (not /etc/passwd) resolves through getent" {
+# nss-systemd (Debian's default after files) answers for nobody even when
+# /etc/passwd lacks it: $passwd is /etc/passwd without nobody, to bind over
+# it in a private mount namespace; $output is what NSS then says of nobody.
+# Skips where no module knows nobody then.
+passwd_without_nobody() {
     requires_root
     command -v unshare >/dev/null || skip "needs unshare"
-    # nss-systemd (Debian's default after files) answers for nobody even when
-    # /etc/passwd lacks it: hide the entry in a private mount namespace
-    local passwd="$BATS_TEST_TMPDIR/passwd"
+    passwd="$BATS_TEST_TMPDIR/passwd"
     grep -v '^nobody:' /etc/passwd > "$passwd"
     CLEANUP_FILES+=("$passwd")
     run unshare -m sh -c 'mount --bind "$1" /etc/passwd && getent passwd nobody' sh "$passwd"
     [ "$status" -eq 0 ] || skip "no NSS module here knows nobody without /etc/passwd"
+}
+
+@test "--user NAME that only an NSS module knows (not /etc/passwd) resolves through getent" {
+    passwd_without_nobody
     local uid; uid=$(id -u nobody)
     run unshare -m sh -c 'mount --bind "$1" /etc/passwd && exec "$2" --user nobody -e "" id -u' \
         sh "$passwd" "$MCGEXEC"
@@ -137,13 +143,7 @@ sorted_words() {
 }
 
 @test "a policy's own user lookup (File.expand_path(\"~USER\")) finds a user only an NSS module knows, and never crashes" {
-    requires_root
-    command -v unshare >/dev/null || skip "needs unshare"
-    local passwd="$BATS_TEST_TMPDIR/passwd"
-    grep -v '^nobody:' /etc/passwd > "$passwd"
-    CLEANUP_FILES+=("$passwd")
-    run unshare -m sh -c 'mount --bind "$1" /etc/passwd && getent passwd nobody' sh "$passwd"
-    [ "$status" -eq 0 ] || skip "no NSS module here knows nobody without /etc/passwd"
+    passwd_without_nobody
     # the home that module gives (nss-systemd's nobody has "/")
     local home; home=$(echo "$output" | cut -d: -f6)
     run unshare -m sh -c 'mount --bind "$1" /etc/passwd && exec "$2" -n -e "p File.expand_path(%q(~nobody))" -- true' \
