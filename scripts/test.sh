@@ -42,7 +42,7 @@ step "host suite" bats tests/
 [ "${MCGEXEC_CHECKS:-all}" = none ] ||
     step "checks (fuzzing, ASan + UBSan suite, memcheck)" scripts/check.sh
 [ "${MCGEXEC_PACKAGE:-all}" = none ] ||
-    step "packaging (deb, dynamic, mruby from source)" scripts/package.sh
+    step "packaging (deb, dynamic, system libmruby, the gem in a stock mruby)" scripts/package.sh
 
 # In the guests, the files whose tests do not depend on the cgroup layout
 # are left out: the emulated guest costs about 5 s a test, and these run on
