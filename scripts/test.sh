@@ -12,9 +12,24 @@
 #   MCGEXEC_VM=v2v1      also run the suite in a cgroup v1 guest
 #   MCGEXEC_CHECKS=none  skip scripts/check.sh
 #   MCGEXEC_PACKAGE=none skip scripts/package.sh
+#
+# scripts/test.sh --quick is the developer's loop: build, the C unit tests
+# and the host suite only (no apt, no checking builds, no packaging, no
+# guest), a few minutes.  CI runs the whole.
 set -eu
 cd "$(dirname "$0")/.."
-scripts/setup.sh
+quick=0
+case ${1:-} in
+    --quick) quick=1 ;;
+    "") ;;
+    *) echo "usage: scripts/test.sh [--quick]" >&2; exit 2 ;;
+esac
+if [ "$quick" = 1 ]; then
+    MCGEXEC_VM=none MCGEXEC_CHECKS=none MCGEXEC_PACKAGE=none
+    [ -f deps/mruby/Rakefile ] || { echo "test.sh --quick: run scripts/setup.sh first" >&2; exit 1; }
+else
+    scripts/setup.sh
+fi
 scripts/build.sh
 BUILD_DIR=${BUILD_DIR:-build}
 ctest --test-dir "$BUILD_DIR" --output-on-failure

@@ -1,5 +1,6 @@
 #define _GNU_SOURCE
 #include "cgroupfs.h"
+#include "xalloc.h"
 #include "mounts.h"
 
 #include <errno.h>
@@ -14,7 +15,9 @@
 #include <unistd.h>
 
 /* A group directory of a controller: what this run created, or must join. */
-struct group_ref { enum mcg_ctrl ctrl; char *dir; };
+/* A group this run created (`gone` once the undo walk removed it), or one
+ * whose subtree_control it changed. */
+struct group_ref { enum mcg_ctrl ctrl; char *dir; int gone; };
 struct moved { enum mcg_ctrl ctrl; pid_t pid; char *from; /* absolute dir */ };
 
 static const char *const ctrl_names[MCG_NCTRL] = {
@@ -46,13 +49,6 @@ static void list_remove(struct mcg_list *l, size_t i)
     l->n--;
 }
 
-static char *xstrdup(const char *s)
-{
-    char *p = strdup(s);
-    if (!p)
-        abort();
-    return p;
-}
 
 static void push_ref(struct mcg_list *l, enum mcg_ctrl c, const char *dir)
 {
@@ -61,6 +57,7 @@ static void push_ref(struct mcg_list *l, enum mcg_ctrl c, const char *dir)
         abort();
     r->ctrl = c;
     r->dir = xstrdup(dir);
+    r->gone = 0;
     list_push(l, r);
 }
 
@@ -969,33 +966,6 @@ int mcg_join_pending(struct mcg_run *run, struct mcg_error *err)
     return r;
 }
 
-static void rmdir_retry(struct mcg_run *run, const char *dir)
-{
-    mcg_log(run, "rmdir %s", dir);
-    /* A group can stay busy for a moment after its last task left. */
-    for (int tries = 0; rmdir(dir) < 0 && errno != ENOENT; tries++) {
-        if (errno != EBUSY || tries == 50) {
-            fprintf(stderr, "mcgexec: warning: cannot remove %s: %s\n", dir, strerror(errno));
-            return;
-        }
-        nanosleep(&(struct timespec){ 0, 10 * 1000 * 1000 }, NULL);
-    }
-}
-
-static void move_back(struct mcg_run *run, int self)
-{
-    for (size_t i = run->moved.n; i-- > 0;) {
-        struct moved *m = run->moved.items[i];
-        char buf[32];
-        if ((m->pid == run->pid) != self)
-            continue;
-        snprintf(buf, sizeof(buf), "%d", (int)m->pid);
-        if (put_pid(run, m->from, buf) < 0 && errno != ESRCH)
-            fprintf(stderr, "mcgexec: warning: cannot move pid %s back to %s: %s\n", buf,
-                    m->from, strerror(errno));
-    }
-}
-
 /* Does any hierarchy have mcgexec in `dir` or below it? */
 static int holds_self(const struct mcg_run *run, const char *dir)
 {
@@ -1009,38 +979,91 @@ static int holds_self(const struct mcg_run *run, const char *dir)
     return 0;
 }
 
+/* ---- the undo journal ------------------------------------------------------
+ *
+ * What a run changed is journalled in run->moved, run->created and
+ * run->enabled as it happens; undoing it is one walk over them, in one
+ * order: other processes moved back first; then the groups that can go
+ * already (a group mcgexec still sits in cannot); then the controllers
+ * this run enabled (v2: a group with controllers enabled for children takes
+ * no processes, mcgexec's own included); then mcgexec itself; then every
+ * group that is left.  The same walk serves mcg_rollback and the signal
+ * guard: only the steps differ (undo_ops), and the walk itself touches
+ * nothing but the journal, so a signal handler may run it. */
+
+struct undo_ops {
+    void (*move_back)(struct mcg_run *run, const struct moved *m);
+    /* last: the final attempt (retry while busy, say so if it fails);
+     * sets ref->gone once the group is removed */
+    void (*remove)(struct mcg_run *run, struct group_ref *ref, int last);
+    void (*disable)(struct mcg_run *run, const struct group_ref *ref);
+};
+
+static void undo_walk(struct mcg_run *run, const struct undo_ops *ops)
+{
+    for (int self = 0; self < 2; self++) {
+        for (size_t i = run->moved.n; i-- > 0;) {
+            const struct moved *m = run->moved.items[i];
+            if ((m->pid == run->pid) == self)
+                ops->move_back(run, m);
+        }
+        if (self)
+            break;
+        for (size_t i = run->created.n; i-- > 0;)
+            ops->remove(run, run->created.items[i], 0);
+        for (size_t i = run->enabled.n; i-- > 0;)
+            ops->disable(run, run->enabled.items[i]);
+    }
+    for (size_t i = run->created.n; i-- > 0;) {
+        struct group_ref *r = run->created.items[i];
+        if (!r->gone)
+            ops->remove(run, r, 1);
+    }
+}
+
+/* The usual steps: logged with --verbose, failures warned about. */
+static void move_back_logged(struct mcg_run *run, const struct moved *m)
+{
+    char buf[32];
+    snprintf(buf, sizeof(buf), "%d", (int)m->pid);
+    if (put_pid(run, m->from, buf) < 0 && errno != ESRCH)
+        fprintf(stderr, "mcgexec: warning: cannot move pid %s back to %s: %s\n", buf, m->from,
+                strerror(errno));
+}
+
+static void remove_logged(struct mcg_run *run, struct group_ref *ref, int last)
+{
+    if (!last && holds_self(run, ref->dir))
+        return; /* not yet: mcgexec is still inside */
+    mcg_log(run, "rmdir %s", ref->dir);
+    /* A group can stay busy for a moment after its last task left. */
+    for (int tries = 0; rmdir(ref->dir) < 0 && errno != ENOENT; tries++) {
+        if (errno != EBUSY || tries == 50) {
+            fprintf(stderr, "mcgexec: warning: cannot remove %s: %s\n", ref->dir, strerror(errno));
+            return;
+        }
+        nanosleep(&(struct timespec){ 0, 10 * 1000 * 1000 }, NULL);
+    }
+    ref->gone = 1;
+}
+
+static void disable_logged(struct mcg_run *run, const struct group_ref *ref)
+{
+    char minus[32], path[MCG_FILE_PATH];
+    if (access(ref->dir, F_OK) != 0)
+        return;
+    snprintf(minus, sizeof(minus), "-%s", v2_names[ref->ctrl]);
+    snprintf(path, sizeof(path), "%s/cgroup.subtree_control", ref->dir);
+    mcg_log(run, "write %s %s", path, minus);
+    write_file(path, minus); /* best effort: others may use it by now */
+}
+
+static const struct undo_ops undo_logged = { move_back_logged, remove_logged, disable_logged };
+
 static void rollback_held(struct mcg_run *run)
 {
-    if (run->dry_run)
-        return;
-    /* Other processes first, then the groups mcgexec is not in; then the
-     * controllers this run enabled (v2: a group with controllers enabled
-     * for children takes no processes, mcgexec's own included); then
-     * mcgexec itself, and the rest of the groups. */
-    move_back(run, 0);
-    for (size_t i = run->created.n; i-- > 0;) {
-        struct group_ref *cr = run->created.items[i];
-        if (!holds_self(run, cr->dir)) {
-            rmdir_retry(run, cr->dir);
-            free(cr->dir);
-            free(cr);
-            list_remove(&run->created, i);
-        }
-    }
-    for (size_t i = run->enabled.n; i-- > 0;) {
-        struct group_ref *r = run->enabled.items[i];
-        char minus[32];
-        snprintf(minus, sizeof(minus), "-%s", v2_names[r->ctrl]);
-        if (access(r->dir, F_OK) == 0) {
-            char path[MCG_FILE_PATH];
-            snprintf(path, sizeof(path), "%s/cgroup.subtree_control", r->dir);
-            mcg_log(run, "write %s %s", path, minus);
-            write_file(path, minus); /* best effort: others may use it by now */
-        }
-    }
-    move_back(run, 1);
-    for (size_t i = run->created.n; i-- > 0;)
-        rmdir_retry(run, ((struct group_ref *)run->created.items[i])->dir);
+    if (!run->dry_run)
+        undo_walk(run, &undo_logged);
     mcg_commit(run);
 }
 
@@ -1282,41 +1305,35 @@ static void pid_text(pid_t pid, char *buf, size_t len)
     buf[n < len ? n : len - 1] = '\0';
 }
 
-static void rmdir_created_raw(const struct mcg_run *run, int retries)
-{
-    for (size_t i = run->created.n; i-- > 0;) {
-        const char *dir = ((struct group_ref *)run->created.items[i])->dir;
-        for (int t = 0; rmdir(dir) < 0 && errno == EBUSY && t < retries; t++)
-            nanosleep(&(struct timespec){ 0, 10 * 1000 * 1000 }, NULL);
-    }
-}
-
-/* mcg_rollback's order, with system calls only. */
-static void rollback_raw(const struct mcg_run *run)
+/* The same steps with system calls only, for the signal guard. */
+static void move_back_raw(struct mcg_run *run, const struct moved *m)
 {
     char pid[24];
-
-    for (int self = 0; self < 2; self++) {
-        for (size_t i = run->moved.n; i-- > 0;) {
-            const struct moved *m = run->moved.items[i];
-            if ((m->pid == run->pid) != self)
-                continue;
-            pid_text(m->pid, pid, sizeof(pid));
-            write_raw(m->from, "cgroup.procs", pid);
-        }
-        if (self)
-            break;
-        rmdir_created_raw(run, 0);
-        for (size_t i = run->enabled.n; i-- > 0;) {
-            const struct group_ref *r = run->enabled.items[i];
-            char minus[32];
-            put_str(minus, put_str(minus, 0, sizeof(minus), "-"), sizeof(minus),
-                    v2_names[r->ctrl]);
-            write_raw(r->dir, "cgroup.subtree_control", minus);
-        }
-    }
-    rmdir_created_raw(run, 50);
+    (void)run;
+    pid_text(m->pid, pid, sizeof(pid));
+    write_raw(m->from, "cgroup.procs", pid);
 }
+
+static void remove_raw(struct mcg_run *run, struct group_ref *ref, int last)
+{
+    (void)run;
+    for (int t = 0; rmdir(ref->dir) < 0; t++) {
+        if (errno != EBUSY || !last || t == 50)
+            return;
+        nanosleep(&(struct timespec){ 0, 10 * 1000 * 1000 }, NULL);
+    }
+    ref->gone = 1;
+}
+
+static void disable_raw(struct mcg_run *run, const struct group_ref *ref)
+{
+    char minus[32];
+    (void)run;
+    put_str(minus, put_str(minus, 0, sizeof(minus), "-"), sizeof(minus), v2_names[ref->ctrl]);
+    write_raw(ref->dir, "cgroup.subtree_control", minus);
+}
+
+static const struct undo_ops undo_raw = { move_back_raw, remove_raw, disable_raw };
 
 static const char *signal_name(int sig)
 {
@@ -1345,7 +1362,7 @@ static void undo_from_handler(const char *what, int quiet)
 
     if (!guarded || guarded->dry_run || getpid() != guarded->pid)
         return;
-    rollback_raw(guarded);
+    undo_walk(guarded, &undo_raw);
     n = put_str(msg, 0, sizeof(msg), "mcgexec: ");
     n = put_str(msg, n, sizeof(msg), what);
     n = put_str(msg, n, sizeof(msg), " before COMMAND started: removed what this run had "
@@ -1382,7 +1399,7 @@ static void guard_atexit(void)
     if (!guarded || guard_depth > 0 || getpid() != guarded->pid)
         return;
     if (!guarded->dry_run)
-        rollback_raw(guarded);
+        undo_walk(guarded, &undo_raw);
     if (write(STDERR_FILENO, msg, sizeof(msg) - 1) < 0) {
         /* the exit status still tells */
     }

@@ -1,16 +1,10 @@
 #define _GNU_SOURCE
 #include "mounts.h"
+#include "xalloc.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-static char *xstrdup(const char *s)
-{
-    char *p = strdup(s);
-    if (!p)
-        abort();
-    return p;
-}
 
 /* mountinfo escapes ' ', '\t', '\n' and '\\' in paths as \ooo (octal). */
 static char *unescape(const char *in)

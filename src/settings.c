@@ -1,4 +1,5 @@
 #include "settings.h"
+#include "xalloc.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -376,13 +377,6 @@ int mcg_apply_staged(struct mcg_run *run, const char *dir, struct mcg_staged *st
     return 0;
 }
 
-static char *dup_text(const char *s)
-{
-    char *p = strdup(s);
-    if (!p)
-        abort();
-    return p;
-}
 
 static int read_keyed(struct mcg_run *run, const char *dir, const char *file, const char *key,
                       int64_t *v, struct mcg_error *err)
@@ -403,7 +397,7 @@ static int read_keyed(struct mcg_run *run, const char *dir, const char *file, co
 static char *io_to_v1(const char *text, const char *key)
 {
     size_t cap = strlen(text) + 1, len = 0;
-    char *out = calloc(1, cap), *copy = dup_text(text);
+    char *out = calloc(1, cap), *copy = xstrdup(text);
 
     if (!out)
         abort();
@@ -473,7 +467,7 @@ int mcg_read_setting(struct mcg_run *run, const char *dir, const struct mcg_sett
                 return -1;
             snprintf(buf, sizeof(buf), "%" PRId64, a);
         }
-        *text = dup_text(buf);
+        *text = xstrdup(buf);
         return 0;
     }
     switch (s->v2) {
@@ -569,6 +563,6 @@ int mcg_read_setting(struct mcg_run *run, const char *dir, const struct mcg_sett
     free(raw2);
     if (failed)
         return -1;
-    *text = dup_text(buf);
+    *text = xstrdup(buf);
     return 0;
 }
