@@ -64,8 +64,8 @@ MRuby::Build.new do |conf|
   # mruby, strip, debugger).
 
   # Start-up: mruby 3.1 clears its whole method cache on every method it
-  # defines, which was a third of mcgexec's start-up (bench/RESULTS.md).  A
-  # policy runs briefly and calls few methods, so it does without the cache.
+  # defines, the largest single cost of opening the VM (README, Start-up).
+  # A policy runs briefly and calls few methods: it does without the cache.
   conf.cc.defines << 'MRB_NO_METHOD_CACHE'
 
   # mruby's own flags otherwise (-O3); -fPIC because Debian builds

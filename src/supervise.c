@@ -10,7 +10,6 @@
 #include "supervise.h"
 
 #include <errno.h>
-#include <link.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <jansson.h>
@@ -20,7 +19,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -234,62 +232,6 @@ static FILE *open_stats(const struct mcg_supervise_opts *o, struct mcg_error *er
     return f;
 }
 
-/* The RELRO ranges of the loaded objects: read-only now, but written by
- * the dynamic linker (relocations), so not the file's content. */
-struct relro { unsigned long lo[64], hi[64]; int n; };
-
-static int collect_relro(struct dl_phdr_info *info, size_t size, void *data)
-{
-    struct relro *r = data;
-    (void)size;
-    for (int i = 0; i < info->dlpi_phnum && r->n < 64; i++)
-        if (info->dlpi_phdr[i].p_type == PT_GNU_RELRO) {
-            r->lo[r->n] = info->dlpi_addr + info->dlpi_phdr[i].p_vaddr;
-            r->hi[r->n] = r->lo[r->n] + info->dlpi_phdr[i].p_memsz;
-            r->n++;
-        }
-    return 0;
-}
-
-/* While it waits, the supervisor runs a few hundred lines of code and
- * never calls mruby again, but the policy run left it resident.  Give
- * back what the wait does not use: the pages of read-only private file
- * mappings (code and constants, never written: the kernel refaults the
- * file's content if any is used again), except the RELRO ranges, which
- * hold relocated data. */
-static void shed_pages(void)
-{
-    FILE *f = fopen("/proc/self/maps", "re");
-    struct relro relro = { .n = 0 };
-    unsigned long page = (unsigned long)sysconf(_SC_PAGESIZE);
-    char line[512];
-
-    if (!f)
-        return;
-    dl_iterate_phdr(collect_relro, &relro);
-    while (fgets(line, sizeof(line), f)) {
-        unsigned long lo, hi;
-        char perms[8], path[256] = "";
-        if (sscanf(line, "%lx-%lx %7s %*s %*s %*s %255s", &lo, &hi, perms, path) < 3)
-            continue;
-        if ((strcmp(perms, "r-xp") == 0 || strcmp(perms, "r--p") == 0) && path[0] == '/') {
-            for (int i = 0; i < relro.n; i++) {
-                /* keep [relro lo, hi) rounded out to pages */
-                unsigned long rlo = relro.lo[i] & ~(page - 1);
-                unsigned long rhi = (relro.hi[i] + page - 1) & ~(page - 1);
-                if (rlo < hi && rhi > lo) {
-                    if (rlo > lo)
-                        madvise((void *)lo, rlo - lo, MADV_DONTNEED);
-                    lo = rhi < hi ? rhi : hi;
-                }
-            }
-            if (hi > lo)
-                madvise((void *)lo, hi - lo, MADV_DONTNEED);
-        }
-    }
-    fclose(f);
-}
-
 static int64_t tasks_peak(struct mcg_run *run)
 {
     char dir[PATH_MAX], *text = NULL;
@@ -412,7 +354,7 @@ int mcg_supervise(struct mcg_run *run, char **command, const struct mcg_supervis
 
     /* COMMAND runs.  Step out of its groups (if the policy put mcgexec in
      * any), and once the job has lasted SHED_AFTER, give back the policy's
-     * heap and pages: a job that ends sooner would only pay for it. */
+     * heap: a job that ends sooner would only pay for it. */
     mcg_leave(run);
     int shed = 0;
 
@@ -437,8 +379,11 @@ int mcg_supervise(struct mcg_run *run, char **command, const struct mcg_supervis
             if (errno != EAGAIN)
                 continue;
             if (!shed && seconds_since(&t0) >= SHED_AFTER) {
+                /* The heap the policy run left.  (Dropping the clean file
+                 * pages of the binary too lowered VmRSS and PSS by 1 MiB,
+                 * but they stay in the page cache: nothing real was given
+                 * back, so mcgexec no longer does it.) */
                 malloc_trim(0);
-                shed_pages();
                 shed = 1;
             }
             if (o->timeout > 0 && !r.timed_out && seconds_since(&t0) >= o->timeout) {
