@@ -1,5 +1,6 @@
 #define _GNU_SOURCE
 #include "cgroupfs.h"
+#include "cgroupfs-internal.h"
 #include "xalloc.h"
 #include "mounts.h"
 
@@ -14,11 +15,6 @@
 #include <time.h>
 #include <unistd.h>
 
-/* A group directory of a controller: what this run created, or must join. */
-/* A group this run created (`gone` once the undo walk removed it), or one
- * whose subtree_control it changed. */
-struct group_ref { enum mcg_ctrl ctrl; char *dir; int gone; };
-struct moved { enum mcg_ctrl ctrl; pid_t pid; char *from; /* absolute dir */ };
 
 static const char *const ctrl_names[MCG_NCTRL] = {
     [MCG_CPU] = "cpu", [MCG_CPUACCT] = "cpuacct", [MCG_CPUSET] = "cpuset",
@@ -61,7 +57,7 @@ static void push_ref(struct mcg_list *l, enum mcg_ctrl c, const char *dir)
     list_push(l, r);
 }
 
-static void free_refs(struct mcg_list *l)
+void mcg_free_refs(struct mcg_list *l)
 {
     for (size_t i = 0; i < l->n; i++) {
         free(((struct group_ref *)l->items[i])->dir);
@@ -71,7 +67,7 @@ static void free_refs(struct mcg_list *l)
 }
 
 /* Is `dir` equal to `top` or below it? */
-static int path_within(const char *dir, const char *top)
+int mcg_path_within(const char *dir, const char *top)
 {
     size_t n = strlen(top);
     return strncmp(dir, top, n) == 0 && (dir[n] == '\0' || dir[n] == '/');
@@ -82,7 +78,7 @@ static void drop_refs_within(struct mcg_list *l, const char *dir)
 {
     for (size_t i = l->n; i-- > 0;) {
         struct group_ref *r = l->items[i];
-        if (path_within(r->dir, dir)) {
+        if (mcg_path_within(r->dir, dir)) {
             free(r->dir);
             free(r);
             list_remove(l, i);
@@ -116,12 +112,9 @@ void mcg_run_init(struct mcg_run *run, int dry_run, int verbose, const char *roo
     }
 }
 
-static struct mcg_run *guarded;
-
 void mcg_run_free(struct mcg_run *run)
 {
-    if (guarded == run)
-        mcg_guard_end(); /* the atexit handler must not see it after this */
+    mcg_guard_forget(run); /* the atexit handler must not see it after this */
     for (int c = 0; c < MCG_NCTRL; c++) {
         struct mcg_hier *h = &run->hier[c];
         char **paths[] = { &h->mount, &h->mnt_root, &h->base, &h->orig, &h->cur, &h->job };
@@ -130,7 +123,7 @@ void mcg_run_free(struct mcg_run *run)
     }
     set_path(&run->unified, "");
     mcg_commit(run);    /* frees created and moved */
-    free_refs(&run->pending);
+    mcg_free_refs(&run->pending);
     for (size_t i = 0; i < run->planned.n; i++)
         free(run->planned.items[i]);
     struct mcg_list *lists[] = { &run->created, &run->moved, &run->pending, &run->planned,
@@ -160,7 +153,7 @@ void mcg_log(struct mcg_run *run, const char *fmt, ...)
 
 /* The controller behind each class on cgroup v2.  CPUACCT reads cpu.stat,
  * which every v2 group has: it needs no controller. */
-static const char *const v2_names[MCG_NCTRL] = {
+const char *const mcg_v2_names[MCG_NCTRL] = {
     [MCG_CPU] = "cpu", [MCG_CPUACCT] = NULL, [MCG_CPUSET] = "cpuset",
     [MCG_BLKIO] = "io", [MCG_MEMORY] = "memory", [MCG_PIDS] = "pids",
 };
@@ -169,7 +162,7 @@ const char *mcg_file_prefix(const struct mcg_run *run, enum mcg_ctrl c)
 {
     if (run->layout != MCG_LAYOUT_UNIFIED)
         return ctrl_names[c];
-    return v2_names[c] ? v2_names[c] : "cpu";
+    return mcg_v2_names[c] ? mcg_v2_names[c] : "cpu";
 }
 
 const char *mcg_layout_name(const struct mcg_run *run)
@@ -270,7 +263,7 @@ static int discover(struct mcg_run *run, struct mcg_error *err)
             goto out;
         }
         for (int c = 0; c < MCG_NCTRL; c++)
-            if (!v2_names[c] || has_word(avail, v2_names[c])) {
+            if (!mcg_v2_names[c] || has_word(avail, mcg_v2_names[c])) {
                 set_path(&run->hier[c].mount, v2.path);
                 set_path(&run->hier[c].mnt_root, v2.root);
             }
@@ -315,7 +308,7 @@ static int hier_get(struct mcg_run *run, enum mcg_ctrl c, struct mcg_hier **out,
     if (!run->hier[c].mount[0]) {
         if (run->layout == MCG_LAYOUT_UNIFIED)
             mcg_fail(err, "controller '%s' is not available on this host (not in %s/cgroup.controllers)",
-                     v2_names[c], run->unified);
+                     mcg_v2_names[c], run->unified);
         else
             mcg_fail(err, "controller '%s' is not mounted on this host", ctrl_names[c]);
         err->about_host = 1;
@@ -340,7 +333,7 @@ static int join_path(char *out, size_t len, const char *mount, const char *rel)
 }
 
 /* The absolute directory mcgexec is in now, in hierarchy h. */
-static int cur_dir(const struct mcg_hier *h, char *out, size_t len)
+int mcg_cur_dir(const struct mcg_hier *h, char *out, size_t len)
 {
     return join_path(out, len, h->mount, h->cur);
 }
@@ -383,7 +376,7 @@ static int planned(struct mcg_run *run, const char *dir)
 static void unplan(struct mcg_run *run, const char *dir)
 {
     for (size_t i = run->planned.n; i-- > 0;)
-        if (path_within(run->planned.items[i], dir)) {
+        if (mcg_path_within(run->planned.items[i], dir)) {
             free(run->planned.items[i]);
             list_remove(&run->planned, i);
         }
@@ -397,7 +390,7 @@ int mcg_dir_exists(struct mcg_run *run, const char *dir)
 
 /* ---- file access ------------------------------------------------------ */
 
-static int write_file(const char *path, const char *value)
+int mcg_write_file(const char *path, const char *value)
 {
     int fd = open(path, O_WRONLY | O_CLOEXEC);
     size_t len = strlen(value);
@@ -430,14 +423,14 @@ int mcg_write(struct mcg_run *run, const char *dir, const char *file, const char
     mcg_log(run, "write %s %s", path, value);
     if (run->dry_run)
         return 0;
-    if (write_file(path, value) < 0)
+    if (mcg_write_file(path, value) < 0)
         return mcg_fail_errno(err, errno, "write %s", path);
     return 0;
 }
 
 /* Move process `pid` (a decimal string) into dir: one line of the plan or
  * the verbose log, then one write of cgroup.procs.  -1 with errno. */
-static int put_pid(struct mcg_run *run, const char *dir, const char *pid)
+int mcg_put_pid(struct mcg_run *run, const char *dir, const char *pid)
 {
     char path[MCG_FILE_PATH];
 
@@ -445,7 +438,7 @@ static int put_pid(struct mcg_run *run, const char *dir, const char *pid)
     if (run->dry_run)
         return 0;
     snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
-    return write_file(path, pid);
+    return mcg_write_file(path, pid);
 }
 
 static int read_file(const char *path, char **out)
@@ -565,12 +558,12 @@ static int write_pid(struct mcg_run *run, enum mcg_ctrl c, const char *dir, pid_
 static int enable_in(struct mcg_run *run, enum mcg_ctrl c, struct mcg_hier *h,
                      const char *parent, struct mcg_error *err)
 {
-    const char *name = v2_names[c];
+    const char *name = mcg_v2_names[c];
     char *text = NULL, cur[PATH_MAX];
 
     for (size_t i = 0; i < run->enabled.n; i++) {
         struct group_ref *r = run->enabled.items[i];
-        if (strcmp(r->dir, parent) == 0 && v2_names[r->ctrl] == name)
+        if (strcmp(r->dir, parent) == 0 && mcg_v2_names[r->ctrl] == name)
             return 0;
     }
     if (!(run->dry_run && access(parent, F_OK) != 0)) {
@@ -596,7 +589,7 @@ static int enable_in(struct mcg_run *run, enum mcg_ctrl c, struct mcg_hier *h,
     if (mcg_write(run, parent, "cgroup.subtree_control", plus, err) < 0) {
         if (err->errnum != EBUSY)
             return -1;
-        if (cur_dir(h, cur, sizeof(cur)) == 0 && strcmp(cur, parent) == 0 &&
+        if (mcg_cur_dir(h, cur, sizeof(cur)) == 0 && strcmp(cur, parent) == 0 &&
             !run->self_leaf) {
             char leaf[PATH_MAX];
             int made;
@@ -646,13 +639,13 @@ static int create_held(struct mcg_run *run, enum mcg_ctrl c, const char *dir, in
         char saved = *p;
         int made;
         *p = '\0';
-        if (unified && v2_names[c]) {
+        if (unified && mcg_v2_names[c]) {
             /* enable the controller in the parent, at or below the root
              * mcgexec works in: the levels above are not ours to change */
             char parent[PATH_MAX];
             snprintf(parent, sizeof(parent), "%s", path);
             *strrchr(parent, '/') = '\0';
-            if (path_within(parent, base) && enable_in(run, c, h, parent, err) < 0)
+            if (mcg_path_within(parent, base) && enable_in(run, c, h, parent, err) < 0)
                 return -1;
         }
         if (make_dir(run, c, path, &made, err) < 0)
@@ -737,12 +730,12 @@ static int write_pid(struct mcg_run *run, enum mcg_ctrl c, const char *dir, pid_
     char buf[32];
 
     snprintf(buf, sizeof(buf), "%d", (int)pid);
-    int r = put_pid(run, dir, buf);
+    int r = mcg_put_pid(run, dir, buf);
     /* A v1 cpuset group another run has just made takes no tasks until
      * that run has copied cpus and mems into it: give it a moment. */
     for (int tries = 0; r < 0 && errno == ENOSPC && c == MCG_CPUSET && tries < 20; tries++) {
         nanosleep(&(struct timespec){ 0, 5 * 1000 * 1000 }, NULL);
-        r = put_pid(run, dir, buf);
+        r = mcg_put_pid(run, dir, buf);
     }
     if (r < 0) {
         if (errno == EBUSY && run->layout == MCG_LAYOUT_UNIFIED)
@@ -814,7 +807,7 @@ static int delete_held(struct mcg_run *run, enum mcg_ctrl c, const char *dir, st
             return -1;
         for (char *save = NULL, *tok = strtok_r(procs, "\n", &save); tok;
              tok = strtok_r(NULL, "\n", &save)) {
-            if (put_pid(run, parent, tok) < 0 && errno != ESRCH) {
+            if (mcg_put_pid(run, parent, tok) < 0 && errno != ESRCH) {
                 int e = errno;
                 free(procs);
                 return mcg_fail_errno(err, e, "move pid %s to %s", tok, parent);
@@ -823,7 +816,7 @@ static int delete_held(struct mcg_run *run, enum mcg_ctrl c, const char *dir, st
         free(procs);
     }
     char cur[PATH_MAX];
-    if (cur_dir(h, cur, sizeof(cur)) == 0 && path_within(cur, dir))
+    if (mcg_cur_dir(h, cur, sizeof(cur)) == 0 && mcg_path_within(cur, dir))
         set_cur(run, h, parent);
     mcg_log(run, "rmdir %s", dir);
     if (run->dry_run) {
@@ -881,9 +874,9 @@ static int plan_joins(struct mcg_run *run, struct mcg_error *err)
             const struct group_ref *p = run->pending.items[i];
             if (!same_hier(run, c, p->ctrl))
                 continue;
-            if (!target || path_within(p->dir, target->dir)) {
+            if (!target || mcg_path_within(p->dir, target->dir)) {
                 target = p;     /* deeper (or first): join this one */
-            } else if (!path_within(target->dir, p->dir)) {
+            } else if (!mcg_path_within(target->dir, p->dir)) {
                 return mcg_fail(err,
                                 "the policy set up %s and %s in one hierarchy and attached to "
                                 "neither: a process is in one group of a hierarchy, so call "
@@ -892,7 +885,7 @@ static int plan_joins(struct mcg_run *run, struct mcg_error *err)
             }
         }
         char cur[PATH_MAX];
-        if (target && !(cur_dir(&run->hier[c], cur, sizeof(cur)) == 0 &&
+        if (target && !(mcg_cur_dir(&run->hier[c], cur, sizeof(cur)) == 0 &&
                         strcmp(cur, target->dir) == 0))   /* not there already */
             run->join[c] = target;
     }
@@ -913,8 +906,8 @@ static int join_pending_held(struct mcg_run *run, struct mcg_error *err)
     if (run->self_leaf && !run->dry_run) {
         char cur[PATH_MAX];
         struct mcg_hier *h = &run->hier[MCG_CPUACCT]; /* v2: every class, one hierarchy */
-        if (cur_dir(h, cur, sizeof(cur)) == 0 &&
-            !path_within(cur, run->self_leaf)) {
+        if (mcg_cur_dir(h, cur, sizeof(cur)) == 0 &&
+            !mcg_path_within(cur, run->self_leaf)) {
             mcg_log(run, "rmdir %s", run->self_leaf);
             if (rmdir(run->self_leaf) == 0)
                 drop_refs_within(&run->created, run->self_leaf);
@@ -966,134 +959,6 @@ int mcg_join_pending(struct mcg_run *run, struct mcg_error *err)
     return r;
 }
 
-/* Does any hierarchy have mcgexec in `dir` or below it? */
-static int holds_self(const struct mcg_run *run, const char *dir)
-{
-    for (int c = 0; c < MCG_NCTRL; c++) {
-        char cur[PATH_MAX];
-        if (run->hier[c].mount[0] &&
-            cur_dir(&run->hier[c], cur, sizeof(cur)) == 0 &&
-            path_within(cur, dir))
-            return 1;
-    }
-    return 0;
-}
-
-/* ---- the undo journal ------------------------------------------------------
- *
- * What a run changed is journalled in run->moved, run->created and
- * run->enabled as it happens; undoing it is one walk over them, in one
- * order: other processes moved back first; then the groups that can go
- * already (a group mcgexec still sits in cannot); then the controllers
- * this run enabled (v2: a group with controllers enabled for children takes
- * no processes, mcgexec's own included); then mcgexec itself; then every
- * group that is left.  The same walk serves mcg_rollback and the signal
- * guard: only the steps differ (undo_ops), and the walk itself touches
- * nothing but the journal, so a signal handler may run it. */
-
-struct undo_ops {
-    void (*move_back)(struct mcg_run *run, const struct moved *m);
-    /* last: the final attempt (retry while busy, say so if it fails);
-     * sets ref->gone once the group is removed */
-    void (*remove)(struct mcg_run *run, struct group_ref *ref, int last);
-    void (*disable)(struct mcg_run *run, const struct group_ref *ref);
-};
-
-static void undo_walk(struct mcg_run *run, const struct undo_ops *ops)
-{
-    for (int self = 0; self < 2; self++) {
-        for (size_t i = run->moved.n; i-- > 0;) {
-            const struct moved *m = run->moved.items[i];
-            if ((m->pid == run->pid) == self)
-                ops->move_back(run, m);
-        }
-        if (self)
-            break;
-        for (size_t i = run->created.n; i-- > 0;)
-            ops->remove(run, run->created.items[i], 0);
-        for (size_t i = run->enabled.n; i-- > 0;)
-            ops->disable(run, run->enabled.items[i]);
-    }
-    for (size_t i = run->created.n; i-- > 0;) {
-        struct group_ref *r = run->created.items[i];
-        if (!r->gone)
-            ops->remove(run, r, 1);
-    }
-}
-
-/* The usual steps: logged with --verbose, failures warned about. */
-static void move_back_logged(struct mcg_run *run, const struct moved *m)
-{
-    char buf[32];
-    snprintf(buf, sizeof(buf), "%d", (int)m->pid);
-    if (put_pid(run, m->from, buf) < 0 && errno != ESRCH)
-        fprintf(stderr, "mcgexec: warning: cannot move pid %s back to %s: %s\n", buf, m->from,
-                strerror(errno));
-}
-
-static void remove_logged(struct mcg_run *run, struct group_ref *ref, int last)
-{
-    if (!last && holds_self(run, ref->dir))
-        return; /* not yet: mcgexec is still inside */
-    mcg_log(run, "rmdir %s", ref->dir);
-    /* A group can stay busy for a moment after its last task left. */
-    for (int tries = 0; rmdir(ref->dir) < 0 && errno != ENOENT; tries++) {
-        if (errno != EBUSY || tries == 50) {
-            fprintf(stderr, "mcgexec: warning: cannot remove %s: %s\n", ref->dir, strerror(errno));
-            return;
-        }
-        nanosleep(&(struct timespec){ 0, 10 * 1000 * 1000 }, NULL);
-    }
-    ref->gone = 1;
-}
-
-static void disable_logged(struct mcg_run *run, const struct group_ref *ref)
-{
-    char minus[32], path[MCG_FILE_PATH];
-    if (access(ref->dir, F_OK) != 0)
-        return;
-    snprintf(minus, sizeof(minus), "-%s", v2_names[ref->ctrl]);
-    snprintf(path, sizeof(path), "%s/cgroup.subtree_control", ref->dir);
-    mcg_log(run, "write %s %s", path, minus);
-    write_file(path, minus); /* best effort: others may use it by now */
-}
-
-static const struct undo_ops undo_logged = { move_back_logged, remove_logged, disable_logged };
-
-static void rollback_held(struct mcg_run *run)
-{
-    if (!run->dry_run)
-        undo_walk(run, &undo_logged);
-    mcg_commit(run);
-}
-
-void mcg_rollback(struct mcg_run *run)
-{
-    mcg_guard_hold();
-    rollback_held(run);
-    mcg_guard_release();
-}
-
-static void commit_held(struct mcg_run *run)
-{
-    free_refs(&run->created);
-    free_refs(&run->enabled);
-    free(run->self_leaf);
-    run->self_leaf = NULL;
-    for (size_t i = 0; i < run->moved.n; i++) {
-        free(((struct moved *)run->moved.items[i])->from);
-        free(run->moved.items[i]);
-    }
-    run->moved.n = 0;
-}
-
-void mcg_commit(struct mcg_run *run)
-{
-    mcg_guard_hold();
-    commit_held(run);
-    mcg_guard_release();
-}
-
 /* ---- for the supervisor ------------------------------------------------ */
 
 int mcg_job_dir(const struct mcg_run *run, enum mcg_ctrl c, char *dir, size_t len)
@@ -1120,7 +985,7 @@ const char *mcg_group_name_of(const struct mcg_run *run, enum mcg_ctrl c, const 
 int mcg_created_here(const struct mcg_run *run, const char *dir)
 {
     for (size_t i = 0; i < run->created.n; i++)
-        if (path_within(dir, ((struct group_ref *)run->created.items[i])->dir))
+        if (mcg_path_within(dir, ((struct group_ref *)run->created.items[i])->dir))
             return 1;
     return 0;
 }
@@ -1138,7 +1003,7 @@ void mcg_leave(struct mcg_run *run)
     for (int c = 0; c < MCG_NCTRL; c++) {
         struct mcg_hier *h = &run->hier[c];
         char home[PATH_MAX], cur[PATH_MAX];
-        if (!h->mount[0] || cur_dir(h, cur, sizeof(cur)) < 0)
+        if (!h->mount[0] || mcg_cur_dir(h, cur, sizeof(cur)) < 0)
             continue;
         /* v2 with a leaf: the start cgroup now serves children, the leaf is home */
         if (run->self_leaf && strcmp(h->mount, run->unified) == 0)
@@ -1149,7 +1014,7 @@ void mcg_leave(struct mcg_run *run)
             continue;
         char buf[32];
         snprintf(buf, sizeof(buf), "%d", (int)getpid());
-        if (put_pid(run, home, buf) < 0)
+        if (mcg_put_pid(run, home, buf) < 0)
             fprintf(stderr, "mcgexec: warning: cannot leave %s: %s\n", cur, strerror(errno));
         else
             set_cur(run, h, home);
@@ -1196,7 +1061,7 @@ int mcg_kill_tree(struct mcg_run *run, const char *dir, int sig)
     snprintf(path, sizeof(path), "%s/cgroup.kill", dir);
     if (sig == SIGKILL && access(path, W_OK) == 0) {
         mcg_log(run, "write %s 1", path);
-        if (write_file(path, "1") == 0)
+        if (mcg_write_file(path, "1") == 0)
             total = 1;
     }
     /* v1 (and the rest): a process may fork while we read, so repeat
@@ -1236,215 +1101,4 @@ void mcg_remove_created(struct mcg_run *run)
         mcg_kill_tree(run, dir, SIGKILL);
     }
     mcg_rollback(run);
-}
-
-/* ---- signals while the policy runs ----------------------------------------
- *
- * A policy is arbitrary Ruby: it may loop, sleep or wait, and the user's
- * answer is Ctrl-C or a service manager's SIGTERM.  The default action
- * would kill mcgexec with the groups it created left behind, so until
- * COMMAND starts these signals undo the run from the handler and then end
- * mcgexec by the same signal.  The same goes for the signals of a crash
- * (SIGSEGV, SIGBUS, SIGABRT, SIGFPE, SIGILL), sent or real: the handler runs
- * on a stack of its own (a stack overflow leaves none), and mcgexec then
- * dies of that signal, so that a core dump and the shell's message stay as
- * they were.  And mruby's own last resort, exit(1) from mrb_bug(), meets an
- * atexit handler that does the same walk.  The handler may interrupt mruby
- * anywhere, in malloc too, so it uses system calls only and reads records
- * that are never half-changed: every change to them happens with the
- * signals blocked (mcg_guard_hold).  A crash while they are blocked is the
- * kernel's to end, without the walk. */
-
-static const int guard_signals[] = {
-    SIGHUP, SIGINT, SIGQUIT, SIGPIPE, SIGTERM,
-    SIGSEGV, SIGBUS, SIGABRT, SIGFPE, SIGILL,
-};
-#define NGUARD (sizeof(guard_signals) / sizeof(guard_signals[0]))
-static struct sigaction guard_saved[NGUARD];
-static sigset_t guard_set, guard_old;
-static int guard_depth;
-/* the handler's own stack: big enough for the walk, which keeps a few
- * PATH_MAX buffers on it */
-static char guard_stack[64 * 1024] __attribute__((aligned(16)));
-
-static size_t put_str(char *dst, size_t at, size_t cap, const char *s)
-{
-    while (*s && at + 1 < cap)
-        dst[at++] = *s++;
-    dst[at] = '\0';
-    return at;
-}
-
-static void write_raw(const char *dir, const char *file, const char *value)
-{
-    char path[MCG_FILE_PATH];
-    size_t n = put_str(path, 0, sizeof(path), dir);
-
-    n = put_str(path, n, sizeof(path), "/");
-    put_str(path, n, sizeof(path), file);
-    int fd = open(path, O_WRONLY | O_CLOEXEC);
-    if (fd >= 0) {
-        if (write(fd, value, strlen(value)) < 0) {
-            /* nothing more can be done from a handler */
-        }
-        close(fd);
-    }
-}
-
-static void pid_text(pid_t pid, char *buf, size_t len)
-{
-    char tmp[24];
-    size_t n = 0;
-    unsigned long v = (unsigned long)pid;
-
-    do
-        tmp[n++] = (char)('0' + v % 10);
-    while ((v /= 10) && n < sizeof(tmp));
-    for (size_t i = 0; i < n && i + 1 < len; i++)
-        buf[i] = tmp[n - 1 - i];
-    buf[n < len ? n : len - 1] = '\0';
-}
-
-/* The same steps with system calls only, for the signal guard. */
-static void move_back_raw(struct mcg_run *run, const struct moved *m)
-{
-    char pid[24];
-    (void)run;
-    pid_text(m->pid, pid, sizeof(pid));
-    write_raw(m->from, "cgroup.procs", pid);
-}
-
-static void remove_raw(struct mcg_run *run, struct group_ref *ref, int last)
-{
-    (void)run;
-    for (int t = 0; rmdir(ref->dir) < 0; t++) {
-        if (errno != EBUSY || !last || t == 50)
-            return;
-        nanosleep(&(struct timespec){ 0, 10 * 1000 * 1000 }, NULL);
-    }
-    ref->gone = 1;
-}
-
-static void disable_raw(struct mcg_run *run, const struct group_ref *ref)
-{
-    char minus[32];
-    (void)run;
-    put_str(minus, put_str(minus, 0, sizeof(minus), "-"), sizeof(minus), v2_names[ref->ctrl]);
-    write_raw(ref->dir, "cgroup.subtree_control", minus);
-}
-
-static const struct undo_ops undo_raw = { move_back_raw, remove_raw, disable_raw };
-
-static const char *signal_name(int sig)
-{
-    switch (sig) {
-    case SIGHUP: return "SIGHUP";
-    case SIGINT: return "SIGINT";
-    case SIGQUIT: return "SIGQUIT";
-    case SIGPIPE: return "SIGPIPE";
-    case SIGTERM: return "SIGTERM";
-    case SIGSEGV: return "SIGSEGV";
-    case SIGBUS: return "SIGBUS";
-    case SIGABRT: return "SIGABRT";
-    case SIGFPE: return "SIGFPE";
-    case SIGILL: return "SIGILL";
-    }
-    return "a signal";
-}
-
-/* Undo the run, if this process is the one that made it (not a child a
- * policy forked through IO.popen, which inherits the handlers until its
- * exec), and say so on stderr unless `quiet`. */
-static void undo_from_handler(const char *what, int quiet)
-{
-    char msg[200];
-    size_t n;
-
-    if (!guarded || guarded->dry_run || getpid() != guarded->pid)
-        return;
-    undo_walk(guarded, &undo_raw);
-    n = put_str(msg, 0, sizeof(msg), "mcgexec: ");
-    n = put_str(msg, n, sizeof(msg), what);
-    n = put_str(msg, n, sizeof(msg), " before COMMAND started: removed what this run had "
-                                     "created; COMMAND not run\n");
-    if (!quiet && write(STDERR_FILENO, msg, n) < 0) {
-        /* stderr is gone: the exit status still tells */
-    }
-}
-
-static void guard_handler(int sig)
-{
-    undo_from_handler(signal_name(sig), sig == SIGPIPE);
-    /* Die of the same signal: with the default action back and the signal
-     * unblocked, raise() ends the process before it returns.  A fault that
-     * was real would also strike again on return. */
-    signal(sig, SIG_DFL);
-    sigset_t one;
-    sigemptyset(&one);
-    sigaddset(&one, sig);
-    sigprocmask(SIG_UNBLOCK, &one, NULL);
-    raise(sig);
-    _exit(128 + sig);
-}
-
-/* exit() while the guard is up: mcgexec itself returns from main (and
- * mcg_run_free ends the guard first), so this is mruby's mrb_bug(), which
- * prints "bug: ..." without a newline and calls exit(1).  The run is
- * undone and the status is mcgexec's own failure. */
-static void guard_atexit(void)
-{
-    static const char msg[] = "\nmcgexec: mruby stopped on an internal error (above) before COMMAND "
-                              "started: removed what this run had created; COMMAND not run\n";
-
-    if (!guarded || guard_depth > 0 || getpid() != guarded->pid)
-        return;
-    if (!guarded->dry_run)
-        undo_walk(guarded, &undo_raw);
-    if (write(STDERR_FILENO, msg, sizeof(msg) - 1) < 0) {
-        /* the exit status still tells */
-    }
-    _exit(MCG_EXIT_FAILURE);
-}
-
-void mcg_guard_begin(struct mcg_run *run)
-{
-    struct sigaction sa = { .sa_handler = guard_handler, .sa_flags = SA_ONSTACK };
-    static int atexit_done;
-
-    guarded = run;
-    if (!atexit_done)
-        atexit_done = atexit(guard_atexit) == 0;
-    stack_t ss = { .ss_sp = guard_stack, .ss_size = sizeof(guard_stack) };
-    sigaltstack(&ss, NULL);
-    sigemptyset(&guard_set);
-    for (size_t i = 0; i < NGUARD; i++)
-        sigaddset(&guard_set, guard_signals[i]);
-    sa.sa_mask = guard_set;
-    for (size_t i = 0; i < NGUARD; i++) {
-        sigaction(guard_signals[i], NULL, &guard_saved[i]);
-        /* a signal the caller ignores (nohup) stays ignored */
-        if (guard_saved[i].sa_handler != SIG_IGN)
-            sigaction(guard_signals[i], &sa, NULL);
-    }
-}
-
-void mcg_guard_end(void)
-{
-    if (!guarded)
-        return;
-    for (size_t i = 0; i < NGUARD; i++)
-        sigaction(guard_signals[i], &guard_saved[i], NULL);
-    guarded = NULL;
-}
-
-void mcg_guard_hold(void)
-{
-    if (guarded && guard_depth++ == 0)
-        sigprocmask(SIG_BLOCK, &guard_set, &guard_old);
-}
-
-void mcg_guard_release(void)
-{
-    if (guard_depth > 0 && --guard_depth == 0)
-        sigprocmask(SIG_SETMASK, &guard_old, NULL);
 }

@@ -135,10 +135,12 @@ void mcg_commit(struct mcg_run *run);
 
 /* ---- signals before COMMAND starts ---- */
 
-/* Until COMMAND starts, SIGHUP, SIGINT, SIGQUIT, SIGPIPE and SIGTERM undo
- * what the run did (as mcg_rollback) and end mcgexec by that signal, so
- * that a policy that hangs can be stopped without leaving groups behind.
- * Signals the caller ignores stay ignored. */
+/* Until COMMAND starts, SIGHUP, SIGINT, SIGQUIT, SIGPIPE and SIGTERM, and
+ * the crash signals SIGSEGV, SIGBUS, SIGABRT, SIGFPE and SIGILL, undo what
+ * the run did (as mcg_rollback) and end mcgexec by that signal, so that a
+ * policy that hangs or a crash leaves no groups behind; so does mruby's
+ * exit(1) on an internal error, with status 125 (src/undo.c).  Signals the
+ * caller ignores stay ignored. */
 void mcg_guard_begin(struct mcg_run *run);
 /* Give the signals back the actions they had before mcg_guard_begin. */
 void mcg_guard_end(void);

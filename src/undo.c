@@ -1,0 +1,364 @@
+/* Undoing a run: the journal of what it changed (the records in struct
+ * mcg_run that cgroupfs.c fills), the one walk that undoes it, used by
+ * mcg_rollback and by the signal guard, and the guard itself (signals,
+ * crashes and mruby's exit(1) before COMMAND starts). */
+#define _GNU_SOURCE
+#include "cgroupfs.h"
+#include "cgroupfs-internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static struct mcg_run *guarded;
+
+/* Does any hierarchy have mcgexec in `dir` or below it? */
+static int holds_self(const struct mcg_run *run, const char *dir)
+{
+    for (int c = 0; c < MCG_NCTRL; c++) {
+        char cur[PATH_MAX];
+        if (run->hier[c].mount[0] &&
+            mcg_cur_dir(&run->hier[c], cur, sizeof(cur)) == 0 &&
+            mcg_path_within(cur, dir))
+            return 1;
+    }
+    return 0;
+}
+
+/* ---- the undo journal ------------------------------------------------------
+ *
+ * What a run changed is journalled in run->moved, run->created and
+ * run->enabled as it happens; undoing it is one walk over them, in one
+ * order: other processes moved back first; then the groups that can go
+ * already (a group mcgexec still sits in cannot); then the controllers
+ * this run enabled (v2: a group with controllers enabled for children takes
+ * no processes, mcgexec's own included); then mcgexec itself; then every
+ * group that is left.  The same walk serves mcg_rollback and the signal
+ * guard: only the steps differ (undo_ops), and the walk itself touches
+ * nothing but the journal, so a signal handler may run it. */
+
+struct undo_ops {
+    void (*move_back)(struct mcg_run *run, const struct moved *m);
+    /* last: the final attempt (retry while busy, say so if it fails);
+     * sets ref->gone once the group is removed */
+    void (*remove)(struct mcg_run *run, struct group_ref *ref, int last);
+    void (*disable)(struct mcg_run *run, const struct group_ref *ref);
+};
+
+static void undo_walk(struct mcg_run *run, const struct undo_ops *ops)
+{
+    for (int self = 0; self < 2; self++) {
+        for (size_t i = run->moved.n; i-- > 0;) {
+            const struct moved *m = run->moved.items[i];
+            if ((m->pid == run->pid) == self)
+                ops->move_back(run, m);
+        }
+        if (self)
+            break;
+        for (size_t i = run->created.n; i-- > 0;)
+            ops->remove(run, run->created.items[i], 0);
+        for (size_t i = run->enabled.n; i-- > 0;)
+            ops->disable(run, run->enabled.items[i]);
+    }
+    for (size_t i = run->created.n; i-- > 0;) {
+        struct group_ref *r = run->created.items[i];
+        if (!r->gone)
+            ops->remove(run, r, 1);
+    }
+}
+
+/* The usual steps: logged with --verbose, failures warned about. */
+static void move_back_logged(struct mcg_run *run, const struct moved *m)
+{
+    char buf[32];
+    snprintf(buf, sizeof(buf), "%d", (int)m->pid);
+    if (mcg_put_pid(run, m->from, buf) < 0 && errno != ESRCH)
+        fprintf(stderr, "mcgexec: warning: cannot move pid %s back to %s: %s\n", buf, m->from,
+                strerror(errno));
+}
+
+static void remove_logged(struct mcg_run *run, struct group_ref *ref, int last)
+{
+    if (!last && holds_self(run, ref->dir))
+        return; /* not yet: mcgexec is still inside */
+    mcg_log(run, "rmdir %s", ref->dir);
+    /* A group can stay busy for a moment after its last task left. */
+    for (int tries = 0; rmdir(ref->dir) < 0 && errno != ENOENT; tries++) {
+        if (errno != EBUSY || tries == 50) {
+            fprintf(stderr, "mcgexec: warning: cannot remove %s: %s\n", ref->dir, strerror(errno));
+            return;
+        }
+        nanosleep(&(struct timespec){ 0, 10 * 1000 * 1000 }, NULL);
+    }
+    ref->gone = 1;
+}
+
+static void disable_logged(struct mcg_run *run, const struct group_ref *ref)
+{
+    char minus[32], path[MCG_FILE_PATH];
+    if (access(ref->dir, F_OK) != 0)
+        return;
+    snprintf(minus, sizeof(minus), "-%s", mcg_v2_names[ref->ctrl]);
+    snprintf(path, sizeof(path), "%s/cgroup.subtree_control", ref->dir);
+    mcg_log(run, "write %s %s", path, minus);
+    mcg_write_file(path, minus); /* best effort: others may use it by now */
+}
+
+static const struct undo_ops undo_logged = { move_back_logged, remove_logged, disable_logged };
+
+static void rollback_held(struct mcg_run *run)
+{
+    if (!run->dry_run)
+        undo_walk(run, &undo_logged);
+    mcg_commit(run);
+}
+
+void mcg_rollback(struct mcg_run *run)
+{
+    mcg_guard_hold();
+    rollback_held(run);
+    mcg_guard_release();
+}
+
+static void commit_held(struct mcg_run *run)
+{
+    mcg_free_refs(&run->created);
+    mcg_free_refs(&run->enabled);
+    free(run->self_leaf);
+    run->self_leaf = NULL;
+    for (size_t i = 0; i < run->moved.n; i++) {
+        free(((struct moved *)run->moved.items[i])->from);
+        free(run->moved.items[i]);
+    }
+    run->moved.n = 0;
+}
+
+void mcg_commit(struct mcg_run *run)
+{
+    mcg_guard_hold();
+    commit_held(run);
+    mcg_guard_release();
+}
+
+
+/* ---- signals while the policy runs ----------------------------------------
+ *
+ * A policy is arbitrary Ruby: it may loop, sleep or wait, and the user's
+ * answer is Ctrl-C or a service manager's SIGTERM.  The default action
+ * would kill mcgexec with the groups it created left behind, so until
+ * COMMAND starts these signals undo the run from the handler and then end
+ * mcgexec by the same signal.  The same goes for the signals of a crash
+ * (SIGSEGV, SIGBUS, SIGABRT, SIGFPE, SIGILL), sent or real: the handler runs
+ * on a stack of its own (a stack overflow leaves none), and mcgexec then
+ * dies of that signal, so that a core dump and the shell's message stay as
+ * they were.  And mruby's own last resort, exit(1) from mrb_bug(), meets an
+ * atexit handler that does the same walk.  The handler may interrupt mruby
+ * anywhere, in malloc too, so it uses system calls only and reads records
+ * that are never half-changed: every change to them happens with the
+ * signals blocked (mcg_guard_hold).  A crash while they are blocked is the
+ * kernel's to end, without the walk. */
+
+static const int guard_signals[] = {
+    SIGHUP, SIGINT, SIGQUIT, SIGPIPE, SIGTERM,
+    SIGSEGV, SIGBUS, SIGABRT, SIGFPE, SIGILL,
+};
+#define NGUARD (sizeof(guard_signals) / sizeof(guard_signals[0]))
+static struct sigaction guard_saved[NGUARD];
+static sigset_t guard_set, guard_old;
+static int guard_depth;
+/* the handler's own stack: big enough for the walk, which keeps a few
+ * PATH_MAX buffers on it */
+static char guard_stack[64 * 1024] __attribute__((aligned(16)));
+
+static size_t put_str(char *dst, size_t at, size_t cap, const char *s)
+{
+    while (*s && at + 1 < cap)
+        dst[at++] = *s++;
+    dst[at] = '\0';
+    return at;
+}
+
+static void write_raw(const char *dir, const char *file, const char *value)
+{
+    char path[MCG_FILE_PATH];
+    size_t n = put_str(path, 0, sizeof(path), dir);
+
+    n = put_str(path, n, sizeof(path), "/");
+    put_str(path, n, sizeof(path), file);
+    int fd = open(path, O_WRONLY | O_CLOEXEC);
+    if (fd >= 0) {
+        if (write(fd, value, strlen(value)) < 0) {
+            /* nothing more can be done from a handler */
+        }
+        close(fd);
+    }
+}
+
+static void pid_text(pid_t pid, char *buf, size_t len)
+{
+    char tmp[24];
+    size_t n = 0;
+    unsigned long v = (unsigned long)pid;
+
+    do
+        tmp[n++] = (char)('0' + v % 10);
+    while ((v /= 10) && n < sizeof(tmp));
+    for (size_t i = 0; i < n && i + 1 < len; i++)
+        buf[i] = tmp[n - 1 - i];
+    buf[n < len ? n : len - 1] = '\0';
+}
+
+/* The same steps with system calls only, for the signal guard. */
+static void move_back_raw(struct mcg_run *run, const struct moved *m)
+{
+    char pid[24];
+    (void)run;
+    pid_text(m->pid, pid, sizeof(pid));
+    write_raw(m->from, "cgroup.procs", pid);
+}
+
+static void remove_raw(struct mcg_run *run, struct group_ref *ref, int last)
+{
+    (void)run;
+    for (int t = 0; rmdir(ref->dir) < 0; t++) {
+        if (errno != EBUSY || !last || t == 50)
+            return;
+        nanosleep(&(struct timespec){ 0, 10 * 1000 * 1000 }, NULL);
+    }
+    ref->gone = 1;
+}
+
+static void disable_raw(struct mcg_run *run, const struct group_ref *ref)
+{
+    char minus[32];
+    (void)run;
+    put_str(minus, put_str(minus, 0, sizeof(minus), "-"), sizeof(minus), mcg_v2_names[ref->ctrl]);
+    write_raw(ref->dir, "cgroup.subtree_control", minus);
+}
+
+static const struct undo_ops undo_raw = { move_back_raw, remove_raw, disable_raw };
+
+static const char *signal_name(int sig)
+{
+    switch (sig) {
+    case SIGHUP: return "SIGHUP";
+    case SIGINT: return "SIGINT";
+    case SIGQUIT: return "SIGQUIT";
+    case SIGPIPE: return "SIGPIPE";
+    case SIGTERM: return "SIGTERM";
+    case SIGSEGV: return "SIGSEGV";
+    case SIGBUS: return "SIGBUS";
+    case SIGABRT: return "SIGABRT";
+    case SIGFPE: return "SIGFPE";
+    case SIGILL: return "SIGILL";
+    }
+    return "a signal";
+}
+
+/* Undo the run, if this process is the one that made it (not a child a
+ * policy forked through IO.popen, which inherits the handlers until its
+ * exec), and say so on stderr unless `quiet`. */
+static void undo_from_handler(const char *what, int quiet)
+{
+    char msg[200];
+    size_t n;
+
+    if (!guarded || guarded->dry_run || getpid() != guarded->pid)
+        return;
+    undo_walk(guarded, &undo_raw);
+    n = put_str(msg, 0, sizeof(msg), "mcgexec: ");
+    n = put_str(msg, n, sizeof(msg), what);
+    n = put_str(msg, n, sizeof(msg), " before COMMAND started: removed what this run had "
+                                     "created; COMMAND not run\n");
+    if (!quiet && write(STDERR_FILENO, msg, n) < 0) {
+        /* stderr is gone: the exit status still tells */
+    }
+}
+
+static void guard_handler(int sig)
+{
+    undo_from_handler(signal_name(sig), sig == SIGPIPE);
+    /* Die of the same signal: with the default action back and the signal
+     * unblocked, raise() ends the process before it returns.  A fault that
+     * was real would also strike again on return. */
+    signal(sig, SIG_DFL);
+    sigset_t one;
+    sigemptyset(&one);
+    sigaddset(&one, sig);
+    sigprocmask(SIG_UNBLOCK, &one, NULL);
+    raise(sig);
+    _exit(128 + sig);
+}
+
+/* exit() while the guard is up: mcgexec itself returns from main (and
+ * mcg_run_free ends the guard first), so this is mruby's mrb_bug(), which
+ * prints "bug: ..." without a newline and calls exit(1).  The run is
+ * undone and the status is mcgexec's own failure. */
+static void guard_atexit(void)
+{
+    static const char msg[] = "\nmcgexec: mruby stopped on an internal error (above) before COMMAND "
+                              "started: removed what this run had created; COMMAND not run\n";
+
+    if (!guarded || guard_depth > 0 || getpid() != guarded->pid)
+        return;
+    if (!guarded->dry_run)
+        undo_walk(guarded, &undo_raw);
+    if (write(STDERR_FILENO, msg, sizeof(msg) - 1) < 0) {
+        /* the exit status still tells */
+    }
+    _exit(MCG_EXIT_FAILURE);
+}
+
+void mcg_guard_begin(struct mcg_run *run)
+{
+    struct sigaction sa = { .sa_handler = guard_handler, .sa_flags = SA_ONSTACK };
+    static int atexit_done;
+
+    guarded = run;
+    if (!atexit_done)
+        atexit_done = atexit(guard_atexit) == 0;
+    stack_t ss = { .ss_sp = guard_stack, .ss_size = sizeof(guard_stack) };
+    sigaltstack(&ss, NULL);
+    sigemptyset(&guard_set);
+    for (size_t i = 0; i < NGUARD; i++)
+        sigaddset(&guard_set, guard_signals[i]);
+    sa.sa_mask = guard_set;
+    for (size_t i = 0; i < NGUARD; i++) {
+        sigaction(guard_signals[i], NULL, &guard_saved[i]);
+        /* a signal the caller ignores (nohup) stays ignored */
+        if (guard_saved[i].sa_handler != SIG_IGN)
+            sigaction(guard_signals[i], &sa, NULL);
+    }
+}
+
+void mcg_guard_end(void)
+{
+    if (!guarded)
+        return;
+    for (size_t i = 0; i < NGUARD; i++)
+        sigaction(guard_signals[i], &guard_saved[i], NULL);
+    guarded = NULL;
+}
+
+void mcg_guard_hold(void)
+{
+    if (guarded && guard_depth++ == 0)
+        sigprocmask(SIG_BLOCK, &guard_set, &guard_old);
+}
+
+void mcg_guard_release(void)
+{
+    if (guard_depth > 0 && --guard_depth == 0)
+        sigprocmask(SIG_SETMASK, &guard_old, NULL);
+}
+
+void mcg_guard_forget(const struct mcg_run *run)
+{
+    if (guarded == run)
+        mcg_guard_end();
+}
