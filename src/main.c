@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "cgroupfs.h"
@@ -98,7 +99,21 @@ static void print_plan_exec(char *const *cmd)
     putchar('\n');
 }
 
-int main(int argc, char **argv)
+/* The command line, parsed. */
+struct options {
+    const char *code;          /* -e CODE, or the policy file's contents */
+    const char *policy_name;   /* the file, or "-e" */
+    const char *root, *user;
+    char **command;
+    int dry_run, verbose, wait;
+    struct mcg_supervise_opts sup;
+    struct mcg_creds creds;
+    struct mrb_state *vm;      /* the policy's VM, when left to the exec */
+};
+
+/* Parse argv into o.  Returns -1 to go on, or the status to exit with
+ * (--help, --version, --list-settings, misuse). */
+static int parse_options(int argc, char **argv, struct options *o)
 {
     static const struct option longopts[] = {
         { "eval", required_argument, NULL, 'e' },
@@ -117,64 +132,57 @@ int main(int argc, char **argv)
         { "list-settings", no_argument, NULL, 'L' },
         { NULL, 0, NULL, 0 },
     };
-    const char *code = NULL, *root = getenv("MCGEXEC_ROOT"), *user = NULL;
-    const char *policy_name;
-    int dry_run = 0, verbose = 0, wait = 0, c;
-    struct mcg_supervise_opts sup = { 0 };
-    struct mcg_creds creds = { 0 };
     const char *why;
-    struct mcg_error err = { 0 };
-    struct mcg_run run;
-    char *policy_buf = NULL;
-    size_t policy_len;
+    int c;
 
-    if (root && !*root)
-        root = NULL;
+    o->root = getenv("MCGEXEC_ROOT");
+    if (o->root && !*o->root)
+        o->root = NULL;
     /* '+': stop at the first operand, so COMMAND's options stay its own */
     while ((c = getopt_long(argc, argv, "+e:nvr:hVwt:u:", longopts, NULL)) != -1) {
         switch (c) {
         case 'e':
-            code = optarg;
+            o->code = optarg;
             break;
         case 'n':
-            dry_run = 1;
+            o->dry_run = 1;
             break;
         case 'v':
-            verbose = 1;
+            o->verbose = 1;
             break;
         case 'r':
-            root = optarg;
+            o->root = optarg;
             break;
         case 'w':
-            wait = 1;
+            o->wait = 1;
             break;
         case 'R':
-            sup.rm = wait = 1;
+            o->sup.rm = o->wait = 1;
             break;
         case 't':
-            if (mcg_parse_duration(optarg, &sup.timeout, &why) < 0) {
+            if (mcg_parse_duration(optarg, &o->sup.timeout, &why) < 0) {
                 fprintf(stderr, "mcgexec: --timeout %s: %s\n", optarg, why);
                 return misuse(NULL);
             }
-            wait = 1;
+            o->wait = 1;
             break;
         case 'S':
-            sup.stats = wait = 1;
-            sup.stats_file = optarg;
+            o->sup.stats = o->wait = 1;
+            o->sup.stats_file = optarg;
             break;
         case 'F':
             if (strcmp(optarg, "json") == 0)
-                sup.json = sup.stats = wait = 1;
+                o->sup.json = o->sup.stats = o->wait = 1;
             else if (strcmp(optarg, "text") == 0)
-                sup.json = 0;
+                o->sup.json = 0;
             else
                 return misuse("--stats-format takes 'text' or 'json'");
             break;
         case 'u':
-            user = optarg;
+            o->user = optarg;
             break;
         case 'P':
-            creds.no_new_privs = 1;
+            o->creds.no_new_privs = 1;
             break;
         case 'L':
             mcg_list_settings(stdout);
@@ -183,90 +191,138 @@ int main(int argc, char **argv)
             usage(stdout);
             return 0;
         case 'V':
-            printf("mcgexec %s (mruby %s, %s)\n", MCGEXEC_VERSION, MCGEXEC_MRUBY_VERSION, MCGEXEC_MRUBY_BUILD);
+            printf("mcgexec %s (mruby %s, %s)\n", MCGEXEC_VERSION, MCGEXEC_MRUBY_VERSION,
+                   MCGEXEC_MRUBY_BUILD);
             return 0;
         default:
             return misuse(NULL);
         }
     }
-    if (code) {
-        policy_name = "-e";
+    if (o->code) {
+        o->policy_name = "-e";
     } else {
         if (optind >= argc)
             return misuse("no POLICY given");
-        policy_name = argv[optind++];
+        o->policy_name = argv[optind++];
     }
     if (optind < argc && strcmp(argv[optind], "--") == 0)
         optind++;
-    char **command = &argv[optind];
-    if (!*command && !dry_run)
+    o->command = &argv[optind];
+    if (!*o->command && !o->dry_run)
         return misuse("no COMMAND given");
-    if (root && strcmp(root, "self") != 0 && root[0] != '/')
+    if (o->root && strcmp(o->root, "self") != 0 && o->root[0] != '/')
         return misuse("--root takes an absolute path or 'self'");
+    return -1;
+}
 
-    /* Users and groups are looked up before anything changes. */
-    if (user && mcg_parse_user(user, &creds, &err) < 0) {
-        fprintf(stderr, "mcgexec: %s\n", err.msg);
-        return MCG_EXIT_FAILURE;
-    }
-    if (!code) {
-        policy_buf = mcg_read_policy(policy_name, &policy_len, &err);
-        if (!policy_buf) {
-            fprintf(stderr, "mcgexec: %s\n", err.msg);
-            return MCG_EXIT_FAILURE;
-        }
-        code = policy_buf;
-    } else {
-        policy_len = strlen(code);
-    }
-
-    mcg_run_init(&run, dry_run, verbose, root);
-    mcg_guard_begin(&run);
-    struct mrb_state *mrb = mcg_policy_open(&run, policy_name, command, &err);
-    /* Supervised, COMMAND's process joins the groups itself (between fork
-     * and exec), so the supervisor never enters and leaves them. */
-    if (!mrb || mcg_policy_run(mrb, code, policy_len, &err) < 0 ||
-        (wait ? mcg_plan_child_joins(&run, &err) : mcg_join_pending(&run, &err)) < 0) {
-        fprintf(stderr, "mcgexec: %s\n", err.msg);
-        mcg_policy_close(mrb);
-        mcg_rollback(&run);
-        mcg_guard_end();
-        mcg_run_free(&run);
-        free(policy_buf);
-        return MCG_EXIT_FAILURE;
-    }
-    /* The VM goes before COMMAND starts: files the policy opened close,
-     * children it started with IO.popen are waited for. */
+/* Something failed after the run began: say it once, undo the run. */
+static int give_up(struct mcg_run *run, struct mrb_state *mrb, const struct mcg_error *err,
+                   int status)
+{
+    fprintf(stderr, "mcgexec: %s\n", err->msg);
     mcg_policy_close(mrb);
-    mrb = NULL;
-    free(policy_buf);
+    mcg_rollback(run);
+    mcg_run_free(run); /* ends the signal guard */
+    return status;
+}
 
-    if (dry_run) {
-        mcg_guard_end();
-        if (*command)
-            print_plan_exec(command);
-        mcg_run_free(&run);
+/* Has mcgexec a child process (one a policy started with IO.popen)?
+ * Asked without reaping it. */
+static int has_children(void)
+{
+    siginfo_t info = { 0 };
+    return waitid(P_ALL, 0, &info, WEXITED | WNOHANG | WNOWAIT) == 0;
+}
+
+/* Run the policy and join (or, supervised, plan the joins: COMMAND's
+ * process joins the groups itself, between fork and exec, so that the
+ * supervisor never enters and leaves them).  The VM goes before COMMAND
+ * starts, closing the files the policy opened and waiting for the children
+ * it started with IO.popen; except that when mcgexec execs in place and
+ * has no children, closing it would only free memory the exec frees too
+ * (mruby-io opens every descriptor above 2 close-on-exec), so it is left
+ * to the exec. */
+static int apply_policy(struct options *o, struct mcg_run *run, struct mcg_error *err)
+{
+    char *policy_buf = NULL;
+    size_t len;
+
+    if (!o->code) {
+        policy_buf = mcg_read_policy(o->policy_name, &len, err);
+        if (!policy_buf)
+            return -1;
+        o->code = policy_buf;
+    } else {
+        len = strlen(o->code);
+    }
+    mcg_run_init(run, o->dry_run, o->verbose, o->root);
+    mcg_guard_begin(run);
+    struct mrb_state *mrb = mcg_policy_open(run, o->policy_name, o->command, err);
+    if (!mrb || mcg_policy_run(mrb, o->code, len, err) < 0 ||
+        (o->wait ? mcg_plan_child_joins(run, err) : mcg_join_pending(run, err)) < 0) {
+        free(policy_buf);
+        o->code = NULL;
+        give_up(run, mrb, err, MCG_EXIT_FAILURE);
+        return 1;
+    }
+    if (o->dry_run || o->wait || has_children())
+        mcg_policy_close(mrb);
+    else
+        o->vm = mrb;
+    free(policy_buf);
+    o->code = NULL;
+    return 0;
+}
+
+/* The groups are set up: print the plan, supervise COMMAND, or become it. */
+static int start_command(struct options *o, struct mcg_run *run)
+{
+    struct mcg_error err = { 0 };
+
+    if (o->dry_run) {
+        mcg_run_free(run);
+        if (*o->command)
+            print_plan_exec(o->command);
         return fflush(stdout) == 0 ? 0 : MCG_EXIT_FAILURE;
     }
-
-    if (verbose)
-        fprintf(stderr, "mcgexec: exec %s\n", command[0]);
-    if (wait) {
-        sup.creds = &creds;
-        int status = mcg_supervise(&run, command, &sup);
-        mcg_run_free(&run);
+    if (o->verbose)
+        fprintf(stderr, "mcgexec: exec %s\n", o->command[0]);
+    if (o->wait) {
+        o->sup.creds = &o->creds;
+        int status = mcg_supervise(run, o->command, &o->sup);
+        mcg_run_free(run);
         return status;
     }
     fflush(stdout);
     fflush(stderr);
     /* The signal guard stays until the exec, which resets caught signals
      * to their defaults (and keeps ignored ones ignored). */
-    int status = mcg_become_command(&creds, command, &err);
+    int status = mcg_become_command(&o->creds, o->command, &err);
     /* A drop that failed after the uid changed leaves us unable to undo
      * the groups; the message says which step failed. */
-    fprintf(stderr, "mcgexec: %s\n", err.msg);
-    mcg_policy_close(mrb);
-    mcg_rollback(&run);
-    mcg_run_free(&run);
-    return status;
+    return give_up(run, o->vm, &err, status);
+}
+
+int main(int argc, char **argv)
+{
+    struct options o = { 0 };
+    struct mcg_error err = { 0 };
+    struct mcg_run run;
+    int status = parse_options(argc, argv, &o);
+
+    if (status >= 0)
+        return status;
+    /* Users and groups are looked up before anything changes. */
+    if (o.user && mcg_parse_user(o.user, &o.creds, &err) < 0) {
+        fprintf(stderr, "mcgexec: %s\n", err.msg);
+        return MCG_EXIT_FAILURE;
+    }
+    status = apply_policy(&o, &run, &err);
+    if (status < 0) { /* the policy file, before anything changed */
+        fprintf(stderr, "mcgexec: %s\n", err.msg);
+        return MCG_EXIT_FAILURE;
+    }
+    if (status > 0)
+        return MCG_EXIT_FAILURE;
+    return start_command(&o, &run);
 }

@@ -30,6 +30,7 @@
 #include <mruby/string.h>
 #include <mruby/variable.h>
 
+#include "convert.h"
 #include "settings.h"
 #include "values.h"
 #ifndef MCGEXEC_GEM
@@ -229,207 +230,6 @@ static mrb_value group_init_copy(mrb_state *mrb, mrb_value self)
     return self;
 }
 
-/* ---- values: Ruby <-> kernel ------------------------------------------ */
-
-/* A Ruby String as a C string, or NULL when it holds a NUL byte. */
-static const char *cstr_of(mrb_state *mrb, mrb_value v)
-{
-    const char *p = RSTRING_PTR(v);
-    if (memchr(p, '\0', (size_t)RSTRING_LEN(v)))
-        return NULL;
-    return RSTRING_CSTR(mrb, v);
-}
-
-static int is_max(mrb_state *mrb, mrb_value v)
-{
-    return mrb_symbol_p(v) && strcmp(mrb_sym_name(mrb, mrb_symbol(v)), "max") == 0;
-}
-
-/* Convert a policy value to the text written to the kernel.  Returns -1
- * with *why for values that are wrong whatever the kernel says. */
-static int to_kernel(mrb_state *mrb, enum mcg_kind kind, mrb_value v, char *out, size_t len,
-                     const char **why)
-{
-    int64_t n;
-    const char *s = NULL;
-
-    if (mrb_string_p(v) && !(s = cstr_of(mrb, v))) {
-        *why = "contains a NUL byte";
-        return -1;
-    }
-    switch (kind) {
-    case MCG_K_INT:
-    case MCG_K_QUOTA:
-        if (kind == MCG_K_QUOTA && (is_max(mrb, v) || (s && strcmp(s, "max") == 0))) {
-            snprintf(out, len, "-1");
-            return 0;
-        }
-        if (mrb_integer_p(v)) {
-            n = mrb_integer(v);
-        } else if (!s || mcg_parse_int(s, &n, why) < 0) {
-            *why = "not an integer";
-            return -1;
-        }
-        /* v1 takes any negative quota as "no limit"; only -1 says so */
-        if (kind == MCG_K_QUOTA && n < -1) {
-            *why = "negative quota (use -1 or :max for no limit)";
-            return -1;
-        }
-        snprintf(out, len, "%lld", (long long)n);
-        return 0;
-    case MCG_K_SIZE:
-    case MCG_K_COUNT:
-        if (is_max(mrb, v)) {
-            n = -1;
-        } else if (mrb_integer_p(v)) {
-            n = mrb_integer(v);
-            if (n < -1) {
-                *why = kind == MCG_K_SIZE ? "negative size (use -1 or :max for no limit)"
-                                          : "negative count (use -1 or :max for no limit)";
-                return -1;
-            }
-        } else if (s && kind == MCG_K_SIZE) {
-            if (mcg_parse_size(s, &n, why) < 0)
-                return -1;
-        } else if (s) {
-            if (strcmp(s, "max") == 0)
-                n = -1;
-            else if (mcg_parse_int(s, &n, why) < 0 || n < -1) {
-                *why = "not a count (use a number, or -1 or :max for no limit)";
-                return -1;
-            }
-        } else {
-            *why = kind == MCG_K_SIZE ? "not a size (use an Integer, a String such as \"512M\", or :max)"
-                                      : "not a count (use an Integer, or :max for no limit)";
-            return -1;
-        }
-        if (kind == MCG_K_COUNT && n == -1)
-            snprintf(out, len, "max");
-        else
-            snprintf(out, len, "%lld", (long long)n);
-        return 0;
-    case MCG_K_CPULIST:
-        if (mrb_integer_p(v) && mrb_integer(v) >= 0) {
-            snprintf(out, len, "%lld", (long long)mrb_integer(v));
-            return 0;
-        }
-        if (!s) {
-            *why = "not a list (use a String such as \"0-3,5\")";
-            return -1;
-        }
-        if (mcg_check_cpulist(s, why) < 0)
-            return -1;
-        snprintf(out, len, "%s", s);
-        return 0;
-    case MCG_K_DEVRATE:
-    case MCG_K_DEVBPS: {
-        char dev[64], joined[4200];
-        const char *rest;
-        if (mrb_array_p(v) && RARRAY_LEN(v) == 2 && mrb_string_p(RARRAY_PTR(v)[0])) {
-            mrb_value rate = RARRAY_PTR(v)[1];
-            const char *d = cstr_of(mrb, RARRAY_PTR(v)[0]);
-            if (!d) {
-                *why = "contains a NUL byte";
-                return -1;
-            }
-            if (mrb_integer_p(rate))
-                snprintf(joined, sizeof(joined), "%s %lld", d, (long long)mrb_integer(rate));
-            else if (mrb_string_p(rate) && cstr_of(mrb, rate))
-                snprintf(joined, sizeof(joined), "%s %s", d, RSTRING_CSTR(mrb, rate));
-            else {
-                *why = "the rate is not a number";
-                return -1;
-            }
-            s = joined;
-        }
-        if (!s) {
-            *why = "expected \"MAJ:MIN VALUE\", \"/dev/DEVICE VALUE\" or [device, value]";
-            return -1;
-        }
-        if (mcg_parse_device(s, dev, sizeof(dev), &rest, why) < 0)
-            return -1;
-        if (kind == MCG_K_DEVBPS ? mcg_parse_size(rest, &n, why) < 0
-                                 : mcg_parse_int(rest, &n, why) < 0)
-            return -1;
-        if (n < 0) {
-            *why = "negative rate (use 0 to remove the limit)";
-            return -1;
-        }
-        snprintf(out, len, "%s %lld", dev, (long long)n);
-        return 0;
-    }
-    case MCG_K_BOOL:
-        if (mrb_true_p(v) || (mrb_integer_p(v) && mrb_integer(v) == 1))
-            snprintf(out, len, "1");
-        else if (mrb_false_p(v) || (mrb_integer_p(v) && mrb_integer(v) == 0))
-            snprintf(out, len, "0");
-        else {
-            *why = "not a boolean (use true or false)";
-            return -1;
-        }
-        return 0;
-    case MCG_K_TEXT:
-        if (mrb_integer_p(v))
-            snprintf(out, len, "%lld", (long long)mrb_integer(v));
-        else if (is_max(mrb, v))
-            snprintf(out, len, "max");
-        else if (mrb_true_p(v) || mrb_false_p(v))
-            snprintf(out, len, "%d", mrb_true_p(v));
-        else if (s)
-            snprintf(out, len, "%s", s);
-        else {
-            *why = "not a String or Integer";
-            return -1;
-        }
-        return 0;
-    }
-    *why = "unsupported value";
-    return -1;
-}
-
-/* Kernel text to a Ruby value. */
-static mrb_value from_kernel(mrb_state *mrb, enum mcg_kind kind, const char *text)
-{
-    int64_t n;
-    const char *why;
-
-    switch (kind) {
-    case MCG_K_COUNT:
-        if (strcmp(text, "max") == 0)
-            return mrb_fixnum_value(-1);
-        /* fall through */
-    case MCG_K_INT:
-    case MCG_K_QUOTA:
-    case MCG_K_SIZE:
-        if (mcg_parse_int(text, &n, &why) == 0)
-            return mrb_int_value(mrb, (mrb_int)n);
-        return mrb_str_new_cstr(mrb, text);
-    case MCG_K_BOOL: {
-        /* "1", or "oom_kill_disable 1\nunder_oom 0\n...": the first line's number */
-        const char *eol = strchr(text, '\n');
-        const char *p = eol ? eol : text + strlen(text);
-        while (p > text && p[-1] >= '0' && p[-1] <= '9')
-            p--;
-        return mrb_bool_value(atoi(p) != 0);
-    }
-    default:
-        /* mruby-cgroup returns nil for an empty value */
-        return *text ? mrb_str_new_cstr(mrb, text) : mrb_nil_value();
-    }
-}
-
-/* The generic form for files the table does not type: an Integer when the
- * file holds one number, else the text. */
-static mrb_value from_kernel_generic(mrb_state *mrb, const char *text)
-{
-    int64_t n;
-    const char *why;
-
-    if (*text && mcg_parse_int(text, &n, &why) == 0)
-        return mrb_int_value(mrb, (mrb_int)n);
-    return mrb_str_new_cstr(mrb, text);
-}
-
 /* ---- staging and applying ---------------------------------------------- */
 
 static void stage(mrb_state *mrb, struct group *g, const struct mcg_setting *s, const char *file,
@@ -443,7 +243,7 @@ static void stage(mrb_state *mrb, struct group *g, const struct mcg_setting *s, 
 
     if (s && mcg_setting_usable(state_of(mrb)->run, s, 1, &err) < 0)
         raise_at(mrb, line, err.msg);
-    if (to_kernel(mrb, kind, v, value, sizeof(value), &why) < 0) {
+    if (mcg_to_kernel(mrb, kind, v, value, sizeof(value), &why) < 0) {
         snprintf(msg, sizeof(msg), "%s = %s: %s", file, RSTRING_CSTR(mrb, shown), why);
         raise_at(mrb, line, msg);
     }
@@ -580,8 +380,8 @@ static mrb_value read_setting(mrb_state *mrb, struct group *g, const struct mcg_
         for (size_t i = g->n; i-- > 0;) {
             const struct mcg_staged *e = &g->st[i];
             if (s ? e->setting == s : strcmp(e->file, file) == 0)
-                return s ? from_kernel(mrb, s->kind, e->value)
-                         : from_kernel_generic(mrb, e->value);
+                return s ? mcg_from_kernel(mrb, s->kind, e->value)
+                         : mcg_from_kernel_generic(mrb, e->value);
         }
         if (run->dry_run)
             return mrb_nil_value();
@@ -592,7 +392,7 @@ static mrb_value read_setting(mrb_state *mrb, struct group *g, const struct mcg_
     if ((s ? mcg_read_setting(run, g->dir, s, &text, &err)
            : mcg_read(run, g->dir, file, &text, &err)) < 0)
         raise_err(mrb, &err);
-    mrb_value v = s ? from_kernel(mrb, s->kind, text) : from_kernel_generic(mrb, text);
+    mrb_value v = s ? mcg_from_kernel(mrb, s->kind, text) : mcg_from_kernel_generic(mrb, text);
     free(text);
     return v;
 }
@@ -639,7 +439,7 @@ static const char *generic_file(mrb_state *mrb, struct group *g, mrb_value key)
         key = mrb_sym_str(mrb, mrb_symbol(key));
     if (!mrb_string_p(key))
         raise_at(mrb, -1, "control file name must be a String such as \"memory.swappiness\"");
-    f = cstr_of(mrb, key);
+    f = mcg_cstr_of(mrb, key);
     if (!f || strncmp(f, prefix, plen) != 0 || f[plen] != '.' || !f[plen + 1] ||
         strchr(f, '/') || strlen(f) > 255) {
         mrb_value q = mrb_inspect(mrb, key);
@@ -765,7 +565,7 @@ static mrb_value mcg_percent_quota(mrb_state *mrb, mrb_value self)
     (void)self;
 
     mrb_get_args(mrb, "oi", &v, &period);
-    const char *s = mrb_string_p(v) ? cstr_of(mrb, v) : NULL;
+    const char *s = mrb_string_p(v) ? mcg_cstr_of(mrb, v) : NULL;
     if (!s || mcg_parse_percent_quota(s, period, &quota, &why) < 0) {
         char msg[512];
         snprintf(msg, sizeof(msg), "cpu = %s: %s", RSTRING_CSTR(mrb, mrb_inspect(mrb, v)), why);

@@ -291,14 +291,204 @@ static int child_main(void *p)
 /* How long a job runs before the supervisor gives back its memory. */
 #define SHED_AFTER 0.1 /* seconds */
 
+/* Start COMMAND's process.  As posix_spawn(3) does: the child shares our
+ * memory and we wait until it has exec'd or died (CLONE_VM | CLONE_VFORK),
+ * which spares copying the page tables of the policy's heap.  The child
+ * calls only what is safe there: no malloc, system calls, and a message
+ * into its own record.  Returns the child's pid, or -1 with *status the
+ * exit status (the child failed before or at the exec; said already). */
+static pid_t start_child(struct mcg_run *run, char **command, const struct mcg_supervise_opts *o,
+                         struct sigaction *saved, const sigset_t *old, int *status)
+{
+    struct child_args ca = { .run = run, .command = command, .creds = o->creds,
+                             .saved = saved, .old = old, .status = -1 };
+#ifdef MCG_ASAN
+    /* AddressSanitizer cannot follow a child onto a stack of its own:
+     * vfork(), the same sharing on ours */
+    pid_t child = vfork();
+    if (child == 0)
+        child_main(&ca);
+#else
+    pid_t child = clone(child_main, child_stack + sizeof(child_stack),
+                        CLONE_VM | CLONE_VFORK | SIGCHLD, &ca);
+#endif
+    if (child < 0) {
+        perror("mcgexec: clone");
+        *status = MCG_EXIT_FAILURE;
+        return -1;
+    }
+    if (ca.status >= 0) {
+        fprintf(stderr, "mcgexec: %s\n", ca.err.msg);
+        waitpid(child, NULL, 0);
+        *status = ca.status;
+        return -1;
+    }
+    return child;
+}
+
+/* Wait for COMMAND, forwarding the signals in `set`, killing the job at
+ * the timeout, and once the job has lasted SHED_AFTER giving back the heap
+ * the policy run left (a job that ends sooner would only pay for it). */
+static void wait_for_child(struct mcg_run *run, const struct mcg_supervise_opts *o, pid_t child,
+                           const sigset_t *set, const struct timespec *t0, struct report *r,
+                           int *status, struct rusage *ru)
+{
+    int shed = 0, terms = 0;
+
+    for (;;) {
+        siginfo_t info;
+        int sig;
+        /* the next deadline, in seconds since the start: giving memory
+         * back, then the timeout; none: wait for a signal */
+        double next = shed ? -1 : SHED_AFTER;
+        if (o->timeout > 0 && !r->timed_out && (next < 0 || o->timeout < next))
+            next = o->timeout;
+        if (next >= 0) {
+            double w = next - seconds_since(t0);
+            if (w < 0)
+                w = 0;
+            struct timespec ts = { (time_t)w, (long)((w - (double)(time_t)w) * 1e9) };
+            sig = sigtimedwait(set, &info, &ts);
+        } else {
+            sig = sigwaitinfo(set, &info);
+        }
+        if (sig < 0) {
+            if (errno != EAGAIN)
+                continue;
+            if (!shed && seconds_since(t0) >= SHED_AFTER) {
+                /* The heap the policy run left.  (Dropping the clean file
+                 * pages of the binary too lowered VmRSS and PSS by 1 MiB,
+                 * but they stay in the page cache: nothing real was given
+                 * back, so mcgexec no longer does it.) */
+                malloc_trim(0);
+                shed = 1;
+            }
+            if (o->timeout > 0 && !r->timed_out && seconds_since(t0) >= o->timeout) {
+                r->timed_out = 1;
+                r->killed = kill_job(run, child);
+            }
+            continue;
+        }
+        if (sig == SIGCHLD) {
+            if (wait4(child, status, WNOHANG, ru) == child)
+                return;
+            continue;
+        }
+        kill(child, sig);
+        /* a second SIGINT or SIGTERM means now: end the whole job */
+        if ((sig == SIGINT || sig == SIGTERM) && ++terms >= 2)
+            kill_job(run, child);
+    }
+}
+
+/* What the run cost, from the groups' accounting (rusage where a group
+ * has none), and how COMMAND ended. */
+static void collect_report(struct mcg_run *run, const struct mcg_supervise_opts *o,
+                           const struct counters *before, const struct rusage *ru, int status,
+                           struct report *r)
+{
+    struct counters after;
+
+    read_counters(run, &after, o->stats);
+    r->d.oom_kills = delta(before->oom_kills, after.oom_kills);
+    r->d.limit_hits = delta(before->limit_hits, after.limit_hits);
+    r->d.throttled = delta(before->throttled, after.throttled);
+    r->d.throttled_ns = delta(before->throttled_ns, after.throttled_ns);
+    r->d.io_read = delta(before->io_read, after.io_read);
+    r->d.io_write = delta(before->io_write, after.io_write);
+    long hz = sysconf(_SC_CLK_TCK);
+    if (after.user_ticks >= 0 && before->user_ticks >= 0) {
+        r->user = (double)(after.user_ticks - before->user_ticks) / (double)hz;
+        r->sys = (double)(after.system_ticks - before->system_ticks) / (double)hz;
+        r->cpu_source = "cgroup";
+    } else {
+        r->user = (double)ru->ru_utime.tv_sec + (double)ru->ru_utime.tv_usec / 1e6;
+        r->sys = (double)ru->ru_stime.tv_sec + (double)ru->ru_stime.tv_usec / 1e6;
+        r->cpu_source = "rusage";
+    }
+    /* the rest is for the report, and the limit for an OOM message too:
+     * read only when it will be said */
+    r->mem_peak = r->mem_limit = r->tasks_peak = -1;
+    if (o->stats) {
+        r->mem_peak = reading(run, MCG_MEMORY, "max_usage_in_bytes");
+        r->memory_source = "cgroup";
+        if (r->mem_peak < 0) {
+            r->mem_peak = (int64_t)ru->ru_maxrss * 1024;
+            r->memory_source = "rusage";
+        }
+        r->tasks_peak = tasks_peak(run);
+    }
+    if (o->stats || r->d.oom_kills > 0) {
+        r->mem_limit = reading(run, MCG_MEMORY, "limit_in_bytes");
+        if (r->mem_limit >= (INT64_C(1) << 62))
+            r->mem_limit = -1; /* no limit */
+    }
+    char memdir[PATH_MAX];
+    if (mcg_job_dir(run, MCG_MEMORY, memdir, sizeof(memdir)) == 0)
+        snprintf(r->memgroup, sizeof(r->memgroup), "%s",
+                 mcg_group_name_of(run, MCG_MEMORY, memdir));
+    if (WIFEXITED(status)) {
+        r->exited = 1;
+        r->exit_code = WEXITSTATUS(status);
+        r->status = r->exit_code;
+    } else if (WIFSIGNALED(status)) {
+        r->signal = WTERMSIG(status);
+        r->status = 128 + r->signal;
+    }
+    if (r->timed_out)
+        r->status = 124;
+    r->oom_killed = !r->timed_out && r->d.oom_kills > 0 && r->signal == SIGKILL;
+}
+
+/* The lines that say how the job ended badly: a timeout, an OOM kill. */
+static void say_outcome(const struct mcg_supervise_opts *o, const struct report *r)
+{
+    const char *cmd = r->command[0];
+
+    if (r->timed_out) {
+        fprintf(stderr, "mcgexec: %s timed out after %g s: killed it%s\n", cmd, o->timeout,
+                r->killed ? " and every process in its groups" : "");
+    } else if (r->oom_killed) {
+        char lim[64] = "";
+        if (r->mem_limit >= 0) {
+            lim[0] = ' ';
+            lim[1] = '(';
+            mcg_format_bytes(r->mem_limit, lim + 2, sizeof(lim) - 3);
+            strcat(lim, ")");
+        }
+        fprintf(stderr, "mcgexec: %s was killed by the OOM killer: group %s reached its "
+                        "memory limit%s\n", cmd, r->memgroup, lim);
+    }
+    if (!r->oom_killed && r->d.oom_kills > 0)
+        fprintf(stderr, "mcgexec: the OOM killer killed %" PRId64 " process%s in group %s\n",
+                r->d.oom_kills, r->d.oom_kills == 1 ? "" : "es", r->memgroup);
+}
+
+static void write_report(FILE *stats, struct mcg_run *run, const struct mcg_supervise_opts *o,
+                         const struct report *r)
+{
+    if (o->json) {
+        json_t *j = report_json(run, r);
+        json_dumpf(j, stats, JSON_COMPACT | JSON_REAL_PRECISION(9));
+        fputc('\n', stats);
+        json_decref(j);
+    } else {
+        report_text(stats, r);
+    }
+    if (stats != stderr)
+        fclose(stats);
+    else
+        fflush(stderr);
+}
+
 int mcg_supervise(struct mcg_run *run, char **command, const struct mcg_supervise_opts *o)
 {
     struct mcg_error err = { 0 };
     struct report r = { .command = command };
-    struct counters before, after;
+    struct counters before;
     struct timespec t0;
     sigset_t set, old;
-    int status = 0, terms = 0;
+    int status = 0;
     struct rusage ru = { 0 };
     FILE *stats = NULL;
 
@@ -323,169 +513,20 @@ int mcg_supervise(struct mcg_run *run, char **command, const struct mcg_supervis
     fflush(stdout);
     fflush(stderr);
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    /* As posix_spawn(3) does: the child shares our memory and we wait
-     * until it has exec'd or died (CLONE_VM | CLONE_VFORK), which spares
-     * copying the page tables of the policy's heap, a third of the cost
-     * of a supervised start.  The child calls only what is safe there: no
-     * malloc, system calls, and a message into its own record. */
-    struct child_args ca = { .run = run, .command = command, .creds = o->creds,
-                             .saved = saved, .old = &old, .status = -1 };
-#ifdef MCG_ASAN
-    /* AddressSanitizer cannot follow a child onto a stack of its own:
-     * vfork(), the same sharing on ours */
-    pid_t child = vfork();
-    if (child == 0)
-        child_main(&ca);
-#else
-    pid_t child = clone(child_main, child_stack + sizeof(child_stack),
-                        CLONE_VM | CLONE_VFORK | SIGCHLD, &ca);
-#endif
+    pid_t child = start_child(run, command, o, saved, &old, &status);
     if (child < 0) {
-        perror("mcgexec: clone");
         mcg_rollback(run);
-        return MCG_EXIT_FAILURE;
+        return status;
     }
-    if (ca.status >= 0) {   /* it failed before or at the exec */
-        fprintf(stderr, "mcgexec: %s\n", ca.err.msg);
-        waitpid(child, NULL, 0);
-        mcg_rollback(run);
-        return ca.status;
-    }
-
     /* COMMAND runs.  Step out of its groups (if the policy put mcgexec in
-     * any), and once the job has lasted SHED_AFTER, give back the policy's
-     * heap: a job that ends sooner would only pay for it. */
+     * any). */
     mcg_leave(run);
-    int shed = 0;
-
-    for (;;) {
-        siginfo_t info;
-        int sig;
-        /* the next deadline, in seconds since the start: giving memory
-         * back, then the timeout; none: wait for a signal */
-        double next = shed ? -1 : SHED_AFTER;
-        if (o->timeout > 0 && !r.timed_out && (next < 0 || o->timeout < next))
-            next = o->timeout;
-        if (next >= 0) {
-            double w = next - seconds_since(&t0);
-            if (w < 0)
-                w = 0;
-            struct timespec ts = { (time_t)w, (long)((w - (double)(time_t)w) * 1e9) };
-            sig = sigtimedwait(&set, &info, &ts);
-        } else {
-            sig = sigwaitinfo(&set, &info);
-        }
-        if (sig < 0) {
-            if (errno != EAGAIN)
-                continue;
-            if (!shed && seconds_since(&t0) >= SHED_AFTER) {
-                /* The heap the policy run left.  (Dropping the clean file
-                 * pages of the binary too lowered VmRSS and PSS by 1 MiB,
-                 * but they stay in the page cache: nothing real was given
-                 * back, so mcgexec no longer does it.) */
-                malloc_trim(0);
-                shed = 1;
-            }
-            if (o->timeout > 0 && !r.timed_out && seconds_since(&t0) >= o->timeout) {
-                r.timed_out = 1;
-                r.killed = kill_job(run, child);
-            }
-            continue;
-        }
-        if (sig == SIGCHLD) {
-            if (wait4(child, &status, WNOHANG, &ru) == child)
-                break;
-            continue;
-        }
-        kill(child, sig);
-        /* a second SIGINT or SIGTERM means now: end the whole job */
-        if ((sig == SIGINT || sig == SIGTERM) && ++terms >= 2)
-            kill_job(run, child);
-    }
+    wait_for_child(run, o, child, &set, &t0, &r, &status, &ru);
     r.wall = seconds_since(&t0);
-
-    read_counters(run, &after, o->stats);
-    r.d.oom_kills = delta(before.oom_kills, after.oom_kills);
-    r.d.limit_hits = delta(before.limit_hits, after.limit_hits);
-    r.d.throttled = delta(before.throttled, after.throttled);
-    r.d.throttled_ns = delta(before.throttled_ns, after.throttled_ns);
-    r.d.io_read = delta(before.io_read, after.io_read);
-    r.d.io_write = delta(before.io_write, after.io_write);
-    long hz = sysconf(_SC_CLK_TCK);
-    if (after.user_ticks >= 0 && before.user_ticks >= 0) {
-        r.user = (double)(after.user_ticks - before.user_ticks) / (double)hz;
-        r.sys = (double)(after.system_ticks - before.system_ticks) / (double)hz;
-        r.cpu_source = "cgroup";
-    } else {
-        r.user = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6;
-        r.sys = (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
-        r.cpu_source = "rusage";
-    }
-    /* the rest is for the report, and the limit for an OOM message too:
-     * read only when it will be said */
-    r.mem_peak = r.mem_limit = r.tasks_peak = -1;
-    if (o->stats) {
-        r.mem_peak = reading(run, MCG_MEMORY, "max_usage_in_bytes");
-        r.memory_source = "cgroup";
-        if (r.mem_peak < 0) {
-            r.mem_peak = (int64_t)ru.ru_maxrss * 1024;
-            r.memory_source = "rusage";
-        }
-        r.tasks_peak = tasks_peak(run);
-    }
-    if (o->stats || r.d.oom_kills > 0) {
-        r.mem_limit = reading(run, MCG_MEMORY, "limit_in_bytes");
-        if (r.mem_limit >= (INT64_C(1) << 62))
-            r.mem_limit = -1; /* no limit */
-    }
-
-    char memdir[PATH_MAX];
-    if (mcg_job_dir(run, MCG_MEMORY, memdir, sizeof(memdir)) == 0)
-        snprintf(r.memgroup, sizeof(r.memgroup), "%s",
-                 mcg_group_name_of(run, MCG_MEMORY, memdir));
-    if (WIFEXITED(status)) {
-        r.exited = 1;
-        r.exit_code = WEXITSTATUS(status);
-        r.status = r.exit_code;
-    } else if (WIFSIGNALED(status)) {
-        r.signal = WTERMSIG(status);
-        r.status = 128 + r.signal;
-    }
-    if (r.timed_out) {
-        r.status = 124;
-        fprintf(stderr, "mcgexec: %s timed out after %g s: killed it%s\n", command[0],
-                o->timeout, r.killed ? " and every process in its groups" : "");
-    }
-    if (!r.timed_out && r.d.oom_kills > 0 && r.signal == SIGKILL) {
-        char lim[64] = "";
-        r.oom_killed = 1;
-        if (r.mem_limit >= 0) {
-            lim[0] = ' ';
-            lim[1] = '(';
-            mcg_format_bytes(r.mem_limit, lim + 2, sizeof(lim) - 3);
-            strcat(lim, ")");
-        }
-        fprintf(stderr, "mcgexec: %s was killed by the OOM killer: group %s reached its "
-                        "memory limit%s\n", command[0], r.memgroup, lim);
-    } else if (r.d.oom_kills > 0) {
-        fprintf(stderr, "mcgexec: the OOM killer killed %" PRId64 " process%s in group %s\n",
-                r.d.oom_kills, r.d.oom_kills == 1 ? "" : "es", r.memgroup);
-    }
-
-    if (stats) {
-        if (o->json) {
-            json_t *j = report_json(run, &r);
-            json_dumpf(j, stats, JSON_COMPACT | JSON_REAL_PRECISION(9));
-            fputc('\n', stats);
-            json_decref(j);
-        } else {
-            report_text(stats, &r);
-        }
-        if (stats != stderr)
-            fclose(stats);
-        else
-            fflush(stderr);
-    }
+    collect_report(run, o, &before, &ru, status, &r);
+    say_outcome(o, &r);
+    if (stats)
+        write_report(stats, run, o, &r);
     if (o->rm)
         mcg_remove_created(run);
     else

@@ -1,0 +1,217 @@
+/* Values between Ruby and the kernel's control files: what a policy
+ * writes (Integer, String with units, :max, true, [dev, rate]) checked and
+ * turned into the text a v1 file takes, and a file's text back into a Ruby
+ * value.  The parsers themselves are in values.c. */
+#define _GNU_SOURCE
+#include "convert.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <mruby.h>
+#include <mruby/array.h>
+#include <mruby/string.h>
+
+#include "values.h"
+
+/* A Ruby String as a C string, or NULL when it holds a NUL byte. */
+const char *mcg_cstr_of(mrb_state *mrb, mrb_value v)
+{
+    const char *p = RSTRING_PTR(v);
+    if (memchr(p, '\0', (size_t)RSTRING_LEN(v)))
+        return NULL;
+    return RSTRING_CSTR(mrb, v);
+}
+
+int mcg_is_max(mrb_state *mrb, mrb_value v)
+{
+    return mrb_symbol_p(v) && strcmp(mrb_sym_name(mrb, mrb_symbol(v)), "max") == 0;
+}
+
+/* Convert a policy value to the text written to the kernel.  Returns -1
+ * with *why for values that are wrong whatever the kernel says. */
+int mcg_to_kernel(mrb_state *mrb, enum mcg_kind kind, mrb_value v, char *out, size_t len,
+                  const char **why)
+{
+    int64_t n;
+    const char *s = NULL;
+
+    if (mrb_string_p(v) && !(s = mcg_cstr_of(mrb, v))) {
+        *why = "contains a NUL byte";
+        return -1;
+    }
+    switch (kind) {
+    case MCG_K_INT:
+    case MCG_K_QUOTA:
+        if (kind == MCG_K_QUOTA && (mcg_is_max(mrb, v) || (s && strcmp(s, "max") == 0))) {
+            snprintf(out, len, "-1");
+            return 0;
+        }
+        if (mrb_integer_p(v)) {
+            n = mrb_integer(v);
+        } else if (!s || mcg_parse_int(s, &n, why) < 0) {
+            *why = "not an integer";
+            return -1;
+        }
+        /* v1 takes any negative quota as "no limit"; only -1 says so */
+        if (kind == MCG_K_QUOTA && n < -1) {
+            *why = "negative quota (use -1 or :max for no limit)";
+            return -1;
+        }
+        snprintf(out, len, "%lld", (long long)n);
+        return 0;
+    case MCG_K_SIZE:
+    case MCG_K_COUNT:
+        if (mcg_is_max(mrb, v)) {
+            n = -1;
+        } else if (mrb_integer_p(v)) {
+            n = mrb_integer(v);
+            if (n < -1) {
+                *why = kind == MCG_K_SIZE ? "negative size (use -1 or :max for no limit)"
+                                          : "negative count (use -1 or :max for no limit)";
+                return -1;
+            }
+        } else if (s && kind == MCG_K_SIZE) {
+            if (mcg_parse_size(s, &n, why) < 0)
+                return -1;
+        } else if (s) {
+            if (strcmp(s, "max") == 0)
+                n = -1;
+            else if (mcg_parse_int(s, &n, why) < 0 || n < -1) {
+                *why = "not a count (use a number, or -1 or :max for no limit)";
+                return -1;
+            }
+        } else {
+            *why = kind == MCG_K_SIZE ? "not a size (use an Integer, a String such as \"512M\", or :max)"
+                                      : "not a count (use an Integer, or :max for no limit)";
+            return -1;
+        }
+        if (kind == MCG_K_COUNT && n == -1)
+            snprintf(out, len, "max");
+        else
+            snprintf(out, len, "%lld", (long long)n);
+        return 0;
+    case MCG_K_CPULIST:
+        if (mrb_integer_p(v) && mrb_integer(v) >= 0) {
+            snprintf(out, len, "%lld", (long long)mrb_integer(v));
+            return 0;
+        }
+        if (!s) {
+            *why = "not a list (use a String such as \"0-3,5\")";
+            return -1;
+        }
+        if (mcg_check_cpulist(s, why) < 0)
+            return -1;
+        snprintf(out, len, "%s", s);
+        return 0;
+    case MCG_K_DEVRATE:
+    case MCG_K_DEVBPS: {
+        char dev[64], joined[4200];
+        const char *rest;
+        if (mrb_array_p(v) && RARRAY_LEN(v) == 2 && mrb_string_p(RARRAY_PTR(v)[0])) {
+            mrb_value rate = RARRAY_PTR(v)[1];
+            const char *d = mcg_cstr_of(mrb, RARRAY_PTR(v)[0]);
+            if (!d) {
+                *why = "contains a NUL byte";
+                return -1;
+            }
+            if (mrb_integer_p(rate))
+                snprintf(joined, sizeof(joined), "%s %lld", d, (long long)mrb_integer(rate));
+            else if (mrb_string_p(rate) && mcg_cstr_of(mrb, rate))
+                snprintf(joined, sizeof(joined), "%s %s", d, RSTRING_CSTR(mrb, rate));
+            else {
+                *why = "the rate is not a number";
+                return -1;
+            }
+            s = joined;
+        }
+        if (!s) {
+            *why = "expected \"MAJ:MIN VALUE\", \"/dev/DEVICE VALUE\" or [device, value]";
+            return -1;
+        }
+        if (mcg_parse_device(s, dev, sizeof(dev), &rest, why) < 0)
+            return -1;
+        if (kind == MCG_K_DEVBPS ? mcg_parse_size(rest, &n, why) < 0
+                                 : mcg_parse_int(rest, &n, why) < 0)
+            return -1;
+        if (n < 0) {
+            *why = "negative rate (use 0 to remove the limit)";
+            return -1;
+        }
+        snprintf(out, len, "%s %lld", dev, (long long)n);
+        return 0;
+    }
+    case MCG_K_BOOL:
+        if (mrb_true_p(v) || (mrb_integer_p(v) && mrb_integer(v) == 1))
+            snprintf(out, len, "1");
+        else if (mrb_false_p(v) || (mrb_integer_p(v) && mrb_integer(v) == 0))
+            snprintf(out, len, "0");
+        else {
+            *why = "not a boolean (use true or false)";
+            return -1;
+        }
+        return 0;
+    case MCG_K_TEXT:
+        if (mrb_integer_p(v))
+            snprintf(out, len, "%lld", (long long)mrb_integer(v));
+        else if (mcg_is_max(mrb, v))
+            snprintf(out, len, "max");
+        else if (mrb_true_p(v) || mrb_false_p(v))
+            snprintf(out, len, "%d", mrb_true_p(v));
+        else if (s)
+            snprintf(out, len, "%s", s);
+        else {
+            *why = "not a String or Integer";
+            return -1;
+        }
+        return 0;
+    }
+    *why = "unsupported value";
+    return -1;
+}
+
+/* Kernel text to a Ruby value. */
+mrb_value mcg_from_kernel(mrb_state *mrb, enum mcg_kind kind, const char *text)
+{
+    int64_t n;
+    const char *why;
+
+    switch (kind) {
+    case MCG_K_COUNT:
+        if (strcmp(text, "max") == 0)
+            return mrb_fixnum_value(-1);
+        /* fall through */
+    case MCG_K_INT:
+    case MCG_K_QUOTA:
+    case MCG_K_SIZE:
+        if (mcg_parse_int(text, &n, &why) == 0)
+            return mrb_int_value(mrb, (mrb_int)n);
+        return mrb_str_new_cstr(mrb, text);
+    case MCG_K_BOOL: {
+        /* "1", or "oom_kill_disable 1\nunder_oom 0\n...": the first line's number */
+        const char *eol = strchr(text, '\n');
+        const char *p = eol ? eol : text + strlen(text);
+        while (p > text && p[-1] >= '0' && p[-1] <= '9')
+            p--;
+        return mrb_bool_value(atoi(p) != 0);
+    }
+    default:
+        /* mruby-cgroup returns nil for an empty value */
+        return *text ? mrb_str_new_cstr(mrb, text) : mrb_nil_value();
+    }
+}
+
+/* The generic form for files the table does not type: an Integer when the
+ * file holds one number, else the text. */
+mrb_value mcg_from_kernel_generic(mrb_state *mrb, const char *text)
+{
+    int64_t n;
+    const char *why;
+
+    if (*text && mcg_parse_int(text, &n, &why) == 0)
+        return mrb_int_value(mrb, (mrb_int)n);
+    return mrb_str_new_cstr(mrb, text);
+}
+
