@@ -87,6 +87,26 @@ bats_require_minimum_version 1.5.0
     assert_equal "${lines[0]}" "${lines[1]}"
 }
 
+@test "files a policy opened do not reach the command; children it started are waited for first" {
+    echo secret > "$BATS_TEST_TMPDIR/file"
+    # the command's descriptors: the same with a policy that keeps a file
+    # and a pipe open as with an empty one, in place and with --wait
+    local mode none some
+    for mode in "" --wait; do
+        # shellcheck disable=SC2086
+        none=$("$MCGEXEC" $mode -e "" -- sh -c 'ls /proc/self/fd/ | sort -n | tr "\n" " "')
+        # shellcheck disable=SC2086
+        some=$("$MCGEXEC" $mode -e "\$keep = File.open('$BATS_TEST_TMPDIR/file'); \$w = IO.pipe" -- \
+            sh -c 'ls /proc/self/fd/ | sort -n | tr "\n" " "')
+        assert_equal "$some" "$none"
+    done
+    # IO.popen's child ends before COMMAND starts (mcgexec waits for it)
+    run "$MCGEXEC" -e "IO.popen('sleep 0.3; touch $BATS_TEST_TMPDIR/popen-done')" -- \
+        sh -c "test -e $BATS_TEST_TMPDIR/popen-done && echo waited"
+    assert_success
+    assert_output "waited"
+}
+
 @test "the policy reads the command line (ARGV) and the environment (ENV)" {
     p=$(policy <<'EOF2'
 raise "ARGV is #{ARGV.inspect}" unless ARGV == ["echo", "a b", ""]
