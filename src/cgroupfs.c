@@ -15,7 +15,6 @@
 #include <time.h>
 #include <unistd.h>
 
-
 static const char *const ctrl_names[MCG_NCTRL] = {
     [MCG_CPU] = "cpu", [MCG_CPUACCT] = "cpuacct", [MCG_CPUSET] = "cpuset",
     [MCG_BLKIO] = "blkio", [MCG_MEMORY] = "memory", [MCG_PIDS] = "pids",
@@ -44,7 +43,6 @@ static void list_remove(struct mcg_list *l, size_t i)
     memmove(&l->items[i], &l->items[i + 1], (l->n - i - 1) * sizeof(*l->items));
     l->n--;
 }
-
 
 static void push_ref(struct mcg_list *l, enum mcg_ctrl c, const char *dir)
 {

@@ -159,6 +159,19 @@ static char *dup_mrb(mrb_state *mrb, const char *s)
     return p;
 }
 
+/* self's group record, new and empty (an old one freed), set on self at
+ * once: what is filled in afterwards is the GC's to free should a later
+ * allocation raise. */
+static struct group *fresh_group(mrb_state *mrb, mrb_value self)
+{
+    group_free(mrb, DATA_PTR(self));
+    DATA_PTR(self) = NULL;
+    DATA_TYPE(self) = &group_type;
+    struct group *g = mrb_calloc(mrb, 1, sizeof(*g));
+    DATA_PTR(self) = g;
+    return g;
+}
+
 static mrb_value group_init(mrb_state *mrb, mrb_value self)
 {
     struct policy_state *st = state_of(mrb);
@@ -181,15 +194,11 @@ static mrb_value group_init(mrb_state *mrb, mrb_value self)
         raise_at(mrb, -1, msg);
     }
 
-    group_free(mrb, DATA_PTR(self));
-    DATA_PTR(self) = NULL;
-    DATA_TYPE(self) = &group_type;
-    struct group *g = mrb_calloc(mrb, 1, sizeof(*g));
+    struct group *g = fresh_group(mrb, self);
     g->ctrl = (enum mcg_ctrl)ctrl;
     g->name = mrb_malloc(mrb, (size_t)len + 1);
     memcpy(g->name, name, (size_t)len);
     g->name[len] = '\0';
-    DATA_PTR(self) = g;
     if (mcg_group_dir(st->run, g->ctrl, g->name, g->dir, sizeof(g->dir), &err) < 0)
         raise_err(mrb, &err);
     return self;
@@ -205,11 +214,7 @@ static mrb_value group_init_copy(mrb_state *mrb, mrb_value self)
 
     if (mrb_obj_equal(mrb, self, orig))
         return self;
-    group_free(mrb, DATA_PTR(self));
-    DATA_PTR(self) = NULL;
-    DATA_TYPE(self) = &group_type;
-    struct group *g = mrb_calloc(mrb, 1, sizeof(*g));
-    DATA_PTR(self) = g; /* from here on the GC frees what is copied */
+    struct group *g = fresh_group(mrb, self);
     g->ctrl = o->ctrl;
     memcpy(g->dir, o->dir, sizeof(g->dir));
     g->name = dup_mrb(mrb, o->name);
