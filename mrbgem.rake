@@ -9,14 +9,14 @@
 # Outside mcgexec the classes change the system directly, as mruby-cgroup
 # does: group names resolve under $MCGEXEC_ROOT ("self" or a path) if set,
 # else under each hierarchy's root; nothing is rolled back.
-# mruby_config.rb builds libmruby for mcgexec itself with this gem.
+# (mcgexec itself compiles these sources into its own binary: see mruby_config.rb).
 MRuby::Gem::Specification.new('mruby-mcgexec') do |spec|
   spec.license = 'see the mcgexec source tree'
   spec.authors = 'the mcgexec developers'
   spec.summary = 'cgroup v1/v2 classes with the mruby-cgroup API (from mcgexec)'
 
   # The engine of mcgexec, without its command line, supervisor and exec.
-  spec.objs = %w[policy convert cgroupfs undo settings values error mounts].map do |f|
+  spec.objs = %w[policy cgroup_class convert run hierarchy cgroupfs join undo settings v1v2 values error mounts].map do |f|
     objfile("#{build_dir}/src/#{f}")
   end
   spec.rbfiles = Dir.glob("#{dir}/src/mrblib/*.rb").sort

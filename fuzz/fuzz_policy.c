@@ -28,7 +28,7 @@
 #include <mruby.h>
 #include <mruby/compile.h>
 
-#include "cgroupfs.h"
+#include "run.h"
 #include "policy.h"
 
 #ifndef MRB_USE_DEBUG_HOOK

@@ -30,146 +30,206 @@ int mcg_is_max(mrb_state *mrb, mrb_value v)
     return mrb_symbol_p(v) && strcmp(mrb_sym_name(mrb, mrb_symbol(v)), "max") == 0;
 }
 
-/* Convert a policy value to the text written to the kernel.  Returns -1
- * with *why for values that are wrong whatever the kernel says. */
-int mcg_to_kernel(mrb_state *mrb, enum mcg_kind kind, mrb_value v, char *out, size_t len,
-                  const char **why)
+static mrb_value int_text(mrb_state *mrb, int64_t n)
+{
+    char buf[24];
+    snprintf(buf, sizeof(buf), "%lld", (long long)n);
+    return mrb_str_new_cstr(mrb, buf);
+}
+
+/* Each kind of value: the policy's value `v` (`s` its C string when it is
+ * a String) to the text written to the kernel, or -1 with *why. */
+typedef int to_kernel_fn(mrb_state *mrb, enum mcg_kind kind, mrb_value v, const char *s,
+                         mrb_value *out, const char **why);
+
+/* INT, and QUOTA: -1, :max or "max" for no limit */
+static int int_to_kernel(mrb_state *mrb, enum mcg_kind kind, mrb_value v, const char *s,
+                         mrb_value *out, const char **why)
 {
     int64_t n;
+
+    if (kind == MCG_K_QUOTA && (mcg_is_max(mrb, v) || (s && strcmp(s, "max") == 0))) {
+        *out = mrb_str_new_lit(mrb, "-1");
+        return 0;
+    }
+    if (mrb_integer_p(v)) {
+        n = mrb_integer(v);
+    } else if (!s || mcg_parse_int(s, &n, why) < 0) {
+        *why = "not an integer";
+        return -1;
+    }
+    /* v1 takes any negative quota as "no limit"; only -1 says so */
+    if (kind == MCG_K_QUOTA && n < -1) {
+        *why = "negative quota (use -1 or :max for no limit)";
+        return -1;
+    }
+    *out = int_text(mrb, n);
+    return 0;
+}
+
+/* SIZE (units allowed) and COUNT: -1 or :max for no limit, written -1 and
+ * "max" */
+static int limit_to_kernel(mrb_state *mrb, enum mcg_kind kind, mrb_value v, const char *s,
+                           mrb_value *out, const char **why)
+{
+    int64_t n;
+    int size = kind == MCG_K_SIZE;
+
+    if (mcg_is_max(mrb, v)) {
+        n = -1;
+    } else if (mrb_integer_p(v)) {
+        n = mrb_integer(v);
+        if (n < -1) {
+            *why = size ? "negative size (use -1 or :max for no limit)"
+                        : "negative count (use -1 or :max for no limit)";
+            return -1;
+        }
+    } else if (s && size) {
+        if (mcg_parse_size(s, &n, why) < 0)
+            return -1;
+    } else if (s) {
+        if (strcmp(s, "max") == 0)
+            n = -1;
+        else if (mcg_parse_int(s, &n, why) < 0 || n < -1) {
+            *why = "not a count (use a number, or -1 or :max for no limit)";
+            return -1;
+        }
+    } else {
+        *why = size ? "not a size (use an Integer, a String such as \"512M\", or :max)"
+                    : "not a count (use an Integer, or :max for no limit)";
+        return -1;
+    }
+    if (!size && n == -1)
+        *out = mrb_str_new_lit(mrb, "max");
+    else
+        *out = int_text(mrb, n);
+    return 0;
+}
+
+static int cpulist_to_kernel(mrb_state *mrb, enum mcg_kind kind, mrb_value v, const char *s,
+                             mrb_value *out, const char **why)
+{
+    (void)mrb, (void)kind;
+    if (mrb_integer_p(v) && mrb_integer(v) >= 0) {
+        *out = int_text(mrb, mrb_integer(v));
+        return 0;
+    }
+    if (!s) {
+        *why = "not a list (use a String such as \"0-3,5\")";
+        return -1;
+    }
+    if (mcg_check_cpulist(s, why) < 0)
+        return -1;
+    *out = mrb_str_new_cstr(mrb, s);
+    return 0;
+}
+
+/* [device, rate] as "device rate", or NULL with *why. */
+static const char *join_device_pair(mrb_state *mrb, mrb_value v, const char **why)
+{
+    mrb_value rate = RARRAY_PTR(v)[1];
+    const char *d = mcg_cstr_of(mrb, RARRAY_PTR(v)[0]);
+
+    if (!d) {
+        *why = "contains a NUL byte";
+        return NULL;
+    }
+    if (mrb_integer_p(rate))
+        return RSTRING_CSTR(mrb, mrb_format(mrb, "%s %i", d, mrb_integer(rate)));
+    if (mrb_string_p(rate) && mcg_cstr_of(mrb, rate))
+        return RSTRING_CSTR(mrb, mrb_format(mrb, "%s %s", d, RSTRING_CSTR(mrb, rate)));
+    *why = "the rate is not a number";
+    return NULL;
+}
+
+/* DEVRATE and DEVBPS (the rate with units): "MAJ:MIN N" */
+static int device_to_kernel(mrb_state *mrb, enum mcg_kind kind, mrb_value v, const char *s,
+                            mrb_value *out, const char **why)
+{
+    char dev[64];
+    const char *rest;
+    int64_t n;
+
+    if (mrb_array_p(v) && RARRAY_LEN(v) == 2 && mrb_string_p(RARRAY_PTR(v)[0])) {
+        if (!(s = join_device_pair(mrb, v, why)))
+            return -1;
+    }
+    if (!s) {
+        *why = "expected \"MAJ:MIN VALUE\", \"/dev/DEVICE VALUE\" or [device, value]";
+        return -1;
+    }
+    if (mcg_parse_device(s, dev, sizeof(dev), &rest, why) < 0)
+        return -1;
+    if (kind == MCG_K_DEVBPS ? mcg_parse_size(rest, &n, why) < 0
+                             : mcg_parse_int(rest, &n, why) < 0)
+        return -1;
+    if (n < 0) {
+        *why = "negative rate (use 0 to remove the limit)";
+        return -1;
+    }
+    *out = mrb_format(mrb, "%s %i", dev, (mrb_int)n);
+    return 0;
+}
+
+static int bool_to_kernel(mrb_state *mrb, enum mcg_kind kind, mrb_value v, const char *s,
+                          mrb_value *out, const char **why)
+{
+    (void)mrb, (void)kind, (void)s;
+    if (mrb_true_p(v) || (mrb_integer_p(v) && mrb_integer(v) == 1))
+        *out = mrb_str_new_lit(mrb, "1");
+    else if (mrb_false_p(v) || (mrb_integer_p(v) && mrb_integer(v) == 0))
+        *out = mrb_str_new_lit(mrb, "0");
+    else {
+        *why = "not a boolean (use true or false)";
+        return -1;
+    }
+    return 0;
+}
+
+static int text_to_kernel(mrb_state *mrb, enum mcg_kind kind, mrb_value v, const char *s,
+                          mrb_value *out, const char **why)
+{
+    (void)kind;
+    if (mrb_integer_p(v))
+        *out = int_text(mrb, mrb_integer(v));
+    else if (mcg_is_max(mrb, v))
+        *out = mrb_str_new_lit(mrb, "max");
+    else if (mrb_true_p(v) || mrb_false_p(v))
+        *out = mrb_str_new_cstr(mrb, mrb_true_p(v) ? "1" : "0");
+    else if (s)
+        *out = mrb_str_new_cstr(mrb, s);
+    else {
+        *why = "not a String or Integer";
+        return -1;
+    }
+    return 0;
+}
+
+static to_kernel_fn *const to_kernel_by_kind[] = {
+    [MCG_K_INT] = int_to_kernel,          [MCG_K_QUOTA] = int_to_kernel,
+    [MCG_K_SIZE] = limit_to_kernel,       [MCG_K_COUNT] = limit_to_kernel,
+    [MCG_K_CPULIST] = cpulist_to_kernel,  [MCG_K_DEVRATE] = device_to_kernel,
+    [MCG_K_DEVBPS] = device_to_kernel,    [MCG_K_BOOL] = bool_to_kernel,
+    [MCG_K_TEXT] = text_to_kernel,
+};
+
+/* Convert a policy value to the text written to the kernel.  Returns -1
+ * with *why for values that are wrong whatever the kernel says. */
+int mcg_to_kernel(mrb_state *mrb, enum mcg_kind kind, mrb_value v, mrb_value *out,
+                  const char **why)
+{
     const char *s = NULL;
 
     if (mrb_string_p(v) && !(s = mcg_cstr_of(mrb, v))) {
         *why = "contains a NUL byte";
         return -1;
     }
-    switch (kind) {
-    case MCG_K_INT:
-    case MCG_K_QUOTA:
-        if (kind == MCG_K_QUOTA && (mcg_is_max(mrb, v) || (s && strcmp(s, "max") == 0))) {
-            snprintf(out, len, "-1");
-            return 0;
-        }
-        if (mrb_integer_p(v)) {
-            n = mrb_integer(v);
-        } else if (!s || mcg_parse_int(s, &n, why) < 0) {
-            *why = "not an integer";
-            return -1;
-        }
-        /* v1 takes any negative quota as "no limit"; only -1 says so */
-        if (kind == MCG_K_QUOTA && n < -1) {
-            *why = "negative quota (use -1 or :max for no limit)";
-            return -1;
-        }
-        snprintf(out, len, "%lld", (long long)n);
-        return 0;
-    case MCG_K_SIZE:
-    case MCG_K_COUNT:
-        if (mcg_is_max(mrb, v)) {
-            n = -1;
-        } else if (mrb_integer_p(v)) {
-            n = mrb_integer(v);
-            if (n < -1) {
-                *why = kind == MCG_K_SIZE ? "negative size (use -1 or :max for no limit)"
-                                          : "negative count (use -1 or :max for no limit)";
-                return -1;
-            }
-        } else if (s && kind == MCG_K_SIZE) {
-            if (mcg_parse_size(s, &n, why) < 0)
-                return -1;
-        } else if (s) {
-            if (strcmp(s, "max") == 0)
-                n = -1;
-            else if (mcg_parse_int(s, &n, why) < 0 || n < -1) {
-                *why = "not a count (use a number, or -1 or :max for no limit)";
-                return -1;
-            }
-        } else {
-            *why = kind == MCG_K_SIZE ? "not a size (use an Integer, a String such as \"512M\", or :max)"
-                                      : "not a count (use an Integer, or :max for no limit)";
-            return -1;
-        }
-        if (kind == MCG_K_COUNT && n == -1)
-            snprintf(out, len, "max");
-        else
-            snprintf(out, len, "%lld", (long long)n);
-        return 0;
-    case MCG_K_CPULIST:
-        if (mrb_integer_p(v) && mrb_integer(v) >= 0) {
-            snprintf(out, len, "%lld", (long long)mrb_integer(v));
-            return 0;
-        }
-        if (!s) {
-            *why = "not a list (use a String such as \"0-3,5\")";
-            return -1;
-        }
-        if (mcg_check_cpulist(s, why) < 0)
-            return -1;
-        snprintf(out, len, "%s", s);
-        return 0;
-    case MCG_K_DEVRATE:
-    case MCG_K_DEVBPS: {
-        char dev[64], joined[4200];
-        const char *rest;
-        if (mrb_array_p(v) && RARRAY_LEN(v) == 2 && mrb_string_p(RARRAY_PTR(v)[0])) {
-            mrb_value rate = RARRAY_PTR(v)[1];
-            const char *d = mcg_cstr_of(mrb, RARRAY_PTR(v)[0]);
-            if (!d) {
-                *why = "contains a NUL byte";
-                return -1;
-            }
-            if (mrb_integer_p(rate))
-                snprintf(joined, sizeof(joined), "%s %lld", d, (long long)mrb_integer(rate));
-            else if (mrb_string_p(rate) && mcg_cstr_of(mrb, rate))
-                snprintf(joined, sizeof(joined), "%s %s", d, RSTRING_CSTR(mrb, rate));
-            else {
-                *why = "the rate is not a number";
-                return -1;
-            }
-            s = joined;
-        }
-        if (!s) {
-            *why = "expected \"MAJ:MIN VALUE\", \"/dev/DEVICE VALUE\" or [device, value]";
-            return -1;
-        }
-        if (mcg_parse_device(s, dev, sizeof(dev), &rest, why) < 0)
-            return -1;
-        if (kind == MCG_K_DEVBPS ? mcg_parse_size(rest, &n, why) < 0
-                                 : mcg_parse_int(rest, &n, why) < 0)
-            return -1;
-        if (n < 0) {
-            *why = "negative rate (use 0 to remove the limit)";
-            return -1;
-        }
-        snprintf(out, len, "%s %lld", dev, (long long)n);
-        return 0;
+    if ((size_t)kind >= sizeof(to_kernel_by_kind) / sizeof(to_kernel_by_kind[0]) ||
+        !to_kernel_by_kind[kind]) {
+        *why = "unsupported value";
+        return -1;
     }
-    case MCG_K_BOOL:
-        if (mrb_true_p(v) || (mrb_integer_p(v) && mrb_integer(v) == 1))
-            snprintf(out, len, "1");
-        else if (mrb_false_p(v) || (mrb_integer_p(v) && mrb_integer(v) == 0))
-            snprintf(out, len, "0");
-        else {
-            *why = "not a boolean (use true or false)";
-            return -1;
-        }
-        return 0;
-    case MCG_K_TEXT:
-        if (mrb_integer_p(v))
-            snprintf(out, len, "%lld", (long long)mrb_integer(v));
-        else if (mcg_is_max(mrb, v))
-            snprintf(out, len, "max");
-        else if (mrb_true_p(v) || mrb_false_p(v))
-            snprintf(out, len, "%d", mrb_true_p(v));
-        else if (s)
-            snprintf(out, len, "%s", s);
-        else {
-            *why = "not a String or Integer";
-            return -1;
-        }
-        return 0;
-    }
-    *why = "unsupported value";
-    return -1;
+    return to_kernel_by_kind[kind](mrb, kind, v, s, out, why);
 }
 
 /* Kernel text to a Ruby value. */

@@ -12,9 +12,10 @@
 const char *mcg_cstr_of(mrb_state *mrb, mrb_value v);
 /* Is v :max? */
 int mcg_is_max(mrb_state *mrb, mrb_value v);
-/* A policy value as the text a v1 file of this kind takes (into out), or
- * -1 with *why for a value that is wrong whatever the kernel says. */
-int mcg_to_kernel(mrb_state *mrb, enum mcg_kind kind, mrb_value v, char *out, size_t len,
+/* A policy value as the text a v1 file of this kind takes (a new String
+ * in *out), or -1 with *why for a value that is wrong whatever the kernel
+ * says. */
+int mcg_to_kernel(mrb_state *mrb, enum mcg_kind kind, mrb_value v, mrb_value *out,
                   const char **why);
 /* A file's text as the Ruby value of this kind. */
 mrb_value mcg_from_kernel(mrb_state *mrb, enum mcg_kind kind, const char *text);

@@ -3,7 +3,7 @@
  *   mcgexec [OPTIONS] POLICY [--] COMMAND [ARG...]
  *
  * Order of work: parse options; read the policy; run it in an mruby VM
- * (which creates and configures groups through cgroupfs.c); join the
+ * (which creates and configures groups through src/run.h); join the
  * groups; close the VM; exec COMMAND in place, so it keeps our pid, stdio,
  * environment and open files.  Any failure before the exec rolls back what
  * this run created and exits 125 without running COMMAND.
@@ -17,7 +17,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "cgroupfs.h"
+#include "run.h"
 #include "error.h"
 #include "execute.h"
 #include "policy.h"

@@ -5,7 +5,7 @@
 
 #include <stddef.h>
 
-#include "cgroupfs.h"
+#include "run.h"
 #include "error.h"
 
 struct mrb_state;

@@ -13,7 +13,7 @@
 
 #include <stdio.h>
 
-#include "cgroupfs.h"
+#include "run.h"
 
 enum mcg_kind {
     MCG_K_INT,      /* decimal integer */
@@ -27,26 +27,10 @@ enum mcg_kind {
     MCG_K_TEXT,     /* a string, passed as it is */
 };
 
-/* How a setting maps to cgroup v2. */
-enum mcg_v2 {
-    MCG_V2_SAME,       /* same file name, same value */
-    MCG_V2_NONE,       /* no cgroup v2 equivalent: an error */
-    MCG_V2_WEIGHT,     /* cpu.shares -> cpu.weight */
-    MCG_V2_MAX_QUOTA,  /* first field of cpu.max; -1 -> "max" */
-    MCG_V2_MAX_PERIOD, /* second field of cpu.max */
-    MCG_V2_MEM_MAX,    /* bytes; -1 -> "max" */
-    MCG_V2_SWAP,       /* memory+swap limit -> memory.swap.max = memsw - limit */
-    MCG_V2_IO,         /* "MAJ:MIN N" -> "MAJ:MIN KEY=N" in io.max */
-    MCG_V2_READ,       /* read-only number in another file (memory.current) */
-    MCG_V2_PEAK,       /* memory.peak, where the kernel has it (5.19+) */
-    MCG_V2_USAGE_NS,   /* cpu.stat usage_usec x 1000; a write (reset) has no equivalent */
-    MCG_V2_TICKS,      /* cpu.stat user_usec, system_usec -> "user N\nsystem N" (USER_HZ) */
-    MCG_V2_MEMSW_USAGE,/* memory.current + memory.swap.current */
-    MCG_V2_OOM_CONTROL,/* the OOM killer cannot be disabled: reads false, writes only false */
-    MCG_V2_KEYED,      /* a number: key2 in file2 (v1: key1 in file, or the whole file) */
-    MCG_V2_KEYED_USEC, /* as KEYED, v2 in microseconds, v1 and the API in nanoseconds */
-    MCG_V2_IO_BYTES,   /* bytes over all devices: v1 "MAJ:MIN Read N" lines, v2 "rbytes=N" */
-};
+/* How a setting maps to cgroup v2: a row of functions in v1v2.c (the
+ * same file and value, cpu.shares to cpu.weight, the fields of cpu.max,
+ * io.max keys, ...), so that each mapping is written once. */
+struct mcg_v2_map;
 
 enum { MCG_READ = 1, MCG_WRITE = 2, MCG_RW = 3 };
 
@@ -57,10 +41,11 @@ struct mcg_setting {
     enum mcg_kind kind;
     int access;
     const char *unit;     /* for documentation */
-    enum mcg_v2 v2;
+    const struct mcg_v2_map *v2;
     const char *file2;    /* cgroup v2 file (NULL where none) */
     const char *key2;     /* io.max key, cpu.stat key ... */
     const char *key1;     /* a v1 file's key, where the value is one line of it */
+    const char *concise;  /* its name in the concise form (`memory "2G"`), or NULL */
 };
 
 extern const struct mcg_setting mcg_settings[];
@@ -70,11 +55,10 @@ extern const size_t mcg_nsettings;
 /* --list-settings: every row of the table, one a line, aligned. */
 void mcg_list_settings(FILE *out);
 
-/* The class name under module Cgroup for each controller ("CPU", ...). */
-extern const char *const mcg_class_names[MCG_NCTRL];
-
 const struct mcg_setting *mcg_setting_find(enum mcg_ctrl ctrl, const char *method);
-const struct mcg_setting *mcg_setting_by_file(enum mcg_ctrl ctrl, const char *file);
+/* The setting behind c["file"] on this run's layout (NULL: a native file). */
+const struct mcg_setting *mcg_setting_by_file(const struct mcg_run *run, enum mcg_ctrl ctrl,
+                                              const char *file);
 
 /* Can `s` be read (write = 0) or written (write = 1) on this run's layout?
  * If not, fills err ("cpu.rt_runtime_us has no cgroup v2 equivalent"). */

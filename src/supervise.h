@@ -4,7 +4,7 @@
 #ifndef MCGEXEC_SUPERVISE_H
 #define MCGEXEC_SUPERVISE_H
 
-#include "cgroupfs.h"
+#include "run.h"
 #include "execute.h"
 
 struct mcg_supervise_opts {

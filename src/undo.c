@@ -1,11 +1,13 @@
 /* Undoing a run: the journal of what it changed (the records in struct
- * mcg_run that cgroupfs.c fills), the one walk that undoes it, used by
- * mcg_rollback and by the signal guard, and the guard itself (signals,
- * crashes and mruby's exit(1) before COMMAND starts). */
+ * mcg_run that the manager fills), the one walk that undoes it, used by
+ * mcg_rollback and by the signal guard, the guard itself (signals,
+ * crashes and mruby's exit(1) before COMMAND starts), and the removal of
+ * the job's groups after --rm (kill what is left, then the same walk). */
 #define _GNU_SOURCE
-#include "cgroupfs.h"
-#include "cgroupfs-internal.h"
+#include "run.h"
+#include "run-internal.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -103,7 +105,7 @@ static void disable_logged(struct mcg_run *run, const struct group_ref *ref)
     char minus[32], path[MCG_FILE_PATH];
     if (access(ref->dir, F_OK) != 0)
         return;
-    snprintf(minus, sizeof(minus), "-%s", mcg_v2_names[ref->ctrl]);
+    snprintf(minus, sizeof(minus), "-%s", mcg_controllers[ref->ctrl].v2);
     snprintf(path, sizeof(path), "%s/cgroup.subtree_control", ref->dir);
     mcg_log(run, "write %s %s", path, minus);
     mcg_write_file(path, minus); /* best effort: others may use it by now */
@@ -237,7 +239,7 @@ static void disable_raw(struct mcg_run *run, const struct group_ref *ref)
 {
     char minus[32];
     (void)run;
-    put_str(minus, put_str(minus, 0, sizeof(minus), "-"), sizeof(minus), mcg_v2_names[ref->ctrl]);
+    put_str(minus, put_str(minus, 0, sizeof(minus), "-"), sizeof(minus), mcg_controllers[ref->ctrl].v2);
     write_raw(ref->dir, "cgroup.subtree_control", minus);
 }
 
@@ -361,4 +363,88 @@ void mcg_guard_forget(const struct mcg_run *run)
 {
     if (guarded == run)
         mcg_guard_end();
+}
+
+/* ---- after the job (--rm): kill what is left, then the same undo ----- */
+
+/* Signal the processes listed in dir/cgroup.procs and below; count them. */
+static int signal_procs(const char *dir, int sig, pid_t self)
+{
+    char path[MCG_FILE_PATH], *procs = NULL;
+    int n = 0;
+    DIR *d;
+    struct dirent *e;
+
+    snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
+    if (mcg_read_file(path, &procs) == 0) {
+        for (char *save = NULL, *tok = strtok_r(procs, "\n", &save); tok;
+             tok = strtok_r(NULL, "\n", &save)) {
+            pid_t pid = (pid_t)atoi(tok);
+            if (pid > 0 && pid != self && kill(pid, sig) == 0)
+                n++;
+        }
+        free(procs);
+    }
+    if (!(d = opendir(dir)))
+        return n;
+    while ((e = readdir(d))) {
+        if (e->d_type != DT_DIR || e->d_name[0] == '.')
+            continue;
+        snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+        n += signal_procs(path, sig, self);
+    }
+    closedir(d);
+    return n;
+}
+
+int mcg_kill_tree(struct mcg_run *run, const char *dir, int sig)
+{
+    char path[MCG_FILE_PATH];
+    int total = 0;
+
+    if (run->dry_run)
+        return 0;
+    snprintf(path, sizeof(path), "%s/cgroup.kill", dir);
+    if (sig == SIGKILL && access(path, W_OK) == 0) {
+        mcg_log(run, "write %s 1", path);
+        if (mcg_write_file(path, "1") == 0)
+            total = 1;
+    }
+    /* v1 (and the rest): a process may fork while we read, so repeat
+     * until a reading finds nobody */
+    for (int round = 0; round < 200; round++) {
+        int n = signal_procs(dir, sig, getpid());
+        total += n;
+        if (n == 0 || sig != SIGKILL)
+            break;
+        nanosleep(&(struct timespec){ 0, 5 * 1000 * 1000 }, NULL);
+    }
+    return total;
+}
+
+void mcg_remove_created(struct mcg_run *run)
+{
+    /* Most jobs leave their groups empty, and then removing them (deepest
+     * first) is all there is to do; where that fails (EBUSY: a process
+     * left behind, or groups of the job's own), kill, then remove. */
+    mcg_guard_hold();
+    for (size_t i = run->dry_run ? 0 : run->created.n; i-- > 0;) {
+        struct group_ref *r = run->created.items[i];
+        if (run->self_leaf && strcmp(r->dir, run->self_leaf) == 0)
+            continue; /* mcgexec's own leaf */
+        if (rmdir(r->dir) == 0 || errno == ENOENT) {
+            mcg_log(run, "rmdir %s", r->dir);
+            free(r->dir);
+            free(r);
+            mcg_list_remove(&run->created, i);
+        }
+    }
+    mcg_guard_release();
+    for (size_t i = 0; i < run->created.n; i++) {
+        const char *dir = ((struct group_ref *)run->created.items[i])->dir;
+        if (run->self_leaf && strcmp(dir, run->self_leaf) == 0)
+            continue; /* mcgexec's own leaf */
+        mcg_kill_tree(run, dir, SIGKILL);
+    }
+    mcg_rollback(run);
 }

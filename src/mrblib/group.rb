@@ -15,31 +15,11 @@ module Mcgexec
   class GroupBuilder
     DEFAULT_PERIOD = 100_000
 
-    CONTROLLERS = {
-      "cpu" => Cgroup::CPU, "cpuacct" => Cgroup::CPUACCT,
-      "cpuset" => Cgroup::CPUSET, "blkio" => Cgroup::BLKIO,
-      "memory" => Cgroup::MEMORY, "pids" => Cgroup::PIDS,
-    }
-
-    # limit => [class, setter]: one value, written as it is given
-    SIMPLE = {
-      shares: [Cgroup::CPU, :shares=],
-      cpus: [Cgroup::CPUSET, :cpus=],
-      mems: [Cgroup::CPUSET, :mems=],
-      memory: [Cgroup::MEMORY, :limit_in_bytes=],
-      memory_and_swap: [Cgroup::MEMORY, :memsw_limit_in_bytes=], # memory plus swap
-      pids: [Cgroup::PIDS, :max=],
-    }
-
-    # limit => blkio setter: a device and a rate
-    DEVICE = {
-      read_bps: :throttle_read_bps_device=,
-      write_bps: :throttle_write_bps_device=,
-      read_iops: :throttle_read_iops_device=,
-      write_iops: :throttle_write_iops_device=,
-    }
-
-    LIMITS = [:cpu] + SIMPLE.keys + DEVICE.keys + [:set]
+    # CONTROLLERS ("cpu" => Cgroup::CPU, ...) and CONCISE (limit =>
+    # [class, setter, takes a device?]) come from mcgexec's tables
+    # (src/settings.c, the concise column): a setting given a concise name
+    # there is a limit here.
+    LIMITS = [:cpu] + CONCISE.keys + [:set]
 
     attr_reader :name
 
@@ -60,13 +40,13 @@ module Mcgexec
       c.cfs_quota_us = Mcgexec.percent_quota(percent, period)
     end
 
-    SIMPLE.each do |limit, (klass, setter)|
-      define_method(limit) { |value| object(klass).__send__(setter, value) }
-    end
-
-    DEVICE.each do |limit, setter|
-      define_method(limit) do |device, rate|
-        object(Cgroup::BLKIO).__send__(setter, [device.to_s, rate])
+    CONCISE.each do |limit, (klass, setter, device)|
+      if device
+        define_method(limit) do |dev, rate|
+          object(klass).__send__(setter, [dev.to_s, rate])
+        end
+      else
+        define_method(limit) { |value| object(klass).__send__(setter, value) }
       end
     end
 

@@ -1,20 +1,23 @@
-/* The cgroup filesystem, as one run of mcgexec sees it: where each
- * controller's hierarchy is (found once), where group names resolve
- * (--root), what this run created, moved and must join, and how to undo it.
+/* One run of mcgexec and the cgroups it touches: where each controller's
+ * hierarchy is (found once), where group names resolve (--root), what this
+ * run created, moved and must join, and how to undo it.  This is the whole
+ * interface the rest of mcgexec (the policy API, main, the supervisor) has
+ * to cgroups; who does the work behind it is the run's manager
+ * (src/manager.h).
  *
  * Every operation that changes the system goes through here, so that
  * --dry-run (print, touch nothing) and --verbose (print, then do) are one
  * switch, and so that an error anywhere can roll back exactly what this run
  * did and nothing else.
  *
- * The hierarchies are found from /proc/self/mountinfo (src/mounts.c).
- * Values are written with plain open/write, not through libcgroup: 2.0.2
- * rescans /proc/mounts on every write, reports write errors as ECGOTHER
- * without the errno, reads every file of a group in cgroup_get_cgroup, and
- * attaches one thread (tasks) instead of the process (cgroup.procs).
+ * Where each part lives: the run's records, the log and file access in
+ * run.c; finding the hierarchies in hierarchy.c; creating, attaching and
+ * deleting in the manager (cgroupfs.c); joining after the policy in
+ * join.c; the undo journal, the signal guard and removal after --rm in
+ * undo.c.
  */
-#ifndef MCGEXEC_CGROUPFS_H
-#define MCGEXEC_CGROUPFS_H
+#ifndef MCGEXEC_RUN_H
+#define MCGEXEC_RUN_H
 
 #include <limits.h>
 #include <stdio.h>
@@ -26,6 +29,12 @@
 #define MCG_FILE_PATH (PATH_MAX + 256)
 
 enum mcg_ctrl { MCG_CPU, MCG_CPUACCT, MCG_CPUSET, MCG_BLKIO, MCG_MEMORY, MCG_PIDS, MCG_NCTRL };
+
+/* Each controller's names (src/hierarchy.c): the v1 hierarchy, the v2
+ * controller (NULL: none needed, CPUACCT reads cpu.stat), the Ruby class
+ * under Cgroup. */
+struct mcg_controller { const char *v1, *v2, *class_name; };
+extern const struct mcg_controller mcg_controllers[MCG_NCTRL];
 
 /* Found once per run: one v1 hierarchy per controller (hybrid when an
  * empty-or-not cgroup2 is mounted beside them: v1 is used), or cgroup2
@@ -44,7 +53,8 @@ struct mcg_hier {
     int explicit_attach;    /* the policy attached or detached itself here */
 };
 
-struct group_ref;           /* a group directory of a controller (cgroupfs.c) */
+struct group_ref;           /* a group directory of a controller (run-internal.h) */
+struct mcg_manager;         /* who creates, attaches and deletes (manager.h) */
 
 struct mcg_list {           /* a small growable list of records */
     void **items;
@@ -52,6 +62,7 @@ struct mcg_list {           /* a small growable list of records */
 };
 
 struct mcg_run {
+    const struct mcg_manager *manager;
     int dry_run;
     int verbose;
     pid_t pid;              /* our pid: the pid COMMAND will have */
@@ -113,6 +124,12 @@ int mcg_attach(struct mcg_run *run, enum mcg_ctrl c, const char *dir, pid_t pid,
 
 /* Move the group's processes to its parent, then remove it. */
 int mcg_delete(struct mcg_run *run, enum mcg_ctrl c, const char *dir, struct mcg_error *err);
+
+/* The policy moved `pid` into `dir` itself (attach, detach): where that is
+ * mcgexec, its place in that hierarchy is the policy's choice, and the
+ * joins after the policy leave the hierarchy alone. */
+int mcg_policy_attach(struct mcg_run *run, enum mcg_ctrl c, const char *dir, pid_t pid,
+                      struct mcg_error *err);
 
 /* Remember that mcgexec is to join `dir` once the policy returns. */
 int mcg_add_pending(struct mcg_run *run, enum mcg_ctrl c, const char *dir);

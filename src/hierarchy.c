@@ -1,0 +1,287 @@
+/* Where things are: the controllers' names, the hierarchies of this host
+ * (found once a run from /proc/self/mountinfo, src/mounts.c), where
+ * mcgexec is in each, where group names resolve (--root), and the paths of
+ * groups.  Nothing here changes the system. */
+#define _GNU_SOURCE
+#include "run.h"
+#include "run-internal.h"
+#include "manager.h"
+#include "mounts.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The controllers: the v1 hierarchy's name, the v2 controller behind the
+ * class (NULL for CPUACCT, which reads cpu.stat: every v2 group has it),
+ * and the Ruby class under Cgroup.  The one list of their names. */
+const struct mcg_controller mcg_controllers[MCG_NCTRL] = {
+    [MCG_CPU] = { "cpu", "cpu", "CPU" },
+    [MCG_CPUACCT] = { "cpuacct", NULL, "CPUACCT" },
+    [MCG_CPUSET] = { "cpuset", "cpuset", "CPUSET" },
+    [MCG_BLKIO] = { "blkio", "io", "BLKIO" },
+    [MCG_MEMORY] = { "memory", "memory", "MEMORY" },
+    [MCG_PIDS] = { "pids", "pids", "PIDS" },
+};
+
+const char *mcg_ctrl_name(enum mcg_ctrl c)
+{
+    return mcg_controllers[c].v1;
+}
+
+/* The v1 names as the parsers of src/mounts.c take them. */
+static const char *const *v1_names(void)
+{
+    static const char *names[MCG_NCTRL];
+    for (int c = 0; c < MCG_NCTRL; c++)
+        names[c] = mcg_controllers[c].v1;
+    return names;
+}
+
+const char *mcg_file_prefix(const struct mcg_run *run, enum mcg_ctrl c)
+{
+    if (run->layout != MCG_LAYOUT_UNIFIED)
+        return mcg_controllers[c].v1;
+    return mcg_controllers[c].v2 ? mcg_controllers[c].v2 : "cpu";
+}
+
+const char *mcg_layout_name(const struct mcg_run *run)
+{
+    switch (run->layout) {
+    case MCG_LAYOUT_V1: return "v1";
+    case MCG_LAYOUT_HYBRID: return "v1 (hybrid)";
+    case MCG_LAYOUT_UNIFIED: return "v2 (unified)";
+    default: return "none";
+    }
+}
+
+/* Is `word` one of the blank-separated words of `text`? */
+int mcg_has_word(const char *text, const char *word)
+{
+    size_t n = strlen(word);
+    for (const char *p = text; (p = strstr(p, word)); p += n)
+        if ((p == text || p[-1] == ' ' || p[-1] == '\n') &&
+            (p[n] == '\0' || p[n] == ' ' || p[n] == '\n'))
+            return 1;
+    return 0;
+}
+
+int mcg_read_file(const char *path, char **out);
+
+/* Where `pid` is in each hierarchy (relative to its mount, "" = root), from
+ * /proc/PID/cgroup: rels[c] for the v1 hierarchies, *v2rel for cgroup2,
+ * allocated, NULL where the file has no line for it. */
+static int read_proc_cgroup_all(const struct mcg_run *run, pid_t pid, char **rels, char **v2rel)
+{
+    char path[64], *text;
+    const char *roots[MCG_NCTRL];
+
+    snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)pid);
+    if (mcg_read_file(path, &text) < 0)
+        return -1;
+    for (int i = 0; i < MCG_NCTRL; i++)
+        roots[i] = run->hier[i].mnt_root;
+    mcg_parse_proc_cgroup(text, v1_names(), MCG_NCTRL, roots, rels,
+                          run->layout == MCG_LAYOUT_UNIFIED ? run->hier[MCG_CPUACCT].mnt_root : NULL,
+                          v2rel);
+    free(text);
+    return 0;
+}
+
+static void free_rels(char **rels, char *v2rel)
+{
+    for (int i = 0; i < MCG_NCTRL; i++)
+        free(rels[i]);
+    free(v2rel);
+}
+
+/* Where `pid` is in hierarchy `c`, into out. */
+int mcg_read_proc_cgroup(const struct mcg_run *run, pid_t pid, enum mcg_ctrl c, char *out,
+                            size_t len)
+{
+    char *rels[MCG_NCTRL], *v2rel;
+    if (read_proc_cgroup_all(run, pid, rels, &v2rel) < 0)
+        return -1;
+    const char *rel = run->layout == MCG_LAYOUT_UNIFIED ? v2rel : rels[c];
+    int r = rel ? 0 : -1;
+    if (rel)
+        snprintf(out, len, "%s", rel);
+    free_rels(rels, v2rel);
+    return r;
+}
+
+/* Which hierarchies the host has, from one read of /proc/self/mountinfo:
+ * v1 ones (hybrid when a cgroup2 is mounted beside them: v1 is used), or
+ * cgroup2 alone with the controllers its root offers. */
+static int find_hierarchies(struct mcg_run *run, struct mcg_error *err)
+{
+    struct mcg_mount v1[MCG_NCTRL], v2;
+    int have1 = 0, ret = 0;
+    char *mountinfo, *avail = NULL;
+
+    if (mcg_read_file("/proc/self/mountinfo", &mountinfo) < 0)
+        return mcg_fail_errno(err, errno, "cannot read the cgroup mounts: /proc/self/mountinfo");
+    mcg_find_mounts(mountinfo, v1_names(), MCG_NCTRL, v1, &v2);
+    free(mountinfo);
+    for (int c = 0; c < MCG_NCTRL; c++)
+        if (v1[c].path) {
+            mcg_set_path(&run->hier[c].mount, v1[c].path);
+            mcg_set_path(&run->hier[c].mnt_root, v1[c].root);
+            have1 = 1;
+        }
+    if (have1) {
+        run->layout = v2.path ? MCG_LAYOUT_HYBRID : MCG_LAYOUT_V1;
+    } else if (v2.path) {
+        char path[PATH_MAX + 32];
+        run->layout = MCG_LAYOUT_UNIFIED;
+        mcg_set_path(&run->unified, v2.path);
+        snprintf(path, sizeof(path), "%s/cgroup.controllers", v2.path);
+        if (mcg_read_file(path, &avail) < 0) {
+            ret = mcg_fail_errno(err, errno, "read %s", path);
+        } else {
+            for (int c = 0; c < MCG_NCTRL; c++)
+                if (!mcg_controllers[c].v2 || mcg_has_word(avail, mcg_controllers[c].v2)) {
+                    mcg_set_path(&run->hier[c].mount, v2.path);
+                    mcg_set_path(&run->hier[c].mnt_root, v2.root);
+                }
+            free(avail);
+        }
+    }
+    for (int c = 0; c < MCG_NCTRL; c++)
+        mcg_mount_free(&v1[c]);
+    mcg_mount_free(&v2);
+    return ret;
+}
+
+/* Where mcgexec is in every hierarchy (one read of /proc/self/cgroup),
+ * and where group names resolve: the root, --root, or (--root self) here. */
+static void find_position(struct mcg_run *run)
+{
+    char *rels[MCG_NCTRL] = { NULL }, *v2rel = NULL;
+
+    read_proc_cgroup_all(run, run->pid, rels, &v2rel); /* unread: all at the root */
+    for (int c = 0; c < MCG_NCTRL; c++) {
+        struct mcg_hier *h = &run->hier[c];
+        if (!h->mount[0])
+            continue;
+        const char *rel = run->layout == MCG_LAYOUT_UNIFIED ? v2rel : rels[c];
+        mcg_set_path(&h->orig, rel ? rel : "");
+        mcg_set_path(&h->cur, h->orig);
+        if (!run->root)
+            mcg_set_path(&h->base, "");
+        else if (strcmp(run->root, "self") == 0)
+            mcg_set_path(&h->base, h->orig);
+        else
+            mcg_set_path(&h->base, run->root[0] == '/' ? run->root + 1 : run->root);
+        /* "/a/b/" -> "a/b" */
+        size_t n = strlen(h->base);
+        while (n > 0 && h->base[n - 1] == '/')
+            h->base[--n] = '\0';
+    }
+    free_rels(rels, v2rel);
+}
+
+/* The hierarchies and where mcgexec is in them, whatever the policy then
+ * asks for: the cgroupfs manager's setup. */
+int mcg_discover(struct mcg_run *run, struct mcg_error *err)
+{
+    run->discovered = 1;
+    if (find_hierarchies(run, err) < 0)
+        return -1;
+    mcg_log(run, "%scgroup layout: %s", run->dry_run ? "# " : "", mcg_layout_name(run));
+    find_position(run);
+    return 0;
+}
+
+int mcg_hier_get(struct mcg_run *run, enum mcg_ctrl c, struct mcg_hier **out,
+                    struct mcg_error *err)
+{
+    if (!run->discovered && run->manager->setup(run, err) < 0)
+        return -1;
+    if (!run->hier[c].mount[0]) {
+        if (run->layout == MCG_LAYOUT_UNIFIED)
+            mcg_fail(err, "controller '%s' is not available on this host (not in %s/cgroup.controllers)",
+                     mcg_controllers[c].v2, run->unified);
+        else
+            mcg_fail(err, "controller '%s' is not mounted on this host", mcg_controllers[c].v1);
+        err->about_host = 1;
+        return -1;
+    }
+    *out = &run->hier[c];
+    return 0;
+}
+
+int mcg_layout(struct mcg_run *run, struct mcg_error *err)
+{
+    if (!run->discovered && run->manager->setup(run, err) < 0)
+        return -1;
+    return (int)run->layout;
+}
+
+/* mount + "/" + rel; -1 when it does not fit. */
+int mcg_join_path(char *out, size_t len, const char *mount, const char *rel)
+{
+    int n = snprintf(out, len, "%s%s%s", mount, rel[0] ? "/" : "", rel);
+    return n < 0 || (size_t)n >= len ? -1 : 0;
+}
+
+/* The absolute directory mcgexec is in now, in hierarchy h. */
+int mcg_cur_dir(const struct mcg_hier *h, char *out, size_t len)
+{
+    return mcg_join_path(out, len, h->mount, h->cur);
+}
+
+int mcg_group_dir(struct mcg_run *run, enum mcg_ctrl c, const char *name, char *dir,
+                  size_t len, struct mcg_error *err)
+{
+    struct mcg_hier *h = NULL;
+    char rel[PATH_MAX];
+
+    if (mcg_hier_get(run, c, &h, err) < 0)
+        return -1;
+    while (*name == '/')
+        name++;
+    if (snprintf(rel, sizeof(rel), "%s%s%s", h->base, h->base[0] && name[0] ? "/" : "",
+                 name) >= (int)sizeof(rel))
+        return mcg_fail(err, "group name too long");
+    if (mcg_join_path(dir, len, h->mount, rel) < 0)
+        return mcg_fail(err, "group path too long: %s/%s", h->mount, rel);
+    return 0;
+}
+
+/* The hierarchy-relative part of an absolute group directory. */
+const char *mcg_rel_of(const struct mcg_hier *h, const char *dir)
+{
+    const char *r = dir + strlen(h->mount);
+    return *r == '/' ? r + 1 : r;
+}
+void mcg_set_cur(struct mcg_run *run, const struct mcg_hier *h, const char *dir)
+{
+    char rel[PATH_MAX];
+
+    snprintf(rel, sizeof(rel), "%s", mcg_rel_of(h, dir));
+    for (int c = 0; c < MCG_NCTRL; c++)
+        if (strcmp(run->hier[c].mount, h->mount) == 0)
+            mcg_set_path(&run->hier[c].cur, rel);
+}
+int mcg_job_dir(const struct mcg_run *run, enum mcg_ctrl c, char *dir, size_t len)
+{
+    const struct mcg_hier *h = &run->hier[c];
+    const char *at = h->job[0] ? h->job : h->cur;
+
+    if (!h->mount[0] || (!h->job[0] && strcmp(h->cur, h->orig) == 0))
+        return -1;
+    return mcg_join_path(dir, len, h->mount, at);
+}
+
+const char *mcg_group_name_of(const struct mcg_run *run, enum mcg_ctrl c, const char *dir)
+{
+    const struct mcg_hier *h = &run->hier[c];
+    const char *rel = mcg_rel_of(h, dir);
+    size_t bl = strlen(h->base);
+
+    if (bl && strncmp(rel, h->base, bl) == 0 && (rel[bl] == '/' || rel[bl] == '\0'))
+        rel += bl + (rel[bl] == '/');
+    return *rel ? rel : "/";
+}

@@ -1,0 +1,174 @@
+/* Joining after the policy: the groups the policy set up but did not
+ * attach to are pending; once it returns, mcgexec joins the deepest in
+ * each hierarchy (in place), or plans the joins for COMMAND's process to
+ * make between fork and exec (--wait, --rm), and the supervisor leaves
+ * for where it started. */
+#define _GNU_SOURCE
+#include "run.h"
+#include "run-internal.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+int mcg_policy_attach(struct mcg_run *run, enum mcg_ctrl c, const char *dir, pid_t pid,
+                      struct mcg_error *err)
+{
+    if (mcg_attach(run, c, dir, pid, err) < 0)
+        return -1;
+    if (pid == run->pid)
+        run->hier[c].explicit_attach = 1;
+    return 0;
+}
+
+int mcg_add_pending(struct mcg_run *run, enum mcg_ctrl c, const char *dir)
+{
+    for (size_t i = 0; i < run->pending.n; i++) {
+        struct group_ref *p = run->pending.items[i];
+        if (p->ctrl == c && strcmp(p->dir, dir) == 0)
+            return 0;
+    }
+    mcg_push_ref(&run->pending, c, dir);
+    return 0;
+}
+
+/* Do controllers c and d live in one hierarchy (v2, or co-mounted v1)? */
+static int same_hier(const struct mcg_run *run, int c, int d)
+{
+    return strcmp(run->hier[c].mount, run->hier[d].mount) == 0;
+}
+
+/* Which pending group COMMAND joins in each hierarchy (run->join), the
+ * deepest where they nest: one decision per hierarchy, none where the
+ * policy placed mcgexec itself. */
+static int plan_joins(struct mcg_run *run, struct mcg_error *err)
+{
+    for (int c = 0; c < MCG_NCTRL; c++) {
+        const struct group_ref *target = NULL;
+        int skip = !run->hier[c].mount[0];
+
+        run->join[c] = NULL;
+        for (int d = 0; d < MCG_NCTRL && !skip; d++)
+            skip = same_hier(run, c, d) && (d < c || run->hier[d].explicit_attach);
+        for (size_t i = 0; i < run->pending.n && !skip; i++) {
+            const struct group_ref *p = run->pending.items[i];
+            if (!same_hier(run, c, p->ctrl))
+                continue;
+            if (!target || mcg_path_within(p->dir, target->dir)) {
+                target = p;     /* deeper (or first): join this one */
+            } else if (!mcg_path_within(target->dir, p->dir)) {
+                return mcg_fail(err,
+                                "the policy set up %s and %s in one hierarchy and attached to "
+                                "neither: a process is in one group of a hierarchy, so call "
+                                "attach on the one the command should join",
+                                target->dir, p->dir);
+            }
+        }
+        char cur[PATH_MAX];
+        if (target && !(mcg_cur_dir(&run->hier[c], cur, sizeof(cur)) == 0 &&
+                        strcmp(cur, target->dir) == 0))   /* not there already */
+            run->join[c] = target;
+    }
+    return 0;
+}
+
+static int join_pending_held(struct mcg_run *run, struct mcg_error *err)
+{
+    if (plan_joins(run, err) < 0)
+        return -1;
+    for (int c = 0; c < MCG_NCTRL; c++) {
+        const struct group_ref *target = run->join[c];
+        if (target && mcg_attach(run, target->ctrl, target->dir, run->pid, err) < 0)
+            return -1;
+        run->join[c] = NULL;
+    }
+    /* The leaf mcgexec hid in to enable controllers is empty now. */
+    if (run->self_leaf && !run->dry_run) {
+        char cur[PATH_MAX];
+        struct mcg_hier *h = &run->hier[MCG_CPUACCT]; /* v2: every class, one hierarchy */
+        if (mcg_cur_dir(h, cur, sizeof(cur)) == 0 &&
+            !mcg_path_within(cur, run->self_leaf)) {
+            mcg_log(run, "rmdir %s", run->self_leaf);
+            if (rmdir(run->self_leaf) == 0)
+                mcg_drop_refs_within(&run->created, run->self_leaf);
+        }
+    }
+    return 0;
+}
+
+/* The job's groups where COMMAND joins them itself. */
+static void note_planned_jobs(struct mcg_run *run)
+{
+    for (int c = 0; c < MCG_NCTRL; c++)
+        for (int d = 0; d < MCG_NCTRL && run->hier[c].mount[0]; d++)
+            if (run->join[d] && same_hier(run, c, d))
+                mcg_set_path(&run->hier[c].job, mcg_rel_of(&run->hier[c], run->join[d]->dir));
+}
+
+int mcg_plan_child_joins(struct mcg_run *run, struct mcg_error *err)
+{
+    /* v2 with the leaf mcgexec hid in: the supervisor joins and leaves, as
+     * the leaf can go only once mcgexec is out of it */
+    if (run->self_leaf || run->dry_run)
+        return mcg_join_pending(run, err);
+    mcg_guard_hold();
+    int r = plan_joins(run, err);
+    mcg_guard_release();
+    if (r < 0)
+        return r;
+    note_planned_jobs(run);
+    for (int c = 0; c < MCG_NCTRL; c++)
+        if (run->join[c])
+            mcg_log(run, "attach %s (the command, once started)", run->join[c]->dir);
+    return 0;
+}
+
+int mcg_join_planned(struct mcg_run *run, pid_t pid, struct mcg_error *err)
+{
+    for (int c = 0; c < MCG_NCTRL; c++)
+        if (run->join[c] && mcg_write_pid(run, run->join[c]->ctrl, run->join[c]->dir, pid, err) < 0)
+            return -1;
+    return 0;
+}
+
+int mcg_join_pending(struct mcg_run *run, struct mcg_error *err)
+{
+    mcg_guard_hold();
+    int r = join_pending_held(run, err);
+    mcg_guard_release();
+    return r;
+}
+
+/* ---- for the supervisor ------------------------------------------------ */
+void mcg_leave(struct mcg_run *run)
+{
+    /* first note where the job is in every hierarchy: moving changes the
+     * position of all controllers that share one (all of them on v2) */
+    note_planned_jobs(run);
+    for (int c = 0; c < MCG_NCTRL; c++) {
+        struct mcg_hier *h = &run->hier[c];
+        if (h->mount[0] && strcmp(h->cur, h->orig) != 0)
+            mcg_set_path(&h->job, h->cur);
+    }
+    for (int c = 0; c < MCG_NCTRL; c++) {
+        struct mcg_hier *h = &run->hier[c];
+        char home[PATH_MAX], cur[PATH_MAX];
+        if (!h->mount[0] || mcg_cur_dir(h, cur, sizeof(cur)) < 0)
+            continue;
+        /* v2 with a leaf: the start cgroup now serves children, the leaf is home */
+        if (run->self_leaf && strcmp(h->mount, run->unified) == 0)
+            snprintf(home, sizeof(home), "%s", run->self_leaf);
+        else if (mcg_join_path(home, sizeof(home), h->mount, h->orig) < 0)
+            continue;
+        if (strcmp(home, cur) == 0)
+            continue;
+        char buf[32];
+        snprintf(buf, sizeof(buf), "%d", (int)getpid());
+        if (mcg_put_pid(run, home, buf) < 0)
+            fprintf(stderr, "mcgexec: warning: cannot leave %s: %s\n", cur, strerror(errno));
+        else
+            mcg_set_cur(run, h, home);
+    }
+}
+

@@ -1,0 +1,70 @@
+/* What the parts behind run.h share, and nothing else sees: the records
+ * of the undo journal and the helpers the parts use on each other's behalf
+ * (run.c, hierarchy.c, cgroupfs.c, join.c, undo.c). */
+#ifndef MCGEXEC_RUN_INTERNAL_H
+#define MCGEXEC_RUN_INTERNAL_H
+
+#include "run.h"
+
+/* A group this run created (`gone` once the undo walk removed it), or one
+ * whose subtree_control it changed. */
+struct group_ref { enum mcg_ctrl ctrl; char *dir; int gone; };
+/* A process this run moved, and the group it came from. */
+struct moved { enum mcg_ctrl ctrl; pid_t pid; char *from; /* absolute dir */ };
+
+/* ---- run.c: records, paths, files ---- */
+
+void mcg_list_push(struct mcg_list *l, void *item);
+void mcg_list_remove(struct mcg_list *l, size_t i);
+void mcg_push_ref(struct mcg_list *l, enum mcg_ctrl c, const char *dir);
+void mcg_free_refs(struct mcg_list *l);
+/* Forget `dir` and the groups below it. */
+void mcg_drop_refs_within(struct mcg_list *l, const char *dir);
+/* Is `dir` `top` or below it? */
+int mcg_path_within(const char *dir, const char *top);
+/* Set a path field of the run: "" is a shared empty string, never freed. */
+void mcg_set_path(char **field, const char *value);
+/* A dry run's pretend groups: is `dir` one, forget `dir` and below. */
+int mcg_planned(struct mcg_run *run, const char *dir);
+void mcg_unplan(struct mcg_run *run, const char *dir);
+/* Whole file, trailing newlines removed, malloc'd: -1 with errno */
+int mcg_read_file(const char *path, char **out);
+/* open, write, close: -1 with errno */
+int mcg_write_file(const char *path, const char *value);
+/* pid into dir/cgroup.procs, logged (a dry run only logs) */
+int mcg_put_pid(struct mcg_run *run, const char *dir, const char *pid);
+
+/* ---- hierarchy.c: where things are ---- */
+
+/* Find the hierarchies and where mcgexec is in them (once a run). */
+int mcg_discover(struct mcg_run *run, struct mcg_error *err);
+/* The hierarchy of controller c, discovering first; an error where the
+ * host lacks the controller. */
+int mcg_hier_get(struct mcg_run *run, enum mcg_ctrl c, struct mcg_hier **out,
+                 struct mcg_error *err);
+/* Is `word` one of the blank-separated words of `text`? */
+int mcg_has_word(const char *text, const char *word);
+/* Where `pid` is in hierarchy c (relative to the mount), into out. */
+int mcg_read_proc_cgroup(const struct mcg_run *run, pid_t pid, enum mcg_ctrl c, char *out,
+                         size_t len);
+/* mount + "/" + rel; -1 when it does not fit. */
+int mcg_join_path(char *out, size_t len, const char *mount, const char *rel);
+/* mcgexec's group in hierarchy h, absolute */
+int mcg_cur_dir(const struct mcg_hier *h, char *out, size_t len);
+/* The hierarchy-relative part of an absolute group directory. */
+const char *mcg_rel_of(const struct mcg_hier *h, const char *dir);
+/* mcgexec is now in `dir` of h, and of every controller co-mounted with it. */
+void mcg_set_cur(struct mcg_run *run, const struct mcg_hier *h, const char *dir);
+
+/* ---- cgroupfs.c ---- */
+
+/* pid into dir/cgroup.procs, with the cpuset retry and the messages. */
+int mcg_write_pid(struct mcg_run *run, enum mcg_ctrl c, const char *dir, pid_t pid,
+                  struct mcg_error *err);
+
+/* ---- undo.c ---- */
+
+/* The run's records are about to be freed: end the guard if it watches it. */
+void mcg_guard_forget(const struct mcg_run *run);
+
+#endif

@@ -1,0 +1,304 @@
+/* The run's records and the plainest operations on them: the lists of the
+ * undo journal, the paths of each hierarchy, the dry run's pretend groups,
+ * the log line every change prints, reading and writing control files,
+ * and the guarded entry points to the run's manager (src/manager.h). */
+#define _GNU_SOURCE
+#include "run.h"
+#include "run-internal.h"
+#include "manager.h"
+#include "xalloc.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+
+void mcg_list_push(struct mcg_list *l, void *item)
+{
+    if (l->n == l->cap) {
+        l->cap = l->cap ? 2 * l->cap : 8;
+        l->items = realloc(l->items, l->cap * sizeof(*l->items));
+        if (!l->items)
+            abort();
+    }
+    l->items[l->n++] = item;
+}
+
+void mcg_list_remove(struct mcg_list *l, size_t i)
+{
+    memmove(&l->items[i], &l->items[i + 1], (l->n - i - 1) * sizeof(*l->items));
+    l->n--;
+}
+
+void mcg_push_ref(struct mcg_list *l, enum mcg_ctrl c, const char *dir)
+{
+    struct group_ref *r = malloc(sizeof(*r));
+    if (!r)
+        abort();
+    r->ctrl = c;
+    r->dir = xstrdup(dir);
+    r->gone = 0;
+    mcg_list_push(l, r);
+}
+
+void mcg_free_refs(struct mcg_list *l)
+{
+    for (size_t i = 0; i < l->n; i++) {
+        free(((struct group_ref *)l->items[i])->dir);
+        free(l->items[i]);
+    }
+    l->n = 0;
+}
+
+/* Is `dir` equal to `top` or below it? */
+int mcg_path_within(const char *dir, const char *top)
+{
+    size_t n = strlen(top);
+    return strncmp(dir, top, n) == 0 && (dir[n] == '\0' || dir[n] == '/');
+}
+
+/* Forget `dir` and the groups below it. */
+void mcg_drop_refs_within(struct mcg_list *l, const char *dir)
+{
+    for (size_t i = l->n; i-- > 0;) {
+        struct group_ref *r = l->items[i];
+        if (mcg_path_within(r->dir, dir)) {
+            free(r->dir);
+            free(r);
+            mcg_list_remove(l, i);
+        }
+    }
+}
+
+/* A path of the run: "" (never freed) or an allocated string. */
+static char no_path[1];
+
+void mcg_set_path(char **field, const char *value)
+{
+    if (value == *field)
+        return;
+    if (*field && *field != no_path)
+        free(*field);
+    *field = value[0] ? xstrdup(value) : no_path;
+}
+
+void mcg_run_init(struct mcg_run *run, int dry_run, int verbose, const char *root)
+{
+    memset(run, 0, sizeof(*run));
+    run->dry_run = dry_run;
+    run->verbose = verbose;
+    run->root = root;
+    run->pid = getpid();
+    run->manager = &mcg_cgroupfs_manager;
+    run->unified = no_path;
+    for (int c = 0; c < MCG_NCTRL; c++) {
+        struct mcg_hier *h = &run->hier[c];
+        h->mount = h->mnt_root = h->base = h->orig = h->cur = h->job = no_path;
+    }
+}
+
+void mcg_run_free(struct mcg_run *run)
+{
+    mcg_guard_forget(run); /* the atexit handler must not see it after this */
+    for (int c = 0; c < MCG_NCTRL; c++) {
+        struct mcg_hier *h = &run->hier[c];
+        char **paths[] = { &h->mount, &h->mnt_root, &h->base, &h->orig, &h->cur, &h->job };
+        for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++)
+            mcg_set_path(paths[i], "");
+    }
+    mcg_set_path(&run->unified, "");
+    mcg_commit(run);    /* frees created and moved */
+    mcg_free_refs(&run->pending);
+    for (size_t i = 0; i < run->planned.n; i++)
+        free(run->planned.items[i]);
+    struct mcg_list *lists[] = { &run->created, &run->moved, &run->pending, &run->planned,
+                                 &run->enabled };
+    for (size_t l = 0; l < sizeof(lists) / sizeof(lists[0]); l++) {
+        free(lists[l]->items);
+        *lists[l] = (struct mcg_list){ 0 };
+    }
+}
+
+void mcg_log(struct mcg_run *run, const char *fmt, ...)
+{
+    FILE *out = run->dry_run ? stdout : run->verbose ? stderr : NULL;
+    va_list ap;
+
+    if (!out)
+        return;
+    if (!run->dry_run)
+        fputs("mcgexec: ", out);
+    va_start(ap, fmt);
+    vfprintf(out, fmt, ap);
+    va_end(ap);
+    fputc('\n', out);
+}
+
+/* ---- plan bookkeeping for dry runs ------------------------------------ */
+
+int mcg_planned(struct mcg_run *run, const char *dir)
+{
+    for (size_t i = 0; i < run->planned.n; i++)
+        if (strcmp(run->planned.items[i], dir) == 0)
+            return 1;
+    return 0;
+}
+
+void mcg_unplan(struct mcg_run *run, const char *dir)
+{
+    for (size_t i = run->planned.n; i-- > 0;)
+        if (mcg_path_within(run->planned.items[i], dir)) {
+            free(run->planned.items[i]);
+            mcg_list_remove(&run->planned, i);
+        }
+}
+
+int mcg_dir_exists(struct mcg_run *run, const char *dir)
+{
+    struct stat st;
+    return (run->dry_run && mcg_planned(run, dir)) || (stat(dir, &st) == 0 && S_ISDIR(st.st_mode));
+}
+
+/* ---- file access ------------------------------------------------------ */
+
+int mcg_write_file(const char *path, const char *value)
+{
+    int fd = open(path, O_WRONLY | O_CLOEXEC);
+    size_t len = strlen(value);
+
+    if (fd < 0)
+        return -1;
+    /* A write of 0 bytes never reaches the kernel's handler: "" (clear
+     * cpuset.cpus, say) is written as a lone newline, which it strips. */
+    if (len == 0) {
+        value = "\n";
+        len = 1;
+    }
+    /* One write(2): cgroup files take the whole value in one call. */
+    ssize_t n = write(fd, value, len);
+    int saved = errno;
+    close(fd);
+    if (n < 0) {
+        errno = saved;
+        return -1;
+    }
+    return 0;
+}
+
+int mcg_write(struct mcg_run *run, const char *dir, const char *file, const char *value,
+              struct mcg_error *err)
+{
+    char path[MCG_FILE_PATH];
+
+    snprintf(path, sizeof(path), "%s/%s", dir, file);
+    mcg_log(run, "write %s %s", path, value);
+    if (run->dry_run)
+        return 0;
+    if (mcg_write_file(path, value) < 0)
+        return mcg_fail_errno(err, errno, "write %s", path);
+    return 0;
+}
+
+/* Move process `pid` (a decimal string) into dir: one line of the plan or
+ * the verbose log, then one write of cgroup.procs.  -1 with errno. */
+int mcg_put_pid(struct mcg_run *run, const char *dir, const char *pid)
+{
+    char path[MCG_FILE_PATH];
+
+    mcg_log(run, "attach %s %s", dir, pid);
+    if (run->dry_run)
+        return 0;
+    snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
+    return mcg_write_file(path, pid);
+}
+
+int mcg_read_file(const char *path, char **out)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    size_t len = 0, cap = 4096;
+    char *buf;
+
+    if (fd < 0)
+        return -1;
+    buf = malloc(cap);
+    if (!buf)
+        abort();
+    for (;;) {
+        ssize_t n = read(fd, buf + len, cap - len - 1);
+        if (n < 0) {
+            int saved = errno;
+            free(buf);
+            close(fd);
+            errno = saved;
+            return -1;
+        }
+        if (n == 0)
+            break;
+        len += (size_t)n;
+        if (cap - len < 2) {
+            cap *= 2;
+            buf = realloc(buf, cap);
+            if (!buf)
+                abort();
+        }
+    }
+    close(fd);
+    while (len > 0 && buf[len - 1] == '\n')
+        len--;
+    buf[len] = '\0';
+    *out = buf;
+    return 0;
+}
+
+int mcg_read(struct mcg_run *run, const char *dir, const char *file, char **out,
+             struct mcg_error *err)
+{
+    char path[MCG_FILE_PATH];
+
+    (void)run;
+    snprintf(path, sizeof(path), "%s/%s", dir, file);
+    if (mcg_read_file(path, out) < 0)
+        return mcg_fail_errno(err, errno, "read %s", path);
+    return 0;
+}
+
+/* Did this run create `dir` (or a group above it)? */
+int mcg_created_here(const struct mcg_run *run, const char *dir)
+{
+    for (size_t i = 0; i < run->created.n; i++)
+        if (mcg_path_within(dir, ((struct group_ref *)run->created.items[i])->dir))
+            return 1;
+    return 0;
+}
+
+/* ---- the manager's operations, each under the signal guard ------------ */
+
+int mcg_create(struct mcg_run *run, enum mcg_ctrl c, const char *dir, int *created,
+               struct mcg_error *err)
+{
+    mcg_guard_hold();
+    int r = run->manager->create(run, c, dir, created, err);
+    mcg_guard_release();
+    return r;
+}
+
+int mcg_attach(struct mcg_run *run, enum mcg_ctrl c, const char *dir, pid_t pid,
+               struct mcg_error *err)
+{
+    mcg_guard_hold();
+    int r = run->manager->attach(run, c, dir, pid, err);
+    mcg_guard_release();
+    return r;
+}
+
+int mcg_delete(struct mcg_run *run, enum mcg_ctrl c, const char *dir, struct mcg_error *err)
+{
+    mcg_guard_hold();
+    int r = run->manager->destroy(run, c, dir, err);
+    mcg_guard_release();
+    return r;
+}

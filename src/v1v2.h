@@ -1,0 +1,39 @@
+/* How each setting of the table (src/settings.c) reaches cgroup v2 and
+ * reads back in v1 terms: one row of functions per mapping, in v1v2.c,
+ * after crun's, runc's and systemd's (man/mcgexec.1, CGROUP V2).  The
+ * table and these rows are all mcgexec knows of the v1/v2 difference in
+ * values. */
+#ifndef MCGEXEC_V1V2_H
+#define MCGEXEC_V1V2_H
+
+#include "settings.h"
+
+typedef int mcg_v2_write_fn(struct mcg_run *run, const char *dir, const struct mcg_staged *e,
+                            const struct mcg_staged *st, size_t n, struct mcg_error *err);
+typedef int mcg_read_fn(struct mcg_run *run, const char *dir, const struct mcg_setting *s,
+                        char **text, struct mcg_error *err);
+
+struct mcg_v2_map {
+    /* the V2 FILE column of --list-settings; $f is file2, $k key2 */
+    const char *describe;
+    /* write the staged value e (in v1 terms) the v2 way; `st` is the
+     * group's other staged values.  NULL: "has no cgroup v2 equivalent" */
+    mcg_v2_write_fn *write;
+    mcg_read_fn *read;          /* back in v1 terms; NULL: no v2 meaning at all */
+    const char *no_write;       /* why a setting that reads on v2 cannot be written there */
+    mcg_read_fn *read_v1;       /* NULL: the whole v1 file, or its line key1 */
+};
+
+extern const struct mcg_v2_map mcg_v2_same, mcg_v2_none, mcg_v2_weight, mcg_v2_max_quota,
+    mcg_v2_max_period, mcg_v2_mem_max, mcg_v2_swap, mcg_v2_io, mcg_v2_read, mcg_v2_peak,
+    mcg_v2_usage_ns, mcg_v2_ticks, mcg_v2_memsw_usage, mcg_v2_oom_control, mcg_v2_keyed,
+    mcg_v2_keyed_usec, mcg_v2_io_bytes;
+
+int mcg_unified(const struct mcg_run *run);
+/* Is the staged entry the setting of v1 file `file`? */
+int mcg_staged_is(const struct mcg_staged *e, const char *file);
+/* Read s on a v1 host. */
+int mcg_read_v1(struct mcg_run *run, const char *dir, const struct mcg_setting *s, char **text,
+                struct mcg_error *err);
+
+#endif
