@@ -72,6 +72,17 @@ static char *dup_mrb(mrb_state *mrb, const char *s)
     return p;
 }
 
+/* A value as an error message shows it: whole up to 200 bytes, else its
+ * start and its length, so that the message stays one readable line and
+ * the kernel's reason at its end survives. */
+static mrb_value shown_short(mrb_state *mrb, const char *s)
+{
+    size_t n = strlen(s);
+    if (n <= 200)
+        return mrb_str_new(mrb, s, (mrb_int)n);
+    return mrb_format(mrb, "%l... (%i bytes)", s, (size_t)160, (mrb_int)n);
+}
+
 /* self's group record, new and empty (an old one freed), set on self at
  * once: what is filled in afterwards is the GC's to free should a later
  * allocation raise. */
@@ -101,9 +112,9 @@ static mrb_value group_init(mrb_state *mrb, mrb_value self)
     if (ctrl < 0)
         mrb_raise(mrb, E_TYPE_ERROR, "not a Cgroup controller class");
     if (mcg_check_group_name(name, (size_t)len, &why) < 0) {
-        /* (mrb_format's "!" would inspect the arguments after it too) */
-        mrb_value shown = mrb_inspect(mrb, mrb_str_new(mrb, name, len));
-        mcg_raise_at(mrb, -1, mrb_format(mrb, "invalid group name %v: %s", shown, why));
+        mrb_value q = mrb_inspect(mrb, mrb_str_new(mrb, name, len));
+        mcg_raise_at(mrb, -1, mrb_format(mrb, "invalid group name %v: %s",
+                                         shown_short(mrb, RSTRING_CSTR(mrb, q)), why));
     }
 
     struct group *g = fresh_group(mrb, self);
@@ -149,6 +160,7 @@ static mrb_value group_init_copy(mrb_state *mrb, mrb_value self)
 
 /* ---- staging and applying ---------------------------------------------- */
 
+
 static void stage(mrb_state *mrb, struct group *g, const struct mcg_setting *s, const char *file,
                   enum mcg_kind kind, mrb_value v)
 {
@@ -160,7 +172,8 @@ static void stage(mrb_state *mrb, struct group *g, const struct mcg_setting *s, 
     if (s && mcg_setting_usable(mcg_state_of(mrb)->run, s, 1, &err) < 0)
         mcg_raise_at(mrb, line, mrb_str_new_cstr(mrb, err.msg));
     if (mcg_to_kernel(mrb, kind, v, &text, &why) < 0)
-        mcg_raise_at(mrb, line, mrb_format(mrb, "%s = %v: %s", file, shown, why));
+        mcg_raise_at(mrb, line, mrb_format(mrb, "%s = %v: %s", file,
+                                           shown_short(mrb, RSTRING_CSTR(mrb, shown)), why));
     const char *value = RSTRING_CSTR(mrb, text);
     /* A second assignment before create replaces the first. */
     for (size_t i = 0; i < g->n; i++) {
@@ -192,13 +205,16 @@ static mrb_noreturn void raise_write(mrb_state *mrb, struct group *g, struct mcg
     if (err->errnum == ENOENT && !e->setting)
         mcg_raise_at(mrb, e->line,
                      mrb_format(mrb, "%s = %s: the %s controller has no file '%s' (%s)", e->file,
-                                e->shown, mcg_ctrl_name(g->ctrl), e->file, err->msg));
+                                shown_short(mrb, e->shown), mcg_ctrl_name(g->ctrl), e->file,
+                                err->msg));
     /* Show what reached the kernel when it differs from what the policy
      * wrote: memory.limit_in_bytes = "16M" (16777216). */
     if (strcmp(e->shown, e->value) != 0 && !quoted_same)
-        mcg_raise_at(mrb, e->line, mrb_format(mrb, "%s = %s (%s): %s", e->file, e->shown,
-                                              e->value, err->msg));
-    mcg_raise_at(mrb, e->line, mrb_format(mrb, "%s = %s: %s", e->file, e->shown, err->msg));
+        mcg_raise_at(mrb, e->line, mrb_format(mrb, "%s = %v (%v): %s", e->file,
+                                              shown_short(mrb, e->shown),
+                                              shown_short(mrb, e->value), err->msg));
+    mcg_raise_at(mrb, e->line, mrb_format(mrb, "%s = %v: %s", e->file, shown_short(mrb, e->shown),
+                                          err->msg));
 }
 
 /* create, modify and open: make the group if needed, then write what the
@@ -349,6 +365,7 @@ static const char *generic_file(mrb_state *mrb, struct group *g, mrb_value key)
     f = mcg_cstr_of(mrb, key);
     if (!f || strncmp(f, prefix, plen) != 0 || f[plen] != '.' || !f[plen + 1] ||
         strchr(f, '/') || strlen(f) > 255) {
+        /* (mrb_format's "!" would inspect the arguments after it too) */
         mcg_raise_at(mrb, -1, mrb_format(mrb, "%v is not a control file of the %s controller "
                                               "(%s.*)", mrb_inspect(mrb, key), prefix, prefix));
     }

@@ -115,6 +115,18 @@ m.create"
     assert_not_ran
 }
 
+@test "a long value is shortened in the error, and the reason at its end survives" {
+    requires_controller cpuset
+    run_marked -e "s = Cgroup::CPUSET.new('$G'); s.cpus = '0,' * 2500 + 'x'"
+    assert_equal "$status" 125
+    assert_output --regexp '^mcgexec: -e:1: cpuset\.cpus = "0,0,[0,]*\.\.\. \(5003 bytes\): invalid list \(use numbers and ranges such as "0-3,5"\)$'
+    [ "${#output}" -lt 400 ] || fail "a message of ${#output} bytes"
+    assert_not_ran
+    run_marked -e "Cgroup::MEMORY.new('x' * 5000)"
+    assert_output --regexp '^mcgexec: -e:1: invalid group name "x+\.\.\. \(5002 bytes\): group name has a component longer than 255 bytes$'
+    assert_not_ran
+}
+
 @test "a policy that raises after creating and joining groups leaves nothing behind" {
     requires_root
     requires_controller cpu memory pids
