@@ -204,7 +204,8 @@ static mrb_noreturn void raise_write(mrb_state *mrb, struct group *g, struct mcg
 
     if (err->errnum == ENOENT && !e->setting)
         mcg_raise_at(mrb, e->line,
-                     mrb_format(mrb, "%s = %s: the %s controller has no file '%s' (%s)", e->file,
+                     mrb_format(mrb, "%s = %v: the %s controller has no file '%s' (%s)",
+                                e->file,
                                 shown_short(mrb, e->shown), mcg_ctrl_name(g->ctrl), e->file,
                                 err->msg));
     /* Show what reached the kernel when it differs from what the policy

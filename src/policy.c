@@ -175,7 +175,8 @@ static mrb_value mcg_percent_quota(mrb_state *mrb, mrb_value self)
     mrb_get_args(mrb, "oi", &v, &period);
     const char *s = mrb_string_p(v) ? mcg_cstr_of(mrb, v) : NULL;
     if (!s || mcg_parse_percent_quota(s, period, &quota, &why) < 0)
-        mcg_raise_at(mrb, mcg_policy_line(mrb), mrb_format(mrb, "cpu = %v: %s", mrb_inspect(mrb, v), why));
+        mcg_raise_at(mrb, mcg_policy_line(mrb),
+                     mrb_format(mrb, "cpu = %v: %s", mrb_inspect(mrb, v), why));
     return mrb_int_value(mrb, (mrb_int)quota);
 }
 
