@@ -118,6 +118,10 @@ for step in $steps; do
         echo "--- the Cgroup classes as a gem in a stock mruby ---"
         dir=$TOP/build-gem
         mkdir -p "$dir"
+        # mruby's rake follows the .d files of our objects, which still name
+        # headers that were renamed or removed: it would keep stale objects.
+        # The stock gems keep their build; ours is compiled afresh.
+        rm -rf "$dir/host/mrbgems/mruby-mcgexec"
         if (cd deps/mruby && MRUBY_CONFIG="$TOP/tests/gem/build_config.rb" MRUBY_BUILD_DIR="$dir" \
                 rake -j"$(nproc)" > "$dir/rake.log" 2>&1) &&
            MCGEXEC_ROOT=self "$dir/host/bin/mruby" tests/gem/standalone.rb "gem-$$"; then
