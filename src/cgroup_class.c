@@ -450,9 +450,11 @@ void mcg_define_cgroup(mrb_state *mrb, struct policy_state *st)
 
 /* For the concise form (src/mrblib/group.rb), from the same tables:
  * Mcgexec::CONTROLLERS, {"cpu" => Cgroup::CPU, ...} by v1 name, and
- * Mcgexec::CONCISE, {memory: [Cgroup::MEMORY, :limit_in_bytes=, false],
- * read_bps: [Cgroup::BLKIO, :throttle_read_bps_device=, true], ...}, the
- * last element saying the limit takes a device and a rate. */
+ * Mcgexec::CONCISE, {memory: {nil => [Cgroup::MEMORY, :limit_in_bytes=, false],
+ * high: [Cgroup::MEMORY, :high=, false], ...}, read_bps: {nil =>
+ * [Cgroup::BLKIO, :throttle_read_bps_device=, true]}, ...}: a row named
+ * "memory" is the limit's value, one named "memory high" its keyword; the
+ * last element says the value is a device and a number. */
 void mcg_define_concise(mrb_state *mrb, struct policy_state *st, struct RClass *mcgexec)
 {
     mrb_value ctrls = mrb_hash_new(mrb), concise = mrb_hash_new(mrb);
@@ -464,14 +466,22 @@ void mcg_define_concise(mrb_state *mrb, struct policy_state *st, struct RClass *
         const struct mcg_setting *s = &mcg_settings[i];
         if (!s->concise)
             continue;
+        size_t n = strcspn(s->concise, " ");
+        mrb_value limit = mrb_symbol_value(mrb_intern(mrb, s->concise, n));
+        mrb_value key = s->concise[n] ? mrb_symbol_value(mrb_intern_cstr(mrb, s->concise + n + 1))
+                                      : mrb_nil_value();
+        mrb_value forms = mrb_hash_get(mrb, concise, limit);
+        if (mrb_nil_p(forms)) {
+            forms = mrb_hash_new(mrb);
+            mrb_hash_set(mrb, concise, limit, forms);
+        }
         int device = s->kind == MCG_K_DEVRATE || s->kind == MCG_K_DEVBPS;
         mrb_value row[3] = {
             mrb_obj_value(st->classes[s->ctrl]),
             mrb_symbol_value(mrb_intern_str(mrb, mrb_format(mrb, "%s=", s->method))),
             mrb_bool_value(device),
         };
-        mrb_hash_set(mrb, concise, mrb_symbol_value(mrb_intern_cstr(mrb, s->concise)),
-                     mrb_ary_new_from_values(mrb, 3, row));
+        mrb_hash_set(mrb, forms, key, mrb_ary_new_from_values(mrb, 3, row));
     }
     mrb_define_const(mrb, mcgexec, "CONTROLLERS", mrb_obj_freeze(mrb, ctrls));
     mrb_define_const(mrb, mcgexec, "CONCISE", mrb_obj_freeze(mrb, concise));

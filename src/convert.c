@@ -12,6 +12,7 @@
 
 #include <mruby.h>
 #include <mruby/array.h>
+#include <mruby/hash.h>
 #include <mruby/string.h>
 
 #include "values.h"
@@ -205,12 +206,39 @@ static int text_to_kernel(mrb_state *mrb, enum mcg_kind kind, mrb_value v, const
     return 0;
 }
 
+/* USEC: an Integer is microseconds, as the file takes them; so is a
+ * String of digits; any other String is a duration with its unit. */
+static int usec_to_kernel(mrb_state *mrb, enum mcg_kind kind, mrb_value v, const char *s,
+                          mrb_value *out, const char **why)
+{
+    int64_t n;
+    double sec;
+
+    (void)kind;
+    if (mrb_integer_p(v)) {
+        n = mrb_integer(v);
+    } else if (s && mcg_parse_int(s, &n, why) == 0) {
+        /* microseconds */
+    } else if (s && mcg_parse_duration(s, &sec, why) == 0 && sec * 1e6 < 9e18) {
+        n = (int64_t)(sec * 1e6 + 0.5);
+    } else {
+        *why = "not a time (use microseconds, or a String with a unit such as \"20ms\")";
+        return -1;
+    }
+    if (n < 0) {
+        *why = "negative time";
+        return -1;
+    }
+    *out = int_text(mrb, n);
+    return 0;
+}
+
 static to_kernel_fn *const to_kernel_by_kind[] = {
     [MCG_K_INT] = int_to_kernel,          [MCG_K_QUOTA] = int_to_kernel,
     [MCG_K_SIZE] = limit_to_kernel,       [MCG_K_COUNT] = limit_to_kernel,
     [MCG_K_CPULIST] = cpulist_to_kernel,  [MCG_K_DEVRATE] = device_to_kernel,
     [MCG_K_DEVBPS] = device_to_kernel,    [MCG_K_BOOL] = bool_to_kernel,
-    [MCG_K_TEXT] = text_to_kernel,
+    [MCG_K_TEXT] = text_to_kernel,        [MCG_K_USEC] = usec_to_kernel,
 };
 
 /* Convert a policy value to the text written to the kernel.  Returns -1
@@ -232,6 +260,48 @@ int mcg_to_kernel(mrb_state *mrb, enum mcg_kind kind, mrb_value v, mrb_value *ou
     return to_kernel_by_kind[kind](mrb, kind, v, s, out, why);
 }
 
+/* "some avg10=0.00 avg60=0.00 avg300=0.00 total=0\nfull ..." ->
+ * {"some" => {"avg10" => 0.0, ..., "total" => 0}, "full" => {...}} */
+static mrb_value pressure_hash(mrb_state *mrb, const char *text)
+{
+    mrb_value h = mrb_hash_new(mrb);
+    /* a String of our own to cut up: the GC's to free, should a raise come */
+    char *copy = RSTRING_PTR(mrb_str_new_cstr(mrb, text));
+
+    for (char *save = NULL, *line = strtok_r(copy, "\n", &save); line;
+         line = strtok_r(NULL, "\n", &save)) {
+        char *lsave = NULL, *kind = strtok_r(line, " ", &lsave);
+        mrb_value fields = mrb_hash_new(mrb);
+        for (char *f = strtok_r(NULL, " ", &lsave); f; f = strtok_r(NULL, " ", &lsave)) {
+            char *eq = strchr(f, '=');
+            if (!eq)
+                continue;
+            *eq = '\0';
+            mrb_value v = strcmp(f, "total") == 0
+                              ? mrb_int_value(mrb, (mrb_int)strtoll(eq + 1, NULL, 10))
+                              : mrb_float_value(mrb, strtod(eq + 1, NULL));
+            mrb_hash_set(mrb, fields, mrb_str_new_cstr(mrb, f), v);
+        }
+        mrb_hash_set(mrb, h, mrb_str_new_cstr(mrb, kind), fields);
+    }
+    return h;
+}
+
+/* "low 0\nhigh 12\n..." -> {"low" => 0, "high" => 12, ...} */
+static mrb_value events_hash(mrb_state *mrb, const char *text)
+{
+    mrb_value h = mrb_hash_new(mrb);
+
+    for (const char *p = text; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
+        size_t kl = strcspn(p, " \t\n");
+        if (kl == 0 || (p[kl] != ' ' && p[kl] != '\t'))
+            continue;
+        mrb_hash_set(mrb, h, mrb_str_new(mrb, p, (mrb_int)kl),
+                     mrb_int_value(mrb, (mrb_int)strtoll(p + kl + 1, NULL, 10)));
+    }
+    return h;
+}
+
 /* Kernel text to a Ruby value. */
 mrb_value mcg_from_kernel(mrb_state *mrb, enum mcg_kind kind, const char *text)
 {
@@ -246,6 +316,7 @@ mrb_value mcg_from_kernel(mrb_state *mrb, enum mcg_kind kind, const char *text)
     case MCG_K_INT:
     case MCG_K_QUOTA:
     case MCG_K_SIZE:
+    case MCG_K_USEC:
         if (mcg_parse_int(text, &n, &why) == 0)
             return mrb_int_value(mrb, (mrb_int)n);
         return mrb_str_new_cstr(mrb, text);
@@ -257,6 +328,10 @@ mrb_value mcg_from_kernel(mrb_state *mrb, enum mcg_kind kind, const char *text)
             p--;
         return mrb_bool_value(atoi(p) != 0);
     }
+    case MCG_K_PRESSURE:
+        return pressure_hash(mrb, text);
+    case MCG_K_EVENTS:
+        return events_hash(mrb, text);
     default:
         /* mruby-cgroup returns nil for an empty value */
         return *text ? mrb_str_new_cstr(mrb, text) : mrb_nil_value();

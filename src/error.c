@@ -1,3 +1,5 @@
+/* Filling the one error type (error.h): a message, and the errno text where
+ * a system call failed. */
 #include "error.h"
 
 #include <stdio.h>

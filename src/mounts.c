@@ -1,3 +1,5 @@
+/* Parsing /proc/self/mountinfo and /proc/PID/cgroup (mounts.h says why
+ * here and not through libcgroup). */
 #define _GNU_SOURCE
 #include "mounts.h"
 #include "xalloc.h"

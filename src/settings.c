@@ -13,6 +13,8 @@
 /* The methods and meanings are those of mruby-cgroup, so its scripts run
  * unchanged; the files are the kernel's.  The v2 columns follow the mapping
  * of crun, runc and systemd (see man/mcgexec.1, CGROUP V2). */
+#define PRESSURE_UNIT "Hash: \"some\", \"full\" => avg10, avg60, avg300 (%), total (us)"
+
 const struct mcg_setting mcg_settings[] = {
     { MCG_CPU, "cfs_quota_us", "cpu.cfs_quota_us", MCG_K_QUOTA, MCG_RW,
       "microseconds per period, -1 for no limit", &mcg_v2_max_quota, "cpu.max", NULL, NULL, NULL },
@@ -24,6 +26,14 @@ const struct mcg_setting mcg_settings[] = {
       &mcg_v2_none, NULL, NULL, NULL, NULL },
     { MCG_CPU, "shares", "cpu.shares", MCG_K_INT, MCG_RW, "relative weight (2..262144)",
       &mcg_v2_weight, "cpu.weight", NULL, NULL, "shares" },
+    { MCG_CPU, "idle", "cpu.idle", MCG_K_BOOL, MCG_RW,
+      "true: runs only when nothing else would (SCHED_IDLE)", &mcg_v2_same, "cpu.idle", NULL,
+      NULL, "cpu idle" },
+    { MCG_CPU, "cfs_burst_us", "cpu.cfs_burst_us", MCG_K_USEC, MCG_RW,
+      "microseconds (or \"20ms\") a period may borrow from unused quota", &mcg_v2_same, "cpu.max.burst",
+      NULL, NULL, "cpu burst" },
+    { MCG_CPU, "pressure", "cpu.pressure", MCG_K_PRESSURE, MCG_READ, PRESSURE_UNIT,
+      &mcg_v2_pressure, "cpu.pressure", NULL, NULL, NULL },
     { MCG_CPU, "stat", "cpu.stat", MCG_K_TEXT, MCG_READ, "text", &mcg_v2_same, "cpu.stat", NULL,
       NULL, NULL },
     { MCG_CPU, "nr_throttled", "cpu.stat", MCG_K_INT, MCG_READ, "periods the group was throttled",
@@ -51,6 +61,14 @@ const struct mcg_setting mcg_settings[] = {
       MCG_RW, "\"DEVICE operations/s\"", &mcg_v2_io, "io.max", "riops", NULL, "read_iops" },
     { MCG_BLKIO, "throttle_write_iops_device", "blkio.throttle.write_iops_device", MCG_K_DEVRATE,
       MCG_RW, "\"DEVICE operations/s\"", &mcg_v2_io, "io.max", "wiops", NULL, "write_iops" },
+    { MCG_BLKIO, "weight", "blkio.weight", MCG_K_INT, MCG_RW,
+      "relative weight (10..1000; v1 CFQ or BFQ, v2 BFQ or io.weight)", &mcg_v2_blkio_weight,
+      "io.weight", NULL, NULL, "io weight" },
+    { MCG_BLKIO, "weight_device", "blkio.weight_device", MCG_K_DEVRATE, MCG_RW,
+      "\"DEVICE weight\" (0 removes it)", &mcg_v2_blkio_weight_device, "io.weight", NULL, NULL,
+      "io weight_device" },
+    { MCG_BLKIO, "pressure", "io.pressure", MCG_K_PRESSURE, MCG_READ, PRESSURE_UNIT,
+      &mcg_v2_pressure, "io.pressure", NULL, NULL, NULL },
     { MCG_BLKIO, "read_bytes", "blkio.throttle.io_service_bytes", MCG_K_INT, MCG_READ,
       "bytes read, all devices", &mcg_v2_io_bytes, "io.stat", "rbytes", "Read", NULL },
     { MCG_BLKIO, "write_bytes", "blkio.throttle.io_service_bytes", MCG_K_INT, MCG_READ,
@@ -58,6 +76,20 @@ const struct mcg_setting mcg_settings[] = {
 
     { MCG_MEMORY, "limit_in_bytes", "memory.limit_in_bytes", MCG_K_SIZE, MCG_RW,
       "size, -1 for no limit", &mcg_v2_mem_max, "memory.max", NULL, NULL, "memory" },
+    { MCG_MEMORY, "high", "memory.high", MCG_K_SIZE, MCG_RW,
+      "size where reclaim and throttling start, -1 for none", &mcg_v2_only_max, "memory.high",
+      NULL, NULL, "memory high" },
+    { MCG_MEMORY, "low", "memory.soft_limit_in_bytes", MCG_K_SIZE, MCG_RW,
+      "size kept from reclaim while others have more (v1: the soft limit)", &mcg_v2_mem_max,
+      "memory.low", NULL, NULL, "memory low" },
+    { MCG_MEMORY, "min", "memory.min", MCG_K_SIZE, MCG_RW, "size never reclaimed",
+      &mcg_v2_only_max, "memory.min", NULL, NULL, "memory min" },
+    { MCG_MEMORY, "swap_high", "memory.swap.high", MCG_K_SIZE, MCG_RW,
+      "swap size where throttling starts, -1 for none", &mcg_v2_only_max, "memory.swap.high",
+      NULL, NULL, "memory swap_high" },
+    { MCG_MEMORY, "oom_group", "memory.oom.group", MCG_K_BOOL, MCG_RW,
+      "true: the OOM killer kills the whole group", &mcg_v2_only_same, "memory.oom.group", NULL,
+      NULL, "memory oom_group" },
     { MCG_MEMORY, "usage_in_bytes", "memory.usage_in_bytes", MCG_K_INT, MCG_READ, "bytes",
       &mcg_v2_read, "memory.current", NULL, NULL, NULL },
     { MCG_MEMORY, "max_usage_in_bytes", "memory.max_usage_in_bytes", MCG_K_INT, MCG_READ,
@@ -76,6 +108,11 @@ const struct mcg_setting mcg_settings[] = {
       NULL },
     { MCG_MEMORY, "failcnt", "memory.failcnt", MCG_K_INT, MCG_READ,
       "times usage hit the limit", &mcg_v2_keyed, "memory.events", "max", NULL, NULL },
+    { MCG_MEMORY, "pressure", "memory.pressure", MCG_K_PRESSURE, MCG_READ, PRESSURE_UNIT,
+      &mcg_v2_pressure, "memory.pressure", NULL, NULL, NULL },
+    { MCG_MEMORY, "events", "memory.events", MCG_K_EVENTS, MCG_READ,
+      "Hash of counts: low, high, max, oom, oom_kill (v1: max from failcnt, oom_kill)",
+      &mcg_v2_events, "memory.events", NULL, NULL, NULL },
     { MCG_MEMORY, "cgroup_event_control", "cgroup.event_control", MCG_K_TEXT, MCG_WRITE,
       "\"EVENTFD FD [ARGS]\"", &mcg_v2_none, NULL, NULL, NULL, NULL },
 
@@ -106,6 +143,12 @@ static void describe_v2(const struct mcg_setting *s, char *buf, size_t len)
     buf[at] = '\0';
 }
 
+/* The V1 FILE column: "-" where the setting has no v1 meaning. */
+static const char *v1_file(const struct mcg_setting *s)
+{
+    return s->v2->v2_only ? "-" : s->file;
+}
+
 void mcg_list_settings(FILE *out)
 {
     static const char *const access[] = { "", "r", "w", "rw" };
@@ -119,8 +162,8 @@ void mcg_list_settings(FILE *out)
         describe_v2(s, v2[i], sizeof(v2[i]));
         if (n > w[0])
             w[0] = n;
-        if ((int)strlen(s->file) > w[2])
-            w[2] = (int)strlen(s->file);
+        if ((int)strlen(v1_file(s)) > w[2])
+            w[2] = (int)strlen(v1_file(s));
         if ((int)strlen(v2[i]) > w[3])
             w[3] = (int)strlen(v2[i]);
     }
@@ -132,7 +175,7 @@ void mcg_list_settings(FILE *out)
         snprintf(name, sizeof(name), "Cgroup::%s#%s", mcg_controllers[s->ctrl].class_name,
                  s->method);
         fprintf(out, "%-*s  %-*s  %-*s  %-*s  %s\n", w[0], name, w[1], access[s->access], w[2],
-                s->file, w[3], v2[i], s->unit);
+                v1_file(s), w[3], v2[i], s->unit);
     }
 }
 
@@ -172,7 +215,9 @@ static int write_one(struct mcg_run *run, const char *dir, struct mcg_staged *st
     struct mcg_staged *e = &st[i];
     int r;
 
-    if (!e->setting || !mcg_unified(run))
+    if (e->setting && !mcg_unified(run) && e->setting->v2->write_v1)
+        r = e->setting->v2->write_v1(run, dir, e, st, n, err);
+    else if (!e->setting || !mcg_unified(run))
         r = mcg_write(run, dir, e->file, e->value, err);
     else if (e->setting->v2->write)
         r = e->setting->v2->write(run, dir, e, st, n, err);

@@ -25,6 +25,9 @@ enum mcg_kind {
     MCG_K_DEVBPS,   /* as DEVRATE, N may carry units ("2M") */
     MCG_K_BOOL,     /* true/false, written 1/0 */
     MCG_K_TEXT,     /* a string, passed as it is */
+    MCG_K_USEC,     /* microseconds: an Integer, or a duration ("20ms", "1.5s") */
+    MCG_K_PRESSURE, /* read only: a pressure file as {"some" => {"avg10" => 0.0, ...}, ...} */
+    MCG_K_EVENTS,   /* read only: "key N" lines as {"key" => N, ...} */
 };
 
 /* How a setting maps to cgroup v2: a row of functions in v1v2.c (the

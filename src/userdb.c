@@ -1,3 +1,5 @@
+/* User and group lookups that are safe in a static program (userdb.h):
+ * /etc/passwd and /etc/group read directly, getent(1) for the rest. */
 #define _GNU_SOURCE
 #include "userdb.h"
 

@@ -1,3 +1,6 @@
+/* Each setting's way to cgroup v2 and back to v1 terms: the rows of
+ * functions the settings table points at (v1v2.h); the I/O weight's are in
+ * v1v2_weight.c. */
 #define _GNU_SOURCE
 #include "v1v2.h"
 #include "xalloc.h"
@@ -23,8 +26,12 @@ int mcg_unified(const struct mcg_run *run)
 int mcg_setting_usable(struct mcg_run *run, const struct mcg_setting *s, int write,
                        struct mcg_error *err)
 {
-    if (!mcg_unified(run))
+    if (!mcg_unified(run)) {
+        if (s->v2->v2_only)
+            return mcg_fail(err, "%s has no cgroup v1 equivalent (this host runs cgroup v1)",
+                            s->file);
         return 0;
+    }
     if (!s->v2->read)
         return mcg_fail(err, "%s has no cgroup v2 equivalent", s->file);
     if (write && s->v2->no_write)
@@ -48,8 +55,7 @@ static int read_or(struct mcg_run *run, const char *dir, const char *file, const
     return mcg_read(run, dir, file, out, err);
 }
 
-/* A number read back, as the text a getter returns. */
-static int give_int(char **text, int64_t v)
+int mcg_give_int(char **text, int64_t v)
 {
     char buf[32];
     snprintf(buf, sizeof(buf), "%" PRId64, v);
@@ -68,6 +74,19 @@ static int read_keyed(struct mcg_run *run, const char *dir, const char *file, co
     free(text);
     if (r < 0)
         return mcg_fail(err, "%s/%s has no '%s'", dir, file, key);
+    return 0;
+}
+
+/* A file that holds one number. */
+static int read_keyed_whole(struct mcg_run *run, const char *dir, const char *file, int64_t *v,
+                            struct mcg_error *err)
+{
+    char *text;
+
+    if (mcg_read(run, dir, file, &text, err) < 0)
+        return -1;
+    *v = strtoll(text, NULL, 10);
+    free(text);
     return 0;
 }
 
@@ -229,7 +248,7 @@ static int read_weight(struct mcg_run *run, const char *dir, const struct mcg_se
         return -1;
     uint64_t shares = mcg_weight_to_shares(strtoull(raw, NULL, 10));
     free(raw);
-    return give_int(text, (int64_t)shares);
+    return mcg_give_int(text, (int64_t)shares);
 }
 
 /* cpu.max "QUOTA PERIOD": field 0 or 1, "max" read as -1. */
@@ -288,7 +307,7 @@ static int read_swap(struct mcg_run *run, const char *dir, const struct mcg_sett
             mcg_parse_int(swap, &a, &why) < 0 || mcg_parse_int(mem, &b, &why) < 0)
             r = (*text = xstrdup(V1_UNLIMITED)) ? 0 : -1;
         else
-            r = give_int(text, a + b);
+            r = mcg_give_int(text, a + b);
     }
     free(swap);
     free(mem);
@@ -310,14 +329,14 @@ static int read_memsw_usage(struct mcg_run *run, const char *dir, const struct m
         a += strtoll(raw, NULL, 10);
         free(raw);
     }
-    return give_int(text, a);
+    return mcg_give_int(text, a);
 }
 
 static int read_keyed_as_is(struct mcg_run *run, const char *dir, const struct mcg_setting *s,
                             char **text, struct mcg_error *err)
 {
     int64_t a;
-    return read_keyed(run, dir, s->file2, s->key2, &a, err) < 0 ? -1 : give_int(text, a);
+    return read_keyed(run, dir, s->file2, s->key2, &a, err) < 0 ? -1 : mcg_give_int(text, a);
 }
 
 /* v2 counts microseconds where v1 and the API count nanoseconds. */
@@ -325,7 +344,7 @@ static int read_keyed_usec(struct mcg_run *run, const char *dir, const struct mc
                            char **text, struct mcg_error *err)
 {
     int64_t a;
-    return read_keyed(run, dir, s->file2, s->key2, &a, err) < 0 ? -1 : give_int(text, a * 1000);
+    return read_keyed(run, dir, s->file2, s->key2, &a, err) < 0 ? -1 : mcg_give_int(text, a * 1000);
 }
 
 /* cpuacct.stat's "user N\nsystem N" in USER_HZ ticks, from cpu.stat */
@@ -427,7 +446,7 @@ static int read_io_bytes_in(struct mcg_run *run, const char *dir, const char *fi
         return -1;
     int64_t sum = io_bytes(raw, key, v1);
     free(raw);
-    return give_int(text, sum);
+    return mcg_give_int(text, sum);
 }
 
 static int read_io_bytes(struct mcg_run *run, const char *dir, const struct mcg_setting *s,
@@ -442,41 +461,82 @@ static int read_io_bytes_v1(struct mcg_run *run, const char *dir, const struct m
     return read_io_bytes_in(run, dir, s->file, s->key1, 1, text, err);
 }
 
+/* ---- pressure and events ---- */
+
+/* Pressure files in v1 groups exist only where the kernel offers them. */
+static int read_pressure_v1(struct mcg_run *run, const char *dir, const struct mcg_setting *s,
+                            char **text, struct mcg_error *err)
+{
+    if (mcg_read(run, dir, s->file, text, err) == 0)
+        return 0;
+    if (err->errnum == ENOENT)
+        return mcg_fail(err, "%s: this kernel keeps no pressure for cgroup v1 groups (cgroup v2 "
+                             "does)", s->file);
+    return -1;
+}
+
+/* memory.events in v1 terms: max from memory.failcnt (times the limit was
+ * hit), oom_kill from memory.oom_control; v1 counts nothing else of it. */
+static int read_events_v1(struct mcg_run *run, const char *dir, const struct mcg_setting *s,
+                          char **text, struct mcg_error *err)
+{
+    int64_t max, kills;
+    char buf[96];
+
+    (void)s;
+    if (read_keyed_whole(run, dir, "memory.failcnt", &max, err) < 0 ||
+        read_keyed(run, dir, "memory.oom_control", "oom_kill", &kills, err) < 0)
+        return -1;
+    snprintf(buf, sizeof(buf), "max %" PRId64 "\noom_kill %" PRId64, max, kills);
+    *text = xstrdup(buf);
+    return 0;
+}
+
 /* ---- the mappings ---- */
 
-const struct mcg_v2_map mcg_v2_same = { "$f", write_same, read_same, NULL, NULL };
-const struct mcg_v2_map mcg_v2_none = { "-", NULL, NULL, NULL, NULL };
-const struct mcg_v2_map mcg_v2_weight = { "$f (from shares)", write_weight, read_weight,
-                                             NULL, NULL };
-const struct mcg_v2_map mcg_v2_max_quota = { "$f (first field, -1 as max)", write_max,
-                                                read_max_quota, NULL, NULL };
-const struct mcg_v2_map mcg_v2_max_period = { "$f (second field)", write_max_period,
-                                                 read_max_period, NULL, NULL };
-const struct mcg_v2_map mcg_v2_mem_max = { "$f", write_max, read_mem_max, NULL, NULL };
-const struct mcg_v2_map mcg_v2_swap = { "$f (memsw - limit)", write_swap, read_swap, NULL,
-                                           NULL };
-const struct mcg_v2_map mcg_v2_io = { "$f $k=", write_io, read_io, NULL, NULL };
+const struct mcg_v2_map mcg_v2_same = { .describe = "$f", .write = write_same, .read = read_same };
+const struct mcg_v2_map mcg_v2_none = { .describe = "-" };
+const struct mcg_v2_map mcg_v2_weight = { .describe = "$f (from shares)", .write = write_weight,
+                                          .read = read_weight };
+const struct mcg_v2_map mcg_v2_max_quota = { .describe = "$f (first field, -1 as max)",
+                                             .write = write_max, .read = read_max_quota };
+const struct mcg_v2_map mcg_v2_max_period = { .describe = "$f (second field)",
+                                              .write = write_max_period,
+                                              .read = read_max_period };
+const struct mcg_v2_map mcg_v2_mem_max = { .describe = "$f", .write = write_max,
+                                           .read = read_mem_max };
+const struct mcg_v2_map mcg_v2_swap = { .describe = "$f (memsw - limit)", .write = write_swap,
+                                        .read = read_swap };
+const struct mcg_v2_map mcg_v2_io = { .describe = "$f $k=", .write = write_io, .read = read_io };
 /* read-only, a number in another file (memory.current) */
-const struct mcg_v2_map mcg_v2_read = { "$f", NULL, read_same, NULL, NULL };
+const struct mcg_v2_map mcg_v2_read = { .describe = "$f", .read = read_same };
 /* memory.peak, where the kernel has it (5.19+) */
-const struct mcg_v2_map mcg_v2_peak = { "$f (5.19+)", NULL, read_peak, NULL, NULL };
+const struct mcg_v2_map mcg_v2_peak = { .describe = "$f (5.19+)", .read = read_peak };
 const struct mcg_v2_map mcg_v2_usage_ns = {
-    "$f $k (x1000)", NULL, read_keyed_usec,
-    "cannot be reset on cgroup v2 (cpu.stat usage_usec only grows)", NULL
+    .describe = "$f $k (x1000)", .read = read_keyed_usec,
+    .no_write = "cannot be reset on cgroup v2 (cpu.stat usage_usec only grows)",
 };
-const struct mcg_v2_map mcg_v2_ticks = { "$f user_usec, system_usec", NULL, read_ticks,
-                                            NULL, NULL };
-const struct mcg_v2_map mcg_v2_memsw_usage = { "$f + $k", NULL, read_memsw_usage, NULL,
-                                                  NULL };
-const struct mcg_v2_map mcg_v2_oom_control = { "- (reads false)", write_oom_control,
-                                                  read_oom_control, NULL, NULL };
+const struct mcg_v2_map mcg_v2_ticks = { .describe = "$f user_usec, system_usec",
+                                         .read = read_ticks };
+const struct mcg_v2_map mcg_v2_memsw_usage = { .describe = "$f + $k", .read = read_memsw_usage };
+const struct mcg_v2_map mcg_v2_oom_control = { .describe = "- (reads false)",
+                                               .write = write_oom_control,
+                                               .read = read_oom_control };
 /* a number: key2 in file2 (v1: key1 in file, or the whole file) */
-const struct mcg_v2_map mcg_v2_keyed = { "$f $k", NULL, read_keyed_as_is, NULL, NULL };
-const struct mcg_v2_map mcg_v2_keyed_usec = { "$f $k (x1000)", NULL, read_keyed_usec, NULL,
-                                                 NULL };
-const struct mcg_v2_map mcg_v2_io_bytes = { "$f $k=", NULL, read_io_bytes, NULL,
-                                               read_io_bytes_v1 };
-
+const struct mcg_v2_map mcg_v2_keyed = { .describe = "$f $k", .read = read_keyed_as_is };
+const struct mcg_v2_map mcg_v2_keyed_usec = { .describe = "$f $k (x1000)",
+                                              .read = read_keyed_usec };
+const struct mcg_v2_map mcg_v2_io_bytes = { .describe = "$f $k=", .read = read_io_bytes,
+                                            .read_v1 = read_io_bytes_v1 };
+/* cgroup v2 only (memory.min, memory.oom.group ...): an error on v1 */
+const struct mcg_v2_map mcg_v2_only_same = { .describe = "$f", .write = write_same,
+                                             .read = read_same, .v2_only = 1 };
+const struct mcg_v2_map mcg_v2_only_max = { .describe = "$f (-1 as max)", .write = write_max,
+                                            .read = read_mem_max, .v2_only = 1 };
+const struct mcg_v2_map mcg_v2_pressure = { .describe = "$f", .read = read_same,
+                                            .read_v1 = read_pressure_v1 };
+const struct mcg_v2_map mcg_v2_events = { .describe = "$f", .read = read_same,
+                                          .read_v1 = read_events_v1 };
 
 /* v1: the whole file, or the number on its line key1 */
 int mcg_read_v1(struct mcg_run *run, const char *dir, const struct mcg_setting *s,
@@ -488,6 +548,6 @@ int mcg_read_v1(struct mcg_run *run, const char *dir, const struct mcg_setting *
         return s->v2->read_v1(run, dir, s, text, err);
     if (!s->key1)
         return mcg_read(run, dir, s->file, text, err);
-    return read_keyed(run, dir, s->file, s->key1, &a, err) < 0 ? -1 : give_int(text, a);
+    return read_keyed(run, dir, s->file, s->key1, &a, err) < 0 ? -1 : mcg_give_int(text, a);
 }
 

@@ -22,14 +22,19 @@ struct mcg_v2_map {
     mcg_read_fn *read;          /* back in v1 terms; NULL: no v2 meaning at all */
     const char *no_write;       /* why a setting that reads on v2 cannot be written there */
     mcg_read_fn *read_v1;       /* NULL: the whole v1 file, or its line key1 */
+    mcg_v2_write_fn *write_v1;  /* NULL: the value into the v1 file as it is */
+    int v2_only;                /* no v1 meaning: `file` is the v2 file's name */
 };
 
 extern const struct mcg_v2_map mcg_v2_same, mcg_v2_none, mcg_v2_weight, mcg_v2_max_quota,
     mcg_v2_max_period, mcg_v2_mem_max, mcg_v2_swap, mcg_v2_io, mcg_v2_read, mcg_v2_peak,
     mcg_v2_usage_ns, mcg_v2_ticks, mcg_v2_memsw_usage, mcg_v2_oom_control, mcg_v2_keyed,
-    mcg_v2_keyed_usec, mcg_v2_io_bytes;
+    mcg_v2_keyed_usec, mcg_v2_io_bytes, mcg_v2_only_same, mcg_v2_only_max, mcg_v2_pressure,
+    mcg_v2_events, mcg_v2_blkio_weight, mcg_v2_blkio_weight_device;
 
 int mcg_unified(const struct mcg_run *run);
+/* A number read back, as the text a getter returns (malloc'd); 0. */
+int mcg_give_int(char **text, int64_t v);
 /* Is the staged entry the setting of v1 file `file`? */
 int mcg_staged_is(const struct mcg_staged *e, const char *file);
 /* Read s on a v1 host. */

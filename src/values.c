@@ -1,3 +1,6 @@
+/* Parsers and converters of values, free of mruby and of the system so
+ * that tests/unit/test_values.c can test them: sizes, lists, devices,
+ * names, durations, weights, keyed files. */
 #define _GNU_SOURCE
 #include "values.h"
 
@@ -332,6 +335,25 @@ void mcg_format_bytes(int64_t bytes, char *buf, size_t len)
     snprintf(buf, len, "%.1f %s", v, units[u]);
 }
 
+uint64_t mcg_blkio_to_io_weight(uint64_t w)
+{
+    if (w <= 10)
+        return 1;
+    uint64_t v = 1 + (w - 10) * 9999 / 990;
+    return v > 10000 ? 10000 : v;
+}
+
+/* the smallest blkio weight that maps to io.weight w (so that w round-trips) */
+uint64_t mcg_io_to_blkio_weight(uint64_t w)
+{
+    if (w <= 1)
+        return 10;
+    uint64_t b = 10 + ((w - 1) * 990 + 9998) / 9999;
+    while (b > 10 && mcg_blkio_to_io_weight(b - 1) >= w)
+        b--;
+    return b;
+}
+
 uint64_t mcg_shares_to_weight(uint64_t shares)
 {
     if (shares == 0)
@@ -395,6 +417,22 @@ int mcg_keyed_value(const char *text, const char *key, int64_t *out)
         p = strchr(p, '\n');
         if (p)
             p++;
+    }
+    return -1;
+}
+
+int mcg_pressure_total(const char *text, const char *which, int64_t *total)
+{
+    size_t wl = strlen(which);
+
+    for (const char *p = text; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
+        if (strncmp(p, which, wl) != 0 || p[wl] != ' ')
+            continue;
+        const char *eol = strchr(p, '\n'), *t = strstr(p, " total=");
+        if (!t || (eol && t > eol))
+            return -1;
+        *total = strtoll(t + 7, NULL, 10);
+        return 0;
     }
     return -1;
 }

@@ -47,12 +47,19 @@ int mcg_utf8_valid(const char *s, size_t len, size_t *bad);
 /* cpu.shares (v1) -> cpu.weight (v2), as crun >= 1.23 and runc >= 1.3.2:
  * 1024 -> 100, 512 -> 59, 2048 -> 174; 0 -> 0 (unset); clamped 1..10000. */
 uint64_t mcg_shares_to_weight(uint64_t shares);
+/* blkio's I/O weight (10..1000) to io.weight's (1..10000) and back, as runc
+ * and crun map them: 1 + (w - 10) * 9999 / 990. */
+uint64_t mcg_blkio_to_io_weight(uint64_t w);
+uint64_t mcg_io_to_blkio_weight(uint64_t w);
 /* The inverse, for getters that read back in v1 units (1024 <- 100). */
 uint64_t mcg_weight_to_shares(uint64_t weight);
 
 /* The value of `key` in a "key value" per line file (cpu.stat,
  * memory.events); -1 when absent. */
 int mcg_keyed_value(const char *text, const char *key, int64_t *out);
+/* A pressure file's (cpu.pressure ...) line `which`, "some" or "full": its
+ * total= in microseconds; -1 when the text has no such line. */
+int mcg_pressure_total(const char *text, const char *which, int64_t *total);
 
 /* "90", "90s", "1.5s", "500ms", "5m", "1h", "1d" -> seconds (> 0). */
 int mcg_parse_duration(const char *s, double *seconds, const char **why);

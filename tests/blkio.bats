@@ -3,17 +3,6 @@
 
 load helpers
 
-# MAJ:MIN of the whole disk holding $1 (throttling applies to disks).
-disk_of() {
-    local dev
-    dev=$(findmnt -no MAJ:MIN -T "$1" | tr -d ' ')
-    [ -n "$dev" ] || return 1
-    if [ -e "/sys/dev/block/$dev/partition" ]; then
-        dev=$(cat "/sys/dev/block/$dev/../dev")
-    fi
-    echo "$dev"
-}
-
 # DISK (MAJ:MIN) and DATA (6 MiB to read with O_DIRECT): a file on the disk
 # under the test directory, or the device MCGEXEC_TEST_BLOCKDEV itself (the
 # test VM's ram disk, where the tree lives in memory).

@@ -185,7 +185,8 @@ EOF2
         cls=${cls%%#*}
         [[ "$access" == *r* ]] && code+="raise '$cls##$meth' unless $cls.new('x').respond_to?(:$meth)"$'\n'
         [[ "$access" == *w* ]] && code+="raise '$cls##$meth=' unless $cls.new('x').respond_to?(:$meth=)"$'\n'
-        [[ "$file" == *.* ]] || fail "no v1 file in: $line"
+        # a v1 file, or "-" for a setting cgroup v1 has no meaning for
+        [[ "$file" == *.* || "$file" == - ]] || fail "no v1 file in: $line"
     done
     run "$MCGEXEC" -n -e "$code"
     assert_success

@@ -233,3 +233,14 @@ policy() {
     cat > "$f"
     echo "$f"
 }
+
+# MAJ:MIN of the whole disk holding $1 (throttling applies to disks).
+disk_of() {
+    local dev
+    dev=$(findmnt -no MAJ:MIN -T "$1" | tr -d ' ')
+    [ -n "$dev" ] || return 1
+    if [ -e "/sys/dev/block/$dev/partition" ]; then
+        dev=$(cat "/sys/dev/block/$dev/../dev")
+    fi
+    echo "$dev"
+}

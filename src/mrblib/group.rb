@@ -6,6 +6,7 @@
 #     memory "2G"
 #     pids   512
 #     read_bps "/dev/vda", "50M"
+#     io     weight: 500
 #   end
 #
 # Each line stages a setting on a Cgroup::X object of that name (so values
@@ -15,11 +16,12 @@ module Mcgexec
   class GroupBuilder
     DEFAULT_PERIOD = 100_000
 
-    # CONTROLLERS ("cpu" => Cgroup::CPU, ...) and CONCISE (limit =>
-    # [class, setter, takes a device?]) come from mcgexec's tables
-    # (src/settings.c, the concise column): a setting given a concise name
-    # there is a limit here.
-    LIMITS = [:cpu] + CONCISE.keys + [:set]
+    # CONTROLLERS ("cpu" => Cgroup::CPU, ...) and CONCISE come from
+    # mcgexec's tables (src/settings.c, the concise column): a setting named
+    # "memory" there is the limit `memory VALUE`, one named "memory high" its
+    # keyword `memory high: VALUE`.  CONCISE maps each limit to its forms,
+    # {nil => [class, setter, takes a device?], high: [...], ...}.
+    LIMITS = ([:cpu] + CONCISE.keys + [:set]).uniq
 
     attr_reader :name
 
@@ -33,20 +35,26 @@ module Mcgexec
       @objects.values
     end
 
-    # CPU time as a percentage of one CPU: "50%", "150%".
-    def cpu(percent, period: DEFAULT_PERIOD)
-      c = object(Cgroup::CPU)
-      c.cfs_period_us = period
-      c.cfs_quota_us = Mcgexec.percent_quota(percent, period)
+    # CPU time as a percentage of one CPU: "50%", "150%"; the keywords of
+    # the table's "cpu ..." rows (burst:, idle:) with it or alone.
+    def cpu(percent = nil, period: DEFAULT_PERIOD, **keywords)
+      if percent
+        c = object(Cgroup::CPU)
+        c.cfs_period_us = period
+        c.cfs_quota_us = Mcgexec.percent_quota(percent, period)
+      end
+      apply_keywords(:cpu, keywords)
     end
 
-    CONCISE.each do |limit, (klass, setter, device)|
-      if device
-        define_method(limit) do |dev, rate|
-          object(klass).__send__(setter, [dev.to_s, rate])
+    CONCISE.each do |limit, forms|
+      next if limit == :cpu
+      define_method(limit) do |*args, **keywords|
+        if forms[nil] && (!args.empty? || keywords.empty?)
+          apply_form(limit, forms[nil], args)
+        elsif !args.empty? || keywords.empty?
+          raise ArgumentError, "#{limit} takes keywords only (#{keywords_of(limit)})"
         end
-      else
-        define_method(limit) { |value| object(klass).__send__(setter, value) }
+        apply_keywords(limit, keywords)
       end
     end
 
@@ -76,6 +84,38 @@ module Mcgexec
     def object(klass)
       @objects[klass] ||= klass.new(@name)
     end
+
+    # One value, or a device and a value ([device, value] in a keyword).
+    def apply_form(limit, (klass, setter, device), args)
+      if device
+        args = args[0] if args.size == 1 && args[0].is_a?(Array)
+        unless args.size == 2
+          raise ArgumentError, "#{limit} takes a device and a value"
+        end
+        object(klass).__send__(setter, [args[0].to_s, args[1]])
+      else
+        raise ArgumentError, "#{limit} takes one value" unless args.size == 1
+        object(klass).__send__(setter, args[0])
+      end
+    end
+
+    def apply_keywords(limit, keywords)
+      keywords.each do |key, value|
+        form = (CONCISE[limit] || {})[key]
+        unless key && form
+          raise ArgumentError, "unknown keyword '#{key}' for #{limit} in group " \
+                               "#{@name.inspect} (known: #{keywords_of(limit)})"
+        end
+        apply_form(limit, form, [value])
+      end
+      self
+    end
+
+    def keywords_of(limit)
+      keys = (CONCISE[limit] || {}).keys.compact
+      keys = [:period] + keys if limit == :cpu
+      keys.join(', ')
+    end
   end
 end
 
@@ -87,8 +127,11 @@ def group(name, **limits, &block)
       raise ArgumentError, "unknown limit '#{k}' in group #{name.inspect} " \
                            "(known: #{Mcgexec::GroupBuilder::LIMITS.join(', ')})"
     end
-    args = v.is_a?(Array) ? v : [v]
-    b.__send__(k, *args)
+    if v.is_a?(Hash)
+      b.__send__(k, **v)      # io: {weight: 500}
+    else
+      b.__send__(k, *(v.is_a?(Array) ? v : [v]))
+    end
   end
   if block
     block.arity == 1 ? block.call(b) : b.instance_eval(&block)

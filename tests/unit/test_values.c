@@ -184,6 +184,36 @@ static void test_weight(void)
     }
 }
 
+/* blkio weight to io.weight as runc and crun map it, and back */
+static void test_io_weight(void)
+{
+    static const struct { uint64_t blkio, io; } cases[] = {
+        { 10, 1 }, { 100, 910 }, { 500, 4950 }, { 1000, 10000 }, { 1, 1 },
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        uint64_t w = mcg_blkio_to_io_weight(cases[i].blkio);
+        CHECK(w == cases[i].io, "blkio %llu -> io %llu, want %llu",
+              (unsigned long long)cases[i].blkio, (unsigned long long)w,
+              (unsigned long long)cases[i].io);
+    }
+    for (uint64_t b = 10; b <= 1000; b++)
+        CHECK(mcg_io_to_blkio_weight(mcg_blkio_to_io_weight(b)) == b, "round trip of %llu",
+              (unsigned long long)b);
+    CHECK(mcg_io_to_blkio_weight(1) == 10 && mcg_io_to_blkio_weight(10000) == 1000,
+          "the ends of io.weight");
+}
+
+static void test_pressure(void)
+{
+    int64_t v = 0;
+    const char *p = "some avg10=1.50 avg60=0.20 avg300=0.00 total=123456\n"
+                    "full avg10=0.00 avg60=0.00 avg300=0.00 total=789\n";
+    CHECK(mcg_pressure_total(p, "some", &v) == 0 && v == 123456, "some total");
+    CHECK(mcg_pressure_total(p, "full", &v) == 0 && v == 789, "full total");
+    CHECK(mcg_pressure_total("some avg10=0.00 total=5", "full", &v) == -1, "no full line");
+    CHECK(mcg_pressure_total("something avg10=0 total=5", "some", &v) == -1, "no prefix match");
+}
+
 static void test_keyed(void)
 {
     int64_t v = 0;
@@ -215,6 +245,8 @@ int main(void)
     test_durations();
     test_weight();
     test_keyed();
+    test_io_weight();
+    test_pressure();
     test_sizes();
     test_ints();
     test_cpulists();

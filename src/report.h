@@ -1,0 +1,50 @@
+/* The --stats report (report.c): what the job used, from the groups'
+ * accounting, as text or JSON. */
+#ifndef MCGEXEC_REPORT_H
+#define MCGEXEC_REPORT_H
+
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/resource.h>
+
+#include "run.h"
+#include "supervise.h"
+
+/* Counters read before and after the run: the report gives the difference,
+ * so a group that existed before reports this run only.  -1: unknown. */
+struct counters {
+    int64_t oom_kills, limit_hits, throttled, throttled_ns, io_read, io_write;
+    int64_t user_ticks, system_ticks;
+    int64_t psi[3][2];          /* PSI_* by some, full: total= in microseconds */
+    int64_t events[5];          /* memory.events, by event_keys */
+};
+
+struct report {
+    char **command;
+    int exited, exit_code, signal, timed_out, oom_killed, status;
+    double wall;
+    double user, sys;
+    const char *cpu_source, *memory_source;
+    int64_t mem_peak, mem_limit, tasks_peak;
+    struct counters d;
+    int killed;                /* processes --timeout killed */
+    char memgroup[PATH_MAX];   /* the memory group's name, for messages */
+};
+
+/* All the counters for --stats (all = 1); else only what naming an OOM
+ * kill needs. */
+void mcg_read_counters(struct mcg_run *run, struct counters *c, int all);
+/* After the run: the differences, times, peaks and how COMMAND ended. */
+void mcg_collect_report(struct mcg_run *run, const struct mcg_supervise_opts *o,
+                        const struct counters *before, const struct rusage *ru, int status,
+                        struct report *r);
+/* The lines that say how the job ended badly: a timeout, an OOM kill. */
+void mcg_say_outcome(const struct mcg_supervise_opts *o, const struct report *r);
+/* The report into `stats` (closed unless it is stderr). */
+void mcg_write_report(FILE *stats, struct mcg_run *run, const struct mcg_supervise_opts *o,
+                      const struct report *r);
+/* Where the report goes: stderr, or --stats=FILE. */
+FILE *mcg_open_stats(const struct mcg_supervise_opts *o, struct mcg_error *err);
+
+#endif
