@@ -4,12 +4,15 @@
 # suite again under ASan + UBSan, valgrind memcheck), the ways mcgexec is
 # shipped (scripts/package.sh: the .deb of the static default installed and
 # removed, the dynamic build, libmruby built from source with mruby_config.rb), then the same
-# bats suite inside a cgroup v2 kernel under qemu (scripts/vm.sh).  Tests that
+# bats suite inside a cgroup v2 kernel under qemu (scripts/vm.sh), and
+# tests/systemd.bats in a guest that boots systemd as PID 1.  Tests that
 # need root or a controller the host lacks skip; a guest that cannot boot
 # here is reported as skipped, never as passed.
 #
 #   MCGEXEC_VM=none      do not boot guests
-#   MCGEXEC_VM=v2v1      also run the suite in a cgroup v1 guest
+#   MCGEXEC_VM="v2 v1 systemd"  also run the suite in a cgroup v1 guest
+#                        (default: v2 and systemd, the guest with systemd as
+#                        PID 1 that runs tests/systemd.bats)
 #   MCGEXEC_CHECKS=none  skip scripts/check.sh
 #   MCGEXEC_PACKAGE=none skip scripts/package.sh
 #
@@ -62,20 +65,25 @@ step "host suite" bats tests/
 # In the guests, the files whose tests do not depend on the cgroup layout
 # are left out: the emulated guest costs about 5 s a test, and these run on
 # the host (and under ASan) already.
-GUEST_SKIP="cli completion security runtime"
+GUEST_SKIP="cli completion security runtime systemd"
 guest_files=""
 for f in tests/*.bats; do
     case " $GUEST_SKIP " in *" $(basename "$f" .bats) "*) continue ;; esac
     guest_files="$guest_files $f"
 done
 
-guests=${MCGEXEC_VM:-v2}
-for layout in v2 v1; do
+guests=${MCGEXEC_VM:-v2 systemd}
+for layout in v2 v1 systemd; do
     case "$guests" in *"$layout"*) ;; *) continue ;; esac
     echo "--- the bats suite in a cgroup $layout guest (qemu, software emulation) ---"
     status=0
-    # shellcheck disable=SC2086
-    scripts/vm.sh --"$layout" -- bats $guest_files || status=$?
+    if [ "$layout" = systemd ]; then
+        # systemd as PID 1: the delegation tests (the rest ran in the v2 guest)
+        scripts/vm.sh --systemd -- bats tests/systemd.bats || status=$?
+    else
+        # shellcheck disable=SC2086
+        scripts/vm.sh --"$layout" -- bats $guest_files || status=$?
+    fi
     case $status in
         0) note "cgroup $layout guest suite: passed" ;;
         77) note "cgroup $layout guest suite: SKIPPED (the VM cannot run here; see above)" ;;

@@ -3,7 +3,7 @@
 # command from this source tree inside it, and exit with that command's
 # status.
 #
-#   scripts/vm.sh [--v2|--v1] [--timeout SECONDS] [--] COMMAND [ARG...]
+#   scripts/vm.sh [--v2|--v1|--systemd] [--timeout SECONDS] [--] COMMAND [ARG...]
 #
 # v2 (default): cgroup_no_v1=all, cgroup2 mounted at /sys/fs/cgroup.
 # v1: one v1 hierarchy per controller under /sys/fs/cgroup.
@@ -11,8 +11,16 @@
 # the tests use (with their libraries) and this tree at its own path; brd
 # gives it a block device, /dev/ram0.  Software emulation only (no KVM).
 #
+# systemd: Debian 12's systemd as PID 1 on cgroup v2, as every modern
+# distribution boots.  The root file system is built once from Debian's
+# packages with debootstrap (cached in build/vm/systemd-VERSION) and booted
+# as the initramfs, with this tree at its own path and its mcgexec on PATH;
+# COMMAND runs as root from the tree's root in a service of its own,
+# mcgexec-vm.service, then the guest powers off.
+#
 # Exit status: COMMAND's; 77 when the VM cannot run here (no qemu and no
-# way to install it, no kernel package): callers report a skip.
+# way to install it, no kernel package, no debootstrap or no mirror for
+# the systemd guest): callers report a skip.
 set -euo pipefail
 
 TOP=$(cd "$(dirname "$0")/.." && pwd)
@@ -23,13 +31,14 @@ while [ $# -gt 0 ]; do
     case "$1" in
         --v1) layout=v1 ;;
         --v2) layout=v2 ;;
+        --systemd) layout=systemd ;;
         --timeout) limit=$2; shift ;;
         --) shift; break ;;
         *) break ;;
     esac
     shift
 done
-[ $# -gt 0 ] || { echo "usage: $0 [--v2|--v1] [--timeout S] -- COMMAND..." >&2; exit 2; }
+[ $# -gt 0 ] || { echo "usage: $0 [--v2|--v1|--systemd] [--timeout S] -- COMMAND..." >&2; exit 2; }
 
 cannot() { echo "vm: $*" >&2; exit 77; }
 
@@ -71,11 +80,6 @@ fi
 # --- the initramfs: rebuilt every run, the tree changes -------------------
 STAGE="$CACHE/stage"
 rm -rf "$STAGE"
-mkdir -p "$STAGE"/{bin,bb,proc,sys,dev,tmp,run,etc,root}
-cp "$K/busybox" "$STAGE/bin/busybox"
-# scripts start with #!/bin/sh: the guest's is busybox's
-ln -s busybox "$STAGE/bin/sh"
-cp "$K/brd.ko" "$STAGE/brd.ko"
 
 copy_with_libs() {
     local f=$1 lib
@@ -89,70 +93,39 @@ copy_with_libs() {
     done
 }
 
-for cmd in bash env cat dd timeout sleep awk gawk mawk sed grep find findmnt setpriv unshare \
-           mount umount id nproc wc tr head tail sort cut mkdir rmdir rm touch chmod ln \
-           readlink realpath printf date kill ls stat mktemp basename dirname seq uname cp mv \
-           tee xargs expr true false test sh dash mrbc lsblk flock cmp diff od comm uniq ps \
-           jq setsid pkill pgrep mkfifo getent; do
-    p=$(command -v "$cmd" 2>/dev/null) || continue
-    case "$p" in /*) copy_with_libs "$(readlink -f "$p")"; ;; *) continue ;; esac
-    # keep the name the tests call, pointing at the real file
-    real=$(readlink -f "$p")
-    if [ "$real" != "$p" ]; then
-        mkdir -p "$STAGE$(dirname "$p")"
-        ln -sf "$real" "$STAGE$p"
-    fi
-done
-# bats and its libraries
-for d in /usr/lib/bats-core /usr/libexec/bats-core /usr/lib/bats; do
-    [ -d "$d" ] && { mkdir -p "$STAGE$(dirname "$d")"; cp -a "$d" "$STAGE$d"; }
-done
-cp -a /usr/bin/bats "$STAGE/usr/bin/bats"
 # the tree: what the tests read and run
-for part in build/mcgexec tests examples man src/settings.c scripts completion; do
-    mkdir -p "$STAGE$TOP/$(dirname "$part")"
-    cp -a "$TOP/$part" "$STAGE$TOP/$part"
-done
-copy_with_libs "$TOP/build/mcgexec"
-printf 'root:x:0:0:root:/root:/bin/bash\nnobody:x:65534:65534:nobody:/nonexistent:/bin/sh\n' > "$STAGE/etc/passwd"
-printf 'root:x:0:\nnogroup:x:65534:\n' > "$STAGE/etc/group"
-
-printf '%q ' "$@" > "$STAGE/vm-command"
-cat > "$STAGE/init" <<INIT
-#!/bin/busybox sh
-export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:/bb
-/bin/busybox --install -s /bb
-mount -t proc proc /proc
-mount -t sysfs sysfs /sys
-mount -t devtmpfs devtmpfs /dev
-ln -sf /proc/self/fd /dev/fd
-ln -sf /proc/self/fd/0 /dev/stdin
-ln -sf /proc/self/fd/1 /dev/stdout
-ln -sf /proc/self/fd/2 /dev/stderr
-if [ "$layout" = v2 ]; then
-    mount -t cgroup2 cgroup2 /sys/fs/cgroup
-else
-    mount -t tmpfs cgroup /sys/fs/cgroup
-    for c in cpu cpuacct cpuset memory blkio pids devices freezer; do
-        mkdir -p /sys/fs/cgroup/\$c && mount -t cgroup -o \$c cgroup /sys/fs/cgroup/\$c
+copy_tree() {
+    local part
+    for part in build/mcgexec tests examples man src/settings.c scripts completion; do
+        mkdir -p "$STAGE$TOP/$(dirname "$part")"
+        cp -a "$TOP/$part" "$STAGE$TOP/$part"
     done
+    copy_with_libs "$TOP/build/mcgexec"
+}
+
+# the guest's own files: busybox and the host's tools, or a Debian system
+# with systemd
+if [ "$layout" = systemd ]; then
+    . "$TOP/scripts/vm-systemd.sh"
+else
+    . "$TOP/scripts/vm-busybox.sh"
 fi
-insmod /brd.ko rd_nr=1 rd_size=32768 2>/dev/null
-export HOME=/root TERM=dumb MCGEXEC_TEST_BLOCKDEV=/dev/ram0 MCGEXEC_VM=$layout
-cd "$TOP"
-bash /vm-command < /dev/null
-echo "MCGEXEC-VM-EXIT: \$?"
-poweroff -f
-INIT
-chmod +x "$STAGE/init"
 ( cd "$STAGE" && find . -print0 | cpio --null -o -H newc --quiet ) > "$CACHE/initrd.cpio"
 
-append="console=ttyS0 panic=-1 quiet loglevel=3 rdinit=/init"
-[ "$layout" = v2 ] && append="$append cgroup_no_v1=all"
+append="console=ttyS0 panic=-1 quiet loglevel=3"
+memory=1024
+case $layout in
+    v2) append="$append rdinit=/init cgroup_no_v1=all" ;;
+    v1) append="$append rdinit=/init" ;;
+    # systemd's own boot (unified is its default), nothing on the console
+    # but the command's output
+    systemd) append="$append rdinit=/lib/systemd/systemd systemd.show_status=0"
+             memory=2048 ;;
+esac
 
 out="$CACHE/console.log"
 set +e
-timeout "$limit" qemu-system-x86_64 -accel tcg -smp 2 -m 1024 -nodefaults -no-user-config \
+timeout "$limit" qemu-system-x86_64 -accel tcg -smp 2 -m "$memory" -nodefaults -no-user-config \
     -display none -serial stdio -nic none -no-reboot \
     -kernel "$K/vmlinux" -initrd "$CACHE/initrd.cpio" -append "$append" < /dev/null |
     tr -d '\r' | tee "$out" | grep -Ev '^MCGEXEC-VM-EXIT: |^\[ *[0-9.]+\] reboot: Power down'

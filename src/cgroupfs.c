@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -110,31 +111,108 @@ static int controller_state(struct mcg_run *run, enum mcg_ctrl c, const char *pa
     return -1;
 }
 
-/* The kernel refused to enable a controller in `parent` (EBUSY) because
- * processes are in it.  When that is mcgexec alone in its own cgroup
- * (--root self), it moves into a leaf of its own, mcgexec.PID, and the
- * write is tried again; 0 once the controller is on. */
-static int enable_from_leaf(struct mcg_run *run, enum mcg_ctrl c, struct mcg_hier *h,
-                            const char *parent, const char *plus, struct mcg_error *err)
+/* Does `dir` carry systemd's mark of a delegated subtree (the
+ * trusted.delegate or user.delegate attribute, systemd 251 and later)? */
+static int delegated(const char *dir)
 {
-    char leaf[PATH_MAX], cur[PATH_MAX];
-    int made;
+    static const char *const names[] = { "trusted.delegate", "user.delegate" };
+    char v[8];
 
-    if (mcg_cur_dir(h, cur, sizeof(cur)) < 0 || strcmp(cur, parent) != 0 || run->self_leaf)
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        ssize_t n = getxattr(dir, names[i], v, sizeof(v));
+        if (n == 1 && v[0] == '1')
+            return 1;
+    }
+    return 0;
+}
+
+/* `pid` went into mcgexec's leaf with it: an undo takes it back after the
+ * controllers are off again, as mcgexec itself (src/undo.c). */
+static void mark_with_self(struct mcg_run *run, pid_t pid)
+{
+    for (size_t i = 0; i < run->moved.n; i++) {
+        struct moved *m = run->moved.items[i];
+        if (m->pid == pid)
+            m->with_self = 1;
+    }
+}
+
+/* Move every process of `parent` into `leaf` (the cgroup mcgexec and its
+ * caller share): until a reading finds none, as the caller may fork. */
+static int move_all(struct mcg_run *run, enum mcg_ctrl c, struct mcg_hier *h,
+                    const char *parent, const char *leaf, struct mcg_error *err)
+{
+    for (int round = 0; round < 50; round++) {
+        char *procs = NULL;
+        int moved = 0;
+        if (mcg_read(run, parent, "cgroup.procs", &procs, err) < 0)
+            return -1;
+        for (char *save = NULL, *tok = strtok_r(procs, "\n", &save); tok;
+             tok = strtok_r(NULL, "\n", &save)) {
+            pid_t pid = (pid_t)atoi(tok);
+            if (pid > 0 && attach_pid(run, c, h, leaf, pid, err) < 0 && err->errnum != ESRCH) {
+                free(procs);
+                return -1;
+            }
+            mark_with_self(run, pid);
+            moved = 1;
+        }
+        free(procs);
+        if (!moved)
+            return 0;
+    }
+    return mcg_fail(err, "processes keep arriving in %s", parent);
+}
+
+/* cgroup v2 lets a group hand controllers to its children only while no
+ * process is in it (the no-internal-processes rule; for the threaded
+ * controllers, pids and cpu, the kernel takes the write but then refuses
+ * processes in the children).  So before enabling, `parent` is emptied
+ * where that is mcgexec's to do: mcgexec alone in its own cgroup (--root
+ * self) steps into a leaf of its own, mcgexec.PID; in a cgroup systemd
+ * delegated (a unit with Delegate=yes), where a shell that runs mcgexec
+ * shares it, every process moves into that leaf, as container runtimes'
+ * init does.  Elsewhere processes in `parent` are an error. */
+static int empty_for_children(struct mcg_run *run, enum mcg_ctrl c, struct mcg_hier *h,
+                              const char *parent, struct mcg_error *err)
+{
+    char *procs = NULL, cur[PATH_MAX], leaf[PATH_MAX];
+    int made, others = 0, any = 0;
+
+    /* the root is exempt from the rule */
+    if (run->dry_run || run->self_leaf || strcmp(parent, h->mount) == 0)
+        return 0;
+    if (mcg_read(run, parent, "cgroup.procs", &procs, err) < 0)
         return -1;
+    for (char *save = NULL, *tok = strtok_r(procs, "\n", &save); tok;
+         tok = strtok_r(NULL, "\n", &save)) {
+        any = 1;
+        others |= atoi(tok) != run->pid;
+    }
+    free(procs);
+    if (!any)
+        return 0;
+    int here = mcg_cur_dir(h, cur, sizeof(cur)) == 0 && strcmp(cur, parent) == 0;
+    if (!here || (others && !delegated(parent)))
+        return mcg_fail(err, "cannot enable controller '%s' in %s: it has processes of its "
+                             "own, and cgroup v2 lets only a group without processes enable "
+                             "controllers for its children (the no-internal-processes rule)",
+                        mcg_controllers[c].v2, parent);
     if (snprintf(leaf, sizeof(leaf), "%s/mcgexec.%d", parent, (int)run->pid) >=
         (int)sizeof(leaf))
         return mcg_fail(err, "path too long: %s", parent);
-    if (make_dir(run, c, leaf, &made, err) < 0 || attach_pid(run, c, h, leaf, run->pid, err) < 0)
-        return -2;
+    if (make_dir(run, c, leaf, &made, err) < 0)
+        return -1;
     run->self_leaf = xstrdup(leaf);
-    return mcg_write(run, parent, "cgroup.subtree_control", plus, err);
+    if (!others)
+        return attach_pid(run, c, h, leaf, run->pid, err);
+    mcg_log(run, "%s is delegated and shared: its processes move to %s", parent, leaf);
+    return move_all(run, c, h, parent, leaf, err);
 }
 
 /* cgroup v2: a controller works in a group only when its parent lists it
- * in cgroup.subtree_control.  Add it to `parent` if missing.  The kernel
- * refuses (EBUSY) where the parent has processes of its own (the
- * no-internal-processes rule). */
+ * in cgroup.subtree_control.  Add it to `parent` if missing, emptying
+ * `parent` first where that is mcgexec's to do. */
 static int enable_in(struct mcg_run *run, enum mcg_ctrl c, struct mcg_hier *h,
                      const char *parent, struct mcg_error *err)
 {
@@ -149,18 +227,16 @@ static int enable_in(struct mcg_run *run, enum mcg_ctrl c, struct mcg_hier *h,
     int state = controller_state(run, c, parent, err);
     if (state != 0)
         return state > 0 ? 0 : -1;
+    if (empty_for_children(run, c, h, parent, err) < 0)
+        return -1;
     snprintf(plus, sizeof(plus), "+%s", name);
     if (mcg_write(run, parent, "cgroup.subtree_control", plus, err) < 0) {
-        if (err->errnum != EBUSY)
-            return -1;
-        int r = enable_from_leaf(run, c, h, parent, plus, err);
-        if (r == -2 || (r < 0 && err->errnum != EBUSY))
-            return -1;
-        if (r < 0)
+        if (err->errnum == EBUSY) /* a process came in meanwhile */
             return mcg_fail(err, "cannot enable controller '%s' in %s: it has processes of "
                                  "its own, and cgroup v2 lets only a group without processes "
                                  "enable controllers for its children (the "
                                  "no-internal-processes rule)", name, parent);
+        return -1;
     }
     mcg_push_ref(&run->enabled, c, parent);
     return 0;
@@ -234,6 +310,7 @@ static void remember_origin(struct mcg_run *run, enum mcg_ctrl c, const struct m
     m->ctrl = c;
     m->pid = pid;
     m->from = xstrdup(abs);
+    m->with_self = 0;
     mcg_list_push(&run->moved, m);
 }
 

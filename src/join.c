@@ -108,9 +108,9 @@ static void note_planned_jobs(struct mcg_run *run)
 
 int mcg_plan_child_joins(struct mcg_run *run, struct mcg_error *err)
 {
-    /* v2 with the leaf mcgexec hid in: the supervisor joins and leaves, as
-     * the leaf can go only once mcgexec is out of it */
-    if (run->self_leaf || run->dry_run)
+    /* (v2 with the leaf mcgexec stepped into: the supervisor stays in it;
+     * --rm's undo walk takes it home and removes the leaf after the job) */
+    if (run->dry_run)
         return mcg_join_pending(run, err);
     mcg_guard_hold();
     int r = plan_joins(run, err);

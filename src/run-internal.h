@@ -9,8 +9,9 @@
 /* A group this run created (`gone` once the undo walk removed it), or one
  * whose subtree_control it changed. */
 struct group_ref { enum mcg_ctrl ctrl; char *dir; int gone; };
-/* A process this run moved, and the group it came from. */
-struct moved { enum mcg_ctrl ctrl; pid_t pid; char *from; /* absolute dir */ };
+/* A process this run moved, and the group it came from; with_self: it
+ * went with mcgexec into its leaf, and goes back with it. */
+struct moved { enum mcg_ctrl ctrl; pid_t pid; char *from; /* absolute dir */ int with_self; };
 
 /* ---- run.c: records, paths, files ---- */
 

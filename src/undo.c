@@ -57,7 +57,7 @@ static void undo_walk(struct mcg_run *run, const struct undo_ops *ops)
     for (int self = 0; self < 2; self++) {
         for (size_t i = run->moved.n; i-- > 0;) {
             const struct moved *m = run->moved.items[i];
-            if ((m->pid == run->pid) == self)
+            if ((m->pid == run->pid || m->with_self) == self)
                 ops->move_back(run, m);
         }
         if (self)

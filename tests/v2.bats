@@ -115,6 +115,26 @@ $code" -- true
     [ -z "$(ls -d "$svc"/mcgexec.* 2>/dev/null)" ] || fail "leaf left behind"
 }
 
+@test "--root self holding only mcgexec, supervised: the job runs, --rm leaves nothing, --wait only the groups" {
+    requires_controller memory pids
+    "$MCGEXEC" -e "Cgroup::MEMORY.new('$G/svc').create; Cgroup::PIDS.new('$G/svc').create" -- true
+    svc=$(group_dir memory)/svc
+    # pids alone: a threaded controller the kernel lets a busy group enable,
+    # after which its children take no processes; mcgexec steps aside first
+    run sh -c 'echo $$ > "$1/cgroup.procs" && exec "$0" --root self --rm -e "group \"job\", pids: 16" -- cat /proc/self/cgroup' \
+        "$MCGEXEC" "$svc"
+    assert_success
+    assert_line --regexp "^0::/(.*/)?$G/svc/job\$"
+    [ ! -e "$svc/job" ] || fail "job left"
+    [ -z "$(ls -d "$svc"/mcgexec.* 2>/dev/null)" ] || fail "leaf left behind"
+    ! grep -qw pids "$svc/cgroup.subtree_control" || fail "pids still enabled"
+    run sh -c 'echo $$ > "$1/cgroup.procs" && exec "$0" --root self --wait -e "group \"job\", memory: \"48M\"" -- cat /proc/self/cgroup' \
+        "$MCGEXEC" "$svc"
+    assert_success
+    assert_line --regexp "^0::/(.*/)?$G/svc/job\$"
+    check_cgroup_value memory memory.max $((48 << 20)) "$G/svc/job"
+}
+
 @test "--root self where other processes share the cgroup: the error names the rule and the group" {
     requires_controller memory
     "$MCGEXEC" -e "Cgroup::MEMORY.new('$G/svc').create" -- true

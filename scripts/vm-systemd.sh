@@ -1,0 +1,79 @@
+# Sourced by scripts/vm.sh: the files of the systemd guest into $STAGE.
+#
+# A Debian 12 system (debootstrap --variant=minbase with systemd, dbus,
+# bats and the tools the tests use), built once per kernel version into
+# $CACHE/systemd-$ver/root and copied into the initramfs each run with the
+# tree.  systemd boots it as PID 1 (rdinit=/lib/systemd/systemd; without
+# /etc/initrd-release it is a normal boot, not an initrd), on cgroup v2.
+# The command runs in mcgexec-vm.service, its output on the serial
+# console, and the guest powers off after it.
+
+SYSROOT="$CACHE/systemd-$ver/root"
+if [ ! -x "$SYSROOT/lib/systemd/systemd" ]; then
+    command -v debootstrap >/dev/null ||
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap >/dev/null 2>&1 ||
+        cannot "no debootstrap for the systemd guest"
+    mirror=$(sed -n 's/^URIs: *\(http[^ ]*debian\)$/\1/p' /etc/apt/sources.list.d/debian.sources \
+                 2>/dev/null | head -n 1)
+    rm -rf "$CACHE/systemd-$ver"
+    mkdir -p "$CACHE/systemd-$ver"
+    echo "vm: building the systemd guest's root file system (debootstrap, once)" >&2
+    debootstrap --variant=minbase \
+        --include=systemd,systemd-sysv,dbus,bats,bats-assert,bats-support,jq,procps,util-linux,kmod,psmisc \
+        bookworm "$SYSROOT.new" "${mirror:-http://deb.debian.org/debian}" \
+        > "$CACHE/systemd-$ver/debootstrap.log" 2>&1 ||
+        cannot "debootstrap failed (see $CACHE/systemd-$ver/debootstrap.log)"
+    # what a test guest never reads
+    rm -rf "$SYSROOT.new"/var/cache/apt/* "$SYSROOT.new"/var/lib/apt/lists/* \
+        "$SYSROOT.new"/usr/share/{doc,man,locale,info}
+    mv "$SYSROOT.new" "$SYSROOT"
+fi
+
+cp -a "$SYSROOT" "$STAGE"
+copy_tree
+ln -sf "$TOP/build/mcgexec" "$STAGE/usr/local/bin/mcgexec"
+mkdir -p "$STAGE/lib/modules"
+cp "$K/brd.ko" "$STAGE/brd.ko"
+: > "$STAGE/etc/machine-id"
+echo mcgexec-vm > "$STAGE/etc/hostname"
+# no login prompt on the console the command's output goes to, nothing
+# that waits for a network or devices the guest does not have, and no
+# tmpfs over /tmp nor a boot-time emptying of it (the tree may live there)
+for unit in serial-getty@ttyS0.service getty@tty1.service systemd-networkd.service \
+            systemd-timesyncd.service apt-daily.timer apt-daily-upgrade.timer \
+            e2scrub_all.timer fstrim.timer systemd-logind.service tmp.mount; do
+    ln -sf /dev/null "$STAGE/etc/systemd/system/$unit"
+done
+
+mkdir -p "$STAGE/etc/tmpfiles.d"
+echo 'd /tmp 1777 root root -' > "$STAGE/etc/tmpfiles.d/tmp.conf"
+
+printf '%q ' "$@" > "$STAGE/vm-command"
+cat > "$STAGE/vm-run" <<RUN
+#!/bin/bash
+export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+export HOME=/root TERM=dumb MCGEXEC_VM=systemd
+cd "$TOP"
+bash /vm-command < /dev/null
+echo "MCGEXEC-VM-EXIT: \$?"
+RUN
+chmod +x "$STAGE/vm-run"
+cat > "$STAGE/etc/systemd/system/mcgexec-vm.service" <<'UNIT'
+[Unit]
+Description=the command scripts/vm.sh was given
+After=basic.target dbus.service
+Wants=dbus.service
+# whatever the command did, the guest ends after it
+SuccessAction=poweroff-force
+FailureAction=poweroff-force
+
+[Service]
+Type=oneshot
+ExecStart=/vm-run
+StandardOutput=tty
+StandardError=inherit
+TTYPath=/dev/ttyS0
+TimeoutStartSec=infinity
+UNIT
+mkdir -p "$STAGE/etc/systemd/system/multi-user.target.wants"
+ln -sf ../mcgexec-vm.service "$STAGE/etc/systemd/system/multi-user.target.wants/mcgexec-vm.service"
