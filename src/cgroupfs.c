@@ -21,7 +21,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/xattr.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -111,21 +110,6 @@ static int controller_state(struct mcg_run *run, enum mcg_ctrl c, const char *pa
     return -1;
 }
 
-/* Does `dir` carry systemd's mark of a delegated subtree (the
- * trusted.delegate or user.delegate attribute, systemd 251 and later)? */
-static int delegated(const char *dir)
-{
-    static const char *const names[] = { "trusted.delegate", "user.delegate" };
-    char v[8];
-
-    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-        ssize_t n = getxattr(dir, names[i], v, sizeof(v));
-        if (n == 1 && v[0] == '1')
-            return 1;
-    }
-    return 0;
-}
-
 /* `pid` went into mcgexec's leaf with it: an undo takes it back after the
  * controllers are off again, as mcgexec itself (src/undo.c). */
 static void mark_with_self(struct mcg_run *run, pid_t pid)
@@ -193,7 +177,7 @@ static int empty_for_children(struct mcg_run *run, enum mcg_ctrl c, struct mcg_h
     if (!any)
         return 0;
     int here = mcg_cur_dir(h, cur, sizeof(cur)) == 0 && strcmp(cur, parent) == 0;
-    if (!here || (others && !delegated(parent)))
+    if (!here || (others && !mcg_delegated(parent)))
         return mcg_fail(err, "cannot enable controller '%s' in %s: it has processes of its "
                              "own, and cgroup v2 lets only a group without processes enable "
                              "controllers for its children (the no-internal-processes rule)",

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/xattr.h>
 
 /* The controllers: the v1 hierarchy's name, the v2 controller behind the
  * class (NULL for CPUACCT, which reads cpu.stat: every v2 group has it),
@@ -154,13 +155,39 @@ static int find_hierarchies(struct mcg_run *run, struct mcg_error *err)
     return ret;
 }
 
+/* Does `dir` carry systemd's mark of a delegated subtree (the
+ * trusted.delegate or user.delegate attribute, systemd 251 and later)? */
+int mcg_delegated(const char *dir)
+{
+    static const char *const names[] = { "trusted.delegate", "user.delegate" };
+    char v[8];
+
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        ssize_t n = getxattr(dir, names[i], v, sizeof(v));
+        if (n == 1 && v[0] == '1')
+            return 1;
+    }
+    return 0;
+}
+
 /* Where mcgexec is in every hierarchy (one read of /proc/self/cgroup),
- * and where group names resolve: the root, --root, or (--root self) here. */
+ * and where group names resolve: the root, --root, or (--root self) here.
+ * Without --root on cgroup v2, a cgroup systemd delegated to mcgexec's
+ * unit (Delegate=yes) is where names resolve, as with --root self: the
+ * rest of the hierarchy is systemd's (its docs/CGROUP_DELEGATION.md). */
 static void find_position(struct mcg_run *run)
 {
     char *rels[MCG_NCTRL] = { NULL }, *v2rel = NULL;
 
     read_proc_cgroup_all(run, run->pid, rels, &v2rel); /* unread: all at the root */
+    if (!run->root && run->layout == MCG_LAYOUT_UNIFIED && v2rel && v2rel[0]) {
+        char own[PATH_MAX];
+        if (mcg_join_path(own, sizeof(own), run->unified, v2rel) == 0 && mcg_delegated(own)) {
+            run->delegated = 1;
+            mcg_log(run, "%s%s is delegated (Delegate=yes): group names resolve below it",
+                    run->dry_run ? "# " : "", own);
+        }
+    }
     for (int c = 0; c < MCG_NCTRL; c++) {
         struct mcg_hier *h = &run->hier[c];
         if (!h->mount[0])
@@ -169,7 +196,7 @@ static void find_position(struct mcg_run *run)
         mcg_set_path(&h->orig, rel ? rel : "");
         mcg_set_path(&h->cur, h->orig);
         if (!run->root)
-            mcg_set_path(&h->base, "");
+            mcg_set_path(&h->base, run->delegated ? h->orig : "");
         else if (strcmp(run->root, "self") == 0)
             mcg_set_path(&h->base, h->orig);
         else

@@ -43,6 +43,8 @@ int mcg_discover(struct mcg_run *run, struct mcg_error *err);
  * host lacks the controller. */
 int mcg_hier_get(struct mcg_run *run, enum mcg_ctrl c, struct mcg_hier **out,
                  struct mcg_error *err);
+/* Does `dir` carry systemd's mark of a delegated subtree? */
+int mcg_delegated(const char *dir);
 /* Is `word` one of the blank-separated words of `text`? */
 int mcg_has_word(const char *text, const char *word);
 /* Where `pid` is in hierarchy c (relative to the mount), into out. */

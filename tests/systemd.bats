@@ -46,6 +46,27 @@ wait_for() {
     assert_line --index 2 32
 }
 
+@test "a service with Delegate=yes: without --root, mcgexec finds the delegation and works below it" {
+    run systemd-run --unit "$UNIT" --quiet --pipe --wait -p Delegate=yes \
+        "$MCGEXEC" -e "group 'job', memory: '64M'" -- cat /proc/self/cgroup
+    assert_success
+    assert_line "0::/system.slice/$UNIT.service/job"
+    run systemd-run --unit "$UNIT-n" --quiet --pipe --wait -p Delegate=yes \
+        "$MCGEXEC" -n -e "group 'job', memory: '64M'" -- true
+    systemctl reset-failed "$UNIT-n.service" 2>/dev/null || true
+    assert_success
+    assert_line --index 1 "# /sys/fs/cgroup/system.slice/$UNIT-n.service is delegated (Delegate=yes): group names resolve below it"
+    assert_line "mkdir /sys/fs/cgroup/system.slice/$UNIT-n.service/job"
+}
+
+@test "without Delegate=yes the service's cgroup is not taken for a delegated one" {
+    run systemd-run --unit "$UNIT" --quiet --pipe --wait \
+        "$MCGEXEC" -n -e "group 'job', memory: '64M'" -- true
+    assert_success
+    refute_output --partial "delegated"
+    assert_line "mkdir /sys/fs/cgroup/job"
+}
+
 @test "limits below a delegated service survive daemon-reload; systemctl stop ends the job" {
     systemd-run --unit "$UNIT" --quiet -p Delegate=yes \
         "$MCGEXEC" --root self -e "group 'job', memory: '64M'" -- sleep 1000
