@@ -148,6 +148,15 @@ static int move_all(struct mcg_run *run, enum mcg_ctrl c, struct mcg_hier *h,
     return mcg_fail(err, "processes keep arriving in %s", parent);
 }
 
+/* The error when processes keep a controller from being enabled. */
+static int busy(enum mcg_ctrl c, const char *parent, struct mcg_error *err)
+{
+    return mcg_fail(err, "cannot enable controller '%s' in %s: it has processes of its own, "
+                         "and cgroup v2 lets only a group without processes enable controllers "
+                         "for its children (the no-internal-processes rule)",
+                    mcg_controllers[c].v2, parent);
+}
+
 /* cgroup v2 lets a group hand controllers to its children only while no
  * process is in it (the no-internal-processes rule; for the threaded
  * controllers, pids and cpu, the kernel takes the write but then refuses
@@ -178,10 +187,7 @@ static int empty_for_children(struct mcg_run *run, enum mcg_ctrl c, struct mcg_h
         return 0;
     int here = mcg_cur_dir(h, cur, sizeof(cur)) == 0 && strcmp(cur, parent) == 0;
     if (!here || (others && !mcg_delegated(parent)))
-        return mcg_fail(err, "cannot enable controller '%s' in %s: it has processes of its "
-                             "own, and cgroup v2 lets only a group without processes enable "
-                             "controllers for its children (the no-internal-processes rule)",
-                        mcg_controllers[c].v2, parent);
+        return busy(c, parent, err);
     if (snprintf(leaf, sizeof(leaf), "%s/mcgexec.%d", parent, (int)run->pid) >=
         (int)sizeof(leaf))
         return mcg_fail(err, "path too long: %s", parent);
@@ -216,10 +222,7 @@ static int enable_in(struct mcg_run *run, enum mcg_ctrl c, struct mcg_hier *h,
     snprintf(plus, sizeof(plus), "+%s", name);
     if (mcg_write(run, parent, "cgroup.subtree_control", plus, err) < 0) {
         if (err->errnum == EBUSY) /* a process came in meanwhile */
-            return mcg_fail(err, "cannot enable controller '%s' in %s: it has processes of "
-                                 "its own, and cgroup v2 lets only a group without processes "
-                                 "enable controllers for its children (the "
-                                 "no-internal-processes rule)", name, parent);
+            return busy(c, parent, err);
         return -1;
     }
     mcg_push_ref(&run->enabled, c, parent);

@@ -68,8 +68,6 @@ int mcg_has_word(const char *text, const char *word)
     return 0;
 }
 
-int mcg_read_file(const char *path, char **out);
-
 /* Where `pid` is in each hierarchy (relative to its mount, "" = root), from
  * /proc/PID/cgroup: rels[c] for the v1 hierarchies, *v2rel for cgroup2,
  * allocated, NULL where the file has no line for it. */
@@ -99,7 +97,7 @@ static void free_rels(char **rels, char *v2rel)
 
 /* Where `pid` is in hierarchy `c`, into out. */
 int mcg_read_proc_cgroup(const struct mcg_run *run, pid_t pid, enum mcg_ctrl c, char *out,
-                            size_t len)
+                         size_t len)
 {
     char *rels[MCG_NCTRL], *v2rel;
     if (read_proc_cgroup_all(run, pid, rels, &v2rel) < 0)
@@ -222,7 +220,7 @@ int mcg_discover(struct mcg_run *run, struct mcg_error *err)
 }
 
 int mcg_hier_get(struct mcg_run *run, enum mcg_ctrl c, struct mcg_hier **out,
-                    struct mcg_error *err)
+                 struct mcg_error *err)
 {
     if (!run->discovered && run->manager->setup(run, err) < 0)
         return -1;
@@ -283,6 +281,7 @@ const char *mcg_rel_of(const struct mcg_hier *h, const char *dir)
     const char *r = dir + strlen(h->mount);
     return *r == '/' ? r + 1 : r;
 }
+
 void mcg_set_cur(struct mcg_run *run, const struct mcg_hier *h, const char *dir)
 {
     char rel[PATH_MAX];
@@ -292,6 +291,7 @@ void mcg_set_cur(struct mcg_run *run, const struct mcg_hier *h, const char *dir)
         if (strcmp(run->hier[c].mount, h->mount) == 0)
             mcg_set_path(&run->hier[c].cur, rel);
 }
+
 int mcg_job_dir(const struct mcg_run *run, enum mcg_ctrl c, char *dir, size_t len)
 {
     const struct mcg_hier *h = &run->hier[c];

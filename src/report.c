@@ -26,22 +26,6 @@ static const char *const psi_kinds[2] = { "some", "full" };
 static const char *const event_keys[5] = { "low", "high", "max", "oom", "oom_kill" };
 
 /* A reading of the job's accounting through the settings table. */
-static int64_t reading(struct mcg_run *run, enum mcg_ctrl c, const char *method)
-{
-    const struct mcg_setting *s = mcg_setting_find(c, method);
-    struct mcg_error err = { 0 };
-    char dir[PATH_MAX], *text = NULL;
-    const char *why;
-    int64_t v;
-
-    if (!s || mcg_job_dir(run, c, dir, sizeof(dir)) < 0 ||
-        mcg_read_setting(run, dir, s, &text, &err) < 0)
-        return -1;
-    int r = mcg_parse_int(text, &v, &why);
-    free(text);
-    return r < 0 ? -1 : v;
-}
-
 /* A reading as text (malloc'd), or NULL. */
 static char *reading_text(struct mcg_run *run, enum mcg_ctrl c, const char *method)
 {
@@ -53,6 +37,19 @@ static char *reading_text(struct mcg_run *run, enum mcg_ctrl c, const char *meth
         mcg_read_setting(run, dir, s, &text, &err) < 0)
         return NULL;
     return text;
+}
+
+static int64_t reading(struct mcg_run *run, enum mcg_ctrl c, const char *method)
+{
+    char *text = reading_text(run, c, method);
+    const char *why;
+    int64_t v;
+
+    if (!text)
+        return -1;
+    int r = mcg_parse_int(text, &v, &why);
+    free(text);
+    return r < 0 ? -1 : v;
 }
 
 /* Pressure totals and memory events; -1 for what the kernel does not give. */
@@ -74,13 +71,10 @@ static void read_pressure_events(struct mcg_run *run, struct counters *c)
 
 static void cpu_ticks(struct mcg_run *run, int64_t *user, int64_t *sys)
 {
-    const struct mcg_setting *s = mcg_setting_find(MCG_CPUACCT, "stat");
-    struct mcg_error err = { 0 };
-    char dir[PATH_MAX], *text = NULL;
+    char *text = reading_text(run, MCG_CPUACCT, "stat");
 
     *user = *sys = -1;
-    if (mcg_job_dir(run, MCG_CPUACCT, dir, sizeof(dir)) < 0 ||
-        mcg_read_setting(run, dir, s, &text, &err) < 0)
+    if (!text)
         return;
     if (mcg_keyed_value(text, "user", user) < 0 || mcg_keyed_value(text, "system", sys) < 0)
         *user = *sys = -1;
