@@ -3,7 +3,8 @@
 #   mcgexec [OPTIONS] POLICY [--] COMMAND [ARG...]
 #
 # Options, their arguments (users and groups for --user, directories or
-# "self" for --root, text/json for --stats-format), policy files (*.rb and
+# "self" for --root, text/json for --stats-format, the managers for
+# --manager, slices systemd knows for --slice), policy files (*.rb and
 # mrbc's *.mrb), then the command and its own arguments.  Works on its own;
 # uses bash-completion's helpers for COMMAND when they are loaded.
 
@@ -12,7 +13,7 @@ _mcgexec()
     local cur prev i word eval_given=0
     local opts="-e --eval -n --dry-run -v --verbose -r --root -w --wait --rm -t --timeout
                 --stats --stats= --stats-format= -u --user --no-new-privs --list-settings
-                -h --help -V --version"
+                --manager= --slice -h --help -V --version"
     COMPREPLY=()
     cur=${COMP_WORDS[COMP_CWORD]}
     prev=${COMP_WORDS[COMP_CWORD-1]}
@@ -24,7 +25,7 @@ _mcgexec()
         case $word in
             -e|--eval) eval_given=1; ((i++)) ;;
             --eval=*) eval_given=1 ;;
-            -r|--root|-t|--timeout|-u|--user) ((i++)) ;;
+            -r|--root|-t|--timeout|-u|--user|--manager|--slice) ((i++)) ;;
             -*) ;;
             *) first=$i; break ;;
         esac
@@ -61,10 +62,20 @@ _mcgexec()
         -r|--root)
             COMPREPLY=($(compgen -W self -- "$cur") $(compgen -d -- "$cur"))
             return ;;
+        --manager)
+            COMPREPLY=($(compgen -W "auto systemd cgroupfs" -- "$cur"))
+            return ;;
+        --slice)
+            COMPREPLY=($(compgen -W "$(systemctl list-units --all --type=slice --plain --no-legend \
+                2>/dev/null | awk '{ print $1 }')" -- "$cur"))
+            return ;;
         -t|--timeout|-e|--eval)
             return ;;
     esac
     case $cur in
+        --manager=*)
+            COMPREPLY=($(compgen -W "auto systemd cgroupfs" -- "${cur#*=}"))
+            return ;;
         --stats-format=*)
             COMPREPLY=($(compgen -W "text json" -- "${cur#*=}"))
             return ;;

@@ -45,6 +45,9 @@ for unit in serial-getty@ttyS0.service getty@tty1.service systemd-networkd.servi
     ln -sf /dev/null "$STAGE/etc/systemd/system/$unit"
 done
 
+# the service account examples/systemd's units run their app as
+chroot "$STAGE" useradd --system --no-create-home --shell /usr/sbin/nologin app
+
 mkdir -p "$STAGE/etc/tmpfiles.d"
 echo 'd /tmp 1777 root root -' > "$STAGE/etc/tmpfiles.d/tmp.conf"
 

@@ -229,7 +229,7 @@ static int enable_in(struct mcg_run *run, enum mcg_ctrl c, struct mcg_hier *h,
     return 0;
 }
 
-static int cgroupfs_create(struct mcg_run *run, enum mcg_ctrl c, const char *dir, int *created,
+int mcg_cgroupfs_create(struct mcg_run *run, enum mcg_ctrl c, const char *dir, int *created,
                struct mcg_error *err)
 {
     struct mcg_hier *h = NULL;
@@ -349,7 +349,7 @@ int mcg_write_pid(struct mcg_run *run, enum mcg_ctrl c, const char *dir, pid_t p
     return 0;
 }
 
-static int cgroupfs_attach(struct mcg_run *run, enum mcg_ctrl c, const char *dir, pid_t pid,
+int mcg_cgroupfs_attach(struct mcg_run *run, enum mcg_ctrl c, const char *dir, pid_t pid,
                struct mcg_error *err)
 {
     struct mcg_hier *h = NULL;
@@ -375,7 +375,7 @@ static int has_subdir(const char *dir)
     return found;
 }
 
-static int cgroupfs_destroy(struct mcg_run *run, enum mcg_ctrl c, const char *dir,
+int mcg_cgroupfs_destroy(struct mcg_run *run, enum mcg_ctrl c, const char *dir,
                             struct mcg_error *err)
 {
     struct mcg_hier *h = NULL;
@@ -427,7 +427,7 @@ static int cgroupfs_destroy(struct mcg_run *run, enum mcg_ctrl c, const char *di
 const struct mcg_manager mcg_cgroupfs_manager = {
     .name = "cgroupfs",
     .setup = mcg_discover,
-    .create = cgroupfs_create,
-    .attach = cgroupfs_attach,
-    .destroy = cgroupfs_destroy,
+    .create = mcg_cgroupfs_create,
+    .attach = mcg_cgroupfs_attach,
+    .destroy = mcg_cgroupfs_destroy,
 };

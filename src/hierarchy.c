@@ -207,14 +207,16 @@ static void find_position(struct mcg_run *run)
     free_rels(rels, v2rel);
 }
 
-/* The hierarchies and where mcgexec is in them, whatever the policy then
- * asks for: the cgroupfs manager's setup. */
+/* The hierarchies, the manager, and where mcgexec is in them, whatever
+ * the policy then asks for: every manager's setup. */
 int mcg_discover(struct mcg_run *run, struct mcg_error *err)
 {
     run->discovered = 1;
     if (find_hierarchies(run, err) < 0)
         return -1;
     mcg_log(run, "%scgroup layout: %s", run->dry_run ? "# " : "", mcg_layout_name(run));
+    if (mcg_choose_manager(run, err) < 0)
+        return -1;
     find_position(run);
     return 0;
 }
@@ -265,6 +267,11 @@ int mcg_group_dir(struct mcg_run *run, enum mcg_ctrl c, const char *name, char *
 
     if (mcg_hier_get(run, c, &h, err) < 0)
         return -1;
+    if (!run->placed) {
+        run->placed = 1;
+        if (run->manager->place && run->manager->place(run, name, err) < 0)
+            return -1;
+    }
     while (*name == '/')
         name++;
     if (snprintf(rel, sizeof(rel), "%s%s%s", h->base, h->base[0] && name[0] ? "/" : "",

@@ -45,6 +45,12 @@ static void usage(FILE *out)
           " -v, --verbose        print each cgroup operation on stderr as it happens\n"
           " -r, --root PATH|self resolve group names under PATH in each hierarchy; 'self'\n"
           "                      is the cgroup mcgexec runs in (default: $MCGEXEC_ROOT)\n"
+          "     --manager=auto|systemd|cgroupfs\n"
+          "                      who manages the groups: systemd (a delegated cgroup, or\n"
+          "                      a transient scope with Delegate=yes) or the cgroup\n"
+          "                      filesystem; auto: systemd on a cgroup v2 host systemd\n"
+          "                      runs (default: $MCGEXEC_MANAGER, else auto)\n"
+          "     --slice SLICE    the slice of the systemd manager's scope (system.slice)\n"
           " -w, --wait           stay as a supervisor: forward signals, wait for COMMAND,\n"
           "                      exit with its status (128+N if killed by signal N)\n"
           "     --rm             when COMMAND ends, kill what is left in the groups this run\n"
@@ -104,12 +110,30 @@ struct options {
     const char *code;          /* -e CODE, or the policy file's contents */
     const char *policy_name;   /* the file, or "-e" */
     const char *root, *user;
+    enum mcg_manager_choice manager;
+    const char *slice;
     char **command;
     int dry_run, verbose, wait;
     struct mcg_supervise_opts sup;
     struct mcg_creds creds;
     struct mrb_state *vm;      /* the policy's VM, when left to the exec */
 };
+
+/* What the environment sets before the options do: $MCGEXEC_ROOT,
+ * $MCGEXEC_MANAGER. */
+static int options_from_env(struct options *o)
+{
+    const char *m = getenv("MCGEXEC_MANAGER");
+
+    o->root = getenv("MCGEXEC_ROOT");
+    if (o->root && !*o->root)
+        o->root = NULL;
+    if (m && *m && mcg_parse_manager(m, &o->manager) < 0) {
+        fprintf(stderr, "mcgexec: MCGEXEC_MANAGER=%s: auto, systemd or cgroupfs\n", m);
+        return -1;
+    }
+    return 0;
+}
 
 /* Parse argv into o.  Returns -1 to go on, or the status to exit with
  * (--help, --version, --list-settings, misuse). */
@@ -130,14 +154,15 @@ static int parse_options(int argc, char **argv, struct options *o)
         { "user", required_argument, NULL, 'u' },
         { "no-new-privs", no_argument, NULL, 'P' },
         { "list-settings", no_argument, NULL, 'L' },
+        { "manager", required_argument, NULL, 'M' },
+        { "slice", required_argument, NULL, 's' },
         { NULL, 0, NULL, 0 },
     };
     const char *why;
     int c;
 
-    o->root = getenv("MCGEXEC_ROOT");
-    if (o->root && !*o->root)
-        o->root = NULL;
+    if (options_from_env(o) < 0)
+        return misuse(NULL);
     /* '+': stop at the first operand, so COMMAND's options stay its own */
     while ((c = getopt_long(argc, argv, "+e:nvr:hVwt:u:", longopts, NULL)) != -1) {
         switch (c) {
@@ -181,6 +206,15 @@ static int parse_options(int argc, char **argv, struct options *o)
         case 'u':
             o->user = optarg;
             break;
+        case 'M':
+            if (mcg_parse_manager(optarg, &o->manager) < 0)
+                return misuse("--manager takes auto, systemd or cgroupfs");
+            break;
+        case 's':
+            if (!mcg_valid_slice(optarg))
+                return misuse("--slice takes a slice unit's name, such as system.slice or batch.slice");
+            o->slice = optarg;
+            break;
         case 'P':
             o->creds.no_new_privs = 1;
             break;
@@ -212,6 +246,9 @@ static int parse_options(int argc, char **argv, struct options *o)
         return misuse("no COMMAND given");
     if (o->root && strcmp(o->root, "self") != 0 && o->root[0] != '/')
         return misuse("--root takes an absolute path or 'self'");
+    if (o->root && o->manager == MCG_MANAGER_SYSTEMD)
+        return misuse("--root cannot be combined with --manager=systemd: systemd's delegation "
+                      "decides where the groups go");
     return -1;
 }
 
@@ -256,6 +293,9 @@ static int apply_policy(struct options *o, struct mcg_run *run, struct mcg_error
         len = strlen(o->code);
     }
     mcg_run_init(run, o->dry_run, o->verbose, o->root);
+    run->manager_choice = o->manager;
+    if (o->slice)
+        run->slice = o->slice;
     mcg_guard_begin(run);
     struct mrb_state *mrb = mcg_policy_open(run, o->policy_name, o->command, err);
     if (!mrb || mcg_policy_run(mrb, o->code, len, err) < 0 ||

@@ -4,8 +4,10 @@
  * whichever manager a run has; a manager is one table of functions, as in
  * crun (src/libcrun/cgroup-cgroupfs.c, cgroup-systemd.c).
  *
- * The one manager today is cgroupfs (src/cgroupfs.c): it writes the cgroup
- * filesystem itself.  A manager records in the run what it changed
+ * cgroupfs (src/cgroupfs.c) writes the cgroup filesystem itself; systemd
+ * (src/systemd.c) first has systemd delegate a cgroup to mcgexec, then
+ * does the cgroupfs manager's work below it.  mcg_choose_manager picks one
+ * once the layout is known.  A manager records in the run what it changed
  * (run->created, run->moved, run->enabled), so that the undo walk
  * (src/undo.c) can take it back.  The callers in run.h hold the signal
  * guard around every call. */
@@ -19,6 +21,10 @@ struct mcg_manager {
     /* Find the hierarchies, where mcgexec is in them and where group names
      * resolve (--root); called once, before the first group is named. */
     int (*setup)(struct mcg_run *run, struct mcg_error *err);
+    /* Called once, when the policy names its first group (`first`), before
+     * its directory is known: where the names resolve may depend on it.
+     * NULL: nothing to do. */
+    int (*place)(struct mcg_run *run, const char *first, struct mcg_error *err);
     /* Make group `dir` of controller c and what is missing above it;
      * *created = 1 when `dir` itself was made. */
     int (*create)(struct mcg_run *run, enum mcg_ctrl c, const char *dir, int *created,
@@ -32,5 +38,19 @@ struct mcg_manager {
 };
 
 extern const struct mcg_manager mcg_cgroupfs_manager;
+extern const struct mcg_manager mcg_systemd_manager;
+
+/* The cgroupfs manager's operations, which the systemd manager uses below
+ * the cgroup systemd delegated. */
+int mcg_cgroupfs_create(struct mcg_run *run, enum mcg_ctrl c, const char *dir, int *created,
+                        struct mcg_error *err);
+int mcg_cgroupfs_attach(struct mcg_run *run, enum mcg_ctrl c, const char *dir, pid_t pid,
+                        struct mcg_error *err);
+int mcg_cgroupfs_destroy(struct mcg_run *run, enum mcg_ctrl c, const char *dir,
+                         struct mcg_error *err);
+
+/* Set run->manager from run->manager_choice and the host (hierarchy.c
+ * calls it once the layout is known); logs the choice and why. */
+int mcg_choose_manager(struct mcg_run *run, struct mcg_error *err);
 
 #endif

@@ -93,7 +93,8 @@ void mcg_run_init(struct mcg_run *run, int dry_run, int verbose, const char *roo
     run->verbose = verbose;
     run->root = root;
     run->pid = getpid();
-    run->manager = &mcg_cgroupfs_manager;
+    run->manager = &mcg_cgroupfs_manager; /* until mcg_choose_manager */
+    run->slice = "system.slice";
     run->unified = no_path;
     for (int c = 0; c < MCG_NCTRL; c++) {
         struct mcg_hier *h = &run->hier[c];

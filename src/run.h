@@ -61,8 +61,14 @@ struct mcg_list {           /* a small growable list of records */
     size_t n, cap;
 };
 
+/* --manager: who manages the groups (manager.h, systemd.c). */
+enum mcg_manager_choice { MCG_MANAGER_AUTO, MCG_MANAGER_SYSTEMD, MCG_MANAGER_CGROUPFS };
+
 struct mcg_run {
     const struct mcg_manager *manager;
+    enum mcg_manager_choice manager_choice;
+    const char *slice;      /* --slice: where the systemd manager's scope goes */
+    int placed;             /* the manager's place() ran */
     int dry_run;
     int verbose;
     pid_t pid;              /* our pid: the pid COMMAND will have */
@@ -84,6 +90,11 @@ struct mcg_run {
 };
 
 void mcg_run_init(struct mcg_run *run, int dry_run, int verbose, const char *root);
+
+/* "auto", "systemd", "cgroupfs": 0, or -1 for none of these. */
+int mcg_parse_manager(const char *s, enum mcg_manager_choice *out);
+/* Is `s` a slice unit's name (NAME.slice)? */
+int mcg_valid_slice(const char *s);
 void mcg_run_free(struct mcg_run *run);
 
 /* Print an operation: on stdout for a dry run, on stderr with --verbose. */

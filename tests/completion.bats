@@ -23,6 +23,10 @@ complete_words() {
     assert_output json
     run complete_words --no
     assert_output --no-new-privs
+    run complete_words --manager=s
+    assert_output systemd
+    run complete_words --manager c
+    assert_output cgroupfs
 }
 
 @test "completion: POLICY is a .rb or .mrb file (or a directory), then COMMAND" {

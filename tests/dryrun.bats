@@ -15,6 +15,17 @@ puts "quota staged: #{c.cfs_quota_us}, exists: #{m.exist?}"
 EOF2
 }
 
+# The manager auto chooses with --root self (tests/helpers.bash), and why.
+manager_line() {
+    if ! is_v2; then
+        echo "# manager: cgroupfs (auto: the host runs cgroup v1)"
+    elif [ ! -d /run/systemd/system ]; then
+        echo "# manager: cgroupfs (auto: systemd does not run this host)"
+    else
+        echo "# manager: cgroupfs (auto: --root says where the groups go)"
+    fi
+}
+
 @test "--dry-run prints mkdir, write and attach lines and creates nothing" {
     requires_controller cpu memory
     rm -f "$BATS_TEST_TMPDIR/ran"
@@ -25,7 +36,7 @@ EOF2
     if is_v2; then
         # one hierarchy: controllers enabled top-down, one directory, one attach
         top=$(self_dir cpu)
-        plan=("# cgroup layout: v2 (unified)")
+        plan=("# cgroup layout: v2 (unified)" "$(manager_line)")
         grep -qw cpu "$top/cgroup.subtree_control" || plan+=("write $top/cgroup.subtree_control +cpu")
         plan+=("mkdir $cpu" "write $cpu/cpu.max 25000")
         grep -qw memory "$top/cgroup.subtree_control" || plan+=("write $top/cgroup.subtree_control +memory")
@@ -34,6 +45,7 @@ EOF2
         plan+=("attach $mem/job PID")
     else
         plan=("# cgroup layout: $(awk '$3 == "cgroup2" { h = 1 } END { print h ? "v1 (hybrid)" : "v1" }' /proc/self/mounts)"
+              "$(manager_line)"
               "mkdir $cpu" "write $cpu/cpu.cfs_quota_us 25000" "mkdir $mem" "mkdir $mem/job"
               "write $mem/job/memory.limit_in_bytes 67108864" "quota staged: 25000, exists: true"
               "attach $cpu PID" "attach $mem/job PID")
@@ -83,6 +95,7 @@ EOF2
     run "$MCGEXEC" -v -e "m = Cgroup::MEMORY.new('$G'); m.limit_in_bytes = '32M'; m.create" -- echo done
     assert_success
     assert_line --index 0 --regexp "^mcgexec: cgroup layout: v[12]"
+    assert_line --index 1 "mcgexec: $(manager_line | cut -c3-)"
     assert_line "mcgexec: mkdir $(group_dir memory)"
     if is_v2; then f=memory.max; else f=memory.limit_in_bytes; fi
     assert_line "mcgexec: write $(group_dir memory)/$f 33554432"

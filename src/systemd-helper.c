@@ -1,0 +1,215 @@
+/* mcgexec-systemd: the D-Bus half of the systemd manager (src/systemd.c).
+ *
+ * mcgexec is linked statically by default, and a static program cannot
+ * load libsystemd safely: glibc's dlopen from a static program needs the
+ * very glibc it was linked with at run time (and says so at link time).
+ * So the conversation with systemd lives in this small program, linked
+ * dynamically against libsystemd (sd-bus) the ordinary way, and mcgexec
+ * runs it only where it asks systemd for something.
+ *
+ *   mcgexec-systemd start-scope UNIT SLICE PID DESCRIPTION [BOUND-TO]
+ *
+ * asks systemd for a transient scope UNIT in SLICE that holds process PID,
+ * with Delegate=yes (what runc and crun ask for a container), waits until
+ * systemd has started it, and prints the scope's cgroup (its ControlGroup
+ * property, "/system.slice/UNIT").  With BOUND-TO (a unit name), the scope
+ * has BindsTo= that unit: when it stops, the scope stops.  (Not After=:
+ * the scope's start would wait for a unit still starting, a oneshot
+ * service for one, whose process is waiting for the scope.)
+ *
+ * Exit status 0 on success; otherwise 1 and one line on stderr saying what
+ * systemd answered. */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <systemd/sd-bus.h>
+
+#define SD_DEST "org.freedesktop.systemd1"
+#define SD_PATH "/org/freedesktop/systemd1"
+#define SD_MANAGER "org.freedesktop.systemd1.Manager"
+
+/* How long systemd may take to start the scope. */
+#define START_TIMEOUT_USEC (30ULL * 1000 * 1000)
+
+static int fail(const char *what, int r, const sd_bus_error *e)
+{
+    if (e && sd_bus_error_is_set(e))
+        fprintf(stderr, "%s: %s\n", what, e->message ? e->message : e->name);
+    else
+        fprintf(stderr, "%s: %s\n", what, strerror(r < 0 ? -r : r));
+    return 1;
+}
+
+/* As root, systemd's private socket, as systemctl and systemd-run use it:
+ * no dbus-daemon in between, and there before dbus has started.
+ * Otherwise the system bus. */
+static int open_bus(sd_bus **bus)
+{
+    if (geteuid() == 0 && access("/run/systemd/private", F_OK) == 0) {
+        int r = sd_bus_new(bus);
+        if (r >= 0)
+            r = sd_bus_set_address(*bus, "unix:path=/run/systemd/private");
+        if (r >= 0)
+            r = sd_bus_start(*bus);
+        if (r >= 0)
+            return 0;
+        *bus = sd_bus_unref(*bus);
+    }
+    return sd_bus_open_system(bus);
+}
+
+struct job_wait {
+    char *job;      /* the start job's object path, once systemd named it */
+    char *result;   /* its result, once removed: "done", "failed", ... */
+};
+
+static int on_job_removed(sd_bus_message *m, void *userdata, sd_bus_error *e)
+{
+    struct job_wait *w = userdata;
+    const char *path, *unit, *result;
+    uint32_t id;
+
+    (void)e;
+    if (sd_bus_message_read(m, "uoss", &id, &path, &unit, &result) < 0)
+        return 0;
+    if (w->job && !w->result && strcmp(path, w->job) == 0)
+        w->result = strdup(result);
+    return 0;
+}
+
+static int append_props(sd_bus_message *m, const char *slice, uint32_t pid,
+                        const char *description, const char *bound_to)
+{
+    int r = sd_bus_message_open_container(m, 'a', "(sv)");
+    if (r >= 0)
+        r = sd_bus_message_append(m, "(sv)(sv)(sv)(sv)(sv)", "Description", "s", description,
+                                  "Slice", "s", slice, "Delegate", "b", 1, "PIDs", "au", 1, pid,
+                                  "CollectMode", "s", "inactive-or-failed");
+    if (r >= 0 && bound_to)
+        r = sd_bus_message_append(m, "(sv)", "BindsTo", "as", 1, bound_to);
+    if (r >= 0)
+        r = sd_bus_message_close_container(m);
+    if (r >= 0) /* no auxiliary units */
+        r = sd_bus_message_append(m, "a(sa(sv))", 0);
+    return r;
+}
+
+/* Wait for JobRemoved of w->job. */
+static int wait_job(sd_bus *bus, struct job_wait *w)
+{
+    struct timespec t0, now;
+
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    while (!w->result) {
+        int r = sd_bus_process(bus, NULL);
+        if (r < 0)
+            return r;
+        if (r > 0)
+            continue;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        uint64_t spent = (uint64_t)(now.tv_sec - t0.tv_sec) * 1000000 +
+                         (uint64_t)((now.tv_nsec - t0.tv_nsec) / 1000);
+        if (spent >= START_TIMEOUT_USEC)
+            return -ETIMEDOUT;
+        r = sd_bus_wait(bus, START_TIMEOUT_USEC - spent);
+        if (r < 0)
+            return r;
+    }
+    return 0;
+}
+
+static int start_scope(const char *unit, const char *slice, uint32_t pid,
+                       const char *description, const char *bound_to)
+{
+    sd_bus *bus = NULL;
+    sd_bus_message *m = NULL, *reply = NULL;
+    sd_bus_error e = SD_BUS_ERROR_NULL;
+    struct job_wait w = { NULL, NULL };
+    char *unit_path = NULL, *cgroup = NULL;
+    const char *job;
+    int ret = 1, r;
+
+    if ((r = open_bus(&bus)) < 0)
+        return fail("cannot connect to systemd's bus", r, NULL);
+    /* match before the call: the job may end before its reply is read */
+    r = sd_bus_match_signal(bus, NULL, SD_DEST, SD_PATH, SD_MANAGER, "JobRemoved",
+                            on_job_removed, &w);
+    if (r < 0) {
+        fail("cannot watch systemd's jobs", r, NULL);
+        goto out;
+    }
+    /* systemd signals job ends on the system bus only to subscribers */
+    if ((r = sd_bus_call_method(bus, SD_DEST, SD_PATH, SD_MANAGER, "Subscribe", &e, NULL, NULL)) < 0) {
+        fail("Subscribe", r, &e);
+        goto out;
+    }
+    r = sd_bus_message_new_method_call(bus, &m, SD_DEST, SD_PATH, SD_MANAGER, "StartTransientUnit");
+    if (r >= 0)
+        r = sd_bus_message_append(m, "ss", unit, "fail");
+    if (r >= 0)
+        r = append_props(m, slice, pid, description, bound_to);
+    if (r < 0) {
+        fail("cannot build the StartTransientUnit call", r, NULL);
+        goto out;
+    }
+    if ((r = sd_bus_call(bus, m, 0, &e, &reply)) < 0) {
+        fail("StartTransientUnit", r, &e);
+        goto out;
+    }
+    if ((r = sd_bus_message_read(reply, "o", &job)) < 0 || !(w.job = strdup(job))) {
+        fail("StartTransientUnit's reply", r < 0 ? r : -ENOMEM, NULL);
+        goto out;
+    }
+    if ((r = wait_job(bus, &w)) < 0) {
+        fail(r == -ETIMEDOUT ? "the scope's start job did not end in 30 s"
+                             : "waiting for the scope's start job", r, NULL);
+        goto out;
+    }
+    if (strcmp(w.result, "done") != 0) {
+        fprintf(stderr, "systemd's job starting %s ended '%s' (journalctl -u %s says why)\n",
+                unit, w.result, unit);
+        goto out;
+    }
+    r = sd_bus_path_encode(SD_PATH "/unit", unit, &unit_path);
+    if (r >= 0)
+        r = sd_bus_get_property_string(bus, SD_DEST, unit_path, "org.freedesktop.systemd1.Scope",
+                                       "ControlGroup", &e, &cgroup);
+    if (r < 0 || !cgroup || cgroup[0] != '/') {
+        fail("the scope's ControlGroup", r < 0 ? r : -ENOENT, &e);
+        goto out;
+    }
+    printf("%s\n", cgroup);
+    ret = fflush(stdout) == 0 ? 0 : 1;
+out:
+    free(cgroup);
+    free(unit_path);
+    free(w.job);
+    free(w.result);
+    sd_bus_error_free(&e);
+    sd_bus_message_unref(reply);
+    sd_bus_message_unref(m);
+    sd_bus_flush_close_unref(bus);
+    return ret;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc >= 6 && argc <= 7 && strcmp(argv[1], "start-scope") == 0) {
+        char *end;
+        errno = 0;
+        unsigned long pid = strtoul(argv[4], &end, 10);
+        if (errno || *end || pid == 0 || pid > UINT32_MAX) {
+            fprintf(stderr, "mcgexec-systemd: bad pid '%s'\n", argv[4]);
+            return 2;
+        }
+        return start_scope(argv[2], argv[3], (uint32_t)pid, argv[5], argc == 7 ? argv[6] : NULL);
+    }
+    fprintf(stderr, "usage: mcgexec-systemd start-scope UNIT SLICE PID DESCRIPTION [BOUND-TO]\n"
+                    "(run by mcgexec's systemd manager; see man mcgexec, SYSTEMD)\n");
+    return 2;
+}

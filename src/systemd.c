@@ -1,0 +1,326 @@
+/* The systemd manager (src/manager.h), and the choice of manager.
+ *
+ * On a cgroup v2 host whose PID 1 is systemd, systemd is the one writer of
+ * the hierarchy: a program may change only a subtree systemd delegated to
+ * it (systemd's docs/CGROUP_DELEGATION.md).  So this manager writes nothing
+ * outside such a subtree:
+ *  - where mcgexec's cgroup is delegated already (its unit has
+ *    Delegate=yes; hierarchy.c's find_position finds systemd's mark on
+ *    it), the groups go below it;
+ *  - otherwise mcgexec asks systemd for a transient scope that holds
+ *    mcgexec, with Delegate=yes, in --slice (as runc and crun ask for a
+ *    container), when the policy names its first group; the groups go
+ *    below the scope.  Where mcgexec is the main process of a service
+ *    without Delegate=yes, the scope is bound to that service (BindsTo=),
+ *    so that stopping the service stops the job.
+ * Below the delegated cgroup the work is the cgroupfs manager's.  The scope
+ * ends when its last process does; systemd then removes its cgroup with
+ * every group below it.
+ *
+ * The D-Bus call is made by mcgexec-systemd (src/systemd-helper.c), which
+ * links libsystemd: a statically linked mcgexec cannot load it. */
+#define _GNU_SOURCE
+#include "run.h"
+#include "run-internal.h"
+#include "manager.h"
+#include "xalloc.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#ifndef MCGEXEC_SYSTEMD_HELPER
+#define MCGEXEC_SYSTEMD_HELPER "/usr/libexec/mcgexec/mcgexec-systemd"
+#endif
+
+extern char **environ;
+
+static const char *const manager_names[] = {
+    [MCG_MANAGER_AUTO] = "auto",
+    [MCG_MANAGER_SYSTEMD] = "systemd",
+    [MCG_MANAGER_CGROUPFS] = "cgroupfs",
+};
+
+int mcg_parse_manager(const char *s, enum mcg_manager_choice *out)
+{
+    for (size_t i = 0; i < sizeof(manager_names) / sizeof(manager_names[0]); i++)
+        if (strcmp(s, manager_names[i]) == 0) {
+            *out = (enum mcg_manager_choice)i;
+            return 0;
+        }
+    return -1;
+}
+
+/* A slice name systemd takes: NAME.slice, NAME of unit-name characters. */
+int mcg_valid_slice(const char *s)
+{
+    size_t n = strlen(s);
+
+    if (n <= 6 || n > 255 || strcmp(s + n - 6, ".slice") != 0)
+        return 0;
+    return strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789:_.-\\") == n;
+}
+
+/* Is systemd PID 1 here?  The test sd_booted(3) makes. */
+static int systemd_runs_host(void)
+{
+    return access("/run/systemd/system", F_OK) == 0;
+}
+
+/* --manager auto: systemd where the host is unified and systemd runs it,
+ * the cgroup filesystem otherwise (v1 and hybrid hosts, containers without
+ * systemd, and --root, which says where the groups go). */
+int mcg_choose_manager(struct mcg_run *run, struct mcg_error *err)
+{
+    int unified = run->layout == MCG_LAYOUT_UNIFIED, systemd = systemd_runs_host();
+    const char *why;
+
+    run->manager = &mcg_cgroupfs_manager;
+    switch (run->manager_choice) {
+    case MCG_MANAGER_CGROUPFS:
+        why = "--manager=cgroupfs";
+        break;
+    case MCG_MANAGER_SYSTEMD:
+        if (!unified || !systemd) {
+            if (!unified)
+                mcg_fail(err, "--manager=systemd needs a cgroup v2 host; this one runs cgroup %s",
+                         mcg_layout_name(run));
+            else
+                mcg_fail(err, "--manager=systemd: systemd does not run this host "
+                              "(no /run/systemd/system)");
+            err->about_host = 1;
+            return -1;
+        }
+        why = "--manager=systemd";
+        run->manager = &mcg_systemd_manager;
+        break;
+    default:
+        if (!unified)
+            why = "auto: the host runs cgroup v1";
+        else if (!systemd)
+            why = "auto: systemd does not run this host";
+        else if (run->root)
+            why = "auto: --root says where the groups go";
+        else {
+            why = "auto: cgroup v2, and systemd runs this host";
+            run->manager = &mcg_systemd_manager;
+        }
+    }
+    mcg_log(run, "%smanager: %s (%s)", run->dry_run ? "# " : "", run->manager->name, why);
+    return 0;
+}
+
+/* The cgroup of slice `s` below the root: "a-b.slice" is
+ * "a.slice/a-b.slice", "-.slice" the root (systemd.slice(5)). */
+static void slice_dir(const char *s, char *out, size_t len)
+{
+    size_t o = 0;
+
+    out[0] = '\0';
+    if (strcmp(s, "-.slice") == 0)
+        return;
+    for (const char *dash = s;; dash++) {
+        dash = strchr(dash, '-');
+        size_t n = dash ? (size_t)(dash - s) : strlen(s) - 6;
+        int w = snprintf(out + o, len - o, "%s%.*s.slice", o ? "/" : "", (int)n, s);
+        if (w < 0 || (size_t)w >= len - o)
+            return;
+        o += (size_t)w;
+        if (!dash)
+            return;
+    }
+}
+
+/* mcgexec-<first group>-<pid>.scope: the group's name with '/' as '-' and
+ * what a unit name cannot hold as '_'. */
+static void scope_name(const char *group, pid_t pid, char *out, size_t len)
+{
+    char g[101];
+    size_t n = 0;
+
+    while (*group == '/')
+        group++;
+    for (; *group && n < sizeof(g) - 1; group++)
+        g[n++] = *group == '/' ? '-' : strchr(":_.-", *group) || (*group >= 'a' && *group <= 'z') ||
+                 (*group >= 'A' && *group <= 'Z') || (*group >= '0' && *group <= '9') ? *group : '_';
+    g[n] = '\0';
+    snprintf(out, len, "mcgexec-%s-%d.scope", n ? g : "group", (int)pid);
+}
+
+/* The service mcgexec runs in, if its cgroup is one: "x.service". */
+static const char *own_service(const char *rel)
+{
+    const char *last = strrchr(rel, '/');
+    last = last ? last + 1 : rel;
+    size_t n = strlen(last);
+    return n > 8 && strcmp(last + n - 8, ".service") == 0 ? last : NULL;
+}
+
+/* Run mcgexec-systemd with argv; its one line of output, or why it
+ * failed, into out.  -1 when it failed. */
+static int run_helper(char *const argv[], char *out, size_t len)
+{
+    char *env[2] = { NULL, NULL }, *bus = getenv("DBUS_SYSTEM_BUS_ADDRESS"), *bus_env = NULL;
+    posix_spawn_file_actions_t fa;
+    int fds[2], status = 0, r;
+    pid_t pid;
+
+    /* the helper gets no environment but the bus's address */
+    if (bus && asprintf(&bus_env, "DBUS_SYSTEM_BUS_ADDRESS=%s", bus) > 0)
+        env[0] = bus_env;
+    if (pipe2(fds, O_CLOEXEC) < 0) {
+        snprintf(out, len, "pipe: %s", strerror(errno));
+        free(bus_env);
+        return -1;
+    }
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_adddup2(&fa, fds[1], 1);
+    posix_spawn_file_actions_adddup2(&fa, fds[1], 2);
+    r = posix_spawn(&pid, argv[0], &fa, NULL, argv, env);
+    posix_spawn_file_actions_destroy(&fa);
+    free(bus_env);
+    close(fds[1]);
+    if (r != 0) {
+        close(fds[0]);
+        snprintf(out, len, "cannot run %s: %s", argv[0], strerror(r));
+        return -1;
+    }
+    size_t got = 0;
+    ssize_t n;
+    while (got < len - 1 && ((n = read(fds[0], out + got, len - 1 - got)) > 0 ||
+                             (n < 0 && errno == EINTR)))
+        got += n > 0 ? (size_t)n : 0;
+    out[got] = '\0';
+    close(fds[0]);
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+        ;
+    out[strcspn(out, "\n")] = '\0';
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+        return 0;
+    if (!out[0])
+        snprintf(out, len, "%s failed (status %d)", argv[0], status);
+    return -1;
+}
+
+/* Where mcgexec-systemd is: beside mcgexec (the build tree, a relocated
+ * install), else where it is installed. */
+static int find_helper(char *out, size_t len)
+{
+    char self[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+
+    if (n > 0) {
+        self[n] = '\0';
+        char *slash = strrchr(self, '/');
+        if (slash && snprintf(out, len, "%.*s/mcgexec-systemd", (int)(slash - self), self) <
+                         (int)len && access(out, X_OK) == 0)
+            return 0;
+    }
+    snprintf(out, len, "%s", MCGEXEC_SYSTEMD_HELPER);
+    return access(out, X_OK);
+}
+
+/* A dry run: the slices and the scope that systemd would make are there
+ * for the plan, which makes no mkdir of its own for them. */
+static void plan_made_by_systemd(struct mcg_run *run, const char *cg)
+{
+    char dir[PATH_MAX];
+
+    if (mcg_join_path(dir, sizeof(dir), run->unified, cg + 1) < 0)
+        return;
+    for (char *p = dir + strlen(run->unified) + 1;; p++) {
+        if (*p != '/' && *p != '\0')
+            continue;
+        char saved = *p;
+        *p = '\0';
+        if (!mcg_dir_exists(run, dir))
+            mcg_list_push(&run->planned, xstrdup(dir));
+        if (!saved)
+            return;
+        *p = saved;
+    }
+}
+
+static int start_scope(struct mcg_run *run, const char *unit, const char *bound, char *cg,
+                       size_t len, struct mcg_error *err)
+{
+    char helper[PATH_MAX], pid[16], desc[64];
+
+    snprintf(pid, sizeof(pid), "%d", (int)run->pid);
+    snprintf(desc, sizeof(desc), "mcgexec's groups (pid %d)", (int)run->pid);
+    mcg_log(run, "%ssystemd: StartTransientUnit %s, mode fail: Description=\"%s\" Slice=%s "
+                 "Delegate=yes PIDs=%s CollectMode=inactive-or-failed%s%s",
+            run->dry_run ? "# " : "", unit, desc, run->slice, pid, bound ? " BindsTo=" : "",
+            bound ? bound : "");
+    if (run->dry_run) {
+        char s[PATH_MAX];
+        slice_dir(run->slice, s, sizeof(s));
+        snprintf(cg, len, "/%s%s%s", s, s[0] ? "/" : "", unit);
+        plan_made_by_systemd(run, cg);
+        return 0;
+    }
+    if (find_helper(helper, sizeof(helper)) < 0)
+        return mcg_fail(err, "the systemd manager needs mcgexec-systemd (not found beside mcgexec "
+                             "nor at %s: a build without libsystemd?); give --manager=cgroupfs "
+                             "with --root, or run mcgexec in a unit with Delegate=yes",
+                        MCGEXEC_SYSTEMD_HELPER);
+    char *argv[] = { helper, "start-scope", (char *)unit, (char *)run->slice, pid, desc,
+                     (char *)bound, NULL };
+    if (run_helper(argv, cg, len) < 0)
+        return mcg_fail(err, "systemd did not start %s for the groups: %s", unit, cg);
+    if (cg[0] != '/')
+        return mcg_fail(err, "systemd did not start %s for the groups: its cgroup is '%s'", unit, cg);
+    mcg_log(run, "systemd started %s: %s%s", unit, run->unified, cg);
+    return 0;
+}
+
+/* When the policy names its first group: a scope for the groups, unless
+ * mcgexec's cgroup is delegated already. */
+static int systemd_place(struct mcg_run *run, const char *first, struct mcg_error *err)
+{
+    struct mcg_hier *h = NULL;
+    char unit[160], cg[PATH_MAX];
+
+    if (run->delegated)
+        return 0;
+    for (int c = 0; c < MCG_NCTRL && !h; c++)
+        if (run->hier[c].mount[0])
+            h = &run->hier[c];
+    if (!h)
+        return 0; /* no controller: mcg_hier_get says so */
+    scope_name(first, run->pid, unit, sizeof(unit));
+    const char *bound = own_service(h->orig);
+    if (bound)
+        mcg_log(run, "%s%s has no Delegate=yes: the scope is bound to it, stopping it stops the job",
+                run->dry_run ? "# " : "", bound);
+    if (start_scope(run, unit, bound, cg, sizeof(cg), err) < 0)
+        return -1;
+    /* systemd moved mcgexec into the scope: that is home now, and where
+     * the names resolve */
+    for (int c = 0; c < MCG_NCTRL; c++) {
+        struct mcg_hier *hc = &run->hier[c];
+        if (!hc->mount[0])
+            continue;
+        mcg_set_path(&hc->orig, cg + 1);
+        mcg_set_path(&hc->cur, cg + 1);
+        mcg_set_path(&hc->base, cg + 1);
+    }
+    run->delegated = 1;
+    mcg_log(run, "%sgroup names resolve below %s%s", run->dry_run ? "# " : "", run->unified, cg);
+    return 0;
+}
+
+const struct mcg_manager mcg_systemd_manager = {
+    .name = "systemd",
+    .setup = mcg_discover,
+    .place = systemd_place,
+    .create = mcg_cgroupfs_create,
+    .attach = mcg_cgroupfs_attach,
+    .destroy = mcg_cgroupfs_destroy,
+};
