@@ -4,16 +4,22 @@
 # holds for it.  The groups are removed afterwards.
 #
 # On cgroup v1 they go below this shell's own cgroups (--root self).  On
-# cgroup v2 a login shell's cgroup holds the shell itself, and the kernel
-# lets only groups without processes give controllers to children, so they
-# go to the top of the hierarchy (ci/job-...) instead.
+# cgroup v2 with systemd as PID 1, mcgexec asks systemd for a scope of its
+# own with Delegate=yes and puts them below it (man mcgexec, SYSTEMD); the
+# scope goes when the job ends.  On cgroup v2 without systemd (a container,
+# say), a shell's cgroup holds the shell itself, and the kernel lets only
+# groups without processes give controllers to children, so they go to the
+# top of the hierarchy (ci/job-...) instead.
 set -eu
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 scripts/build.sh >/dev/null
 
 job="demo-$$"
-if [ "$(stat -f -c %T /sys/fs/cgroup)" = cgroup2fs ]; then
+if [ "$(stat -f -c %T /sys/fs/cgroup)" = cgroup2fs ] && [ -d /run/systemd/system ]; then
+    root=""
+    dirs=""
+elif [ "$(stat -f -c %T /sys/fs/cgroup)" = cgroup2fs ]; then
     root=/
     dirs="/sys/fs/cgroup/ci/job-$job /sys/fs/cgroup/ci"
 else
@@ -29,7 +35,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-CI_JOB_ID="$job" build/mcgexec --verbose --root "$root" examples/ci-job.rb -- sh -c '
+CI_JOB_ID="$job" build/mcgexec --verbose ${root:+--root "$root"} examples/ci-job.rb -- sh -c '
     echo "--- inside the job (pid $$) ---"
     cat /proc/self/cgroup
     if [ "$(stat -f -c %T /sys/fs/cgroup)" = cgroup2fs ]; then
