@@ -71,7 +71,7 @@ for step in $steps; do
             DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$TOP/$deb" >/dev/null
             /usr/bin/mcgexec --version || ok=0
             [ -f /usr/share/man/man1/mcgexec.1.gz ] || { echo "no man page installed"; ok=0; }
-            /usr/libexec/mcgexec/mcgexec-systemd 2>&1 | grep -q '^usage: mcgexec-systemd start-scope' ||
+            /usr/libexec/mcgexec/mcgexec-systemd --help | grep -q '^usage: mcgexec-systemd start-scope' ||
                 { echo "no mcgexec-systemd installed"; ok=0; }
             [ -f /usr/share/bash-completion/completions/mcgexec ] || { echo "no completion installed"; ok=0; }
             try_policy /usr/bin/mcgexec /usr/share/doc/mcgexec/examples/ci-job.rb || ok=0

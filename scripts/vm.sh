@@ -101,11 +101,13 @@ copy_tree() {
         cp -a "$TOP/$part" "$STAGE$TOP/$part"
     done
     copy_with_libs "$TOP/build/mcgexec"
-    # the systemd manager's D-Bus half, where the build has it
-    if [ -x "$TOP/build/mcgexec-systemd" ]; then
-        cp -a "$TOP/build/mcgexec-systemd" "$STAGE$TOP/build/"
-        copy_with_libs "$TOP/build/mcgexec-systemd"
-    fi
+    # the systemd manager's D-Bus half and the benchmarks' timer, where
+    # the build has them
+    for part in mcgexec-systemd bench_interleave; do
+        [ -x "$TOP/build/$part" ] || continue
+        cp -a "$TOP/build/$part" "$STAGE$TOP/build/"
+        copy_with_libs "$TOP/build/$part"
+    done
 }
 
 # the guest's own files: busybox and the host's tools, or a Debian system

@@ -48,16 +48,19 @@ static int fail(const char *what, int r, const sd_bus_error *e)
 /* As root, systemd's private socket, as systemctl and systemd-run use it:
  * no dbus-daemon in between, and there before dbus has started.
  * Otherwise the system bus. */
-static int open_bus(sd_bus **bus)
+static int open_bus(sd_bus **bus, int *private_bus)
 {
+    *private_bus = 0;
     if (geteuid() == 0 && access("/run/systemd/private", F_OK) == 0) {
         int r = sd_bus_new(bus);
         if (r >= 0)
             r = sd_bus_set_address(*bus, "unix:path=/run/systemd/private");
         if (r >= 0)
             r = sd_bus_start(*bus);
-        if (r >= 0)
+        if (r >= 0) {
+            *private_bus = 1;
             return 0;
+        }
         *bus = sd_bus_unref(*bus);
     }
     return sd_bus_open_system(bus);
@@ -132,9 +135,9 @@ static int start_scope(const char *unit, const char *slice, uint32_t pid,
     struct job_wait w = { NULL, NULL };
     char *unit_path = NULL, *cgroup = NULL;
     const char *job;
-    int ret = 1, r;
+    int ret = 1, r, private_bus;
 
-    if ((r = open_bus(&bus)) < 0)
+    if ((r = open_bus(&bus, &private_bus)) < 0)
         return fail("cannot connect to systemd's bus", r, NULL);
     /* match before the call: the job may end before its reply is read */
     r = sd_bus_match_signal(bus, NULL, SD_DEST, SD_PATH, SD_MANAGER, "JobRemoved",
@@ -143,8 +146,10 @@ static int start_scope(const char *unit, const char *slice, uint32_t pid,
         fail("cannot watch systemd's jobs", r, NULL);
         goto out;
     }
-    /* systemd signals job ends on the system bus only to subscribers */
-    if ((r = sd_bus_call_method(bus, SD_DEST, SD_PATH, SD_MANAGER, "Subscribe", &e, NULL, NULL)) < 0) {
+    /* systemd signals job ends on the system bus only to subscribers
+     * (direct connections, its private socket, get them all) */
+    if (!private_bus &&
+        (r = sd_bus_call_method(bus, SD_DEST, SD_PATH, SD_MANAGER, "Subscribe", &e, NULL, NULL)) < 0) {
         fail("Subscribe", r, &e);
         goto out;
     }
@@ -209,7 +214,9 @@ int main(int argc, char **argv)
         }
         return start_scope(argv[2], argv[3], (uint32_t)pid, argv[5], argc == 7 ? argv[6] : NULL);
     }
-    fprintf(stderr, "usage: mcgexec-systemd start-scope UNIT SLICE PID DESCRIPTION [BOUND-TO]\n"
-                    "(run by mcgexec's systemd manager; see man mcgexec, SYSTEMD)\n");
-    return 2;
+    int help = argc == 2 && strcmp(argv[1], "--help") == 0;
+    fprintf(help ? stdout : stderr,
+            "usage: mcgexec-systemd start-scope UNIT SLICE PID DESCRIPTION [BOUND-TO]\n"
+            "(run by mcgexec's systemd manager; see man mcgexec, SYSTEMD)\n");
+    return help ? 0 : 2;
 }

@@ -247,6 +247,26 @@ JOB_REPORT='cg=$(sed -n "s/^0:://p" /proc/self/cgroup); echo "$cg"; for f; do ca
         fail "a leaf was made"
 }
 
+@test "where systemd refuses the scope, or mcgexec-systemd is missing: one line, 125, nothing made" {
+    # a name mcgexec lets through and systemd refuses ("--" in a slice's name)
+    run "$MCGEXEC" --slice bad--name.slice -e "group '$G', memory: '64M'" -- touch "$BATS_TEST_TMPDIR/ran"
+    assert_equal "$status" 125
+    assert_equal "${#lines[@]}" 1
+    assert_output --regexp "^mcgexec: -e:1: systemd did not start mcgexec-$G-[0-9]+\.scope for the groups: StartTransientUnit: .+"
+    [ ! -e "$BATS_TEST_TMPDIR/ran" ] || fail "COMMAND ran"
+    [ -z "$(systemctl list-units --all --no-legend "mcgexec-$G-*.scope")" ] || fail "a scope was left"
+    [ -z "$(find /sys/fs/cgroup -name "$G*" 2>/dev/null)" ] || fail "a group was left"
+
+    [ -z "$(ls /usr/libexec/mcgexec/mcgexec-systemd /usr/local/libexec/mcgexec/mcgexec-systemd 2>/dev/null)" ] ||
+        skip "mcgexec-systemd is installed here"
+    cp "$MCGEXEC" "$BATS_TEST_TMPDIR/mcgexec"
+    run "$BATS_TEST_TMPDIR/mcgexec" -e "group '$G', memory: '64M'" -- touch "$BATS_TEST_TMPDIR/ran"
+    assert_equal "$status" 125
+    assert_output --regexp "^mcgexec: -e:1: the systemd manager needs mcgexec-systemd \(not found beside mcgexec nor at /.*/mcgexec-systemd: a build without libsystemd\?\); give --manager=cgroupfs with --root, or run mcgexec in a unit with Delegate=yes\$"
+    [ ! -e "$BATS_TEST_TMPDIR/ran" ] || fail "COMMAND ran"
+    [ -z "$(find /sys/fs/cgroup -name "$G*" 2>/dev/null)" ] || fail "a group was left"
+}
+
 # install FILE...: put files in place for this test; teardown removes them
 install_for_test() {
     INSTALLED+=("$@")
