@@ -16,8 +16,8 @@ OUT=${OUT:-bench/RESULTS.md}
 HEADING="## A transient scope on a systemd host"
 
 if [ "${1:-}" = --in-guest ]; then
-    # in mcgexec-vm.service, a service without Delegate=yes: each mcgexec
-    # takes a scope bound to it, as in the man page's third case
+    # in a scope without Delegate=yes (a login session's shape): each
+    # mcgexec takes a scope of its own, as systemd-run does
     build/bench_interleave "$RUNS" 3 \
         /bin/true ';;' \
         /usr/bin/systemd-run --scope --quiet /bin/true ';;' \
@@ -31,7 +31,8 @@ fi
 
 scripts/build.sh >/dev/null
 status=0
-out=$(scripts/vm.sh --systemd --timeout 1800 -- scripts/bench-systemd.sh --in-guest) || status=$?
+out=$(scripts/vm.sh --systemd --timeout 1800 -- \
+          systemd-run --scope --quiet scripts/bench-systemd.sh --in-guest) || status=$?
 [ "$status" -ne 77 ] || { echo "bench-systemd: the systemd guest cannot run here" >&2; exit 77; }
 [ "$status" -eq 0 ] || { echo "$out" >&2; exit "$status"; }
 lines=$(sed -n 's/^BENCH //p' <<< "$out" | tr -d '\r')
@@ -51,11 +52,10 @@ $HEADING
 Reproduce: \`sudo RUNS=$RUNS scripts/bench-systemd.sh\` (writes this section).
 
 In the guest of \`scripts/vm.sh --systemd\` ($version, Debian 12's kernel, software
-emulation: absolute times are many times a real machine's), from a service without
-\`Delegate=yes\`. Medians of $RUNS launches a case, interleaved, after 3 warm-up rounds.
+emulation: absolute times are many times a real machine's), from a scope without
+\`Delegate=yes\` (a login session's shape). Medians of $RUNS launches a case, interleaved, after 3 warm-up rounds.
 Case S3: \`mcgexec -e "group 'bench', memory: '64M'" -- true\`, the systemd manager: a
-transient scope with \`Delegate=yes\` bound to the service, through mcgexec-systemd, then
-the group below it; S4: mcgexec with no group (\`--manager=cgroupfs -e ''\`).
+transient scope with \`Delegate=yes\` through mcgexec-systemd, then the group below it; S4: mcgexec with no group (\`--manager=cgroupfs -e ''\`).
 
 | case | median | first quartile | third quartile (ms) |
 |---|---|---|---|

@@ -10,9 +10,9 @@
  *   mcgexec-systemd start-scope UNIT SLICE PID DESCRIPTION [BOUND-TO]
  *
  * asks systemd for a transient scope UNIT in SLICE that holds process PID,
- * with Delegate=yes (what runc and crun ask for a container), waits until
- * systemd has started it, and prints the scope's cgroup (its ControlGroup
- * property, "/system.slice/UNIT").  With BOUND-TO (a unit name), the scope
+ * with Delegate=yes (what runc and crun ask for a container), and waits
+ * until systemd has started it: moved PID into the scope's cgroup, which
+ * mcgexec then reads in /proc/self/cgroup.  With BOUND-TO (a unit name), the scope
  * has BindsTo= that unit: when it stops, the scope stops.  (Not After=:
  * the scope's start would wait for a unit still starting, a oneshot
  * service for one, whose process is waiting for the scope.)
@@ -133,7 +133,6 @@ static int start_scope(const char *unit, const char *slice, uint32_t pid,
     sd_bus_message *m = NULL, *reply = NULL;
     sd_bus_error e = SD_BUS_ERROR_NULL;
     struct job_wait w = { NULL, NULL };
-    char *unit_path = NULL, *cgroup = NULL;
     const char *job;
     int ret = 1, r, private_bus;
 
@@ -180,19 +179,8 @@ static int start_scope(const char *unit, const char *slice, uint32_t pid,
                 unit, w.result, unit);
         goto out;
     }
-    r = sd_bus_path_encode(SD_PATH "/unit", unit, &unit_path);
-    if (r >= 0)
-        r = sd_bus_get_property_string(bus, SD_DEST, unit_path, "org.freedesktop.systemd1.Scope",
-                                       "ControlGroup", &e, &cgroup);
-    if (r < 0 || !cgroup || cgroup[0] != '/') {
-        fail("the scope's ControlGroup", r < 0 ? r : -ENOENT, &e);
-        goto out;
-    }
-    printf("%s\n", cgroup);
-    ret = fflush(stdout) == 0 ? 0 : 1;
+    ret = 0;
 out:
-    free(cgroup);
-    free(unit_path);
     free(w.job);
     free(w.result);
     sd_bus_error_free(&e);

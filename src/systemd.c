@@ -274,8 +274,12 @@ static int start_scope(struct mcg_run *run, const char *unit, const char *bound,
                      (char *)bound, NULL };
     if (run_helper(argv, cg, len) < 0)
         return mcg_fail(err, "systemd did not start %s for the groups: %s", unit, cg);
-    if (cg[0] != '/')
-        return mcg_fail(err, "systemd did not start %s for the groups: its cgroup is '%s'", unit, cg);
+    /* where systemd put mcgexec: the scope's cgroup */
+    size_t n = strlen(unit), at;
+    cg[0] = '/';
+    if (mcg_read_proc_cgroup(run, run->pid, MCG_CPUACCT, cg + 1, len - 1) < 0 ||
+        (at = strlen(cg)) < n + 1 || strcmp(cg + at - n, unit) != 0 || cg[at - n - 1] != '/')
+        return mcg_fail(err, "systemd started %s, but mcgexec is not in it (it is in %s)", unit, cg);
     mcg_log(run, "systemd started %s: %s%s", unit, run->unified, cg);
     return 0;
 }
