@@ -24,6 +24,7 @@
 #include "policyfile.h"
 #include "settings.h"
 #include "supervise.h"
+#include "unitname.h"
 #include "values.h"
 
 #ifndef MCGEXEC_VERSION

@@ -93,8 +93,6 @@ void mcg_run_init(struct mcg_run *run, int dry_run, int verbose, const char *roo
 
 /* "auto", "systemd", "cgroupfs": 0, or -1 for none of these. */
 int mcg_parse_manager(const char *s, enum mcg_manager_choice *out);
-/* Is `s` a slice unit's name (NAME.slice)? */
-int mcg_valid_slice(const char *s);
 void mcg_run_free(struct mcg_run *run);
 
 /* Print an operation: on stdout for a dry run, on stderr with --verbose. */

@@ -23,6 +23,7 @@
 #include "run.h"
 #include "run-internal.h"
 #include "manager.h"
+#include "unitname.h"
 #include "xalloc.h"
 
 #include <errno.h>
@@ -54,16 +55,6 @@ int mcg_parse_manager(const char *s, enum mcg_manager_choice *out)
             return 0;
         }
     return -1;
-}
-
-/* A slice name systemd takes: NAME.slice, NAME of unit-name characters. */
-int mcg_valid_slice(const char *s)
-{
-    size_t n = strlen(s);
-
-    if (n <= 6 || n > 255 || strcmp(s + n - 6, ".slice") != 0)
-        return 0;
-    return strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789:_.-\\") == n;
 }
 
 /* Is systemd PID 1 here?  The test sd_booted(3) makes. */
@@ -113,52 +104,6 @@ int mcg_choose_manager(struct mcg_run *run, struct mcg_error *err)
     }
     mcg_log(run, "%smanager: %s (%s)", run->dry_run ? "# " : "", run->manager->name, why);
     return 0;
-}
-
-/* The cgroup of slice `s` below the root: "a-b.slice" is
- * "a.slice/a-b.slice", "-.slice" the root (systemd.slice(5)). */
-static void slice_dir(const char *s, char *out, size_t len)
-{
-    size_t o = 0;
-
-    out[0] = '\0';
-    if (strcmp(s, "-.slice") == 0)
-        return;
-    for (const char *dash = s;; dash++) {
-        dash = strchr(dash, '-');
-        size_t n = dash ? (size_t)(dash - s) : strlen(s) - 6;
-        int w = snprintf(out + o, len - o, "%s%.*s.slice", o ? "/" : "", (int)n, s);
-        if (w < 0 || (size_t)w >= len - o)
-            return;
-        o += (size_t)w;
-        if (!dash)
-            return;
-    }
-}
-
-/* mcgexec-<first group>-<pid>.scope: the group's name with '/' as '-' and
- * what a unit name cannot hold as '_'. */
-static void scope_name(const char *group, pid_t pid, char *out, size_t len)
-{
-    char g[101];
-    size_t n = 0;
-
-    while (*group == '/')
-        group++;
-    for (; *group && n < sizeof(g) - 1; group++)
-        g[n++] = *group == '/' ? '-' : strchr(":_.-", *group) || (*group >= 'a' && *group <= 'z') ||
-                 (*group >= 'A' && *group <= 'Z') || (*group >= '0' && *group <= '9') ? *group : '_';
-    g[n] = '\0';
-    snprintf(out, len, "mcgexec-%s-%d.scope", n ? g : "group", (int)pid);
-}
-
-/* The service mcgexec runs in, if its cgroup is one: "x.service". */
-static const char *own_service(const char *rel)
-{
-    const char *last = strrchr(rel, '/');
-    last = last ? last + 1 : rel;
-    size_t n = strlen(last);
-    return n > 8 && strcmp(last + n - 8, ".service") == 0 ? last : NULL;
 }
 
 /* Run mcgexec-systemd with argv; its one line of output, or why it
@@ -260,8 +205,9 @@ static int start_scope(struct mcg_run *run, const char *unit, const char *bound,
             bound ? bound : "");
     if (run->dry_run) {
         char s[PATH_MAX];
-        slice_dir(run->slice, s, sizeof(s));
-        snprintf(cg, len, "/%s%s%s", s, s[0] ? "/" : "", unit);
+        if (mcg_slice_dir(run->slice, s, sizeof(s)) < 0 ||
+            snprintf(cg, len, "/%s%s%s", s, s[0] ? "/" : "", unit) >= (int)len)
+            return mcg_fail(err, "the scope's path is too long (--slice %s)", run->slice);
         plan_made_by_systemd(run, cg);
         return 0;
     }
@@ -298,8 +244,8 @@ static int systemd_place(struct mcg_run *run, const char *first, struct mcg_erro
             h = &run->hier[c];
     if (!h)
         return 0; /* no controller: mcg_hier_get says so */
-    scope_name(first, run->pid, unit, sizeof(unit));
-    const char *bound = own_service(h->orig);
+    mcg_scope_name(first, run->pid, unit, sizeof(unit));
+    const char *bound = mcg_service_of(h->orig);
     if (bound)
         mcg_log(run, "%s%s has no Delegate=yes: the scope is bound to it, stopping it stops the job",
                 run->dry_run ? "# " : "", bound);

@@ -1,0 +1,61 @@
+/* systemd's unit names (unitname.h). */
+#include "unitname.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define UNIT_CHARS "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789:_.-"
+
+int mcg_valid_slice(const char *s)
+{
+    size_t n = strlen(s);
+
+    if (n <= 6 || n > 255 || strcmp(s + n - 6, ".slice") != 0)
+        return 0;
+    return strspn(s, UNIT_CHARS "\\") == n;
+}
+
+int mcg_slice_dir(const char *s, char *out, size_t len)
+{
+    size_t o = 0, stem = strlen(s) - 6;
+
+    out[0] = '\0';
+    if (strcmp(s, "-.slice") == 0)
+        return 0;
+    /* every prefix up to a '-', then the whole name */
+    for (const char *dash = s;; dash++) {
+        dash = strchr(dash, '-');
+        if (dash && (size_t)(dash - s) >= stem)
+            dash = NULL;
+        size_t n = dash ? (size_t)(dash - s) : stem;
+        int w = snprintf(out + o, len - o, "%s%.*s.slice", o ? "/" : "", (int)n, s);
+        if (w < 0 || (size_t)w >= len - o)
+            return -1;
+        o += (size_t)w;
+        if (!dash)
+            return 0;
+    }
+}
+
+void mcg_scope_name(const char *group, pid_t pid, char *out, size_t len)
+{
+    char g[101];
+    size_t n = 0;
+
+    while (*group == '/')
+        group++;
+    for (; *group && n < sizeof(g) - 1; group++) {
+        char ch = *group;
+        g[n++] = ch == '/' ? '-' : strchr(UNIT_CHARS, ch) ? ch : '_';
+    }
+    g[n] = '\0';
+    snprintf(out, len, "mcgexec-%s-%d.scope", n ? g : "group", (int)pid);
+}
+
+const char *mcg_service_of(const char *cgroup)
+{
+    const char *last = strrchr(cgroup, '/');
+    last = last ? last + 1 : cgroup;
+    size_t n = strlen(last);
+    return n > 8 && strcmp(last + n - 8, ".service") == 0 ? last : NULL;
+}

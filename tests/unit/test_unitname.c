@@ -1,0 +1,67 @@
+/* Unit tests of systemd's unit names as mcgexec makes and reads them
+ * (src/unitname.h): each case an input and the exact expected result. */
+#include <stdio.h>
+#include <string.h>
+
+#include "unitname.h"
+
+#include "check.h"
+
+static void slice_dir_is(const char *slice, const char *want)
+{
+    char got[256];
+    int r = mcg_slice_dir(slice, got, sizeof(got));
+    CHECK(r == 0 && strcmp(got, want) == 0, "slice dir of %s: want \"%s\", got r=%d \"%s\"", slice,
+          want, r, got);
+}
+
+static void scope_is(const char *group, int pid, const char *want)
+{
+    char got[256];
+    mcg_scope_name(group, pid, got, sizeof(got));
+    CHECK(strcmp(got, want) == 0, "scope of \"%s\": want %s, got %s", group, want, got);
+}
+
+int main(void)
+{
+    slice_dir_is("system.slice", "system.slice");
+    slice_dir_is("-.slice", "");
+    slice_dir_is("batch.slice", "batch.slice");
+    slice_dir_is("batch-ci.slice", "batch.slice/batch-ci.slice");
+    slice_dir_is("a-b-c.slice", "a.slice/a-b.slice/a-b-c.slice");
+    char small[8];
+    CHECK(mcg_slice_dir("a-b-c.slice", small, sizeof(small)) == -1, "a slice dir that does not fit");
+
+    CHECK(mcg_valid_slice("system.slice"), "system.slice");
+    CHECK(mcg_valid_slice("batch-ci.slice"), "batch-ci.slice");
+    CHECK(mcg_valid_slice("user-1000.slice"), "user-1000.slice");
+    CHECK(!mcg_valid_slice(".slice"), ".slice");
+    CHECK(!mcg_valid_slice("system"), "no .slice");
+    CHECK(!mcg_valid_slice("system.service"), "a service");
+    CHECK(!mcg_valid_slice("a/b.slice"), "a slash");
+    CHECK(!mcg_valid_slice("a b.slice"), "a blank");
+
+    scope_is("web", 42, "mcgexec-web-42.scope");
+    scope_is("/ci/job-7", 42, "mcgexec-ci-job-7-42.scope");
+    scope_is("", 1, "mcgexec-group-1.scope");
+    scope_is("/", 1, "mcgexec-group-1.scope");
+    scope_is("caf\xc3\xa9 bar", 5, "mcgexec-caf___bar-5.scope");
+    char long_group[300];
+    memset(long_group, 'x', sizeof(long_group) - 1);
+    long_group[sizeof(long_group) - 1] = '\0';
+    char got[256];
+    mcg_scope_name(long_group, 123, got, sizeof(got));
+    CHECK(strlen(got) == strlen("mcgexec--123.scope") + 100, "a long group: %zu chars", strlen(got));
+
+    CHECK(mcg_service_of("system.slice/app.service") &&
+              strcmp(mcg_service_of("system.slice/app.service"), "app.service") == 0,
+          "a service's cgroup");
+    CHECK(mcg_service_of("app.service") != NULL, "a service at the top");
+    CHECK(mcg_service_of("user.slice/user-1000.slice/session-3.scope") == NULL, "a session");
+    CHECK(mcg_service_of("system.slice/app.service/sub") == NULL, "below a service");
+    CHECK(mcg_service_of("") == NULL, "the root");
+    CHECK(mcg_service_of(".service") == NULL, "no name");
+
+    printf("test_unitname: %d checks, %d failed\n", checks, failures);
+    return failures ? 1 : 0;
+}
