@@ -8,7 +8,9 @@
 #
 # Outside mcgexec the classes change the system directly, as mruby-cgroup
 # does: group names resolve under $MCGEXEC_ROOT ("self" or a path) if set,
-# else under each hierarchy's root; nothing is rolled back.
+# else under each hierarchy's root (on a cgroup v2 host that systemd runs,
+# below a scope of systemd's, as mcgexec does: man mcgexec, SYSTEMD);
+# nothing is rolled back.
 # (mcgexec itself compiles these sources into its own binary: see mruby_config.rb).
 MRuby::Gem::Specification.new('mruby-mcgexec') do |spec|
   spec.license = 'see the mcgexec source tree'
@@ -16,7 +18,7 @@ MRuby::Gem::Specification.new('mruby-mcgexec') do |spec|
   spec.summary = 'cgroup v1/v2 classes with the mruby-cgroup API (from mcgexec)'
 
   # The engine of mcgexec, without its command line, supervisor and exec.
-  spec.objs = %w[policy cgroup_class convert run hierarchy cgroupfs join undo settings v1v2 v1v2_weight values error mounts].map do |f|
+  spec.objs = %w[policy cgroup_class convert run hierarchy cgroupfs systemd join undo settings v1v2 v1v2_weight values error mounts unitname].map do |f|
     objfile("#{build_dir}/src/#{f}")
   end
   spec.rbfiles = Dir.glob("#{dir}/src/mrblib/*.rb").sort

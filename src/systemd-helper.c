@@ -12,10 +12,15 @@
  * asks systemd for a transient scope UNIT in SLICE that holds process PID,
  * with Delegate=yes (what runc and crun ask for a container), and waits
  * until systemd has started it: moved PID into the scope's cgroup, which
- * mcgexec then reads in /proc/self/cgroup.  With BOUND-TO (a unit name), the scope
- * has BindsTo= that unit: when it stops, the scope stops.  (Not After=:
- * the scope's start would wait for a unit still starting, a oneshot
- * service for one, whose process is waiting for the scope.)
+ * mcgexec then reads in /proc/self/cgroup; prints "started".
+ *
+ * BOUND-TO is the service PID runs in, which mcgexec found no delegation
+ * mark on.  systemd before 251 sets no such mark: first its Delegate
+ * property is read, and where it is yes, no scope is started and the
+ * output is "delegated".  Otherwise the scope has BindsTo= that service:
+ * when it stops, the scope stops.  (Not After=: the scope's start would
+ * wait for a unit still starting, a oneshot service for one, whose process
+ * is waiting for the scope.)
  *
  * Exit status 0 on success; otherwise 1 and one line on stderr saying what
  * systemd answered. */
@@ -126,6 +131,22 @@ static int wait_job(sd_bus *bus, struct job_wait *w)
     return 0;
 }
 
+/* Has service `unit` Delegate=yes?  1, 0, or -1 when systemd did not say. */
+static int service_delegated(sd_bus *bus, const char *unit)
+{
+    sd_bus_error e = SD_BUS_ERROR_NULL;
+    char *path = NULL;
+    int yes = 0;
+    int r = sd_bus_path_encode(SD_PATH "/unit", unit, &path);
+
+    if (r >= 0)
+        r = sd_bus_get_property_trivial(bus, SD_DEST, path, "org.freedesktop.systemd1.Service",
+                                        "Delegate", &e, 'b', &yes);
+    sd_bus_error_free(&e);
+    free(path);
+    return r < 0 ? -1 : yes != 0;
+}
+
 static int start_scope(const char *unit, const char *slice, uint32_t pid,
                        const char *description, const char *bound_to)
 {
@@ -138,6 +159,11 @@ static int start_scope(const char *unit, const char *slice, uint32_t pid,
 
     if ((r = open_bus(&bus, &private_bus)) < 0)
         return fail("cannot connect to systemd's bus", r, NULL);
+    if (bound_to && service_delegated(bus, bound_to) == 1) {
+        printf("delegated\n");
+        ret = fflush(stdout) == 0 ? 0 : 1;
+        goto out;
+    }
     /* match before the call: the job may end before its reply is read */
     r = sd_bus_match_signal(bus, NULL, SD_DEST, SD_PATH, SD_MANAGER, "JobRemoved",
                             on_job_removed, &w);
@@ -179,7 +205,8 @@ static int start_scope(const char *unit, const char *slice, uint32_t pid,
                 unit, w.result, unit);
         goto out;
     }
-    ret = 0;
+    printf("started\n");
+    ret = fflush(stdout) == 0 ? 0 : 1;
 out:
     free(w.job);
     free(w.result);

@@ -192,6 +192,36 @@ static void plan_made_by_systemd(struct mcg_run *run, const char *cg)
     }
 }
 
+/* What a scope is asked for with: the log line of the call. */
+static void log_call(struct mcg_run *run, const char *unit, const char *desc, const char *bound)
+{
+    const char *dry = run->dry_run ? "# " : "";
+
+    if (bound)
+        mcg_log(run, "%s%s has no Delegate=yes: the scope is bound to it, stopping it stops the job",
+                dry, bound);
+    mcg_log(run, "%ssystemd: StartTransientUnit %s, mode fail: Description=\"%s\" Slice=%s "
+                 "Delegate=yes PIDs=%d CollectMode=inactive-or-failed%s%s",
+            dry, unit, desc, run->slice, (int)run->pid, bound ? " BindsTo=" : "", bound ? bound : "");
+}
+
+/* A dry run: where the scope would be, and the plan's pretend slices. */
+static int plan_scope(struct mcg_run *run, const char *unit, char *cg, size_t len,
+                      struct mcg_error *err)
+{
+    char s[PATH_MAX];
+
+    if (mcg_slice_dir(run->slice, s, sizeof(s)) < 0 ||
+        snprintf(cg, len, "/%s%s%s", s, s[0] ? "/" : "", unit) >= (int)len)
+        return mcg_fail(err, "the scope's path is too long (--slice %s)", run->slice);
+    plan_made_by_systemd(run, cg);
+    return 0;
+}
+
+/* Have systemd start scope `unit` (bound to service `bound`, if any) and
+ * put its cgroup in cg: 0.  1 where systemd says `bound` has Delegate=yes
+ * after all (systemd before 251 marks no delegated cgroup): no scope.
+ * A dry run asks systemd nothing. */
 static int start_scope(struct mcg_run *run, const char *unit, const char *bound, char *cg,
                        size_t len, struct mcg_error *err)
 {
@@ -199,17 +229,9 @@ static int start_scope(struct mcg_run *run, const char *unit, const char *bound,
 
     snprintf(pid, sizeof(pid), "%d", (int)run->pid);
     snprintf(desc, sizeof(desc), "mcgexec's groups (pid %d)", (int)run->pid);
-    mcg_log(run, "%ssystemd: StartTransientUnit %s, mode fail: Description=\"%s\" Slice=%s "
-                 "Delegate=yes PIDs=%s CollectMode=inactive-or-failed%s%s",
-            run->dry_run ? "# " : "", unit, desc, run->slice, pid, bound ? " BindsTo=" : "",
-            bound ? bound : "");
     if (run->dry_run) {
-        char s[PATH_MAX];
-        if (mcg_slice_dir(run->slice, s, sizeof(s)) < 0 ||
-            snprintf(cg, len, "/%s%s%s", s, s[0] ? "/" : "", unit) >= (int)len)
-            return mcg_fail(err, "the scope's path is too long (--slice %s)", run->slice);
-        plan_made_by_systemd(run, cg);
-        return 0;
+        log_call(run, unit, desc, bound);
+        return plan_scope(run, unit, cg, len, err);
     }
     if (find_helper(helper, sizeof(helper)) < 0)
         return mcg_fail(err, "the systemd manager needs mcgexec-systemd (not found beside mcgexec "
@@ -220,6 +242,9 @@ static int start_scope(struct mcg_run *run, const char *unit, const char *bound,
                      (char *)bound, NULL };
     if (run_helper(argv, cg, len) < 0)
         return mcg_fail(err, "systemd did not start %s for the groups: %s", unit, cg);
+    if (strcmp(cg, "delegated") == 0)
+        return 1;
+    log_call(run, unit, desc, bound);
     /* where systemd put mcgexec: the scope's cgroup */
     size_t n = strlen(unit), at;
     cg[0] = '/';
@@ -246,13 +271,17 @@ static int systemd_place(struct mcg_run *run, const char *first, struct mcg_erro
         return 0; /* no controller: mcg_hier_get says so */
     mcg_scope_name(first, run->pid, unit, sizeof(unit));
     const char *bound = mcg_service_of(h->orig);
-    if (bound)
-        mcg_log(run, "%s%s has no Delegate=yes: the scope is bound to it, stopping it stops the job",
-                run->dry_run ? "# " : "", bound);
-    if (start_scope(run, unit, bound, cg, sizeof(cg), err) < 0)
+    int r = start_scope(run, unit, bound, cg, sizeof(cg), err);
+    if (r < 0)
         return -1;
-    /* systemd moved mcgexec into the scope: that is home now, and where
-     * the names resolve */
+    if (r == 1) {
+        /* as find_position does for a cgroup with the mark */
+        snprintf(cg, sizeof(cg), "/%s", h->orig);
+        mcg_log(run, "%s%s%s is delegated (systemd says Delegate=yes): group names resolve below it",
+                run->dry_run ? "# " : "", run->unified, cg);
+    }
+    /* systemd moved mcgexec into the scope, or mcgexec is in the delegated
+     * service: that is home, and where the names resolve */
     for (int c = 0; c < MCG_NCTRL; c++) {
         struct mcg_hier *hc = &run->hier[c];
         if (!hc->mount[0])
@@ -262,7 +291,8 @@ static int systemd_place(struct mcg_run *run, const char *first, struct mcg_erro
         mcg_set_path(&hc->base, cg + 1);
     }
     run->delegated = 1;
-    mcg_log(run, "%sgroup names resolve below %s%s", run->dry_run ? "# " : "", run->unified, cg);
+    if (r == 0)
+        mcg_log(run, "%sgroup names resolve below %s%s", run->dry_run ? "# " : "", run->unified, cg);
     return 0;
 }
 

@@ -86,6 +86,22 @@ JOB_REPORT='cg=$(sed -n "s/^0:://p" /proc/self/cgroup); echo "$cg"; for f; do ca
     assert_line "mkdir /sys/fs/cgroup/system.slice/$UNIT-n.service/job"
 }
 
+@test "a service with Delegate=yes but without the mark (systemd before 251): its Delegate property is read" {
+    command -v perl >/dev/null || skip "no perl to remove the mark with"
+    # removexattr(2) is system call 197 on x86_64
+    [ "$(uname -m)" = x86_64 ] || skip "removexattr's number is known for x86_64 only"
+    run systemd-run --unit "$UNIT" --quiet --pipe --wait -p Delegate=yes sh -c '
+        dir=/sys/fs/cgroup$(sed -n "s/^0:://p" /proc/self/cgroup)
+        # both marks (systemd 252 sets both; an older one neither)
+        perl -e "my @names = (\"trusted.delegate\", \"user.delegate\"); for my \$n (@names) { my \$d = \$ARGV[0];
+                 syscall(197, \$d, \$n) == 0 or \$!{ENODATA} or die \"removexattr: \$!\n\" }" "$dir" || exit 1
+        exec "$0" -v -e "group '"'job'"', memory: '"'64M'"'" -- cat /proc/self/cgroup' "$MCGEXEC"
+    assert_success
+    assert_line "0::/system.slice/$UNIT.service/job"
+    assert_line "mcgexec: /sys/fs/cgroup/system.slice/$UNIT.service is delegated (systemd says Delegate=yes): group names resolve below it"
+    refute_output --partial StartTransientUnit
+}
+
 @test "a login session's shape (a scope systemd did not delegate): mcgexec gets a scope of its own, with Delegate=yes" {
     run systemd-run --scope --quiet --unit "$UNIT" "$MCGEXEC" -e "group 'job', memory: '64M', pids: 32" -- \
         sh -c "$JOB_REPORT"'
