@@ -136,6 +136,81 @@ static int options_from_env(struct options *o)
     return 0;
 }
 
+/* One option (getopt_long's c, with optarg) into o.  Returns -1 to go on,
+ * or the status to exit with (--help, --version, --list-settings, misuse). */
+static int take_option(int c, struct options *o)
+{
+    const char *why;
+
+    switch (c) {
+    case 'e':
+        o->code = optarg;
+        break;
+    case 'n':
+        o->dry_run = 1;
+        break;
+    case 'v':
+        o->verbose = 1;
+        break;
+    case 'r':
+        o->root = optarg;
+        break;
+    case 'w':
+        o->wait = 1;
+        break;
+    case 'R':
+        o->sup.rm = o->wait = 1;
+        break;
+    case 't':
+        if (mcg_parse_duration(optarg, &o->sup.timeout, &why) < 0) {
+            fprintf(stderr, "mcgexec: --timeout %s: %s\n", optarg, why);
+            return misuse(NULL);
+        }
+        o->wait = 1;
+        break;
+    case 'S':
+        o->sup.stats = o->wait = 1;
+        o->sup.stats_file = optarg;
+        break;
+    case 'F':
+        if (strcmp(optarg, "json") == 0)
+            o->sup.json = o->sup.stats = o->wait = 1;
+        else if (strcmp(optarg, "text") == 0)
+            o->sup.json = 0;
+        else
+            return misuse("--stats-format takes 'text' or 'json'");
+        break;
+    case 'u':
+        o->user = optarg;
+        break;
+    case 'M':
+        if (mcg_parse_manager(optarg, &o->manager) < 0)
+            return misuse("--manager takes auto, systemd or cgroupfs");
+        break;
+    case 's':
+        if (!mcg_valid_slice(optarg))
+            return misuse("--slice takes a slice unit's name, such as system.slice or batch.slice");
+        o->slice = optarg;
+        break;
+    case 'P':
+        o->creds.no_new_privs = 1;
+        break;
+    case 'L':
+        mcg_list_settings(stdout);
+        return fflush(stdout) == 0 ? 0 : MCG_EXIT_FAILURE;
+    case 'h':
+        usage(stdout);
+        return 0;
+    case 'V':
+        printf("mcgexec %s (mruby %s, %s)\n", MCGEXEC_VERSION, MCGEXEC_MRUBY_VERSION,
+               MCGEXEC_MRUBY_BUILD);
+        return 0;
+    default:
+        return misuse(NULL);
+    }
+    return -1;
+}
+
 /* Parse argv into o.  Returns -1 to go on, or the status to exit with
  * (--help, --version, --list-settings, misuse). */
 static int parse_options(int argc, char **argv, struct options *o)
@@ -159,80 +234,14 @@ static int parse_options(int argc, char **argv, struct options *o)
         { "slice", required_argument, NULL, 's' },
         { NULL, 0, NULL, 0 },
     };
-    const char *why;
-    int c;
+    int c, r;
 
     if (options_from_env(o) < 0)
         return misuse(NULL);
     /* '+': stop at the first operand, so COMMAND's options stay its own */
-    while ((c = getopt_long(argc, argv, "+e:nvr:hVwt:u:", longopts, NULL)) != -1) {
-        switch (c) {
-        case 'e':
-            o->code = optarg;
-            break;
-        case 'n':
-            o->dry_run = 1;
-            break;
-        case 'v':
-            o->verbose = 1;
-            break;
-        case 'r':
-            o->root = optarg;
-            break;
-        case 'w':
-            o->wait = 1;
-            break;
-        case 'R':
-            o->sup.rm = o->wait = 1;
-            break;
-        case 't':
-            if (mcg_parse_duration(optarg, &o->sup.timeout, &why) < 0) {
-                fprintf(stderr, "mcgexec: --timeout %s: %s\n", optarg, why);
-                return misuse(NULL);
-            }
-            o->wait = 1;
-            break;
-        case 'S':
-            o->sup.stats = o->wait = 1;
-            o->sup.stats_file = optarg;
-            break;
-        case 'F':
-            if (strcmp(optarg, "json") == 0)
-                o->sup.json = o->sup.stats = o->wait = 1;
-            else if (strcmp(optarg, "text") == 0)
-                o->sup.json = 0;
-            else
-                return misuse("--stats-format takes 'text' or 'json'");
-            break;
-        case 'u':
-            o->user = optarg;
-            break;
-        case 'M':
-            if (mcg_parse_manager(optarg, &o->manager) < 0)
-                return misuse("--manager takes auto, systemd or cgroupfs");
-            break;
-        case 's':
-            if (!mcg_valid_slice(optarg))
-                return misuse("--slice takes a slice unit's name, such as system.slice or batch.slice");
-            o->slice = optarg;
-            break;
-        case 'P':
-            o->creds.no_new_privs = 1;
-            break;
-        case 'L':
-            mcg_list_settings(stdout);
-            return fflush(stdout) == 0 ? 0 : MCG_EXIT_FAILURE;
-        case 'h':
-            usage(stdout);
-            return 0;
-        case 'V':
-            printf("mcgexec %s (mruby %s, %s)\n", MCGEXEC_VERSION, MCGEXEC_MRUBY_VERSION,
-                   MCGEXEC_MRUBY_BUILD);
-            return 0;
-        default:
-            return misuse(NULL);
-        }
-    }
+    while ((c = getopt_long(argc, argv, "+e:nvr:hVwt:u:", longopts, NULL)) != -1)
+        if ((r = take_option(c, o)) >= 0)
+            return r;
     if (o->code) {
         o->policy_name = "-e";
     } else {

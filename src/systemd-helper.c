@@ -147,14 +147,42 @@ static int service_delegated(sd_bus *bus, const char *unit)
     return r < 0 ? -1 : yes != 0;
 }
 
+/* The StartTransientUnit call; the job's path into w->job.  0, or 1
+ * with the reason printed. */
+static int call_start(sd_bus *bus, const char *unit, const char *slice, uint32_t pid,
+                      const char *description, const char *bound_to, struct job_wait *w)
+{
+    sd_bus_message *m = NULL, *reply = NULL;
+    sd_bus_error e = SD_BUS_ERROR_NULL;
+    const char *job;
+    int ret = 1;
+    int r = sd_bus_message_new_method_call(bus, &m, SD_DEST, SD_PATH, SD_MANAGER,
+                                           "StartTransientUnit");
+
+    if (r >= 0)
+        r = sd_bus_message_append(m, "ss", unit, "fail");
+    if (r >= 0)
+        r = append_props(m, slice, pid, description, bound_to);
+    if (r < 0)
+        fail("cannot build the StartTransientUnit call", r, NULL);
+    else if ((r = sd_bus_call(bus, m, 0, &e, &reply)) < 0)
+        fail("StartTransientUnit", r, &e);
+    else if ((r = sd_bus_message_read(reply, "o", &job)) < 0 || !(w->job = strdup(job)))
+        fail("StartTransientUnit's reply", r < 0 ? r : -ENOMEM, NULL);
+    else
+        ret = 0;
+    sd_bus_error_free(&e);
+    sd_bus_message_unref(reply);
+    sd_bus_message_unref(m);
+    return ret;
+}
+
 static int start_scope(const char *unit, const char *slice, uint32_t pid,
                        const char *description, const char *bound_to)
 {
     sd_bus *bus = NULL;
-    sd_bus_message *m = NULL, *reply = NULL;
     sd_bus_error e = SD_BUS_ERROR_NULL;
     struct job_wait w = { NULL, NULL };
-    const char *job;
     int ret = 1, r, private_bus;
 
     if ((r = open_bus(&bus, &private_bus)) < 0)
@@ -178,23 +206,8 @@ static int start_scope(const char *unit, const char *slice, uint32_t pid,
         fail("Subscribe", r, &e);
         goto out;
     }
-    r = sd_bus_message_new_method_call(bus, &m, SD_DEST, SD_PATH, SD_MANAGER, "StartTransientUnit");
-    if (r >= 0)
-        r = sd_bus_message_append(m, "ss", unit, "fail");
-    if (r >= 0)
-        r = append_props(m, slice, pid, description, bound_to);
-    if (r < 0) {
-        fail("cannot build the StartTransientUnit call", r, NULL);
+    if (call_start(bus, unit, slice, pid, description, bound_to, &w) != 0)
         goto out;
-    }
-    if ((r = sd_bus_call(bus, m, 0, &e, &reply)) < 0) {
-        fail("StartTransientUnit", r, &e);
-        goto out;
-    }
-    if ((r = sd_bus_message_read(reply, "o", &job)) < 0 || !(w.job = strdup(job))) {
-        fail("StartTransientUnit's reply", r < 0 ? r : -ENOMEM, NULL);
-        goto out;
-    }
     if ((r = wait_job(bus, &w)) < 0) {
         fail(r == -ETIMEDOUT ? "the scope's start job did not end in 30 s"
                              : "waiting for the scope's start job", r, NULL);
@@ -211,8 +224,6 @@ out:
     free(w.job);
     free(w.result);
     sd_bus_error_free(&e);
-    sd_bus_message_unref(reply);
-    sd_bus_message_unref(m);
     sd_bus_flush_close_unref(bus);
     return ret;
 }

@@ -68,7 +68,8 @@ static int systemd_runs_host(void)
  * systemd, and --root, which says where the groups go). */
 int mcg_choose_manager(struct mcg_run *run, struct mcg_error *err)
 {
-    int unified = run->layout == MCG_LAYOUT_UNIFIED, systemd = systemd_runs_host();
+    /* (v1 hosts pay no system call for asking) */
+    int unified = run->layout == MCG_LAYOUT_UNIFIED, systemd = unified && systemd_runs_host();
     const char *why;
 
     run->manager = &mcg_cgroupfs_manager;
