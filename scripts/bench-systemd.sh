@@ -15,14 +15,25 @@ RUNS=${RUNS:-40}
 OUT=${OUT:-bench/RESULTS.md}
 HEADING="## A transient scope on a systemd host"
 
-if [ "${1:-}" = --in-guest ]; then
-    # in a scope without Delegate=yes (a login session's shape): each
-    # mcgexec takes a scope of its own, as systemd-run does
+# the four cases, interleaved, each line prefixed with $1
+cases() {
     build/bench_interleave "$RUNS" 3 \
         /bin/true ';;' \
         /usr/bin/systemd-run --scope --quiet /bin/true ';;' \
         build/mcgexec -e "group 'bench', memory: '64M'" -- true ';;' \
-        build/mcgexec --manager=cgroupfs -e '' -- true | sed 's/^/BENCH /'
+        build/mcgexec --manager=cgroupfs -e '' -- true | sed "s/^/BENCH $1 /"
+}
+if [ "${1:-}" = --cases ]; then
+    cases "$2"
+    exit 0
+fi
+if [ "${1:-}" = --in-guest ]; then
+    # from a scope without Delegate=yes (a login session's shape): each
+    # mcgexec takes a scope of its own, as systemd-run does
+    systemd-run --scope --quiet "$0" --cases scope
+    # from a service without Delegate=yes (mcgexec-vm.service): each
+    # mcgexec takes a scope bound to the service
+    cases service
     left=$(systemctl list-units --all --no-legend 'mcgexec-*.scope' | wc -l)
     echo "BENCH left $left"
     echo "BENCH version $(systemctl --version | head -n 1)"
@@ -31,44 +42,52 @@ fi
 
 scripts/build.sh >/dev/null
 status=0
-out=$(scripts/vm.sh --systemd --timeout 1800 -- \
-          systemd-run --scope --quiet scripts/bench-systemd.sh --in-guest) || status=$?
+out=$(scripts/vm.sh --systemd --timeout 1800 -- scripts/bench-systemd.sh --in-guest) || status=$?
 [ "$status" -ne 77 ] || { echo "bench-systemd: the systemd guest cannot run here" >&2; exit 77; }
 [ "$status" -eq 0 ] || { echo "$out" >&2; exit "$status"; }
 lines=$(sed -n 's/^BENCH //p' <<< "$out" | tr -d '\r')
-read -r t1 q1_1 q3_1 < <(sed -n 1p <<< "$lines")
-read -r t2 q1_2 q3_2 < <(sed -n 2p <<< "$lines")
-read -r t3 q1_3 q3_3 < <(sed -n 3p <<< "$lines")
-read -r t4 q1_4 q3_4 < <(sed -n 4p <<< "$lines")
 left=$(sed -n 's/^left //p' <<< "$lines")
 version=$(sed -n 's/^version //p' <<< "$lines")
-f() { awk -v a="$1" -v b="$2" -v c="${3:-0}" 'BEGIN { printf "%.1f", a - b - c }'; }
+f() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", a - b }'; }
 r() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
-scope_mcg=$(f "$t3" "$t4")      # mcgexec with a scope, over mcgexec without
-scope_run=$(f "$t2" "$t1")      # systemd-run --scope true, over true
+verdict() { awk -v a="$1" -v b="$2" 'BEGIN { print (a < b ? "met" : "missed") }'; }
+rows="" targets=""
+for ctx in scope service; do
+    mapfile -t t < <(sed -n "s/^$ctx //p" <<< "$lines")
+    read -r t1 a1 b1 <<< "${t[0]}"
+    read -r t2 a2 b2 <<< "${t[1]}"
+    read -r t3 a3 b3 <<< "${t[2]}"
+    read -r t4 a4 b4 <<< "${t[3]}"
+    rows+="| $ctx | S1 true | $t1 | $a1 | $b1 |
+| $ctx | S2 systemd-run --scope --quiet true | $t2 | $a2 | $b2 |
+| $ctx | S3 mcgexec, scope and group | $t3 | $a3 | $b3 |
+| $ctx | S4 mcgexec, no group | $t4 | $a4 | $b4 |
+"
+    mcg=$(f "$t3" "$t4") run=$(f "$t2" "$t1")
+    targets+="| from a $ctx: mcgexec's scope (S3 - S4) costs less than systemd-run's (S2 - S1) | $mcg ms against $run ms, $(r "$mcg" "$run") | $(verdict "$mcg" "$run") |
+| from a $ctx: S3 / S2 | $(r "$t3" "$t2") | |
+"
+done
 section=$(cat <<MD
 $HEADING
 
 Reproduce: \`sudo RUNS=$RUNS scripts/bench-systemd.sh\` (writes this section).
 
 In the guest of \`scripts/vm.sh --systemd\` ($version, Debian 12's kernel, software
-emulation: absolute times are many times a real machine's), from a scope without
-\`Delegate=yes\` (a login session's shape). Medians of $RUNS launches a case, interleaved, after 3 warm-up rounds.
-Case S3: \`mcgexec -e "group 'bench', memory: '64M'" -- true\`, the systemd manager: a
-transient scope with \`Delegate=yes\` through mcgexec-systemd, then the group below it; S4: mcgexec with no group (\`--manager=cgroupfs -e ''\`).
+emulation: absolute times are many times a real machine's). Medians of $RUNS launches a
+case, interleaved, after 3 warm-up rounds; once from a scope without \`Delegate=yes\` (a
+login session's shape: mcgexec's scope is a plain one, as systemd-run's), once from a
+service without it (mcgexec's scope is bound to the service, \`BindsTo=\`).
+S3: \`mcgexec -e "group 'bench', memory: '64M'" -- true\`, the systemd manager: a transient
+scope with \`Delegate=yes\` through mcgexec-systemd, then the group below it; S4: mcgexec
+with no group (\`--manager=cgroupfs -e ''\`).
 
-| case | median | first quartile | third quartile (ms) |
-|---|---|---|---|
-| S1 true | $t1 | $q1_1 | $q3_1 |
-| S2 systemd-run --scope --quiet true | $t2 | $q1_2 | $q3_2 |
-| S3 mcgexec, scope and group | $t3 | $q1_3 | $q3_3 |
-| S4 mcgexec, no group | $t4 | $q1_4 | $q3_4 |
-
+| from | case | median | first quartile | third quartile (ms) |
+|---|---|---|---|---|
+$rows
 | target | value | |
 |---|---|---|
-| mcgexec's scope (S3 - S4) costs less than systemd-run's (S2 - S1) | $scope_mcg ms against $scope_run ms, $(r "$scope_mcg" "$scope_run") | $(awk -v a="$scope_mcg" -v b="$scope_run" 'BEGIN { print (a < b ? "met" : "missed") }') |
-| S3 / S2: mcgexec with its scope and group, against systemd-run with its scope | $(r "$t3" "$t2") | |
-| scopes of mcgexec's left after the run | $left | $( [ "$left" = 0 ] && echo met || echo missed) |
+$targets| scopes of mcgexec's left after the runs | $left | $( [ "$left" = 0 ] && echo met || echo missed) |
 MD
 )
 if [ -f "$OUT" ] && grep -q "^$HEADING" "$OUT"; then
