@@ -6,7 +6,8 @@
  * outside such a subtree:
  *  - where mcgexec's cgroup is delegated already (its unit has
  *    Delegate=yes; hierarchy.c's find_position finds systemd's mark on
- *    it), the groups go below it;
+ *    it, or, for a service before systemd 251, which sets no mark,
+ *    mcgexec-systemd reads its Delegate property), the groups go below it;
  *  - otherwise mcgexec asks systemd for a transient scope that holds
  *    mcgexec, with Delegate=yes, in --slice (as runc and crun ask for a
  *    container), when the policy names its first group; the groups go
@@ -38,8 +39,6 @@
 #ifndef MCGEXEC_SYSTEMD_HELPER
 #define MCGEXEC_SYSTEMD_HELPER "/usr/libexec/mcgexec/mcgexec-systemd"
 #endif
-
-extern char **environ;
 
 static const char *const manager_names[] = {
     [MCG_MANAGER_AUTO] = "auto",
