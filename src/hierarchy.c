@@ -170,22 +170,13 @@ int mcg_delegated(const char *dir)
 
 /* Where mcgexec is in every hierarchy (one read of /proc/self/cgroup),
  * and where group names resolve: the root, --root, or (--root self) here.
- * Without --root on cgroup v2, a cgroup systemd delegated to mcgexec's
- * unit (Delegate=yes) is where names resolve, as with --root self: the
- * rest of the hierarchy is systemd's (its docs/CGROUP_DELEGATION.md). */
+ * (The systemd manager moves that below a delegated cgroup when the first
+ * group is named: src/systemd.c.) */
 static void find_position(struct mcg_run *run)
 {
     char *rels[MCG_NCTRL] = { NULL }, *v2rel = NULL;
 
     read_proc_cgroup_all(run, run->pid, rels, &v2rel); /* unread: all at the root */
-    if (!run->root && run->layout == MCG_LAYOUT_UNIFIED && v2rel && v2rel[0]) {
-        char own[PATH_MAX];
-        if (mcg_join_path(own, sizeof(own), run->unified, v2rel) == 0 && mcg_delegated(own)) {
-            run->delegated = 1;
-            mcg_log(run, "%s%s is delegated (Delegate=yes): group names resolve below it",
-                    run->dry_run ? "# " : "", own);
-        }
-    }
     for (int c = 0; c < MCG_NCTRL; c++) {
         struct mcg_hier *h = &run->hier[c];
         if (!h->mount[0])
@@ -194,7 +185,7 @@ static void find_position(struct mcg_run *run)
         mcg_set_path(&h->orig, rel ? rel : "");
         mcg_set_path(&h->cur, h->orig);
         if (!run->root)
-            mcg_set_path(&h->base, run->delegated ? h->orig : "");
+            mcg_set_path(&h->base, "");
         else if (strcmp(run->root, "self") == 0)
             mcg_set_path(&h->base, h->orig);
         else

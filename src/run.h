@@ -74,7 +74,6 @@ struct mcg_run {
     pid_t pid;              /* our pid: the pid COMMAND will have */
     const char *root;       /* --root / MCGEXEC_ROOT, NULL for none */
     int discovered;
-    int delegated;          /* v2, no --root: mcgexec's cgroup is a delegated one */
     enum mcg_layout layout;
     char *unified;            /* the cgroup2 mount on a unified host, else "" */
     struct mcg_hier hier[MCG_NCTRL];

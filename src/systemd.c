@@ -5,9 +5,9 @@
  * it (systemd's docs/CGROUP_DELEGATION.md).  So this manager writes nothing
  * outside such a subtree:
  *  - where mcgexec's cgroup is delegated already (its unit has
- *    Delegate=yes; hierarchy.c's find_position finds systemd's mark on
- *    it, or, for a service before systemd 251, which sets no mark,
- *    mcgexec-systemd reads its Delegate property), the groups go below it;
+ *    Delegate=yes: systemd's mark on the cgroup, or, for a service before
+ *    systemd 251, which sets no mark, its Delegate property, which
+ *    mcgexec-systemd reads), the groups go below it;
  *  - otherwise mcgexec asks systemd for a transient scope that holds
  *    mcgexec, with Delegate=yes, in --slice (as runc and crun ask for a
  *    container), when the policy names its first group; the groups go
@@ -255,44 +255,52 @@ static int start_scope(struct mcg_run *run, const char *unit, const char *bound,
     return 0;
 }
 
-/* When the policy names its first group: a scope for the groups, unless
- * mcgexec's cgroup is delegated already. */
+/* mcgexec's cgroup is now `rel` in every hierarchy (systemd moved it into
+ * its scope, or it was there), and group names resolve below it. */
+static void settle_in(struct mcg_run *run, const char *rel)
+{
+    for (int c = 0; c < MCG_NCTRL; c++) {
+        struct mcg_hier *h = &run->hier[c];
+        if (!h->mount[0])
+            continue;
+        mcg_set_path(&h->orig, rel);
+        mcg_set_path(&h->cur, rel);
+        mcg_set_path(&h->base, rel);
+    }
+}
+
+/* When the policy names its first group: below mcgexec's own cgroup where
+ * systemd delegated it (its mark, or for a service systemd's word), else
+ * below a scope of its own. */
 static int systemd_place(struct mcg_run *run, const char *first, struct mcg_error *err)
 {
+    const char *dry = run->dry_run ? "# " : "";
     struct mcg_hier *h = NULL;
-    char unit[160], cg[PATH_MAX];
+    char unit[160], cg[PATH_MAX], own[PATH_MAX], home[PATH_MAX];
 
-    if (run->delegated)
-        return 0;
     for (int c = 0; c < MCG_NCTRL && !h; c++)
         if (run->hier[c].mount[0])
             h = &run->hier[c];
     if (!h)
         return 0; /* no controller: mcg_hier_get says so */
+    snprintf(home, sizeof(home), "%s", h->orig);
+    if (home[0] && mcg_join_path(own, sizeof(own), h->mount, home) == 0 && mcg_delegated(own)) {
+        mcg_log(run, "%s%s is delegated (Delegate=yes): group names resolve below it", dry, own);
+        settle_in(run, home);
+        return 0;
+    }
     mcg_scope_name(first, run->pid, unit, sizeof(unit));
-    const char *bound = mcg_service_of(h->orig);
-    int r = start_scope(run, unit, bound, cg, sizeof(cg), err);
+    int r = start_scope(run, unit, mcg_service_of(home), cg, sizeof(cg), err);
     if (r < 0)
         return -1;
     if (r == 1) {
-        /* as find_position does for a cgroup with the mark */
-        snprintf(cg, sizeof(cg), "/%s", h->orig);
-        mcg_log(run, "%s%s%s is delegated (systemd says Delegate=yes): group names resolve below it",
-                run->dry_run ? "# " : "", run->unified, cg);
+        mcg_log(run, "%s%s/%s is delegated (systemd says Delegate=yes): group names resolve "
+                     "below it", dry, run->unified, home);
+        settle_in(run, home);
+        return 0;
     }
-    /* systemd moved mcgexec into the scope, or mcgexec is in the delegated
-     * service: that is home, and where the names resolve */
-    for (int c = 0; c < MCG_NCTRL; c++) {
-        struct mcg_hier *hc = &run->hier[c];
-        if (!hc->mount[0])
-            continue;
-        mcg_set_path(&hc->orig, cg + 1);
-        mcg_set_path(&hc->cur, cg + 1);
-        mcg_set_path(&hc->base, cg + 1);
-    }
-    run->delegated = 1;
-    if (r == 0)
-        mcg_log(run, "%sgroup names resolve below %s%s", run->dry_run ? "# " : "", run->unified, cg);
+    mcg_log(run, "%sgroup names resolve below %s%s", dry, run->unified, cg);
+    settle_in(run, cg + 1);
     return 0;
 }
 
