@@ -61,7 +61,13 @@ for step in $steps; do
                 note "fuzz_$target: passed ($runs inputs in $FUZZ_SECONDS s)"
             else
                 tail -60 "$work/$target.log"
-                ls "$work"/crash-* "$work"/leak-* "$work"/timeout-* 2>/dev/null || true
+                # the input itself, so that a CI log is enough to reproduce
+                for f in "$work"/crash-* "$work"/leak-* "$work"/timeout-* "$work"/oom-* "$work"/slow-unit-*; do
+                    [ -f "$f" ] || continue
+                    echo "--- $(basename "$f") (cat -v, first 60 lines) ---"
+                    cat -v "$f" | head -60
+                    echo "--- end of input ---"
+                done
                 note "fuzz_$target: FAILED (see above)"
                 failed=1
             fi

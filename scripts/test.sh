@@ -42,16 +42,34 @@ summary=""
 note() { summary="$summary$1
 "; }
 
-# step NAME COMMAND...: run one part, note whether it passed
+# step NAME COMMAND...: run one part, note whether it passed.  A CI log is
+# often read from its end: a part that fails also copies what names the
+# failure (bats' "not ok" lines, the check builds' own summary, sanitizer
+# and fuzzer verdicts) into the summary printed last.
+logs=$(mktemp -d)
+trap 'rm -rf "$logs"' EXIT
+logged() { # COMMAND...: run it, its output also kept; returns its status
+    { "$@" 2>&1; echo $? > "$logs/status"; } | tee "$logs/out"
+    return "$(cat "$logs/status")"
+}
 step() {
     local name=$1
     shift
-    if "$@"; then
+    if logged "$@"; then
         note "$name: passed"
     else
         note "$name: FAILED"
+        note "$(failure_lines < "$logs/out")"
         failed=1
     fi
+}
+failure_lines() { # each failing bats test with its first lines of detail,
+    # and every verdict line of the check builds, at most 60 lines
+    awk '/^not ok / { print; more = 8; next }
+         more > 0 && /^# / { print; more--; next }
+         { more = 0 }
+         /FAILED|^(==[0-9]+== ?)?ERROR: |Test unit written to|^SUMMARY: |runtime error: |^memcheck: |^(crash|leak|timeout|oom|slow-unit)-|Failed/' |
+        head -60 | sed 's/^/    /'
 }
 
 MCGEXEC="$(pwd)/$BUILD_DIR/mcgexec"
@@ -79,15 +97,17 @@ for layout in v2 v1 systemd; do
     status=0
     if [ "$layout" = systemd ]; then
         # systemd as PID 1: the delegation tests (the rest ran in the v2 guest)
-        scripts/vm.sh --systemd -- bats tests/systemd.bats || status=$?
+        logged scripts/vm.sh --systemd -- bats tests/systemd.bats || status=$?
     else
         # shellcheck disable=SC2086
-        scripts/vm.sh --"$layout" -- bats $guest_files || status=$?
+        logged scripts/vm.sh --"$layout" -- bats $guest_files || status=$?
     fi
     case $status in
         0) note "cgroup $layout guest suite: passed" ;;
         77) note "cgroup $layout guest suite: SKIPPED (the VM cannot run here; see above)" ;;
-        *) note "cgroup $layout guest suite: FAILED (status $status)"; failed=1 ;;
+        *) note "cgroup $layout guest suite: FAILED (status $status)"
+           note "$(failure_lines < "$logs/out")"
+           failed=1 ;;
     esac
 done
 

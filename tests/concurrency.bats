@@ -7,21 +7,30 @@ load helpers
 N=64
 
 # race MCGEXEC-ARGS...: start $N mcgexec runs that all wait at one gate (a
-# FIFO), open it so that they start at once, and wait for all of them.
-# Run i sees RUN=i; its stdout, stderr and status land in $out/i,
-# $out/i.err and $out/i.status.
+# FIFO), open it once every run waits there, so that they start at once,
+# and wait for all of them.  Run i sees RUN=i; its stdout, stderr and
+# status land in $out/i, $out/i.err and $out/i.status.
 race() {
-    local i
+    local i gate="$BATS_TEST_TMPDIR/gate"
     out="$BATS_TEST_TMPDIR/out"
     mkdir -p "$out"
-    mkfifo "$BATS_TEST_TMPDIR/gate"
+    mkfifo "$gate"
+    # held open for writing (read-write: does not block) until the runs
+    # wait: their opens do not block, and closing it is the EOF that
+    # opens the gate for all of them at once
+    exec 8<> "$gate"
     for i in $(seq $N); do
-        ( read -r _ < "$BATS_TEST_TMPDIR/gate" || true  # EOF opens the gate
+        ( exec 8>&- 9< "$gate"
+          touch "$out/$i.waits"
+          read -r _ <&9 || true
+          exec 9<&-
           RUN=$i "$MCGEXEC" "$@" > "$out/$i" 2> "$out/$i.err"
           echo $? > "$out/$i.status" ) &
     done
-    sleep 0.5
-    exec 8> "$BATS_TEST_TMPDIR/gate"
+    for _ in $(seq 600); do
+        [ "$(find "$out" -name '*.waits' | wc -l)" -ge "$N" ] && break
+        sleep 0.05
+    done
     exec 8>&-
     wait
 }

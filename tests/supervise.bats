@@ -30,11 +30,14 @@ job_policy() {
 @test "the supervisor stays out of the job's groups; the command is in them" {
     requires_root
     requires_controller memory
-    "$MCGEXEC" --wait -e "$(job_policy)" -- sh -c 'cat "$0/cgroup.procs" > "$1"; sleep 0.5' \
-        "$(group_dir memory "$G/job")" "$BATS_TEST_TMPDIR/procs" &
+    # the job says it runs, then stays until told to go: no guess at how
+    # long a start takes (a sanitizer build on a busy machine is slow)
+    "$MCGEXEC" --wait -e "$(job_policy)" -- sh -c 'touch "$0/ready"; while [ ! -e "$0/go" ]; do sleep 0.05; done' \
+        "$BATS_TEST_TMPDIR" &
     sup=$!
-    sleep 0.3
+    for _ in $(seq 200); do [ -e "$BATS_TEST_TMPDIR/ready" ] && break; sleep 0.05; done
     members=$(cat "$(group_dir memory "$G/job")/cgroup.procs")
+    touch "$BATS_TEST_TMPDIR/go"
     wait "$sup"
     [ -n "$members" ]
     ! grep -qx "$sup" <<< "$members" || fail "the supervisor $sup is in the job's group"
