@@ -30,9 +30,10 @@ job_policy() {
 @test "the supervisor stays out of the job's groups; the command is in them" {
     requires_root
     requires_controller memory
-    # the job says it runs, then stays until told to go: no guess at how
-    # long a start takes (a sanitizer build on a busy machine is slow)
-    "$MCGEXEC" --wait -e "$(job_policy)" -- sh -c 'touch "$0/ready"; while [ ! -e "$0/go" ]; do sleep 0.05; done' \
+    # the job says it runs, then stays until told to go (20 s at most, should
+    # the test fail first): no guess at how long a start takes, which a
+    # sanitizer build on a busy machine makes slow
+    "$MCGEXEC" --wait -e "$(job_policy)" -- sh -c 'touch "$0/ready"; for _ in $(seq 400); do [ -e "$0/go" ] && break; sleep 0.05; done' \
         "$BATS_TEST_TMPDIR" &
     sup=$!
     for _ in $(seq 200); do [ -e "$BATS_TEST_TMPDIR/ready" ] && break; sleep 0.05; done
