@@ -11,7 +11,10 @@
  *
  * Built with FLOOR_MRUBY (bench_floor_mruby), it first opens mruby's core,
  * mrb_open_core(), as mcgexec must, and leaves it to the exec: the floor of
- * any tool that runs a policy in the same libmruby.a as mcgexec. */
+ * any tool that runs a policy in the same libmruby.a as mcgexec.  With
+ * FLOOR_MRUBY_GEMS as well (bench_floor_gems) it opens the VM with every
+ * gem mruby_config.rb lists, mrb_open(): the gems' share of mcgexec's
+ * start, measured apart from mcgexec's own work. */
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,7 +51,10 @@ int main(int argc, char **argv)
 {
     int i = 1, nrm = 0;
     char *rm[64];
-#ifdef FLOOR_MRUBY
+#if defined(FLOOR_MRUBY_GEMS)
+    if (!mrb_open())
+        return 125;
+#elif defined(FLOOR_MRUBY)
     if (!mrb_open_core(mrb_default_allocf, NULL))
         return 125;
 #endif

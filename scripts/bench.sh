@@ -27,6 +27,7 @@ FLOOR=$(pwd)/build/bench_floor
 FLOOR_STATIC=$(pwd)/build/bench_floor_static
 FLOOR_MRUBY=$(pwd)/build/bench_floor_mruby
 FLOOR_MRUBY_DYNAMIC=$(pwd)/build-dynamic/bench_floor_mruby
+FLOOR_GEMS=$(pwd)/build/bench_floor_gems
 TIMER=$(pwd)/build/bench_interleave
 # BASELINE=/path/to/mcgexec adds cases 3o and 5o: another build (an older
 # main, say) in the same interleaved run
@@ -101,6 +102,7 @@ add "4 floor" "$FLOOR" "${writes[@]}" "${attaches[@]}" -- "$TRUE"
 add "4s floor, static" "$FLOOR_STATIC" "${writes[@]}" "${attaches[@]}" -- "$TRUE"
 add "4m floor plus mrb_open_core(), static" "$FLOOR_MRUBY" "${writes[@]}" "${attaches[@]}" -- "$TRUE"
 add "4md floor plus mrb_open_core(), dynamic" "$FLOOR_MRUBY_DYNAMIC" "${writes[@]}" "${attaches[@]}" -- "$TRUE"
+add "4g floor plus mrb_open() with mruby_config.rb's gems, static" "$FLOOR_GEMS" "${writes[@]}" "${attaches[@]}" -- "$TRUE"
 add "5 mcgexec --rm (fresh group)" "$M" --rm "$TMP/fresh.rb" "$TRUE"
 add "5d mcgexec --rm, dynamic (fresh group)" "$MD" --rm "$TMP/fresh.rb" "$TRUE"
 [ -z "$BASELINE" ] || add "5o baseline mcgexec --rm (fresh group)" "$BASELINE" --rm "$TMP/fresh.rb" "$TRUE"
@@ -119,7 +121,7 @@ med() {
     echo nan
 }
 t1=$(med 1); t2=$(med 2); t3=$(med 3); t3b=$(med 3b); t3d=$(med 3d); t3o=$(med 3o)
-t4=$(med 4); t4s=$(med 4s); t4m=$(med 4m); t4md=$(med 4md)
+t4=$(med 4); t4s=$(med 4s); t4m=$(med 4m); t4md=$(med 4md); t4g=$(med 4g)
 t5=$(med 5); t5d=$(med 5d); t5o=$(med 5o); t5f=$(med 5f); t5fs=$(med 5fs); t5m=$(med 5m)
 
 # 6: 1000 launches, 8 at a time, into one group
@@ -158,7 +160,8 @@ systemd_part=$(sed -n '/^## A transient scope on a systemd host/,$p' "$OUT" 2>/d
     echo "no shell).  Case 3: a limit in cpu, cpuset, memory, blkio of an existing group G, joins"
     echo "all five, execs \`true\`; case 4: the floor, the same four writes and five attaches in C,"
     echo "then exec; 4m: that floor opening mruby's core first (\`mrb_open_core()\` of the same"
-    echo "libmruby.a, linked as mcgexec is); case 5: --rm with a fresh group per launch (mkdir, writes, attach, run, rmdir)."
+    echo "libmruby.a, linked as mcgexec is); 4g: opening the VM with every gem instead (\`mrb_open()\`);"
+    echo "case 5: --rm with a fresh group per launch (mkdir, writes, attach, run, rmdir)."
     echo
     echo "| case | median | first quartile | third quartile (ms) |"
     echo "|---|---|---|---|"
@@ -181,6 +184,18 @@ systemd_part=$(sed -n '/^## A transient scope on a systemd host/,$p' "$OUT" 2>/d
     echo "| mruby's core (4m - 4s, 4md - 4) | $(d "$t4m" "$t4s") ms, $(d "$t4md" "$t4") ms | |"
     echo "| case 6: 1000 launches, 8 at a time, into G | $fails failures, $t6 s | $( [ "$fails" = 0 ] && echo met || echo missed) |"
     echo "| bytecode saves (3 - 3b) | $(d "$t3" "$t3b") ms | |"
+    echo
+    echo "Where the static mcgexec's time goes, case by case from the static floor up (medians, so"
+    echo "the parts need not add up exactly), and what the 1.25 target leaves for them:"
+    echo
+    echo "| part | ms |"
+    echo "|---|---|"
+    echo "| mruby's core: mrb_open_core() (4m - 4s) | $(d "$t4m" "$t4s") |"
+    echo "| the gems of mruby_config.rb (4g - 4m) | $(d "$t4g" "$t4m") |"
+    echo "| mcgexec's own: its API, finding the hierarchies, running the compiled policy (3b - 4g) | $(d "$t3b" "$t4g") |"
+    echo "| compiling the policy from source (3 - 3b) | $(d "$t3" "$t3b") |"
+    echo "| the 1.25 target: case 3 at most | $(awk -v a="$t1" -v b="$t4" 'BEGIN { printf "%.2f", a + 1.25 * (b - a) }') |"
+    echo "| which leaves, above the static floor that opens mruby's core (4m), for the gems, mcgexec's own work and compiling | $(awk -v a="$t1" -v b="$t4" -v m="$t4m" 'BEGIN { printf "%.2f", a + 1.25 * (b - a) - m }') |"
     echo
     echo "Instructions (valgrind callgrind, \`mcgexec -n\`, the whole process):"
     echo
