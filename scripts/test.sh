@@ -49,7 +49,8 @@ note() { summary="$summary$1
 logs=$(mktemp -d)
 trap 'rm -rf "$logs"' EXIT
 logged() { # COMMAND...: run it, its output also kept; returns its status
-    { "$@" 2>&1; echo $? > "$logs/status"; } | tee "$logs/out"
+    # (the status is caught whether or not the caller's context ignores set -e)
+    { st=0; "$@" 2>&1 || st=$?; echo "$st" > "$logs/status"; } | tee "$logs/out"
     return "$(cat "$logs/status")"
 }
 step() {
