@@ -230,7 +230,7 @@ static int enable_in(struct mcg_run *run, enum mcg_ctrl c, struct mcg_hier *h,
 }
 
 int mcg_cgroupfs_create(struct mcg_run *run, enum mcg_ctrl c, const char *dir, int *created,
-               struct mcg_error *err)
+                        struct mcg_error *err)
 {
     struct mcg_hier *h = NULL;
     char path[PATH_MAX], base[PATH_MAX];
@@ -350,7 +350,7 @@ int mcg_write_pid(struct mcg_run *run, enum mcg_ctrl c, const char *dir, pid_t p
 }
 
 int mcg_cgroupfs_attach(struct mcg_run *run, enum mcg_ctrl c, const char *dir, pid_t pid,
-               struct mcg_error *err)
+                        struct mcg_error *err)
 {
     struct mcg_hier *h = NULL;
 
@@ -376,7 +376,7 @@ static int has_subdir(const char *dir)
 }
 
 int mcg_cgroupfs_destroy(struct mcg_run *run, enum mcg_ctrl c, const char *dir,
-                            struct mcg_error *err)
+                         struct mcg_error *err)
 {
     struct mcg_hier *h = NULL;
     char parent[PATH_MAX], *procs = NULL;

@@ -89,10 +89,10 @@ struct mcg_run {
 };
 
 void mcg_run_init(struct mcg_run *run, int dry_run, int verbose, const char *root);
+void mcg_run_free(struct mcg_run *run);
 
 /* "auto", "systemd", "cgroupfs": 0, or -1 for none of these. */
 int mcg_parse_manager(const char *s, enum mcg_manager_choice *out);
-void mcg_run_free(struct mcg_run *run);
 
 /* Print an operation: on stdout for a dry run, on stderr with --verbose. */
 void mcg_log(struct mcg_run *run, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
