@@ -293,11 +293,15 @@ void mcg_set_cur(struct mcg_run *run, const struct mcg_hier *h, const char *dir)
 int mcg_job_dir(const struct mcg_run *run, enum mcg_ctrl c, char *dir, size_t len)
 {
     const struct mcg_hier *h = &run->hier[c];
-    const char *at = h->job[0] ? h->job : h->cur;
 
-    if (!h->mount[0] || (!h->job[0] && strcmp(h->cur, h->orig) == 0))
+    if (!h->mount[0])
         return -1;
-    return mcg_join_path(dir, len, h->mount, at);
+    if (h->job[0])
+        return mcg_join_path(dir, len, h->mount, h->job);
+    /* the policy attached mcgexec itself: its group is the job's */
+    if (mcg_at_own_place(run, h))
+        return -1;
+    return mcg_join_path(dir, len, h->mount, h->cur);
 }
 
 const char *mcg_group_name_of(const struct mcg_run *run, enum mcg_ctrl c, const char *dir)

@@ -141,14 +141,30 @@ int mcg_join_pending(struct mcg_run *run, struct mcg_error *err)
 }
 
 /* ---- for the supervisor ------------------------------------------------ */
+
+/* Is mcgexec's place in h its own (where it started, or the leaf it
+ * stepped into to enable controllers), not a group of the job's? */
+int mcg_at_own_place(const struct mcg_run *run, const struct mcg_hier *h)
+{
+    char cur[PATH_MAX];
+
+    if (strcmp(h->cur, h->orig) == 0)
+        return 1;
+    return run->self_leaf && mcg_cur_dir(h, cur, sizeof(cur)) == 0 &&
+           mcg_path_within(cur, run->self_leaf);
+}
+
 void mcg_leave(struct mcg_run *run)
 {
-    /* first note where the job is in every hierarchy: moving changes the
-     * position of all controllers that share one (all of them on v2) */
+    /* First note where the job is in every hierarchy, before moving
+     * changes the position of all controllers that share one (all of them
+     * on v2): the group COMMAND joined itself, else the group the policy
+     * attached mcgexec to.  Never mcgexec's own leaf, which holds the
+     * supervisor and nothing of the job's. */
     note_planned_jobs(run);
     for (int c = 0; c < MCG_NCTRL; c++) {
         struct mcg_hier *h = &run->hier[c];
-        if (h->mount[0] && strcmp(h->cur, h->orig) != 0)
+        if (h->mount[0] && !h->job[0] && !mcg_at_own_place(run, h))
             mcg_set_path(&h->job, h->cur);
     }
     for (int c = 0; c < MCG_NCTRL; c++) {

@@ -256,9 +256,6 @@ static int parse_options(int argc, char **argv, struct options *o)
         return misuse("no COMMAND given");
     if (o->root && strcmp(o->root, "self") != 0 && o->root[0] != '/')
         return misuse("--root takes an absolute path or 'self'");
-    if (o->root && o->manager == MCG_MANAGER_SYSTEMD)
-        return misuse("--root cannot be combined with --manager=systemd: systemd's delegation "
-                      "decides where the groups go");
     return -1;
 }
 
@@ -304,6 +301,7 @@ static int apply_policy(struct options *o, struct mcg_run *run, struct mcg_error
     }
     mcg_run_init(run, o->dry_run, o->verbose, o->root);
     run->manager_choice = o->manager;
+    run->command = o->command;
     if (o->slice)
         run->slice = o->slice;
     mcg_guard_begin(run);

@@ -59,6 +59,12 @@ const char *mcg_rel_of(const struct mcg_hier *h, const char *dir);
 /* mcgexec is now in `dir` of h, and of every controller co-mounted with it. */
 void mcg_set_cur(struct mcg_run *run, const struct mcg_hier *h, const char *dir);
 
+/* ---- join.c ---- */
+
+/* Is mcgexec's place in h its own (where it started, or its leaf), not a
+ * group of the job's? */
+int mcg_at_own_place(const struct mcg_run *run, const struct mcg_hier *h);
+
 /* ---- cgroupfs.c ---- */
 
 /* pid into dir/cgroup.procs, with the cpuset retry and the messages. */

@@ -190,6 +190,39 @@ int mcg_write_file(const char *path, const char *value)
     return 0;
 }
 
+/* A cpuset the kernel refused names CPUs or memory nodes that are not
+ * there: say which are, on the host and in the parent group (which a
+ * child's set must stay within). */
+static void say_cpuset_offer(struct mcg_run *run, const char *dir, const char *file,
+                             struct mcg_error *err)
+{
+    int cpus = strcmp(file, "cpuset.cpus") == 0;
+    char path[MCG_FILE_PATH], *host = NULL, *parent = NULL;
+    size_t n = strlen(err->msg);
+
+    if (!cpus && strcmp(file, "cpuset.mems") != 0)
+        return;
+    if (mcg_read_file(cpus ? "/sys/devices/system/cpu/online" : "/sys/devices/system/node/online",
+                      &host) < 0)
+        host = NULL;
+    int w = snprintf(path, sizeof(path), "%s", dir);
+    while (w > 0 && path[w - 1] != '/')
+        w--;
+    if (w > 1) {
+        const char *eff = run->layout == MCG_LAYOUT_UNIFIED
+                              ? (cpus ? "cpuset.cpus.effective" : "cpuset.mems.effective")
+                              : (cpus ? "cpuset.effective_cpus" : "cpuset.effective_mems");
+        snprintf(path + w, sizeof(path) - (size_t)w, "%s", eff);
+        if (mcg_read_file(path, &parent) < 0)
+            parent = NULL;
+    }
+    snprintf(err->msg + n, sizeof(err->msg) - n, " (this host has %s %s%s%s)",
+             cpus ? "CPUs" : "memory nodes", host ? host : "unknown",
+             parent ? "; the parent group offers " : "", parent ? parent : "");
+    free(host);
+    free(parent);
+}
+
 int mcg_write(struct mcg_run *run, const char *dir, const char *file, const char *value,
               struct mcg_error *err)
 {
@@ -199,8 +232,13 @@ int mcg_write(struct mcg_run *run, const char *dir, const char *file, const char
     mcg_log(run, "write %s %s", path, value);
     if (run->dry_run)
         return 0;
-    if (mcg_write_file(path, value) < 0)
-        return mcg_fail_errno(err, errno, "write %s", path);
+    if (mcg_write_file(path, value) < 0) {
+        int e = errno;
+        mcg_fail_errno(err, e, "write %s", path);
+        if (e == EINVAL || e == ERANGE)
+            say_cpuset_offer(run, dir, file, err);
+        return -1;
+    }
     return 0;
 }
 

@@ -191,6 +191,28 @@ static void wait_for_child(struct mcg_run *run, const struct mcg_supervise_opts 
     }
 }
 
+/* The job died of `sig`: end mcgexec by the same signal, once the groups
+ * are dealt with, as timeout(1) does.  A shell then sees 128+N as before,
+ * and a service manager sees what it would have seen of COMMAND itself:
+ * systemd takes death by SIGTERM from its own `systemctl stop` as a clean
+ * stop, where exit status 143 would mark the unit failed.  No core dump of
+ * mcgexec's own: the job's (if any) is the one that tells. */
+static void die_as_job(int sig)
+{
+    struct rlimit no_core = { 0, 0 };
+    sigset_t one;
+
+    fflush(stdout);
+    fflush(stderr);
+    setrlimit(RLIMIT_CORE, &no_core);
+    signal(sig, SIG_DFL);
+    sigemptyset(&one);
+    sigaddset(&one, sig);
+    sigprocmask(SIG_UNBLOCK, &one, NULL);
+    raise(sig);
+    /* a signal that does not end a process by default: the status instead */
+}
+
 int mcg_supervise(struct mcg_run *run, char **command, const struct mcg_supervise_opts *o)
 {
     struct mcg_error err = { 0 };
@@ -241,5 +263,7 @@ int mcg_supervise(struct mcg_run *run, char **command, const struct mcg_supervis
         mcg_remove_created(run);
     else
         mcg_commit(run);
+    if (r.signal && !r.timed_out)
+        die_as_job(r.signal);
     return r.status;
 }

@@ -7,20 +7,18 @@
  * dynamically against libsystemd (sd-bus) the ordinary way, and mcgexec
  * runs it only where it asks systemd for something.
  *
- *   mcgexec-systemd start-scope UNIT SLICE PID DESCRIPTION [BOUND-TO]
+ *   mcgexec-systemd start-scope UNIT SLICE PID DESCRIPTION
  *
  * asks systemd for a transient scope UNIT in SLICE that holds process PID,
  * with Delegate=yes (what runc and crun ask for a container), and waits
  * until systemd has started it: moved PID into the scope's cgroup, which
  * mcgexec then reads in /proc/self/cgroup; prints "started".
  *
- * BOUND-TO is the service PID runs in, which mcgexec found no delegation
- * mark on.  systemd before 251 sets no such mark: first its Delegate
- * property is read, and where it is yes, no scope is started and the
- * output is "delegated".  Otherwise the scope has BindsTo= that service:
- * when it stops, the scope stops.  (Not After=: the scope's start would
- * wait for a unit still starting, a oneshot service for one, whose process
- * is waiting for the scope.)
+ *   mcgexec-systemd delegated UNIT
+ *
+ * prints "yes" or "no": the Delegate property of service or scope UNIT,
+ * for the cgroups that carry no delegation mark (systemd before 251 sets
+ * none).  It changes nothing, so a dry run asks it too.
  *
  * Exit status 0 on success; otherwise 1 and one line on stderr saying what
  * systemd answered. */
@@ -91,15 +89,13 @@ static int on_job_removed(sd_bus_message *m, void *userdata, sd_bus_error *e)
 }
 
 static int append_props(sd_bus_message *m, const char *slice, uint32_t pid,
-                        const char *description, const char *bound_to)
+                        const char *description)
 {
     int r = sd_bus_message_open_container(m, 'a', "(sv)");
     if (r >= 0)
         r = sd_bus_message_append(m, "(sv)(sv)(sv)(sv)(sv)", "Description", "s", description,
                                   "Slice", "s", slice, "Delegate", "b", 1, "PIDs", "au", 1, pid,
                                   "CollectMode", "s", "inactive-or-failed");
-    if (r >= 0 && bound_to)
-        r = sd_bus_message_append(m, "(sv)", "BindsTo", "as", 1, bound_to);
     if (r >= 0)
         r = sd_bus_message_close_container(m);
     if (r >= 0) /* no auxiliary units */
@@ -131,26 +127,47 @@ static int wait_job(sd_bus *bus, struct job_wait *w)
     return 0;
 }
 
-/* Has service `unit` Delegate=yes?  1, 0, or -1 when systemd did not say. */
-static int service_delegated(sd_bus *bus, const char *unit)
+/* Has service or scope `unit` Delegate=yes?  1, 0, or -1 with the
+ * reason printed. */
+static int unit_delegated(sd_bus *bus, const char *unit)
 {
     sd_bus_error e = SD_BUS_ERROR_NULL;
     char *path = NULL;
     int yes = 0;
+    size_t n = strlen(unit);
+    const char *iface = n > 6 && strcmp(unit + n - 6, ".scope") == 0
+                            ? "org.freedesktop.systemd1.Scope"
+                            : "org.freedesktop.systemd1.Service";
     int r = sd_bus_path_encode(SD_PATH "/unit", unit, &path);
 
     if (r >= 0)
-        r = sd_bus_get_property_trivial(bus, SD_DEST, path, "org.freedesktop.systemd1.Service",
-                                        "Delegate", &e, 'b', &yes);
+        r = sd_bus_get_property_trivial(bus, SD_DEST, path, iface, "Delegate", &e, 'b', &yes);
+    if (r < 0)
+        fail(unit, r, &e);
     sd_bus_error_free(&e);
     free(path);
     return r < 0 ? -1 : yes != 0;
 }
 
+static int delegated(const char *unit)
+{
+    sd_bus *bus = NULL;
+    int private_bus, r = open_bus(&bus, &private_bus);
+
+    if (r < 0)
+        return fail("cannot connect to systemd's bus", r, NULL);
+    r = unit_delegated(bus, unit);
+    sd_bus_flush_close_unref(bus);
+    if (r < 0)
+        return 1;
+    printf("%s\n", r ? "yes" : "no");
+    return fflush(stdout) == 0 ? 0 : 1;
+}
+
 /* The StartTransientUnit call; the job's path into w->job.  0, or 1
  * with the reason printed. */
 static int call_start(sd_bus *bus, const char *unit, const char *slice, uint32_t pid,
-                      const char *description, const char *bound_to, struct job_wait *w)
+                      const char *description, struct job_wait *w)
 {
     sd_bus_message *m = NULL, *reply = NULL;
     sd_bus_error e = SD_BUS_ERROR_NULL;
@@ -162,7 +179,7 @@ static int call_start(sd_bus *bus, const char *unit, const char *slice, uint32_t
     if (r >= 0)
         r = sd_bus_message_append(m, "ss", unit, "fail");
     if (r >= 0)
-        r = append_props(m, slice, pid, description, bound_to);
+        r = append_props(m, slice, pid, description);
     if (r < 0)
         fail("cannot build the StartTransientUnit call", r, NULL);
     else if ((r = sd_bus_call(bus, m, 0, &e, &reply)) < 0)
@@ -178,7 +195,7 @@ static int call_start(sd_bus *bus, const char *unit, const char *slice, uint32_t
 }
 
 static int start_scope(const char *unit, const char *slice, uint32_t pid,
-                       const char *description, const char *bound_to)
+                       const char *description)
 {
     sd_bus *bus = NULL;
     sd_bus_error e = SD_BUS_ERROR_NULL;
@@ -187,11 +204,6 @@ static int start_scope(const char *unit, const char *slice, uint32_t pid,
 
     if ((r = open_bus(&bus, &private_bus)) < 0)
         return fail("cannot connect to systemd's bus", r, NULL);
-    if (bound_to && service_delegated(bus, bound_to) == 1) {
-        printf("delegated\n");
-        ret = fflush(stdout) == 0 ? 0 : 1;
-        goto out;
-    }
     /* match before the call: the job may end before its reply is read */
     r = sd_bus_match_signal(bus, NULL, SD_DEST, SD_PATH, SD_MANAGER, "JobRemoved",
                             on_job_removed, &w);
@@ -206,7 +218,7 @@ static int start_scope(const char *unit, const char *slice, uint32_t pid,
         fail("Subscribe", r, &e);
         goto out;
     }
-    if (call_start(bus, unit, slice, pid, description, bound_to, &w) != 0)
+    if (call_start(bus, unit, slice, pid, description, &w) != 0)
         goto out;
     if ((r = wait_job(bus, &w)) < 0) {
         fail(r == -ETIMEDOUT ? "the scope's start job did not end in 30 s"
@@ -230,7 +242,7 @@ out:
 
 int main(int argc, char **argv)
 {
-    if (argc >= 6 && argc <= 7 && strcmp(argv[1], "start-scope") == 0) {
+    if (argc == 6 && strcmp(argv[1], "start-scope") == 0) {
         char *end;
         errno = 0;
         unsigned long pid = strtoul(argv[4], &end, 10);
@@ -238,11 +250,14 @@ int main(int argc, char **argv)
             fprintf(stderr, "mcgexec-systemd: bad pid '%s'\n", argv[4]);
             return 2;
         }
-        return start_scope(argv[2], argv[3], (uint32_t)pid, argv[5], argc == 7 ? argv[6] : NULL);
+        return start_scope(argv[2], argv[3], (uint32_t)pid, argv[5]);
     }
+    if (argc == 3 && strcmp(argv[1], "delegated") == 0)
+        return delegated(argv[2]);
     int help = argc == 2 && strcmp(argv[1], "--help") == 0;
     fprintf(help ? stdout : stderr,
-            "usage: mcgexec-systemd start-scope UNIT SLICE PID DESCRIPTION [BOUND-TO]\n"
+            "usage: mcgexec-systemd start-scope UNIT SLICE PID DESCRIPTION\n"
+            "       mcgexec-systemd delegated UNIT\n"
             "(run by mcgexec's systemd manager; see man mcgexec, SYSTEMD)\n");
     return help ? 0 : 2;
 }

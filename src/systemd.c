@@ -3,22 +3,26 @@
  * On a cgroup v2 host whose PID 1 is systemd, systemd is the one writer of
  * the hierarchy: a program may change only a subtree systemd delegated to
  * it (systemd's docs/CGROUP_DELEGATION.md).  So this manager writes nothing
- * outside such a subtree:
- *  - where mcgexec's cgroup is delegated already (its unit has
- *    Delegate=yes: systemd's mark on the cgroup, or, for a service before
- *    systemd 251, which sets no mark, its Delegate property, which
- *    mcgexec-systemd reads), the groups go below it;
- *  - otherwise mcgexec asks systemd for a transient scope that holds
- *    mcgexec, with Delegate=yes, in --slice (as runc and crun ask for a
- *    container), when the policy names its first group; the groups go
- *    below the scope.  Where mcgexec is the main process of a service
- *    without Delegate=yes, the scope is bound to that service (BindsTo=),
- *    so that stopping the service stops the job.
- * Below the delegated cgroup the work is the cgroupfs manager's.  The scope
- * ends when its last process does; systemd then removes its cgroup with
- * every group below it.
+ * outside such a subtree.  When the policy names its first group:
+ *  - where mcgexec's cgroup is in a delegated subtree (its unit has
+ *    Delegate=yes: systemd's mark on the unit's cgroup or a cgroup below
+ *    it, such as the leaf an earlier mcgexec moved a shell wrapper into;
+ *    or, for a unit without the mark, systemd before 251, its Delegate
+ *    property, which mcgexec-systemd reads), the groups go below the
+ *    delegated cgroup (with --root, below that root, which must be in
+ *    such a subtree);
+ *  - where mcgexec is a process of a service without Delegate=yes, it
+ *    refuses: a scope of its own would take the job out of the service
+ *    (its journal, its limits and accounting, systemctl stop and restart),
+ *    and the service's own cgroup is systemd's;
+ *  - elsewhere (a login session, a scope, a CI runner's shell) mcgexec asks
+ *    systemd for a transient scope that holds it, with Delegate=yes, in
+ *    --slice (as runc and crun ask for a container), and the groups go
+ *    below the scope, which ends when its last process does; systemd then
+ *    removes its cgroup with every group below it.
+ * Below the delegated cgroup the work is the cgroupfs manager's.
  *
- * The D-Bus call is made by mcgexec-systemd (src/systemd-helper.c), which
+ * The D-Bus calls are made by mcgexec-systemd (src/systemd-helper.c), which
  * links libsystemd: a statically linked mcgexec cannot load it. */
 #define _GNU_SOURCE
 #include "run.h"
@@ -95,9 +99,8 @@ int mcg_choose_manager(struct mcg_run *run, struct mcg_error *err)
             why = "auto: the host runs cgroup v1";
         else if (!systemd)
             why = "auto: systemd does not run this host";
-        else if (run->root)
-            why = "auto: --root says where the groups go";
         else {
+            /* (with --root too: systemd's rules say where it may be) */
             why = "auto: cgroup v2, and systemd runs this host";
             run->manager = &mcg_systemd_manager;
         }
@@ -192,19 +195,6 @@ static void plan_made_by_systemd(struct mcg_run *run, const char *cg)
     }
 }
 
-/* What a scope is asked for with: the log line of the call. */
-static void log_call(struct mcg_run *run, const char *unit, const char *desc, const char *bound)
-{
-    const char *dry = run->dry_run ? "# " : "";
-
-    if (bound)
-        mcg_log(run, "%s%s has no Delegate=yes: the scope is bound to it, stopping it stops the job",
-                dry, bound);
-    mcg_log(run, "%ssystemd: StartTransientUnit %s, mode fail: Description=\"%s\" Slice=%s "
-                 "Delegate=yes PIDs=%d CollectMode=inactive-or-failed%s%s",
-            dry, unit, desc, run->slice, (int)run->pid, bound ? " BindsTo=" : "", bound ? bound : "");
-}
-
 /* A dry run: where the scope would be, and the plan's pretend slices. */
 static int plan_scope(struct mcg_run *run, const char *unit, char *cg, size_t len,
                       struct mcg_error *err)
@@ -218,33 +208,54 @@ static int plan_scope(struct mcg_run *run, const char *unit, char *cg, size_t le
     return 0;
 }
 
-/* Have systemd start scope `unit` (bound to service `bound`, if any) and
- * put its cgroup in cg: 0.  1 where systemd says `bound` has Delegate=yes
- * after all (systemd before 251 marks no delegated cgroup): no scope.
- * A dry run asks systemd nothing. */
-static int start_scope(struct mcg_run *run, const char *unit, const char *bound, char *cg,
-                       size_t len, struct mcg_error *err)
+/* The helper, or the error that names it (a dry run checks it too: the
+ * real run would need it). */
+static int need_helper(char *helper, size_t len, struct mcg_error *err)
 {
-    char helper[PATH_MAX], pid[16], desc[64];
+    if (find_helper(helper, len) == 0)
+        return 0;
+    return mcg_fail(err, "the systemd manager needs mcgexec-systemd (not found beside mcgexec "
+                         "nor at %s: a build without libsystemd?); give --manager=cgroupfs "
+                         "with --root, or run mcgexec in a unit with Delegate=yes",
+                    MCGEXEC_SYSTEMD_HELPER);
+}
+
+/* The scope's description, as systemd-run's names its command:
+ * "mcgexec: COMMAND ARGS", cut at a length systemctl status shows whole. */
+static void describe(const struct mcg_run *run, char *desc, size_t len)
+{
+    size_t at = (size_t)snprintf(desc, len, "mcgexec:");
+
+    for (char *const *a = run->command; a && *a && at < len - 1; a++)
+        at += (size_t)snprintf(desc + at, len - at, " %s", *a);
+    if (at >= len - 1 && len > 4)
+        strcpy(desc + len - 4, "...");
+}
+
+/* Have systemd start scope `unit` and put its cgroup in cg.  A dry run
+ * asks systemd nothing. */
+static int start_scope(struct mcg_run *run, const char *unit, char *cg, size_t len,
+                       struct mcg_error *err)
+{
+    const char *dry = run->dry_run ? "# " : "";
+    char helper[PATH_MAX], pid[16], desc[128];
 
     snprintf(pid, sizeof(pid), "%d", (int)run->pid);
-    snprintf(desc, sizeof(desc), "mcgexec's groups (pid %d)", (int)run->pid);
+    describe(run, desc, sizeof(desc));
+    if (need_helper(helper, sizeof(helper), err) < 0)
+        return -1;
     if (run->dry_run) {
-        log_call(run, unit, desc, bound);
+        mcg_log(run, "%ssystemd: StartTransientUnit %s, mode fail: Description=\"%s\" Slice=%s "
+                     "Delegate=yes PIDs=%d CollectMode=inactive-or-failed",
+                dry, unit, desc, run->slice, (int)run->pid);
         return plan_scope(run, unit, cg, len, err);
     }
-    if (find_helper(helper, sizeof(helper)) < 0)
-        return mcg_fail(err, "the systemd manager needs mcgexec-systemd (not found beside mcgexec "
-                             "nor at %s: a build without libsystemd?); give --manager=cgroupfs "
-                             "with --root, or run mcgexec in a unit with Delegate=yes",
-                        MCGEXEC_SYSTEMD_HELPER);
-    char *argv[] = { helper, "start-scope", (char *)unit, (char *)run->slice, pid, desc,
-                     (char *)bound, NULL };
+    char *argv[] = { helper, "start-scope", (char *)unit, (char *)run->slice, pid, desc, NULL };
     if (run_helper(argv, cg, len) < 0)
         return mcg_fail(err, "systemd did not start %s for the groups: %s", unit, cg);
-    if (strcmp(cg, "delegated") == 0)
-        return 1;
-    log_call(run, unit, desc, bound);
+    mcg_log(run, "systemd: StartTransientUnit %s, mode fail: Description=\"%s\" Slice=%s "
+                 "Delegate=yes PIDs=%d CollectMode=inactive-or-failed",
+            unit, desc, run->slice, (int)run->pid);
     /* where systemd put mcgexec: the scope's cgroup */
     size_t n = strlen(unit), at;
     cg[0] = '/';
@@ -255,52 +266,131 @@ static int start_scope(struct mcg_run *run, const char *unit, const char *bound,
     return 0;
 }
 
-/* mcgexec's cgroup is now `rel` in every hierarchy (systemd moved it into
- * its scope, or it was there), and group names resolve below it. */
-static void settle_in(struct mcg_run *run, const char *rel)
+/* Is cgroup `rel` (relative to the mount) in a subtree systemd delegated?
+ * Walking up from it to the cgroup of the unit that holds it: the first
+ * with systemd's mark is the delegated cgroup; where none has it, the
+ * unit's Delegate property says (systemd before 251 sets no mark).
+ * 1 with the delegated cgroup in `root`; 0 with the unit's name in `unit`
+ * ("" where no service or scope holds `rel`); -1 on error. */
+static int find_delegation(struct mcg_run *run, const char *rel, char *root, size_t rlen,
+                           char *unit, size_t ulen, struct mcg_error *err)
+{
+    size_t end = 0, n = strlen(rel);
+    const char *u = mcg_unit_of(rel, &end);
+    char dir[PATH_MAX], helper[PATH_MAX], answer[256];
+
+    unit[0] = '\0';
+    /* from rel up to the unit's cgroup (or the root), each level once */
+    for (;;) {
+        snprintf(root, rlen, "%.*s", (int)n, rel);
+        if (n > 0 && mcg_join_path(dir, sizeof(dir), run->unified, root) == 0 &&
+            mcg_delegated(dir))
+            return 1;
+        if (n == 0 || (u && n <= end))
+            break;
+        while (n > 0 && rel[n - 1] != '/')
+            n--;
+        n = n > 0 ? n - 1 : 0;
+    }
+    if (!u)
+        return 0;
+    snprintf(unit, ulen, "%.*s", (int)(rel + end - u), u);
+    /* no mark: ask systemd (a service; a scope's Delegate=yes has been
+     * marked since scopes could have it, 251) */
+    if (strcmp(unit + strlen(unit) - 6, ".scope") == 0)
+        return 0;
+    if (need_helper(helper, sizeof(helper), err) < 0)
+        return -1;
+    char *argv[] = { helper, "delegated", unit, NULL };
+    if (run_helper(argv, answer, sizeof(answer)) < 0)
+        return mcg_fail(err, "cannot ask systemd whether %s has Delegate=yes: %s", unit, answer);
+    if (strcmp(answer, "yes") != 0)
+        return 0;
+    snprintf(root, rlen, "%.*s", (int)end, rel);
+    return 2;
+}
+
+/* Group names resolve below `rel` in every hierarchy; with `moved`,
+ * mcgexec itself is now there too (systemd put it in its scope). */
+static void settle_in(struct mcg_run *run, const char *rel, int moved)
 {
     for (int c = 0; c < MCG_NCTRL; c++) {
         struct mcg_hier *h = &run->hier[c];
         if (!h->mount[0])
             continue;
-        mcg_set_path(&h->orig, rel);
-        mcg_set_path(&h->cur, rel);
+        if (moved) {
+            mcg_set_path(&h->orig, rel);
+            mcg_set_path(&h->cur, rel);
+        }
         mcg_set_path(&h->base, rel);
     }
 }
 
-/* When the policy names its first group: below mcgexec's own cgroup where
- * systemd delegated it (its mark, or for a service systemd's word), else
- * below a scope of its own. */
+/* The log line of a delegation found: by its mark, or by what systemd said. */
+static void log_delegated(struct mcg_run *run, int how, const char *root, const char *rest)
+{
+    mcg_log(run, "%s%s/%s is delegated (%s)%s", run->dry_run ? "# " : "", run->unified, root,
+            how == 2 ? "systemd says Delegate=yes" : "Delegate=yes", rest);
+}
+
+/* --root under systemd: only inside a subtree systemd delegated. */
+static int check_root(struct mcg_run *run, const struct mcg_hier *h, struct mcg_error *err)
+{
+    char root[PATH_MAX], unit[256];
+    int r = find_delegation(run, h->base, root, sizeof(root), unit, sizeof(unit), err);
+
+    if (r < 0)
+        return -1;
+    if (r == 0) {
+        mcg_fail(err, "--root %s: %s%s%s is not in a cgroup systemd delegated, and systemd owns "
+                      "the rest of the hierarchy: run mcgexec in a unit with Delegate=yes, leave "
+                      "--root out (a scope of its own), or give --manager=cgroupfs to write there "
+                      "anyway", run->root, run->unified, h->base[0] ? "/" : "", h->base);
+        err->about_host = 1;
+        return -1;
+    }
+    log_delegated(run, r, root, ": --root is inside it");
+    return 0;
+}
+
+/* When the policy names its first group: below the delegated cgroup that
+ * holds mcgexec, else below a scope of its own; a service without
+ * Delegate=yes is refused. */
 static int systemd_place(struct mcg_run *run, const char *first, struct mcg_error *err)
 {
     const char *dry = run->dry_run ? "# " : "";
     struct mcg_hier *h = NULL;
-    char unit[160], cg[PATH_MAX], own[PATH_MAX], home[PATH_MAX];
+    char unit[256], root[PATH_MAX], cg[PATH_MAX];
 
     for (int c = 0; c < MCG_NCTRL && !h; c++)
         if (run->hier[c].mount[0])
             h = &run->hier[c];
     if (!h)
         return 0; /* no controller: mcg_hier_get says so */
-    snprintf(home, sizeof(home), "%s", h->orig);
-    if (home[0] && mcg_join_path(own, sizeof(own), h->mount, home) == 0 && mcg_delegated(own)) {
-        mcg_log(run, "%s%s is delegated (Delegate=yes): group names resolve below it", dry, own);
-        settle_in(run, home);
-        return 0;
-    }
-    mcg_scope_name(first, run->pid, unit, sizeof(unit));
-    int r = start_scope(run, unit, mcg_service_of(home), cg, sizeof(cg), err);
+    if (run->root)
+        return check_root(run, h, err);
+    int r = find_delegation(run, h->orig, root, sizeof(root), unit, sizeof(unit), err);
     if (r < 0)
         return -1;
-    if (r == 1) {
-        mcg_log(run, "%s%s/%s is delegated (systemd says Delegate=yes): group names resolve "
-                     "below it", dry, run->unified, home);
-        settle_in(run, home);
+    if (r > 0) {
+        log_delegated(run, r, root, ": group names resolve below it");
+        settle_in(run, root, 0);
         return 0;
     }
+    size_t n = strlen(unit);
+    if (n > 8 && strcmp(unit + n - 8, ".service") == 0) {
+        mcg_fail(err, "mcgexec runs in %s, which has no Delegate=yes: its cgroup is systemd's, and "
+                      "a scope of mcgexec's own would take the job out of the service (its journal, "
+                      "limits, stop and restart); add Delegate=yes to %s (systemctl edit %s)",
+                 unit, unit, unit);
+        err->about_host = 1;
+        return -1;
+    }
+    mcg_scope_name(first, run->pid, unit, sizeof(unit));
+    if (start_scope(run, unit, cg, sizeof(cg), err) < 0)
+        return -1;
     mcg_log(run, "%sgroup names resolve below %s%s", dry, run->unified, cg);
-    settle_in(run, cg + 1);
+    settle_in(run, cg + 1, 1);
     return 0;
 }
 

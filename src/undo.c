@@ -405,7 +405,8 @@ int mcg_kill_tree(struct mcg_run *run, const char *dir, int sig)
     if (run->dry_run)
         return 0;
     snprintf(path, sizeof(path), "%s/cgroup.kill", dir);
-    if (sig == SIGKILL && access(path, W_OK) == 0) {
+    /* (never cgroup.kill where mcgexec itself is: signal_procs spares it) */
+    if (sig == SIGKILL && !holds_self(run, dir) && access(path, W_OK) == 0) {
         mcg_log(run, "write %s 1", path);
         if (mcg_write_file(path, "1") == 0)
             total = 1;

@@ -52,10 +52,32 @@ void mcg_scope_name(const char *group, pid_t pid, char *out, size_t len)
     snprintf(out, len, "mcgexec-%s-%d.scope", n ? g : "group", (int)pid);
 }
 
-const char *mcg_service_of(const char *cgroup)
+/* Does the part of a cgroup path at p, n long, name a service or a scope? */
+static int names_unit(const char *p, size_t n)
 {
-    const char *last = strrchr(cgroup, '/');
-    last = last ? last + 1 : cgroup;
-    size_t n = strlen(last);
-    return n > 8 && strcmp(last + n - 8, ".service") == 0 ? last : NULL;
+    static const char *const kinds[] = { ".service", ".scope" };
+
+    for (size_t i = 0; i < 2; i++) {
+        size_t k = strlen(kinds[i]);
+        if (n > k && strncmp(p + n - k, kinds[i], k) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+const char *mcg_unit_of(const char *cgroup, size_t *end)
+{
+    size_t n = strlen(cgroup);
+
+    while (n > 0) {
+        size_t start = n;
+        while (start > 0 && cgroup[start - 1] != '/')
+            start--;
+        if (names_unit(cgroup + start, n - start)) {
+            *end = n;
+            return cgroup + start;
+        }
+        n = start > 0 ? start - 1 : 0;
+    }
+    return NULL;
 }

@@ -20,8 +20,11 @@ int mcg_slice_dir(const char *s, char *out, size_t len);
  * at most 100 characters of it ("group" when empty). */
 void mcg_scope_name(const char *group, pid_t pid, char *out, size_t len);
 
-/* The service a cgroup path ("system.slice/x.service") is, if its last
- * part is one: "x.service", else NULL. */
-const char *mcg_service_of(const char *cgroup);
+/* The unit a cgroup path belongs to ("system.slice/x.service/leaf"): walking
+ * up from its last part, the first that names a service or a scope, where
+ * it starts in `cgroup` ("x.service/leaf"), with *end the length of the
+ * unit's own cgroup path ("system.slice/x.service").  NULL when no part
+ * does (a slice, the root). */
+const char *mcg_unit_of(const char *cgroup, size_t *end);
 
 #endif

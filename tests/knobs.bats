@@ -110,9 +110,9 @@ weight_file() {
     run "$MCGEXEC" -e "b = Cgroup::BLKIO.new('$G'); b.weight = 500; b.create; p b.weight" -- true
     if [ -z "$f" ]; then
         if is_v2; then
-            assert_output "mcgexec: blkio.weight: this kernel has neither io.bfq.weight nor io.weight (an I/O scheduler or controller with weights gives one)"
+            assert_output "mcgexec: -e:1: blkio.weight = 500: blkio.weight: this kernel has neither io.bfq.weight nor io.weight (an I/O scheduler or controller with weights gives one)"
         else
-            assert_output "mcgexec: blkio.weight: this kernel has neither blkio.weight nor blkio.bfq.weight (an I/O scheduler or controller with weights gives one)"
+            assert_output "mcgexec: -e:1: blkio.weight = 500: blkio.weight: this kernel has neither blkio.weight nor blkio.bfq.weight (an I/O scheduler or controller with weights gives one)"
         fi
         assert_equal "$status" 125
         assert_no_test_groups

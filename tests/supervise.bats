@@ -203,3 +203,101 @@ raise 'half-way'" -- true
     assert_line --index 0 --regexp '^ci/job-[0-9]+-[0-9a-f]{6}$'
     assert_line --index 1 --regexp '^mcgexec-[0-9]+-[0-9a-f]{6}$'
 }
+
+# ---- from a cgroup of its own ---------------------------------------------
+# Where mcgexec starts alone in a cgroup (a service's, a scope's), on cgroup
+# v2 it steps into a leaf of its own there to give the job's groups their
+# controllers.  The supervisor then waits in that leaf: what it does to
+# "the job" must reach the job's groups, never the leaf.  On v1 the same
+# tests run below a cgroup of the test's.
+
+# in_home COMMAND...: run COMMAND alone in the test's cgroup $G-home, in
+# every hierarchy (the groups of --root self then go below it)
+in_home() {
+    local c d dirs=()
+    # (not v1's cpuset: a new cpuset group takes no process until set up)
+    for c in cpu cpuacct memory pids blkio; do
+        d=$(self_dir "$c") || continue
+        [[ " ${dirs[*]} " == *" $d/$G-home "* ]] && continue
+        mkdir -p "$d/$G-home"
+        dirs+=("$d/$G-home")
+    done
+    exec sh -c 'for d; do [ "$d" = -- ] && break; echo $$ > "$d/cgroup.procs" || exit 99; shift; done
+           shift; exec "$@"' sh "${dirs[@]}" -- "$@"
+}
+
+@test "from a cgroup of its own: --timeout kills the job, not mcgexec; 124, nothing left" {
+    requires_root
+    requires_controller memory pids
+    start=$(date +%s)
+    run in_home "$MCGEXEC" --rm --timeout 2s -e "$(job_policy)" -- \
+        sh -c "sleep 300 & echo \$! > '$BATS_TEST_TMPDIR/bg'; sleep 300"
+    end=$(date +%s)
+    assert_equal "$status" 124
+    assert_output --partial "timed out after 2 s"
+    [ $((end - start)) -lt 30 ] || fail "took $((end - start)) s"
+    ! alive "$(cat "$BATS_TEST_TMPDIR/bg")" || fail "the background sleep survived"
+    [ -z "$(find "$(self_dir memory)/$G-home" -mindepth 1 -type d)" ] || fail "groups left: $(find "$(self_dir memory)/$G-home" -mindepth 1 -type d)"
+}
+
+@test "from a cgroup of its own: a second SIGTERM kills the whole job; mcgexec ends as the job did" {
+    requires_root
+    requires_controller memory pids
+    rm -f "$BATS_TEST_TMPDIR/bg"
+    in_home "$MCGEXEC" --rm -e "$(job_policy)" -- \
+        sh -c "trap '' TERM; sleep 300 & echo \$! > '$BATS_TEST_TMPDIR/bg'; wait; wait" &
+    sup=$!
+    for _ in $(seq 200); do [ -s "$BATS_TEST_TMPDIR/bg" ] && break; sleep 0.1; done
+    [ -s "$BATS_TEST_TMPDIR/bg" ] || fail "the job did not start"
+    kill -TERM "$sup"
+    sleep 0.5
+    alive "$(cat "$BATS_TEST_TMPDIR/bg")" || fail "one SIGTERM ended the job's background process"
+    kill -TERM "$sup"
+    status=0
+    wait "$sup" || status=$?
+    assert_equal "$status" 137    # the job's shell died of SIGKILL, and so did mcgexec
+    ! alive "$(cat "$BATS_TEST_TMPDIR/bg")" || fail "the background sleep survived"
+    [ -z "$(find "$(self_dir memory)/$G-home" -mindepth 1 -type d)" ] || fail "groups left"
+}
+
+@test "from a cgroup of its own: --rm kills a daemonized leftover, then removes the groups" {
+    requires_root
+    requires_controller memory pids
+    run in_home "$MCGEXEC" --rm -e "$(job_policy)" -- \
+        sh -c 'setsid sleep 300 </dev/null >/dev/null 2>&1 & echo $!'
+    assert_success
+    ! alive "$output" || fail "the daemonized grandchild $output survived"
+    [ -z "$(find "$(self_dir memory)/$G-home" -mindepth 1 -type d)" ] || fail "groups left"
+}
+
+@test "from a cgroup of its own: --stats counts the job's CPU, peak, limit and OOM kill" {
+    requires_root
+    requires_controller memory cpu
+    # CPU: the job's own account of its children's CPU time (cutime + cstime
+    # of its shell, in ticks) against the report's
+    run in_home "$MCGEXEC" --rm --stats-format=json --stats="$BATS_TEST_TMPDIR/cpu.json" \
+        -e "$(job_policy); Cgroup::CPUACCT.new('$G/job').create" -- \
+        sh -c 'timeout 2 sh -c "while :; do :; done"; set -- $(cut -d" " -f16,17 /proc/$$/stat); echo $(($1 + $2))'
+    assert_success
+    ticks=$output
+    cpu=$(jq -r '.cpu_user_s + .cpu_system_s' "$BATS_TEST_TMPDIR/cpu.json")
+    assert_equal "$(jq -r .cpu_source "$BATS_TEST_TMPDIR/cpu.json")" cgroup
+    awk -v c="$cpu" -v t="$ticks" -v hz="$(getconf CLK_TCK)" \
+        'BEGIN { own = t / hz; exit !(own >= 0.5 && c >= own * 0.8 && c <= own * 1.2 + 0.05) }' ||
+        fail "report: $cpu s of CPU; the job counted $ticks ticks"
+    # peak and limit: a 150 MiB allocation under 512 MiB
+    run in_home "$MCGEXEC" --rm --stats-format=json --stats="$BATS_TEST_TMPDIR/mem.json" -e "$(job_policy 512M)" -- \
+        dd if=/dev/zero of=/dev/null bs=150M count=1
+    assert_success
+    peak=$(jq -r .memory_peak_bytes "$BATS_TEST_TMPDIR/mem.json")
+    [ "$peak" -ge $((140 << 20)) ] && [ "$peak" -le $((170 << 20)) ] || fail "peak $peak bytes"
+    assert_equal "$(jq -r .memory_limit_bytes "$BATS_TEST_TMPDIR/mem.json")" $((512 << 20))
+    assert_equal "$(jq -r '.groups | map(select(test("mcgexec\\."))) | length' "$BATS_TEST_TMPDIR/mem.json")" 0
+    # an OOM kill, named
+    run in_home "$MCGEXEC" --rm --stats-format=json -e "$(job_policy 32M)" -- dd if=/dev/zero of=/dev/null bs=96M count=1
+    assert_equal "$status" 137
+    assert_line "mcgexec: dd was killed by the OOM killer: group $G/job reached its memory limit (32.0 MiB)"
+    json=$(tail -n 1 <<< "$output")
+    assert_equal "$(jq -r .oom_killed <<< "$json")" true
+    [ -z "$(find "$(self_dir memory)/$G-home" -mindepth 1 -type d)" ] || fail "groups left"
+}

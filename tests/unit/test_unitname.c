@@ -22,6 +22,21 @@ static void scope_is(const char *group, int pid, const char *want)
     CHECK(strcmp(got, want) == 0, "scope of \"%s\": want %s, got %s", group, want, got);
 }
 
+/* mcg_unit_of: want the unit's name, and its cgroup path (NULL: none) */
+static void unit_is(const char *cgroup, const char *want, const char *want_cg)
+{
+    size_t end = 0;
+    const char *u = mcg_unit_of(cgroup, &end);
+    char got[256] = "", got_cg[256] = "";
+    if (u) {
+        snprintf(got, sizeof(got), "%.*s", (int)(cgroup + end - u), u);
+        snprintf(got_cg, sizeof(got_cg), "%.*s", (int)end, cgroup);
+    }
+    CHECK(want ? u && strcmp(got, want) == 0 && strcmp(got_cg, want_cg) == 0 : !u,
+          "unit of \"%s\": want %s (%s), got %s (%s)", cgroup, want ? want : "none",
+          want_cg ? want_cg : "", u ? got : "none", got_cg);
+}
+
 int main(void)
 {
     slice_dir_is("system.slice", "system.slice");
@@ -53,14 +68,18 @@ int main(void)
     mcg_scope_name(long_group, 123, got, sizeof(got));
     CHECK(strlen(got) == strlen("mcgexec--123.scope") + 100, "a long group: %zu chars", strlen(got));
 
-    CHECK(mcg_service_of("system.slice/app.service") &&
-              strcmp(mcg_service_of("system.slice/app.service"), "app.service") == 0,
-          "a service's cgroup");
-    CHECK(mcg_service_of("app.service") != NULL, "a service at the top");
-    CHECK(mcg_service_of("user.slice/user-1000.slice/session-3.scope") == NULL, "a session");
-    CHECK(mcg_service_of("system.slice/app.service/sub") == NULL, "below a service");
-    CHECK(mcg_service_of("") == NULL, "the root");
-    CHECK(mcg_service_of(".service") == NULL, "no name");
+    unit_is("system.slice/app.service", "app.service", "system.slice/app.service");
+    unit_is("app.service", "app.service", "app.service");
+    unit_is("user.slice/user-1000.slice/session-3.scope", "session-3.scope",
+            "user.slice/user-1000.slice/session-3.scope");
+    unit_is("system.slice/app.service/mcgexec.42", "app.service", "system.slice/app.service");
+    unit_is("system.slice/app.service/a/b", "app.service", "system.slice/app.service");
+    unit_is("user.slice/user-1000.slice/user@1000.service/app.slice/x.scope/sub", "x.scope",
+            "user.slice/user-1000.slice/user@1000.service/app.slice/x.scope");
+    unit_is("system.slice", NULL, NULL);
+    unit_is("", NULL, NULL);
+    unit_is(".service", NULL, NULL);
+    unit_is("system.slice/.scope/x", NULL, NULL);
 
     printf("test_unitname: %d checks, %d failed\n", checks, failures);
     return failures ? 1 : 0;
