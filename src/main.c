@@ -53,7 +53,8 @@ static void usage(FILE *out)
           "                      runs (default: $MCGEXEC_MANAGER, else auto)\n"
           "     --slice SLICE    the slice of the systemd manager's scope (system.slice)\n"
           " -w, --wait           stay as a supervisor: forward signals, wait for COMMAND,\n"
-          "                      exit with its status (128+N if killed by signal N)\n"
+          "                      exit with its status (killed by signal N: mcgexec ends\n"
+          "                      by signal N too, 128+N in a shell)\n"
           "     --rm             when COMMAND ends, kill what is left in the groups this run\n"
           "                      created and remove them (implies --wait)\n"
           " -t, --timeout DUR    kill the job after DUR (90, 90s, 5m, 1h); exit 124\n"
@@ -74,7 +75,7 @@ static void usage(FILE *out)
           "\n"
           "Exit status: 125 if mcgexec or the policy fails, 126 if COMMAND cannot be\n"
           "executed, 127 if COMMAND is not found, 124 if --timeout expired, otherwise\n"
-          "the status of COMMAND (with --wait, 128+N if it was killed by signal N).\n"
+          "the status of COMMAND (with --wait, its signal if it was killed by one).\n"
           "\n"
           "For more details see mcgexec(1).\n",
           out);

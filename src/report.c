@@ -86,15 +86,16 @@ static void cpu_ticks(struct mcg_run *run, int64_t *user, int64_t *sys)
 void mcg_read_counters(struct mcg_run *run, struct counters *c, int all)
 {
     c->oom_kills = reading(run, MCG_MEMORY, "oom_kill");
+    /* (whose limit an OOM kill came from) */
+    c->limit_hits = reading(run, MCG_MEMORY, "failcnt");
     if (!all) {
-        c->limit_hits = c->throttled = c->throttled_ns = c->io_read = c->io_write = -1;
+        c->throttled = c->throttled_ns = c->io_read = c->io_write = -1;
         c->user_ticks = c->system_ticks = -1;
         memset(c->psi, 0xff, sizeof(c->psi));       /* all -1 */
         memset(c->events, 0xff, sizeof(c->events));
         return;
     }
     read_pressure_events(run, c);
-    c->limit_hits = reading(run, MCG_MEMORY, "failcnt");
     c->throttled = reading(run, MCG_CPU, "nr_throttled");
     c->throttled_ns = reading(run, MCG_CPU, "throttled_time");
     c->io_read = reading(run, MCG_BLKIO, "read_bytes");
@@ -338,8 +339,13 @@ void mcg_say_outcome(const struct mcg_supervise_opts *o, const struct report *r)
             mcg_format_bytes(r->mem_limit, lim + 2, sizeof(lim) - 3);
             strcat(lim, ")");
         }
-        fprintf(stderr, "mcgexec: %s was killed by the OOM killer: group %s reached its "
-                        "memory limit%s\n", cmd, r->memgroup, lim);
+        if (r->d.limit_hits == 0) /* the group's own limit was never reached */
+            fprintf(stderr, "mcgexec: %s was killed by the OOM killer: group %s stayed under "
+                            "its own memory limit%s, so a limit above it (its unit's, a parent "
+                            "group's) or the host's memory ran out\n", cmd, r->memgroup, lim);
+        else
+            fprintf(stderr, "mcgexec: %s was killed by the OOM killer: group %s reached its "
+                            "memory limit%s\n", cmd, r->memgroup, lim);
     }
     if (!r->oom_killed && r->d.oom_kills > 0)
         fprintf(stderr, "mcgexec: the OOM killer killed %" PRId64 " process%s in group %s\n",

@@ -177,8 +177,9 @@ void mcg_guard_release(void);
 
 /* ---- for the supervisor (--wait) ---- */
 
-/* The group mcgexec (and so COMMAND) is in for controller c, if the policy
- * put it in one: not where mcgexec started. */
+/* The job's group for controller c: the one COMMAND joins (or joined), or
+ * the one the policy attached mcgexec to; -1 where there is none.  Never
+ * mcgexec's own place, where it started or the leaf it stepped into. */
 int mcg_job_dir(const struct mcg_run *run, enum mcg_ctrl c, char *dir, size_t len);
 
 /* `dir` relative to the hierarchy's --root group: the name a policy gave. */

@@ -48,6 +48,20 @@ EOF2
     assert_not_ran
 }
 
+@test "CPUs or memory nodes the host lacks: the error names those there are" {
+    requires_root
+    requires_controller cpuset
+    local cpus nodes
+    cpus=$(cat /sys/devices/system/cpu/online)
+    nodes=$(cat /sys/devices/system/node/online 2>/dev/null || echo unknown)
+    run_marked -e "group '$G', cpus: '0-4095'"
+    assert_output --regexp "^mcgexec: -e:1: cpuset\.cpus = \"0-4095\": write $(group_dir cpuset)/cpuset\.cpus: [^(]+ \(this host has CPUs $cpus; the parent group offers [0-9,-]+\)\$"
+    assert_not_ran
+    run_marked -e "group '$G', cpus: '0', mems: '63'"
+    assert_output --regexp "^mcgexec: -e:1: cpuset\.mems = \"63\": write $(group_dir cpuset)/cpuset\.mems: [^(]+ \(this host has memory nodes $nodes; the parent group offers [0-9,-]+\)\$"
+    assert_not_ran
+}
+
 @test "a controller that is not mounted (v1)" {
     requires_root
     is_v2 && skip "v1 only: on v2 see the next test"
