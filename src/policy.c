@@ -49,6 +49,8 @@ static void state_free(mrb_state *mrb, void *p)
         mcg_run_free(st->own_run);
         free(st->own_run);
     }
+    if (st)
+        mcg_free_unwritten(st);
     free(st);
 }
 
@@ -436,7 +438,7 @@ int mcg_policy_run(mrb_state *mrb, const char *code, size_t len, struct mcg_erro
         return -1;
     }
     mrb_gc_arena_restore(mrb, ai);
-    return 0;
+    return mcg_check_unwritten(mrb, err);
 }
 
 void mcg_policy_close(mrb_state *mrb)

@@ -191,3 +191,28 @@ end" -- true
     assert_success
     assert_output --partial 'rescued: memory.limit_in_bytes = "lots": invalid size'
 }
+
+@test "a value set after create without modify, or on a group never created, is an error: 125, nothing left" {
+    requires_root
+    requires_controller memory
+    run_marked -e "m = Cgroup::MEMORY.new('$G'); m.create
+m.limit_in_bytes = '64M'"
+    assert_output "mcgexec: -e:2: memory.limit_in_bytes = \"64M\" was set on group $G after its create and never written: call modify after setting it (or set it before create)"
+    assert_not_ran
+    run_marked -e "m = Cgroup::MEMORY.new('$G')
+m.limit_in_bytes = '64M'"
+    assert_output "mcgexec: -e:2: memory.limit_in_bytes = \"64M\" was set on group $G, which the policy never created: call create after setting it"
+    assert_not_ran
+    # a dry run says the same
+    run "$MCGEXEC" -n -e "m = Cgroup::MEMORY.new('$G'); m.create; m.limit_in_bytes = '64M'" -- true
+    assert_equal "$status" 125
+    assert_line --partial "after its create and never written"
+    # what does reach the kernel: modify after the setter, a value set
+    # again before create, a group deleted with it
+    run "$MCGEXEC" -e "m = Cgroup::MEMORY.new('$G'); m.limit_in_bytes = '16M'; m.limit_in_bytes = '64M'; m.create
+m.limit_in_bytes = '32M'; m.modify
+n = Cgroup::MEMORY.new('$G/gone'); n.create; n.limit_in_bytes = '8M'; n.delete
+m.attach" -- cat "$(group_dir memory)/$(is_v2 && echo memory.max || echo memory.limit_in_bytes)"
+    assert_success
+    assert_output $((32 << 20))
+}
