@@ -421,6 +421,7 @@ int mcg_cgroupfs_destroy(struct mcg_run *run, enum mcg_ctrl c, const char *dir,
     }
     mcg_drop_refs_within(&run->created, dir);
     mcg_drop_refs_within(&run->pending, dir);
+    mcg_drop_refs_within(&run->attached, dir);
     return 0;
 }
 

@@ -9,12 +9,37 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+/* Do controllers c and d live in one hierarchy (v2, or co-mounted v1)? */
+static int same_hier(const struct mcg_run *run, int c, int d)
+{
+    return strcmp(run->hier[c].mount, run->hier[d].mount) == 0;
+}
 
 int mcg_policy_attach(struct mcg_run *run, enum mcg_ctrl c, const char *dir, pid_t pid,
                       struct mcg_error *err)
 {
+    if (pid == run->pid && run->supervised) {
+        /* COMMAND's group in this hierarchy: checked now, joined by
+         * COMMAND's process; a later attach in the hierarchy replaces it */
+        struct mcg_hier *h = NULL;
+        if (mcg_hier_get(run, c, &h, err) < 0)
+            return -1;
+        if (!mcg_dir_exists(run, dir))
+            return mcg_fail(err, "attach: group %s does not exist (call create first)", dir);
+        for (size_t i = run->attached.n; i-- > 0;)
+            if (same_hier(run, ((struct group_ref *)run->attached.items[i])->ctrl, c)) {
+                struct group_ref *r = run->attached.items[i];
+                free(r->dir);
+                free(r);
+                mcg_list_remove(&run->attached, i);
+            }
+        mcg_push_ref(&run->attached, c, dir);
+        return 0;
+    }
     if (mcg_attach(run, c, dir, pid, err) < 0)
         return -1;
     if (pid == run->pid)
@@ -33,15 +58,10 @@ int mcg_add_pending(struct mcg_run *run, enum mcg_ctrl c, const char *dir)
     return 0;
 }
 
-/* Do controllers c and d live in one hierarchy (v2, or co-mounted v1)? */
-static int same_hier(const struct mcg_run *run, int c, int d)
-{
-    return strcmp(run->hier[c].mount, run->hier[d].mount) == 0;
-}
-
-/* Which pending group COMMAND joins in each hierarchy (run->join), the
- * deepest where they nest: one decision per hierarchy, none where the
- * policy placed mcgexec itself. */
+/* Which group COMMAND joins in each hierarchy (run->join): the one the
+ * policy attached mcgexec to in a supervised run, else the deepest pending
+ * where they nest; one decision per hierarchy, none where the policy
+ * placed mcgexec itself. */
 static int plan_joins(struct mcg_run *run, struct mcg_error *err)
 {
     for (int c = 0; c < MCG_NCTRL; c++) {
@@ -51,7 +71,13 @@ static int plan_joins(struct mcg_run *run, struct mcg_error *err)
         run->join[c] = NULL;
         for (int d = 0; d < MCG_NCTRL && !skip; d++)
             skip = same_hier(run, c, d) && (d < c || run->hier[d].explicit_attach);
-        for (size_t i = 0; i < run->pending.n && !skip; i++) {
+        int chosen = 0; /* the policy attached it: no deepest to find */
+        for (size_t i = 0; i < run->attached.n && !skip; i++)
+            if (same_hier(run, c, ((struct group_ref *)run->attached.items[i])->ctrl)) {
+                target = run->attached.items[i];
+                chosen = 1;
+            }
+        for (size_t i = 0; i < run->pending.n && !skip && !chosen; i++) {
             const struct group_ref *p = run->pending.items[i];
             if (!same_hier(run, c, p->ctrl))
                 continue;

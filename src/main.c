@@ -22,6 +22,7 @@
 #include "execute.h"
 #include "policy.h"
 #include "policyfile.h"
+#include "report.h"
 #include "settings.h"
 #include "supervise.h"
 #include "unitname.h"
@@ -303,6 +304,7 @@ static int apply_policy(struct options *o, struct mcg_run *run, struct mcg_error
     mcg_run_init(run, o->dry_run, o->verbose, o->root);
     run->manager_choice = o->manager;
     run->command = o->command;
+    run->supervised = o->wait;
     if (o->slice)
         run->slice = o->slice;
     mcg_guard_begin(run);
@@ -311,6 +313,8 @@ static int apply_policy(struct options *o, struct mcg_run *run, struct mcg_error
         (o->wait ? mcg_plan_child_joins(run, err) : mcg_join_pending(run, err)) < 0) {
         free(policy_buf);
         o->code = NULL;
+        if (!o->dry_run)
+            mcg_report_failure(run, &o->sup, o->command, MCG_EXIT_FAILURE, err->msg);
         give_up(run, mrb, err, MCG_EXIT_FAILURE);
         return 1;
     }
@@ -347,6 +351,12 @@ static int start_command(struct options *o, struct mcg_run *run)
     /* The signal guard stays until the exec, which resets caught signals
      * to their defaults (and keeps ignored ones ignored). */
     int status = mcg_become_command(&o->creds, o->command, &err);
+    /* A limit the command could not start under is the likely reason. */
+    char note[256];
+    size_t n = strlen(err.msg);
+    if (mcg_memory_note(run, NULL, note, sizeof(note)))
+        snprintf(err.msg + n, sizeof(err.msg) - n, " (%.200s before %.64s could start)", note,
+                 o->command[0]);
     /* A drop that failed after the uid changed leaves us unable to undo
      * the groups; the message says which step failed. */
     return give_up(run, o->vm, &err, status);
@@ -366,9 +376,15 @@ int main(int argc, char **argv)
         fprintf(stderr, "mcgexec: %s\n", err.msg);
         return MCG_EXIT_FAILURE;
     }
+    if (!o.dry_run && mcg_prepare_stats(&o.sup, &err) < 0) {
+        fprintf(stderr, "mcgexec: %s\n", err.msg);
+        return MCG_EXIT_FAILURE;
+    }
     status = apply_policy(&o, &run, &err);
     if (status < 0) { /* the policy file, before anything changed */
         fprintf(stderr, "mcgexec: %s\n", err.msg);
+        if (!o.dry_run)
+            mcg_report_failure(NULL, &o.sup, o.command, MCG_EXIT_FAILURE, err.msg);
         return MCG_EXIT_FAILURE;
     }
     if (status > 0)

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -118,6 +119,7 @@ static json_t *report_json(struct mcg_run *run, const struct report *r)
     json_t *o = json_object(), *cmd = json_array(), *groups = json_object();
 
     json_object_set_new(o, "version", json_integer(1));
+    json_object_set_new(o, "error", r->error ? json_string(r->error) : json_null());
     for (char **a = r->command; *a; a++)
         json_array_append_new(cmd, json_string(*a));
     json_object_set_new(o, "command", cmd);
@@ -153,14 +155,16 @@ static json_t *report_json(struct mcg_run *run, const struct report *r)
     for (size_t k = 0; k < 5; k++)
         put_int(events, event_keys[k], r->d.events[k]);
     json_object_set_new(o, "memory_events", events);
-    for (int c = 0; c < MCG_NCTRL; c++) {
+    for (int c = 0; run && c < MCG_NCTRL; c++) {
         char dir[PATH_MAX];
         if (mcg_job_dir(run, c, dir, sizeof(dir)) == 0)
             json_object_set_new(groups, mcg_ctrl_name(c), json_string(dir));
     }
     json_object_set_new(o, "groups", groups);
     json_object_set_new(o, "cgroup_version",
-                        json_integer(run->layout == MCG_LAYOUT_UNIFIED ? 2 : 1));
+                        !run || run->layout == MCG_LAYOUT_NONE
+                            ? json_null()
+                            : json_integer(run->layout == MCG_LAYOUT_UNIFIED ? 2 : 1));
     return o;
 }
 
@@ -202,6 +206,11 @@ static void report_text(FILE *f, const struct report *r)
 {
     char a[64], b[64];
 
+    if (r->error) {
+        fprintf(f, "mcgexec: %s did not run (status %d): %s\n", r->command[0], r->status,
+                r->error);
+        return;
+    }
     if (r->timed_out)
         fprintf(f, "mcgexec: %s timed out after %.3f s\n", r->command[0], r->wall);
     else if (r->exited)
@@ -240,6 +249,71 @@ FILE *mcg_open_stats(const struct mcg_supervise_opts *o, struct mcg_error *err)
     if (!f)
         mcg_fail_errno(err, errno, "cannot write stats to %s", o->stats_file);
     return f;
+}
+
+int mcg_prepare_stats(const struct mcg_supervise_opts *o, struct mcg_error *err)
+{
+    struct stat sb;
+
+    if (!o->stats || !o->stats_file)
+        return 0;
+    int existed = lstat(o->stats_file, &sb) == 0;
+    int fd = open(o->stats_file, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (fd < 0)
+        return mcg_fail_errno(err, errno, "cannot write stats to %s", o->stats_file);
+    close(fd);
+    /* only a regular file: /dev/stdout, a FIFO or a link stay as they are */
+    if ((!existed || S_ISREG(sb.st_mode)) && unlink(o->stats_file) < 0)
+        return mcg_fail_errno(err, errno, "cannot replace the stats in %s", o->stats_file);
+    return 0;
+}
+
+void mcg_report_failure(struct mcg_run *run, const struct mcg_supervise_opts *o, char **command,
+                        int status, const char *error)
+{
+    struct mcg_error err = { 0 };
+    struct report r = { .command = command, .status = status, .error = error,
+                        .cpu_source = "none", .memory_source = "none",
+                        .mem_peak = -1, .mem_limit = -1, .tasks_peak = -1 };
+    FILE *f;
+
+    /* (on stderr, the error line said it all) */
+    if (!o->stats || !o->stats_file || !*command)
+        return;
+    r.d.oom_kills = r.d.limit_hits = r.d.throttled = r.d.throttled_ns = -1;
+    r.d.io_read = r.d.io_write = -1;
+    memset(r.d.psi, 0xff, sizeof(r.d.psi));
+    memset(r.d.events, 0xff, sizeof(r.d.events));
+    if (!(f = mcg_open_stats(o, &err))) {
+        fprintf(stderr, "mcgexec: %s\n", err.msg);
+        return;
+    }
+    mcg_write_report(f, run, o, &r);
+}
+
+int mcg_memory_note(struct mcg_run *run, const struct counters *before, char *buf, size_t len)
+{
+    struct counters after;
+    char dir[PATH_MAX], lim[64] = "";
+
+    if (mcg_job_dir(run, MCG_MEMORY, dir, sizeof(dir)) < 0 ||
+        (!before && !mcg_created_here(run, dir)))
+        return 0;
+    mcg_read_counters(run, &after, 0);
+    int64_t hits = before ? delta(before->limit_hits, after.limit_hits) : after.limit_hits;
+    int64_t kills = before ? delta(before->oom_kills, after.oom_kills) : after.oom_kills;
+    if (hits <= 0 && kills <= 0)
+        return 0;
+    int64_t limit = reading(run, MCG_MEMORY, "limit_in_bytes");
+    if (limit >= 0 && limit < (INT64_C(1) << 62)) {
+        lim[0] = ' ';
+        lim[1] = '(';
+        mcg_format_bytes(limit, lim + 2, sizeof(lim) - 3);
+        strcat(lim, ")");
+    }
+    snprintf(buf, len, "group %s reached its memory limit%s",
+             mcg_group_name_of(run, MCG_MEMORY, dir), lim);
+    return 1;
 }
 
 static int64_t tasks_peak(struct mcg_run *run)

@@ -29,6 +29,7 @@ struct report {
     int64_t mem_peak, mem_limit, tasks_peak;
     struct counters d;
     int killed;                /* processes --timeout killed */
+    const char *error;         /* why COMMAND never ran, or NULL */
     char memgroup[PATH_MAX];   /* the memory group's name, for messages */
 };
 
@@ -46,5 +47,21 @@ void mcg_write_report(FILE *stats, struct mcg_run *run, const struct mcg_supervi
                       const struct report *r);
 /* Where the report goes: stderr, or --stats=FILE. */
 FILE *mcg_open_stats(const struct mcg_supervise_opts *o, struct mcg_error *err);
+
+/* --stats=FILE, before the policy runs: that FILE can be written, and an
+ * older report in it gone (a regular file is removed; the new one is
+ * written when there is something to say), so that no exit path leaves a
+ * stale or an empty report behind. */
+int mcg_prepare_stats(const struct mcg_supervise_opts *o, struct mcg_error *err);
+
+/* The report of a job that never ran: COMMAND, the status mcgexec exits
+ * with and why (run may be NULL: no groups known). */
+void mcg_report_failure(struct mcg_run *run, const struct mcg_supervise_opts *o, char **command,
+                        int status, const char *error);
+
+/* Did the job's memory group reach its limit (since `before`; NULL: ever,
+ * for a group this run created)?  Then its name and limit into buf, as
+ * "group NAME reached its memory limit (SIZE)", and 1. */
+int mcg_memory_note(struct mcg_run *run, const struct counters *before, char *buf, size_t len);
 
 #endif

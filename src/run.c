@@ -114,10 +114,11 @@ void mcg_run_free(struct mcg_run *run)
     mcg_set_path(&run->unified, "");
     mcg_commit(run);    /* frees created and moved */
     mcg_free_refs(&run->pending);
+    mcg_free_refs(&run->attached);
     for (size_t i = 0; i < run->planned.n; i++)
         free(run->planned.items[i]);
-    struct mcg_list *lists[] = { &run->created, &run->moved, &run->pending, &run->planned,
-                                 &run->enabled };
+    struct mcg_list *lists[] = { &run->created, &run->moved, &run->pending, &run->attached,
+                                 &run->planned, &run->enabled };
     for (size_t l = 0; l < sizeof(lists) / sizeof(lists[0]); l++) {
         free(lists[l]->items);
         *lists[l] = (struct mcg_list){ 0 };

@@ -72,6 +72,7 @@ struct mcg_run {
     int placed;             /* the manager's place() ran */
     int dry_run;
     int verbose;
+    int supervised;         /* --wait: COMMAND runs in a child, mcgexec stays outside */
     pid_t pid;              /* our pid: the pid COMMAND will have */
     const char *root;       /* --root / MCGEXEC_ROOT, NULL for none */
     int discovered;
@@ -81,6 +82,8 @@ struct mcg_run {
     struct mcg_list created;  /* struct group_ref *: dirs this run made, in order */
     struct mcg_list moved;    /* struct moved *: pids this run attached elsewhere */
     struct mcg_list pending;  /* struct group_ref *: groups to join after the policy */
+    struct mcg_list attached; /* struct group_ref *: supervised, the groups the policy
+                                 attached mcgexec to, which COMMAND joins instead */
     struct mcg_list planned;  /* char *: dirs a dry run pretends to have made */
     struct mcg_list enabled;  /* struct group_ref *: v2 subtree_control entries this run
                                  added (dir, controller) */
@@ -137,7 +140,10 @@ int mcg_delete(struct mcg_run *run, enum mcg_ctrl c, const char *dir, struct mcg
 
 /* The policy moved `pid` into `dir` itself (attach, detach): where that is
  * mcgexec, its place in that hierarchy is the policy's choice, and the
- * joins after the policy leave the hierarchy alone. */
+ * joins after the policy leave the hierarchy alone.  In a supervised run
+ * mcgexec itself never moves: the group is the one COMMAND joins in that
+ * hierarchy (the supervisor must not be held or killed by the job's
+ * limits). */
 int mcg_policy_attach(struct mcg_run *run, enum mcg_ctrl c, const char *dir, pid_t pid,
                       struct mcg_error *err);
 

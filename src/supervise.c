@@ -106,9 +106,10 @@ static int child_main(void *p)
  * which spares copying the page tables of the policy's heap.  The child
  * calls only what is safe there: no malloc, system calls, and a message
  * into its own record.  Returns the child's pid, or -1 with *status the
- * exit status (the child failed before or at the exec; said already). */
+ * exit status and err why (the child failed before or at the exec). */
 static pid_t start_child(struct mcg_run *run, char **command, const struct mcg_supervise_opts *o,
-                         struct sigaction *saved, const sigset_t *old, int *status)
+                         struct sigaction *saved, const sigset_t *old, int *status,
+                         struct mcg_error *err)
 {
     struct child_args ca = { .run = run, .command = command, .creds = o->creds,
                              .saved = saved, .old = old, .status = -1 };
@@ -123,17 +124,34 @@ static pid_t start_child(struct mcg_run *run, char **command, const struct mcg_s
                         CLONE_VM | CLONE_VFORK | SIGCHLD, &ca);
 #endif
     if (child < 0) {
-        perror("mcgexec: clone");
+        mcg_fail_errno(err, errno, "clone");
         *status = MCG_EXIT_FAILURE;
         return -1;
     }
     if (ca.status >= 0) {
-        fprintf(stderr, "mcgexec: %s\n", ca.err.msg);
+        *err = ca.err;
         waitpid(child, NULL, 0);
         *status = ca.status;
         return -1;
     }
     return child;
+}
+
+/* COMMAND did not start: say why (and where a memory limit it reached on
+ * the way is the likely cause, which one), report it, undo the run. */
+static int not_started(struct mcg_run *run, char **command, const struct mcg_supervise_opts *o,
+                       const struct counters *before, int status, struct mcg_error *err)
+{
+    char note[256];
+    size_t n = strlen(err->msg);
+
+    if (mcg_memory_note(run, before, note, sizeof(note)))
+        snprintf(err->msg + n, sizeof(err->msg) - n, " (%.200s before %.64s could start)", note,
+                 command[0]);
+    fprintf(stderr, "mcgexec: %s\n", err->msg);
+    mcg_report_failure(run, o, command, status, err->msg);
+    mcg_rollback(run);
+    return status;
 }
 
 /* Wait for COMMAND, forwarding the signals in `set`, killing the job at
@@ -224,11 +242,6 @@ int mcg_supervise(struct mcg_run *run, char **command, const struct mcg_supervis
     struct rusage ru = { 0 };
     FILE *stats = NULL;
 
-    if (o->stats && !(stats = mcg_open_stats(o, &err))) {
-        fprintf(stderr, "mcgexec: %s\n", err.msg);
-        mcg_rollback(run);
-        return MCG_EXIT_FAILURE;
-    }
     struct sigaction saved[NFORWARDED], sa = { .sa_handler = caught };
     sigemptyset(&set);
     for (size_t i = 0; i < NFORWARDED; i++)
@@ -245,11 +258,9 @@ int mcg_supervise(struct mcg_run *run, char **command, const struct mcg_supervis
     fflush(stdout);
     fflush(stderr);
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    pid_t child = start_child(run, command, o, saved, &old, &status);
-    if (child < 0) {
-        mcg_rollback(run);
-        return status;
-    }
+    pid_t child = start_child(run, command, o, saved, &old, &status, &err);
+    if (child < 0)
+        return not_started(run, command, o, &before, status, &err);
     /* COMMAND runs.  Step out of its groups (if the policy put mcgexec in
      * any). */
     mcg_leave(run);
@@ -257,6 +268,9 @@ int mcg_supervise(struct mcg_run *run, char **command, const struct mcg_supervis
     r.wall = seconds_since(&t0);
     mcg_collect_report(run, o, &before, &ru, status, &r);
     mcg_say_outcome(o, &r);
+    /* (the file was checked before the policy ran: mcg_prepare_stats) */
+    if (o->stats && !(stats = mcg_open_stats(o, &err)))
+        fprintf(stderr, "mcgexec: %s\n", err.msg);
     if (stats)
         mcg_write_report(stats, run, o, &r);
     if (o->rm)

@@ -204,7 +204,7 @@ group '$G/job', memory: '512M'" -- dd if=/dev/zero of=/dev/null bs=96M count=1
     run "$MCGEXEC" --rm --stats-format=json -e "$(job_policy)" -- sh -c 'exit 3'
     assert_equal "$status" 3
     json=$(tail -n 1 <<< "$output")
-    for key in version command status exit_code signal timed_out oom_killed wall_time_s \
+    for key in version error command status exit_code signal timed_out oom_killed wall_time_s \
                cpu_user_s cpu_system_s cpu_source memory_peak_bytes memory_source \
                memory_limit_bytes oom_kills memory_limit_hits cpu_throttled_periods \
                cpu_throttled_s io_read_bytes io_write_bytes tasks_peak groups cgroup_version; do
@@ -335,4 +335,73 @@ in_home() {
     json=$(tail -n 1 <<< "$output")
     assert_equal "$(jq -r .oom_killed <<< "$json")" true
     [ -z "$(find "$(self_dir memory)/$G-home" -mindepth 1 -type d)" ] || fail "groups left"
+}
+
+@test "the seed's memory.rb under --rm and --wait: the limit refuses the command, not mcgexec; named; nothing left" {
+    requires_root
+    requires_controller memory
+    sed "s/mcgexec-example-memory/$G/" "$TOP/examples/memory.rb" > "$BATS_TEST_TMPDIR/memory.rb"
+    # and the same with an explicit attach, which in a supervised run is
+    # the command's join: the supervisor never enters the 8 KiB group
+    { cat "$BATS_TEST_TMPDIR/memory.rb"; echo "m.attach"; } > "$BATS_TEST_TMPDIR/attach.rb"
+    for p in memory.rb attach.rb; do
+        for mode in --rm --wait; do
+            rm -f "$BATS_TEST_TMPDIR/ran"
+            run "$MCGEXEC" $mode "$BATS_TEST_TMPDIR/$p" -- sh -c "touch '$BATS_TEST_TMPDIR/ran'"
+            [ ! -e "$BATS_TEST_TMPDIR/ran" ] || fail "$p $mode: the command ran under 8 KiB"
+            case $status in
+                126) assert_output --regexp "^mcgexec: failed to execute sh: .* \(group $G reached its memory limit \(8\.0 KiB\) before sh could start\)\$" ;;
+                137) assert_output "mcgexec: sh was killed by the OOM killer: group $G reached its memory limit (8.0 KiB)" ;;
+                *) fail "$p $mode: status $status: $output" ;;
+            esac
+            [ "$mode" = --wait ] || assert_no_test_groups
+        done
+    done
+    assert_no_test_groups
+}
+
+@test "--stats=FILE on every exit path: a complete report or none, never a stale or empty one" {
+    requires_root
+    requires_controller memory
+    local f=$BATS_TEST_TMPDIR/r.json
+    echo '{"status": 0, "stale": true}' > "$f"
+    # a policy error: the report says so
+    run "$MCGEXEC" --stats="$f" --stats-format=json -e "raise 'half-way'" -- true
+    assert_equal "$status" 125
+    assert_equal "$(jq -r .status "$f")" 125
+    assert_equal "$(jq -r .error "$f")" "-e:1: half-way (RuntimeError)"
+    assert_equal "$(jq -r .stale "$f")" null
+    # COMMAND not found
+    run -127 "$MCGEXEC" --rm --stats="$f" --stats-format=json -e "$(job_policy)" -- mcgexec-no-such-command
+    assert_equal "$status" 127
+    assert_equal "$(jq -r .status "$f")" 127
+    assert_output --partial "failed to execute mcgexec-no-such-command"
+    jq -e '.error | test("failed to execute mcgexec-no-such-command")' "$f" >/dev/null
+    assert_no_test_groups
+    # killed while the policy runs: no report at all
+    echo '{"status": 0, "stale": true}' > "$f"
+    "$MCGEXEC" --stats="$f" -e 'sleep 30' -- true &
+    local pid=$!
+    sleep 1
+    kill -TERM "$pid"
+    wait "$pid" || true
+    [ ! -e "$f" ] || fail "a report is left: $(cat "$f")"
+    # a place it cannot write: one line, before anything happens
+    run_marked --stats=/nonexistent/dir/r.json -e "$(job_policy)"
+    assert_output "mcgexec: cannot write stats to /nonexistent/dir/r.json: No such file or directory"
+    assert_not_ran
+    # text: one line
+    run "$MCGEXEC" --stats="$f" -e "raise 'half-way'" -- true
+    assert_equal "$(cat "$f")" "mcgexec: true did not run (status 125): -e:1: half-way (RuntimeError)"
+}
+
+@test "supervised, the policy's attach is the command's: pids.max = 1 holds the job, not the supervisor" {
+    requires_root
+    requires_controller pids
+    # (before, the supervisor joined first and could not start the job:
+    # "clone: Resource temporarily unavailable")
+    run "$MCGEXEC" --rm -e "p = Cgroup::PIDS.new('$G'); p.max = 1; p.create; p.attach" -- cat /proc/self/cgroup
+    assert_success
+    assert_line --regexp "^[0-9]+:$(ctl pids).*/$G\$"
+    assert_no_test_groups
 }
