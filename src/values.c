@@ -105,6 +105,11 @@ int mcg_parse_size(const char *s, int64_t *out, const char **why)
         *why = bad_unit;
         return -1;
     }
+    if (dot && shift == 0 && strspn(strchr(num, '.') + 1, "0") != strlen(strchr(num, '.') + 1)) {
+        /* "1.5" as bytes: no such thing (with a unit, "1.5K" is 1536) */
+        *why = "a size in bytes must be a whole number (give a unit, such as 1.5K, or whole bytes)";
+        return -1;
+    }
     if (dot) {
         double v = strtod(num, NULL) * (double)(1ULL << shift);
         if (!(v < 9.2e18)) {

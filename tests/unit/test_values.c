@@ -48,6 +48,11 @@ static void test_sizes(void)
     size_bad("M", "invalid size");
     size_bad("", "invalid size");
     size_bad("1..5G", "invalid size");
+    size_bad("1.5", "whole number");
+    size_bad("0.1", "whole number");
+    size_bad("1.5b", "whole number");
+    size_ok("2.0", 2);
+    size_ok("1.5K", 1536);
     size_bad("1.5.5G", "invalid size");
     size_bad("5 M B", "invalid size");
     size_bad("9223372036854775808", "too large");
