@@ -3,7 +3,8 @@
 #   mcgexec [OPTIONS] POLICY [--] COMMAND [ARG...]
 #
 # Options, their arguments (users and groups for --user, directories or
-# "self" for --root, text/json for --stats-format, the managers for
+# "self" for --root, text/json for --stats-format, signals for
+# --timeout-signal, the managers for
 # --manager, slices systemd knows for --slice), policy files (*.rb and
 # mrbc's *.mrb), then the command and its own arguments.  Works on its own;
 # uses bash-completion's helpers for COMMAND when they are loaded.
@@ -12,7 +13,7 @@ _mcgexec()
 {
     local cur prev i word eval_given=0
     local opts="-e --eval -n --dry-run -v --verbose -r --root -w --wait --rm -t --timeout
-                --stats --stats= --stats-format= -u --user --no-new-privs --list-settings
+                --kill-after --timeout-signal --stats --stats= --stats-format= -u --user --no-new-privs --list-settings
                 --manager= --slice -h --help -V --version"
     COMPREPLY=()
     cur=${COMP_WORDS[COMP_CWORD]}
@@ -25,7 +26,7 @@ _mcgexec()
         case $word in
             -e|--eval) eval_given=1; ((i++)) ;;
             --eval=*) eval_given=1 ;;
-            -r|--root|-t|--timeout|-u|--user|--manager|--slice) ((i++)) ;;
+            -r|--root|-t|--timeout|--kill-after|--timeout-signal|-u|--user|--manager|--slice) ((i++)) ;;
             -*) ;;
             *) first=$i; break ;;
         esac
@@ -65,11 +66,14 @@ _mcgexec()
         --manager)
             COMPREPLY=($(compgen -W "auto systemd cgroupfs" -- "$cur"))
             return ;;
+        --timeout-signal)
+            COMPREPLY=($(compgen -W "TERM INT HUP QUIT USR1 USR2 KILL" -- "${cur^^}"))
+            return ;;
         --slice)
             COMPREPLY=($(compgen -W "$(systemctl list-units --all --type=slice --plain --no-legend \
                 2>/dev/null | awk '{ print $1 }')" -- "$cur"))
             return ;;
-        -t|--timeout|-e|--eval)
+        -t|--timeout|--kill-after|-e|--eval)
             return ;;
     esac
     case $cur in

@@ -11,6 +11,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,8 +59,13 @@ static void usage(FILE *out)
           "                      by signal N too, 128+N in a shell)\n"
           "     --rm             when COMMAND ends, kill what is left in the groups this run\n"
           "                      created and remove them (implies --wait)\n"
-          " -t, --timeout DUR    kill the job after DUR (90, 90s, 5m, 1h); exit 124\n"
+          " -t, --timeout DUR    after DUR (90, 90s, 1m30s, 500ms, 1h), send the whole job\n"
+          "                      SIGTERM, then SIGKILL after --kill-after; exit 124\n"
           "                      (implies --wait)\n"
+          "     --kill-after DUR the grace between the timeout's signal and SIGKILL\n"
+          "                      (default 5s; 0: SIGKILL at once)\n"
+          "     --timeout-signal SIG\n"
+          "                      the signal the timeout sends first (default TERM)\n"
           "     --stats[=FILE]   report what the job used (on stderr, or in FILE)\n"
           "                      (implies --wait)\n"
           "     --stats-format=text|json\n"
@@ -170,6 +176,21 @@ static int take_option(int c, struct options *o)
         }
         o->wait = 1;
         break;
+    case 'K':
+        if (strcmp(optarg, "0") != 0 && mcg_parse_duration(optarg, &o->sup.kill_after, &why) < 0) {
+            fprintf(stderr, "mcgexec: --kill-after %s: %s\n", optarg, why);
+            return misuse(NULL);
+        }
+        if (strcmp(optarg, "0") == 0)
+            o->sup.kill_after = 0;
+        break;
+    case 'G':
+        if (mcg_parse_signal(optarg, &o->sup.timeout_signal) < 0) {
+            fprintf(stderr, "mcgexec: --timeout-signal %s: no such signal (a name such as TERM, "
+                            "INT, KILL, or a number)\n", optarg);
+            return misuse(NULL);
+        }
+        break;
     case 'S':
         o->sup.stats = o->wait = 1;
         o->sup.stats_file = optarg;
@@ -227,6 +248,8 @@ static int parse_options(int argc, char **argv, struct options *o)
         { "wait", no_argument, NULL, 'w' },
         { "rm", no_argument, NULL, 'R' },
         { "timeout", required_argument, NULL, 't' },
+        { "kill-after", required_argument, NULL, 'K' },
+        { "timeout-signal", required_argument, NULL, 'G' },
         { "stats", optional_argument, NULL, 'S' },
         { "stats-format", required_argument, NULL, 'F' },
         { "user", required_argument, NULL, 'u' },
@@ -364,7 +387,7 @@ static int start_command(struct options *o, struct mcg_run *run)
 
 int main(int argc, char **argv)
 {
-    struct options o = { 0 };
+    struct options o = { .sup = { .timeout_signal = SIGTERM, .kill_after = 5 } };
     struct mcg_error err = { 0 };
     struct mcg_run run;
     int status = parse_options(argc, argv, &o);

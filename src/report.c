@@ -403,8 +403,19 @@ void mcg_say_outcome(const struct mcg_supervise_opts *o, const struct report *r)
     const char *cmd = r->command[0];
 
     if (r->timed_out) {
-        fprintf(stderr, "mcgexec: %s timed out after %g s: killed it%s\n", cmd, o->timeout,
-                r->killed ? " and every process in its groups" : "");
+        char name[32];
+        mcg_signal_name(o->timeout_signal, name, sizeof(name));
+        if (o->timeout_signal == SIGKILL || o->kill_after <= 0)
+            fprintf(stderr, "mcgexec: %s timed out after %g s: killed it%s\n", cmd, o->timeout,
+                    r->killed ? " and every process in its groups" : "");
+        else if (r->hard_killed)
+            fprintf(stderr, "mcgexec: %s timed out after %g s: sent %s to it%s, then SIGKILL "
+                            "after %g s more\n", cmd, o->timeout, name,
+                    r->killed ? " and every process in its groups" : "", o->kill_after);
+        else
+            fprintf(stderr, "mcgexec: %s timed out after %g s: sent %s to it%s; it ended within "
+                            "the %g s it had before SIGKILL\n", cmd, o->timeout, name,
+                    r->killed ? " and every process in its groups" : "", o->kill_after);
     } else if (r->oom_killed) {
         char lim[64] = "";
         if (r->mem_limit >= 0) {

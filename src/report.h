@@ -28,7 +28,8 @@ struct report {
     const char *cpu_source, *memory_source;
     int64_t mem_peak, mem_limit, tasks_peak;
     struct counters d;
-    int killed;                /* processes --timeout killed */
+    int killed;                /* groups --timeout signalled */
+    int hard_killed;           /* the timeout's SIGKILL was sent */
     const char *error;         /* why COMMAND never ran, or NULL */
     char memgroup[PATH_MAX];   /* the memory group's name, for messages */
 };

@@ -37,19 +37,27 @@ static void caught(int sig)
     (void)sig;
 }
 
-/* Kill the job: every process in the groups this run created, and COMMAND
- * (in a group that existed before, only COMMAND: others may share it). */
-static int kill_job(struct mcg_run *run, pid_t child)
+/* Signal the job: every process in the groups this run created, and
+ * COMMAND (in a group that existed before, only COMMAND: others may share
+ * it).  SIGKILL repeats until none is left.  Returns how many groups had
+ * processes. */
+static int signal_job(struct mcg_run *run, pid_t child, int sig)
 {
     int n = 0;
 
     for (int c = 0; c < MCG_NCTRL; c++) {
         char dir[PATH_MAX];
         if (mcg_job_dir(run, c, dir, sizeof(dir)) == 0 && mcg_created_here(run, dir))
-            n += mcg_kill_tree(run, dir, SIGKILL) > 0;
+            n += mcg_kill_tree(run, dir, sig) > 0;
     }
-    kill(child, SIGKILL);
+    if (child > 0)
+        kill(child, sig);
     return n;
+}
+
+static int kill_job(struct mcg_run *run, pid_t child)
+{
+    return signal_job(run, child, SIGKILL);
 }
 
 static double seconds_since(const struct timespec *t0)
@@ -154,23 +162,42 @@ static int not_started(struct mcg_run *run, char **command, const struct mcg_sup
     return status;
 }
 
-/* Wait for COMMAND, forwarding the signals in `set`, killing the job at
- * the timeout, and once the job has lasted SHED_AFTER giving back the heap
- * the policy run left (a job that ends sooner would only pay for it). */
+/* The timeout: --timeout-signal to the whole job, then after --kill-after
+ * SIGKILL to what is left (as timeout(1) -k and systemd's stop do). */
+static void time_out(struct mcg_run *run, const struct mcg_supervise_opts *o, pid_t child,
+                     struct report *r, double *kill_at)
+{
+    r->timed_out = 1;
+    if (o->timeout_signal == SIGKILL || o->kill_after <= 0) {
+        r->killed = kill_job(run, child);
+        r->hard_killed = 1;
+        return;
+    }
+    r->killed = signal_job(run, child, o->timeout_signal);
+    *kill_at = o->timeout + o->kill_after;
+}
+
+/* Wait for COMMAND, forwarding the signals in `set`, timing it out, and
+ * once the job has lasted SHED_AFTER giving back the heap the policy run
+ * left (a job that ends sooner would only pay for it). */
 static void wait_for_child(struct mcg_run *run, const struct mcg_supervise_opts *o, pid_t child,
                            const sigset_t *set, const struct timespec *t0, struct report *r,
                            int *status, struct rusage *ru)
 {
     int shed = 0, terms = 0;
+    double kill_at = -1; /* seconds since the start: the grace's end */
 
     for (;;) {
         siginfo_t info;
         int sig;
         /* the next deadline, in seconds since the start: giving memory
-         * back, then the timeout; none: wait for a signal */
+         * back, the timeout, the end of its grace; none: wait for a
+         * signal */
         double next = shed ? -1 : SHED_AFTER;
         if (o->timeout > 0 && !r->timed_out && (next < 0 || o->timeout < next))
             next = o->timeout;
+        if (kill_at >= 0 && !r->hard_killed && (next < 0 || kill_at < next))
+            next = kill_at;
         if (next >= 0) {
             double w = next - seconds_since(t0);
             if (w < 0)
@@ -183,7 +210,8 @@ static void wait_for_child(struct mcg_run *run, const struct mcg_supervise_opts 
         if (sig < 0) {
             if (errno != EAGAIN)
                 continue;
-            if (!shed && seconds_since(t0) >= SHED_AFTER) {
+            double now = seconds_since(t0);
+            if (!shed && now >= SHED_AFTER) {
                 /* The heap the policy run left.  (Dropping the clean file
                  * pages of the binary too lowered VmRSS and PSS by 1 MiB,
                  * but they stay in the page cache: nothing real was given
@@ -191,15 +219,22 @@ static void wait_for_child(struct mcg_run *run, const struct mcg_supervise_opts 
                 malloc_trim(0);
                 shed = 1;
             }
-            if (o->timeout > 0 && !r->timed_out && seconds_since(t0) >= o->timeout) {
-                r->timed_out = 1;
-                r->killed = kill_job(run, child);
+            if (o->timeout > 0 && !r->timed_out && now >= o->timeout)
+                time_out(run, o, child, r, &kill_at);
+            else if (kill_at >= 0 && !r->hard_killed && now >= kill_at) {
+                kill_job(run, child);
+                r->hard_killed = 1;
             }
             continue;
         }
         if (sig == SIGCHLD) {
-            if (wait4(child, status, WNOHANG, ru) == child)
+            if (wait4(child, status, WNOHANG, ru) == child) {
+                /* timed out, and COMMAND ended in its grace: what it left
+                 * in the job's groups goes too */
+                if (r->timed_out && !r->hard_killed)
+                    kill_job(run, 0); /* (child: reaped, its pid no longer ours) */
                 return;
+            }
             continue;
         }
         kill(child, sig);

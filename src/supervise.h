@@ -10,6 +10,8 @@
 struct mcg_supervise_opts {
     int rm;                 /* --rm */
     double timeout;         /* --timeout, seconds; 0 for none */
+    int timeout_signal;     /* --timeout-signal: sent at the timeout (SIGTERM) */
+    double kill_after;      /* --kill-after: seconds from it to SIGKILL; 0: at once */
     int stats;              /* --stats */
     const char *stats_file; /* --stats=FILE; NULL for stderr */
     int json;               /* --stats-format=json */

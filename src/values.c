@@ -7,9 +7,11 @@
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
@@ -445,28 +447,85 @@ int mcg_pressure_total(const char *text, const char *which, int64_t *total)
 int mcg_parse_duration(const char *s, double *seconds, const char **why)
 {
     static const struct { const char *unit; double factor; } units[] = {
-        { "", 1 }, { "s", 1 }, { "ms", 0.001 }, { "m", 60 }, { "h", 3600 }, { "d", 86400 },
+        { "s", 1 }, { "ms", 0.001 }, { "m", 60 }, { "h", 3600 }, { "d", 86400 },
     };
-    char *end;
-    double v;
+    double total = 0;
+    const char *p = s;
 
-    *why = "invalid duration (use a number of seconds, or a number with unit ms, s, m, h or d)";
-    if (!isdigit((unsigned char)*s) && *s != '.')
-        return -1;
-    errno = 0;
-    v = strtod(s, &end);
-    if (errno || end == s)
-        return -1;
-    for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
-        if (strcmp(end, units[i].unit) != 0)
-            continue;
-        v *= units[i].factor;
-        if (!(v > 0) || v > 1e9) {
-            *why = "duration out of range (more than 0 and at most about 30 years)";
-            return -1;
+    *why = "invalid duration (use a number of seconds, or numbers with units ms, s, m, h or d, "
+           "such as 90, 1m30s or 500ms)";
+    do {
+        /* a number: digits with at most one '.', no sign, no exponent */
+        char num[32], unit[4];
+        size_t n = 0, u = 0;
+        int dot = 0;
+        while ((isdigit((unsigned char)*p) || (*p == '.' && !dot)) && n < sizeof(num) - 1) {
+            dot |= *p == '.';
+            num[n++] = *p++;
         }
-        *seconds = v;
+        num[n] = '\0';
+        if (n == 0 || (n == 1 && dot))
+            return -1;
+        while (isalpha((unsigned char)*p) && u < sizeof(unit) - 1)
+            unit[u++] = (char)*p++;
+        unit[u] = '\0';
+        double factor = 0;
+        if (u == 0 && p == s + n && *p == '\0')
+            factor = 1; /* a bare number is seconds, on its own only */
+        for (size_t i = 0; i < sizeof(units) / sizeof(units[0]) && !factor; i++)
+            if (strcmp(unit, units[i].unit) == 0)
+                factor = units[i].factor;
+        if (!factor)
+            return -1;
+        total += strtod(num, NULL) * factor;
+    } while (*p);
+    if (!(total > 0) || total > 1e9) {
+        *why = "duration out of range (more than 0 and at most about 30 years)";
+        return -1;
+    }
+    *seconds = total;
+    return 0;
+}
+
+/* The signals --timeout-signal takes by name, as kill(1) names them. */
+static const struct { const char *name; int sig; } signal_names[] = {
+    { "HUP", SIGHUP }, { "INT", SIGINT }, { "QUIT", SIGQUIT }, { "ILL", SIGILL },
+    { "TRAP", SIGTRAP }, { "ABRT", SIGABRT }, { "BUS", SIGBUS }, { "FPE", SIGFPE },
+    { "KILL", SIGKILL }, { "USR1", SIGUSR1 }, { "SEGV", SIGSEGV }, { "USR2", SIGUSR2 },
+    { "PIPE", SIGPIPE }, { "ALRM", SIGALRM }, { "TERM", SIGTERM }, { "CHLD", SIGCHLD },
+    { "CONT", SIGCONT }, { "STOP", SIGSTOP }, { "TSTP", SIGTSTP }, { "TTIN", SIGTTIN },
+    { "TTOU", SIGTTOU }, { "URG", SIGURG }, { "XCPU", SIGXCPU }, { "XFSZ", SIGXFSZ },
+    { "VTALRM", SIGVTALRM }, { "PROF", SIGPROF }, { "WINCH", SIGWINCH }, { "IO", SIGIO },
+    { "PWR", SIGPWR }, { "SYS", SIGSYS },
+};
+
+int mcg_parse_signal(const char *s, int *sig)
+{
+    if (isdigit((unsigned char)*s)) {
+        int64_t n;
+        const char *why;
+        if (mcg_parse_int(s, &n, &why) < 0 || n < 1 || n > SIGRTMAX)
+            return -1;
+        *sig = (int)n;
         return 0;
     }
+    if (strncasecmp(s, "SIG", 3) == 0)
+        s += 3;
+    for (size_t i = 0; i < sizeof(signal_names) / sizeof(signal_names[0]); i++)
+        if (strcasecmp(s, signal_names[i].name) == 0) {
+            *sig = signal_names[i].sig;
+            return 0;
+        }
     return -1;
+}
+
+const char *mcg_signal_name(int sig, char *buf, size_t len)
+{
+    for (size_t i = 0; i < sizeof(signal_names) / sizeof(signal_names[0]); i++)
+        if (signal_names[i].sig == sig) {
+            snprintf(buf, len, "SIG%s", signal_names[i].name);
+            return buf;
+        }
+    snprintf(buf, len, "signal %d", sig);
+    return buf;
 }

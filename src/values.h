@@ -61,5 +61,11 @@ int mcg_keyed_value(const char *text, const char *key, int64_t *out);
  * total= in microseconds; -1 when the text has no such line. */
 int mcg_pressure_total(const char *text, const char *which, int64_t *total);
 
-/* "90", "90s", "1.5s", "500ms", "5m", "1h", "1d" -> seconds (> 0). */
+/* "90", "90s", "1.5s", "500ms", "5m", "1h", "1d", and sums of them such
+ * as "1m30s" or "1h 30m" without blanks -> seconds (> 0). */
 int mcg_parse_duration(const char *s, double *seconds, const char **why);
+
+/* "TERM", "SIGTERM", "term", "15" -> 15; -1 for no such signal. */
+int mcg_parse_signal(const char *s, int *sig);
+/* 15 -> "SIGTERM" (or "signal N"), in buf. */
+const char *mcg_signal_name(int sig, char *buf, size_t len);

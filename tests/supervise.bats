@@ -405,3 +405,42 @@ in_home() {
     assert_line --regexp "^[0-9]+:$(ctl pids).*/$G\$"
     assert_no_test_groups
 }
+
+@test "--timeout sends SIGTERM first: the job can save its work; what ignores it gets SIGKILL after --kill-after" {
+    requires_root
+    requires_controller memory pids
+    local t=$BATS_TEST_TMPDIR
+    # a job that saves its work on SIGTERM, and a background process of it
+    # that would only end by SIGKILL
+    run "$MCGEXEC" --rm --timeout 1 -e "$(job_policy)" -- \
+        sh -c "trap 'echo saved > $t/saved; exit 3' TERM; (trap '' TERM; exec sleep 300) >/dev/null 2>&1 & echo \$! > $t/bg; while :; do sleep 0.1; done"
+    assert_equal "$status" 124
+    assert_line "mcgexec: sh timed out after 1 s: sent SIGTERM to it and every process in its groups; it ended within the 5 s it had before SIGKILL"
+    assert_equal "$(cat "$t/saved")" saved
+    ! alive "$(cat "$t/bg")" || fail "what the job left after its grace survived"
+    assert_no_test_groups
+    # a job that ignores SIGTERM: SIGKILL after the grace
+    start=$(date +%s.%N)
+    run "$MCGEXEC" --rm --timeout 1s --kill-after 1500ms -e "$(job_policy)" -- sh -c "trap '' TERM; while :; do sleep 0.1; done"
+    end=$(date +%s.%N)
+    assert_equal "$status" 124
+    assert_line "mcgexec: sh timed out after 1 s: sent SIGTERM to it and every process in its groups, then SIGKILL after 1.5 s more"
+    awk -v a="$start" -v b="$end" 'BEGIN { d = b - a; exit !(d >= 2.4 && d < 10) }' || fail "took $start to $end"
+    # another signal first, or SIGKILL at once
+    run "$MCGEXEC" --rm --timeout 1 --timeout-signal INT -e "$(job_policy)" -- sh -c "trap 'echo got INT; exit 4' INT; while :; do sleep 0.1; done"
+    assert_equal "$status" 124
+    assert_line "got INT"
+    assert_line --partial "sent SIGINT to it"
+    rm -f "$t/saved"
+    run "$MCGEXEC" --rm --timeout 1 --kill-after 0 -e "$(job_policy)" -- sh -c "trap 'echo saved > $t/saved' TERM; while :; do sleep 0.1; done"
+    assert_equal "$status" 124
+    assert_line "mcgexec: sh timed out after 1 s: killed it and every process in its groups"
+    [ ! -e "$t/saved" ] || fail "--kill-after 0 sent SIGTERM"
+    # the durations and the signal are checked first
+    run "$MCGEXEC" --timeout 1m30s --kill-after 2x -e '' -- true
+    assert_equal "$status" 125
+    assert_line --index 0 --partial "mcgexec: --kill-after 2x: invalid duration"
+    run "$MCGEXEC" --timeout 1 --timeout-signal NOPE -e '' -- true
+    assert_equal "$status" 125
+    assert_line --index 0 "mcgexec: --timeout-signal NOPE: no such signal (a name such as TERM, INT, KILL, or a number)"
+}

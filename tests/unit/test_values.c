@@ -233,9 +233,11 @@ static void test_durations(void)
 {
     static const struct { const char *in; double want; } good[] = {
         { "90", 90 }, { "90s", 90 }, { "1.5s", 1.5 }, { "500ms", 0.5 }, { "5m", 300 },
-        { "1h", 3600 }, { "2d", 172800 }, { ".5", 0.5 },
+        { "1h", 3600 }, { "2d", 172800 }, { ".5", 0.5 }, { "1m30s", 90 }, { "1h2m3s", 3723 },
+        { "2s500ms", 2.5 }, { "1d12h", 129600 }, { "0s5s", 5 },
     };
-    static const char *const bad[] = { "", "0", "-1", "5x", "m", "1 h", "5mm", "1e99" };
+    static const char *const bad[] = { "", "0", "-1", "5x", "m", "1 h", "5mm", "1e99", "0x10",
+                                       "1m30", "30 s", "1m-5s", "1..5s", "s", "1ms2", "0s" };
     double v;
     const char *why;
     for (size_t i = 0; i < sizeof(good) / sizeof(*good); i++)
