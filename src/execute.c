@@ -40,6 +40,37 @@ static long long parse_id(const char *s)
     return (long long)v;
 }
 
+/* COMMAND's environment for --user: mcgexec's without the four variables
+ * that name the user, then pw's (none without an entry). */
+static char **user_environment(const struct passwd *pw)
+{
+    static const char *const names[] = { "HOME=", "USER=", "LOGNAME=", "SHELL=" };
+    size_t n = 0, k = 0;
+
+    while (environ && environ[n])
+        n++;
+    char **envp = calloc(n + 5, sizeof(*envp));
+    if (!envp)
+        abort();
+    for (size_t i = 0; i < n; i++) {
+        int drop = 0;
+        for (size_t j = 0; j < 4 && !drop; j++)
+            drop = strncmp(environ[i], names[j], strlen(names[j])) == 0;
+        if (!drop)
+            envp[k++] = environ[i];
+    }
+    if (pw) {
+        const char *shell = pw->pw_shell && *pw->pw_shell ? pw->pw_shell : "/bin/sh";
+        if (asprintf(&envp[k++], "HOME=%s", pw->pw_dir ? pw->pw_dir : "/") < 0 ||
+            asprintf(&envp[k++], "USER=%s", pw->pw_name) < 0 ||
+            asprintf(&envp[k++], "LOGNAME=%s", pw->pw_name) < 0 ||
+            asprintf(&envp[k++], "SHELL=%s", shell) < 0)
+            abort();
+    }
+    envp[k] = NULL;
+    return envp;
+}
+
 int mcg_parse_user(const char *spec, struct mcg_creds *cr, struct mcg_error *err)
 {
     char user[256];
@@ -68,6 +99,8 @@ int mcg_parse_user(const char *spec, struct mcg_creds *cr, struct mcg_error *err
     } else {
         cr->uid = pw->pw_uid;
     }
+    /* now, while pw is the one looked up */
+    cr->envp = user_environment(pw);
 
     if (group) {
         struct group *gr = mcg_getgrnam(group);
@@ -203,7 +236,7 @@ static int apply_creds(const struct mcg_creds *cr, struct mcg_error *err)
 }
 
 /* execvp() without its /bin/sh fallback; returns the errno that failed. */
-static int exec_no_shell(char *const *command)
+static int exec_no_shell(char *const *command, char *const *envp)
 {
     const char *file = command[0];
     const char *path, *p;
@@ -214,7 +247,7 @@ static int exec_no_shell(char *const *command)
     if (fl == 0)
         return ENOENT;
     if (strchr(file, '/')) {
-        execve(file, command, environ);
+        execve(file, command, envp);
         return errno;
     }
     path = getenv("PATH");
@@ -230,7 +263,7 @@ static int exec_no_shell(char *const *command)
                 buf[dl++] = '/';
             }
             memcpy(buf + dl, file, fl + 1);
-            execve(buf, command, environ);
+            execve(buf, command, envp);
             switch (errno) {
             case EACCES:
                 eacces = 1;
@@ -257,7 +290,7 @@ int mcg_become_command(const struct mcg_creds *cr, char *const *command,
 {
     if (cr && apply_creds(cr, err) < 0)
         return MCG_EXIT_FAILURE;
-    int e = exec_no_shell(command);
+    int e = exec_no_shell(command, cr->envp ? cr->envp : environ);
     if (e == ENOEXEC)
         mcg_fail(err, "failed to execute %s: %s (no #! line? mcgexec never runs COMMAND "
                  "through a shell)", command[0], strerror(e));

@@ -18,10 +18,15 @@ struct mcg_creds {
     gid_t gid;
     int ngroups;            /* supplementary groups, from the group database */
     gid_t groups[MCG_MAX_GROUPS];
+    char **envp;            /* --user: COMMAND's environment, HOME, USER, LOGNAME
+                               and SHELL the user's; NULL: mcgexec's own */
 };
 
 /* Resolve --user USER[:GROUP] (names or numbers) while the databases are
- * still reachable and nothing has been changed; -1 with err naming USER. */
+ * still reachable and nothing has been changed, and make COMMAND's
+ * environment: mcgexec's, with HOME, USER, LOGNAME and SHELL from USER's
+ * passwd entry, as runuser -u and systemd-run --uid set them (an id
+ * without an entry: none of the four); -1 with err naming USER. */
 int mcg_parse_user(const char *spec, struct mcg_creds *cr, struct mcg_error *err);
 
 /* Become COMMAND: drop to cr's ids (supplementary groups, gid, uid, each

@@ -60,6 +60,32 @@ sorted_words() {
     assert_equal "$(status_field "$out" NoNewPrivs)" 1
 }
 
+@test "--user sets HOME, USER, LOGNAME and SHELL from the account, as runuser -u does; the rest stays" {
+    requires_root
+    requires_nobody
+    local home shell mode
+    home=$(getent passwd nobody | cut -d: -f6)
+    shell=$(getent passwd nobody | cut -d: -f7)
+    for mode in "" --rm; do
+        run env HOME=/root USER=root LOGNAME=root SHELL=/bin/bash MCGTEST_KEEP=kept \
+            "$MCGEXEC" $mode --user nobody -e '' -- env
+        assert_success
+        assert_line "HOME=$home"
+        assert_line "USER=nobody"
+        assert_line "LOGNAME=nobody"
+        assert_line "SHELL=${shell:-/bin/sh}"
+        assert_line "MCGTEST_KEEP=kept"
+        refute_line "HOME=/root"
+    done
+    # an id without a passwd entry: none of the four (not root's)
+    run env HOME=/root USER=root "$MCGEXEC" --user 4242:4242 -e '' -- env
+    assert_success
+    refute_line --regexp "^(HOME|USER|LOGNAME|SHELL)="
+    # without --user, the environment is the caller's
+    run env HOME=/somewhere "$MCGEXEC" -e '' -- env
+    assert_line "HOME=/somewhere"
+}
+
 @test "--no-new-privs alone: a setuid program gains nothing" {
     requires_root
     requires_nobody
