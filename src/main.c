@@ -76,7 +76,7 @@ static void usage(FILE *out)
           "     --no-new-privs   run COMMAND with no_new_privs set: setuid files and file\n"
           "                      capabilities give it nothing\n"
           "     --list-settings  list every setting of the policy API: class and method,\n"
-          "                      access, cgroup v1 and v2 files, unit\n"
+          "                      access, cgroup v1 and v2 files, concise name, unit\n"
           " -h, --help           display this help\n"
           " -V, --version        display version\n"
           "\n"
@@ -263,10 +263,16 @@ static int parse_options(int argc, char **argv, struct options *o)
 
     if (options_from_env(o) < 0)
         return misuse(NULL);
-    /* '+': stop at the first operand, so COMMAND's options stay its own */
+    /* '+': stop at the first operand, so COMMAND's options stay its own;
+     * getopt's own messages name argv[0]: "mcgexec:", however it was run */
+    char *argv0 = argv[0];
+    argv[0] = (char *)"mcgexec";
     while ((c = getopt_long(argc, argv, "+e:nvr:hVwt:u:", longopts, NULL)) != -1)
-        if ((r = take_option(c, o)) >= 0)
+        if ((r = take_option(c, o)) >= 0) {
+            argv[0] = argv0;
             return r;
+        }
+    argv[0] = argv0;
     if (o->code) {
         o->policy_name = "-e";
     } else {

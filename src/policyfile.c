@@ -105,10 +105,12 @@ static int check_trusted(const struct stat *st, const char *path, struct mcg_err
         return mcg_fail_errno(err, errno, "cannot resolve policy %s", path);
     if (stat(real, &now) < 0 || now.st_dev != st->st_dev || now.st_ino != st->st_ino)
         return mcg_fail(err, "policy %s changed while it was being checked", path);
-    if (strcmp(real, path) != 0)
+    /* the file the checks are about; a link says where it came from */
+    struct stat lst;
+    if (lstat(path, &lst) == 0 && S_ISLNK(lst.st_mode))
         snprintf(desc, sizeof(desc), "%s (the target of %s)", real, path);
     else
-        snprintf(desc, sizeof(desc), "%s", path);
+        snprintf(desc, sizeof(desc), "%s", real);
     snprintf(what, sizeof(what), "policy %s", desc);
     if (check_one(st, what, real, err) < 0)
         return -1;

@@ -152,14 +152,20 @@ static const char *v1_file(const struct mcg_setting *s)
 void mcg_list_settings(FILE *out)
 {
     static const char *const access[] = { "", "r", "w", "rw" };
-    char v2[MCG_NSETTINGS_MAX][96];
-    int w[4] = { 15, 6, 15, 15 }; /* widths of METHOD, ACCESS, V1 FILE, V2 FILE */
+    char v2[MCG_NSETTINGS_MAX][96], concise[MCG_NSETTINGS_MAX][48];
+    int w[5] = { 15, 6, 15, 15, 7 }; /* widths of METHOD, ACCESS, V1 FILE, V2 FILE, CONCISE */
 
     for (size_t i = 0; i < mcg_nsettings && i < MCG_NSETTINGS_MAX; i++) {
         const struct mcg_setting *s = &mcg_settings[i];
         int n = (int)(strlen("Cgroup::") + strlen(mcg_controllers[s->ctrl].class_name) + 1 +
                       strlen(s->method));
         describe_v2(s, v2[i], sizeof(v2[i]));
+        /* the concise form's name: `memory "2G"` is "memory", its keyword
+         * `memory "2G", high: "1G"` is "memory high:" */
+        snprintf(concise[i], sizeof(concise[i]), "%s%s", s->concise ? s->concise : "-",
+                 s->concise && strchr(s->concise, ' ') ? ":" : "");
+        if ((int)strlen(concise[i]) > w[4])
+            w[4] = (int)strlen(concise[i]);
         if (n > w[0])
             w[0] = n;
         if ((int)strlen(v1_file(s)) > w[2])
@@ -167,15 +173,15 @@ void mcg_list_settings(FILE *out)
         if ((int)strlen(v2[i]) > w[3])
             w[3] = (int)strlen(v2[i]);
     }
-    fprintf(out, "%-*s  %-*s  %-*s  %-*s  %s\n", w[0], "METHOD", w[1], "ACCESS", w[2],
-            "V1 FILE", w[3], "V2 FILE", "UNIT");
+    fprintf(out, "%-*s  %-*s  %-*s  %-*s  %-*s  %s\n", w[0], "METHOD", w[1], "ACCESS", w[2],
+            "V1 FILE", w[3], "V2 FILE", w[4], "CONCISE", "UNIT");
     for (size_t i = 0; i < mcg_nsettings && i < MCG_NSETTINGS_MAX; i++) {
         const struct mcg_setting *s = &mcg_settings[i];
         char name[128];
         snprintf(name, sizeof(name), "Cgroup::%s#%s", mcg_controllers[s->ctrl].class_name,
                  s->method);
-        fprintf(out, "%-*s  %-*s  %-*s  %-*s  %s\n", w[0], name, w[1], access[s->access], w[2],
-                v1_file(s), w[3], v2[i], s->unit);
+        fprintf(out, "%-*s  %-*s  %-*s  %-*s  %-*s  %s\n", w[0], name, w[1], access[s->access],
+                w[2], v1_file(s), w[3], v2[i], w[4], concise[i], s->unit);
     }
 }
 

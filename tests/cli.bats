@@ -28,7 +28,11 @@ bats_require_minimum_version 1.5.0
     assert_output --partial "no COMMAND given"
     run "$MCGEXEC" --bogus -e '' true
     assert_equal "$status" 125
-    assert_output --partial "Try 'mcgexec --help'"
+    # getopt's line names mcgexec, not the path it was run by
+    assert_line --index 0 "mcgexec: unrecognized option '--bogus'"
+    assert_line --index 1 "Try 'mcgexec --help' for more information."
+    run "$MCGEXEC" -t
+    assert_line --index 0 "mcgexec: option requires an argument -- 't'"
     run "$MCGEXEC" --root relative/path -e '' true
     assert_equal "$status" 125
     assert_output --partial "absolute path or 'self'"
@@ -174,7 +178,11 @@ EOF2
 @test "--list-settings: every row is a method the policy API has, with its files" {
     run "$MCGEXEC" --list-settings
     assert_success
-    assert_line --index 0 --regexp '^METHOD +ACCESS +V1 FILE +V2 FILE +UNIT$'
+    assert_line --index 0 --regexp '^METHOD +ACCESS +V1 FILE +V2 FILE +CONCISE +UNIT$'
+    # the concise form's names, as the man page uses them
+    assert_line --regexp '^Cgroup::MEMORY#limit_in_bytes .* memory +[a-z]'
+    assert_line --regexp '^Cgroup::MEMORY#high .* memory high: +[a-z]'
+    assert_line --regexp '^Cgroup::CPU#rt_period_us .* - +microseconds$'
     local n=$((${#lines[@]} - 1))
     [ "$n" -ge 25 ] || fail "only $n settings listed"
     # each listed method exists, as a getter where readable, a setter where writable

@@ -186,6 +186,10 @@ passwd_without_nobody() {
     run "$MCGEXEC" "$p" -- touch "$BATS_TEST_TMPDIR/ran"
     assert_equal "$status" 125
     assert_output "mcgexec: policy $p is writable by group or others: as root, mcgexec runs only policies no one else can change (chmod go-w $p)"
+    # named by a relative path: the file itself, not "the target of" a link
+    run sh -c 'cd "$(dirname "$1")" && exec "$0" "$(basename "$1")" -- true' "$MCGEXEC" "$p"
+    assert_equal "$status" 125
+    assert_output "mcgexec: policy $(realpath "$p") is writable by group or others: as root, mcgexec runs only policies no one else can change (chmod go-w $(realpath "$p"))"
     # group-writable: refused for a shared group, fine for the owner's
     # private group (root's, here: its primary group, no other members)
     chmod 664 "$p"
