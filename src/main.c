@@ -334,8 +334,10 @@ static int apply_policy(struct options *o, struct mcg_run *run, struct mcg_error
     run->manager_choice = o->manager;
     run->command = o->command;
     run->supervised = o->wait;
-    if (o->slice)
+    if (o->slice) {
         run->slice = o->slice;
+        run->slice_given = 1;
+    }
     mcg_guard_begin(run);
     struct mrb_state *mrb = mcg_policy_open(run, o->policy_name, o->command, err);
     if (!mrb || mcg_policy_run(mrb, o->code, len, err) < 0 ||

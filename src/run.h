@@ -68,6 +68,7 @@ struct mcg_run {
     const struct mcg_manager *manager;
     enum mcg_manager_choice manager_choice;
     const char *slice;      /* --slice: where the systemd manager's scope goes */
+    int slice_given;        /* --slice was given (not the default) */
     char *const *command;   /* COMMAND and its arguments (a scope's description) */
     int placed;             /* the manager's place() ran */
     int dry_run;

@@ -106,6 +106,10 @@ int mcg_choose_manager(struct mcg_run *run, struct mcg_error *err)
         }
     }
     mcg_log(run, "%smanager: %s (%s)", run->dry_run ? "# " : "", run->manager->name, why);
+    /* (a unit or script shared by v1 and v2 hosts may give it everywhere) */
+    if (run->slice_given && run->manager != &mcg_systemd_manager)
+        mcg_log(run, "%s--slice %s: not used: the cgroupfs manager asks systemd for no scope",
+                run->dry_run ? "# " : "", run->slice);
     return 0;
 }
 

@@ -15,14 +15,14 @@ puts "quota staged: #{c.cfs_quota_us}, exists: #{m.exist?}"
 EOF2
 }
 
-# The manager auto chooses with --root self (tests/helpers.bash), and why.
+# The manager the suite runs with --root self (tests/helpers.bash), and why.
 manager_line() {
     if ! is_v2; then
         echo "# manager: cgroupfs (auto: the host runs cgroup v1)"
     elif [ ! -d /run/systemd/system ]; then
         echo "# manager: cgroupfs (auto: systemd does not run this host)"
     else
-        echo "# manager: cgroupfs (auto: --root says where the groups go)"
+        echo "# manager: cgroupfs (--manager=cgroupfs)"   # (helpers.bash)
     fi
 }
 
@@ -102,4 +102,12 @@ manager_line() {
     assert_line --regexp "^mcgexec: attach $(group_dir memory) [0-9]+\$"
     assert_line "mcgexec: exec echo"
     assert_line "done"
+}
+
+@test "--slice where the manager makes no scope: the plan says it is not used" {
+    requires_controller pids
+    run "$MCGEXEC" -n --slice batch.slice -e "group '$G', pids: 8" -- true
+    assert_success
+    assert_line --index 1 "$(manager_line)"
+    assert_line --index 2 "# --slice batch.slice: not used: the cgroupfs manager asks systemd for no scope"
 }

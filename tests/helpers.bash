@@ -3,7 +3,11 @@
 # Every test runs mcgexec with --root self (MCGEXEC_ROOT=self), so its
 # groups live below the test process's own cgroup in each hierarchy, under a
 # name unique to the test ($G).  teardown removes them, also when the test
-# failed, after ending any process of ours still inside.
+# failed, after ending any process of ours still inside.  On a systemd host
+# (cgroup v2) the test's cgroup is rarely delegated, and mcgexec's default
+# manager refuses --root there: the suite says --manager=cgroupfs
+# (MCGEXEC_MANAGER), which writes below the test's cgroup as asked; the
+# systemd manager has its own tests (systemd.bats, in the systemd guest).
 
 BATS_LIB=${BATS_LIB:-/usr/lib/bats}
 load "$BATS_LIB/bats-support/load"
@@ -18,6 +22,9 @@ setup() {
     CLEANUP_DIRS=()
     CLEANUP_FILES=()
     export MCGEXEC_ROOT=self
+    if is_v2 && [ -d /run/systemd/system ]; then
+        export MCGEXEC_MANAGER=cgroupfs
+    fi
     [ -x "$MCGEXEC" ] || fail "mcgexec not built at $MCGEXEC"
 }
 
