@@ -3,11 +3,13 @@
 # scripts/test.sh):
 #
 #   deb     cpack -G DEB of the default build (static, mruby from
-#           mruby_config.rb); ldd must call the binary "not a dynamic
-#           executable" and the package must have no dependencies; it is
-#           installed with apt-get on this machine, `mcgexec --version` and
-#           an installed example policy are run from the installed files,
-#           and the package is removed;
+#           mruby_config.rb), configured with CMake's default prefix: every
+#           file must land in /usr whatever the prefix, and Debian's
+#           lintian must find no error; ldd must call the binary "not a
+#           dynamic executable" and only mcgexec-systemd may have
+#           dependencies; it is installed with apt-get on this machine,
+#           `mcgexec --version` and an installed example policy are run from
+#           the installed files, and the package is removed;
 #   dynamic -DMCGEXEC_STATIC=OFF; ldd must list libc and libm only, and it
 #           runs a policy and a user lookup from Ruby;
 #   system  -DMCGEXEC_MRUBY=system: Debian's libmruby-dev with all its
@@ -52,13 +54,21 @@ for step in $steps; do
     case $step in
     deb)
         echo "--- Debian package ---"
-        scripts/setup.sh dpkg-dev file
+        scripts/setup.sh dpkg-dev file lintian
         dir=build-deb
-        BUILD_DIR=$dir scripts/build.sh -DCMAKE_INSTALL_PREFIX=/usr $SHARED_MRUBY >/dev/null
+        # (no -DCMAKE_INSTALL_PREFIX: the package is /usr's all the same)
+        BUILD_DIR=$dir scripts/build.sh $SHARED_MRUBY >/dev/null
         (cd "$dir" && rm -f mcgexec_*.deb && cpack -G DEB >/dev/null)
         deb=$(ls "$dir"/mcgexec_*.deb)
         dpkg-deb -f "$deb" Package Version Depends
         ok=1
+        outside=$(dpkg-deb -c "$deb" | awk '{ print $6 }' | grep -v -e '^\./usr/' -e '^\./$' -e '^\./usr/$' |
+                  sed 's/^/  /' || true)
+        [ -z "$outside" ] || { echo "files outside /usr:"; echo "$outside"; ok=0; }
+        ! dpkg-deb -c "$deb" | grep -q '/usr/local' || { echo "files in /usr/local"; ok=0; }
+        lint=$(lintian "$deb" 2>&1 | grep -v 'running with root privileges' || true)
+        [ -z "$lint" ] || echo "$lint"
+        ! printf '%s\n' "$lint" | grep -q '^E:' || { echo "lintian found errors"; ok=0; }
         ldd "$dir/mcgexec" 2>&1 | grep -q "not a dynamic executable" ||
             { echo "the default build is not static"; ok=0; }
         # only mcgexec-systemd, linked against libsystemd, has dependencies
@@ -79,7 +89,7 @@ for step in $steps; do
             [ ! -e /usr/bin/mcgexec ] || { echo "mcgexec still installed after removal"; ok=0; }
         fi
         if [ "$ok" = 1 ]; then
-            note "deb: passed ($(basename "$deb"): mcgexec static, mcgexec-systemd on libc6 and libsystemd0; installed, --version and examples/ci-job.rb ran, removed)"
+            note "deb: passed ($(basename "$deb"): every file in /usr, no lintian error; mcgexec static, mcgexec-systemd on libc6 and libsystemd0; installed, --version and examples/ci-job.rb ran, removed)"
         else
             note "deb: FAILED"
             failed=1

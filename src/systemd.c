@@ -160,19 +160,22 @@ static int run_helper(char *const argv[], char *out, size_t len)
     return -1;
 }
 
-/* Where mcgexec-systemd is: beside mcgexec (the build tree, a relocated
- * install), else where it is installed. */
+/* Where mcgexec-systemd is: beside mcgexec (the build tree), in
+ * ../libexec/mcgexec/ from it (an install under any prefix, the .deb),
+ * else where this build installs it. */
 static int find_helper(char *out, size_t len)
 {
+    static const char *const beside[] = { "", "/../libexec/mcgexec" };
     char self[PATH_MAX];
     ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
 
     if (n > 0) {
         self[n] = '\0';
         char *slash = strrchr(self, '/');
-        if (slash && snprintf(out, len, "%.*s/mcgexec-systemd", (int)(slash - self), self) <
-                         (int)len && access(out, X_OK) == 0)
-            return 0;
+        for (size_t i = 0; slash && i < sizeof(beside) / sizeof(beside[0]); i++)
+            if (snprintf(out, len, "%.*s%s/mcgexec-systemd", (int)(slash - self), self,
+                         beside[i]) < (int)len && access(out, X_OK) == 0)
+                return 0;
     }
     snprintf(out, len, "%s", MCGEXEC_SYSTEMD_HELPER);
     return access(out, X_OK);
@@ -218,10 +221,10 @@ static int need_helper(char *helper, size_t len, struct mcg_error *err)
 {
     if (find_helper(helper, len) == 0)
         return 0;
-    return mcg_fail(err, "the systemd manager needs mcgexec-systemd (not found beside mcgexec "
-                         "nor at %s: a build without libsystemd?); give --manager=cgroupfs "
-                         "with --root, or run mcgexec in a unit with Delegate=yes",
-                    MCGEXEC_SYSTEMD_HELPER);
+    return mcg_fail(err, "the systemd manager needs mcgexec-systemd (not found beside mcgexec, "
+                         "in ../libexec/mcgexec from it, nor at %s: a build without "
+                         "libsystemd?); give --manager=cgroupfs with --root, or run mcgexec "
+                         "in a unit with Delegate=yes", MCGEXEC_SYSTEMD_HELPER);
 }
 
 /* The scope's description, as systemd-run's names its command:

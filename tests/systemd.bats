@@ -405,7 +405,7 @@ check_supervised() {
     for dry in "" -n; do
         run systemd-run --scope --quiet --unit "$UNIT-$RANDOM" "$BATS_TEST_TMPDIR/mcgexec" $dry -e "group '$G', memory: '64M'" -- touch "$BATS_TEST_TMPDIR/ran"
         assert_equal "$status" 125
-        assert_line --regexp "^mcgexec: -e:1: the systemd manager needs mcgexec-systemd \(not found beside mcgexec nor at /.*/mcgexec-systemd: a build without libsystemd\?\); give --manager=cgroupfs with --root, or run mcgexec in a unit with Delegate=yes\$"
+        assert_line --regexp "^mcgexec: -e:1: the systemd manager needs mcgexec-systemd \(not found beside mcgexec, in \.\./libexec/mcgexec from it, nor at /.*/mcgexec-systemd: a build without libsystemd\?\); give --manager=cgroupfs with --root, or run mcgexec in a unit with Delegate=yes\$"
     done
     [ ! -e "$BATS_TEST_TMPDIR/ran" ] || fail "COMMAND ran"
     [ -z "$(find /sys/fs/cgroup -name "$G*" 2>/dev/null)" ] || fail "a group was left"
