@@ -68,6 +68,7 @@ static int make_dir(struct mcg_run *run, enum mcg_ctrl c, const char *path, int 
         return 0;
     mcg_log(run, "mkdir %s", path);
     if (run->dry_run) {
+        mcg_dry_check(run, path);
         mcg_list_push(&run->planned, xstrdup(path));
     } else if (mkdir(path, 0755) < 0) {
         /* EEXIST: another run (or an earlier part of this policy) made it */

@@ -364,9 +364,14 @@ static int start_command(struct options *o, struct mcg_run *run)
     struct mcg_error err = { 0 };
 
     if (o->dry_run) {
+        size_t refused = run->refused.n;
         mcg_run_free(run);
         if (*o->command)
             print_plan_exec(o->command);
+        if (refused)
+            printf("# uid %d would be refused in %zu place%s above: the real run would stop at "
+                   "the first (run it as root, or in a cgroup delegated to this user)\n",
+                   (int)geteuid(), refused, refused == 1 ? "" : "s");
         return fflush(stdout) == 0 ? 0 : MCG_EXIT_FAILURE;
     }
     if (o->verbose)

@@ -117,8 +117,10 @@ void mcg_run_free(struct mcg_run *run)
     mcg_free_refs(&run->attached);
     for (size_t i = 0; i < run->planned.n; i++)
         free(run->planned.items[i]);
+    for (size_t i = 0; i < run->refused.n; i++)
+        free(run->refused.items[i]);
     struct mcg_list *lists[] = { &run->created, &run->moved, &run->pending, &run->attached,
-                                 &run->planned, &run->enabled };
+                                 &run->planned, &run->enabled, &run->refused };
     for (size_t l = 0; l < sizeof(lists) / sizeof(lists[0]); l++) {
         free(lists[l]->items);
         *lists[l] = (struct mcg_list){ 0 };
@@ -224,6 +226,30 @@ static void say_cpuset_offer(struct mcg_run *run, const char *dir, const char *f
     free(parent);
 }
 
+/* A dry run: would the step just printed, on `path`, be refused for lack
+ * of permission (or a read-only mount)?  Said under it, once per place;
+ * a path not there yet needs its nearest existing directory writable (a
+ * group the caller makes is the caller's). */
+void mcg_dry_check(struct mcg_run *run, const char *path)
+{
+    char p[MCG_FILE_PATH];
+    int missing = 0;
+
+    snprintf(p, sizeof(p), "%s", path);
+    while (access(p, F_OK) != 0 && strrchr(p, '/') > p) {
+        *strrchr(p, '/') = '\0';
+        missing = 1;
+    }
+    if (access(p, W_OK) == 0)
+        return;
+    int e = errno;
+    for (size_t i = 0; i < run->refused.n; i++)
+        if (strcmp(run->refused.items[i], p) == 0)
+            return;
+    mcg_list_push(&run->refused, xstrdup(p));
+    printf("#   would be refused: %s%s: %s\n", missing ? "making groups in " : "", p, strerror(e));
+}
+
 int mcg_write(struct mcg_run *run, const char *dir, const char *file, const char *value,
               struct mcg_error *err)
 {
@@ -231,8 +257,10 @@ int mcg_write(struct mcg_run *run, const char *dir, const char *file, const char
 
     snprintf(path, sizeof(path), "%s/%s", dir, file);
     mcg_log(run, "write %s %s", path, value);
-    if (run->dry_run)
+    if (run->dry_run) {
+        mcg_dry_check(run, path);
         return 0;
+    }
     if (mcg_write_file(path, value) < 0) {
         int e = errno;
         mcg_fail_errno(err, e, "write %s", path);
@@ -250,9 +278,11 @@ int mcg_put_pid(struct mcg_run *run, const char *dir, const char *pid)
     char path[MCG_FILE_PATH];
 
     mcg_log(run, "attach %s %s", dir, pid);
-    if (run->dry_run)
-        return 0;
     snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
+    if (run->dry_run) {
+        mcg_dry_check(run, path);
+        return 0;
+    }
     return mcg_write_file(path, pid);
 }
 

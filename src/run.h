@@ -89,6 +89,8 @@ struct mcg_run {
     struct mcg_list enabled;  /* struct group_ref *: v2 subtree_control entries this run
                                  added (dir, controller) */
     char *self_leaf;          /* v2: the leaf mcgexec moved itself into, if it had to */
+    struct mcg_list refused;  /* char *: a dry run's places the caller would be
+                                 refused (each said once) */
     const struct group_ref *join[MCG_NCTRL]; /* groups COMMAND joins itself
                                                 (mcg_plan_child_joins) */
 };
@@ -98,6 +100,10 @@ void mcg_run_free(struct mcg_run *run);
 
 /* "auto", "systemd", "cgroupfs": 0, or -1 for none of these. */
 int mcg_parse_manager(const char *s, enum mcg_manager_choice *out);
+
+/* A dry run: say under the step just printed if the caller would be
+ * refused it on `path` (permissions, a read-only mount). */
+void mcg_dry_check(struct mcg_run *run, const char *path);
 
 /* Print an operation: on stdout for a dry run, on stderr with --verbose. */
 void mcg_log(struct mcg_run *run, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -111,3 +111,24 @@ manager_line() {
     assert_line --index 1 "$(manager_line)"
     assert_line --index 2 "# --slice batch.slice: not used: the cgroupfs manager asks systemd for no scope"
 }
+
+@test "--dry-run by a user who could not do the run: the plan says where it would be refused, still 0" {
+    requires_root
+    requires_setpriv
+    requires_controller memory
+    local dir
+    dir=$(self_dir memory)
+    run as_nobody "$MCGEXEC" -n -e "group '$G', memory: '64M'" -- true
+    assert_success
+    assert_line "mkdir $dir/$G"
+    assert_line "#   would be refused: making groups in $dir: Permission denied"
+    assert_line "# uid $(id -u nobody) would be refused in 1 place above: the real run would stop at the first (run it as root, or in a cgroup delegated to this user)"
+    assert_no_test_groups
+    # the real run, as that user, does stop there
+    run as_nobody "$MCGEXEC" -e "group '$G', memory: '64M'" -- true
+    assert_equal "$status" 125
+    assert_output --partial "mkdir $dir/$G: Permission denied"
+    # root's plan has no such line
+    run "$MCGEXEC" -n -e "group '$G', memory: '64M'" -- true
+    refute_output --partial "would be refused"
+}
