@@ -10,9 +10,11 @@
 # here is reported as skipped, never as passed.
 #
 #   MCGEXEC_VM=none      do not boot guests
-#   MCGEXEC_VM="v2 v1 systemd"  also run the suite in a cgroup v1 guest
-#                        (default: v2 and systemd, the guest with systemd as
-#                        PID 1 that runs tests/systemd.bats)
+#   MCGEXEC_VM="v2 v1 bfq systemd"  also run the suite in a cgroup v1 guest
+#                        (default: v2; bfq, the I/O weight tests in v1 and v2
+#                        guests with the BFQ scheduler loaded; and systemd,
+#                        the guest with systemd as PID 1 that runs
+#                        tests/systemd.bats)
 #   MCGEXEC_CHECKS=none  skip scripts/check.sh
 #   MCGEXEC_PACKAGE=none skip scripts/package.sh
 #
@@ -91,14 +93,20 @@ for f in tests/*.bats; do
     guest_files="$guest_files $f"
 done
 
-guests=${MCGEXEC_VM:-v2 systemd}
-for layout in v2 v1 systemd; do
-    case "$guests" in *"$layout"*) ;; *) continue ;; esac
+guests=${MCGEXEC_VM:-v2 bfq systemd}
+for layout in v2 v1 bfq systemd; do
+    case " $guests " in *" $layout "*) ;; *) continue ;; esac
     echo "--- the bats suite in a cgroup $layout guest (qemu, software emulation) ---"
     status=0
     if [ "$layout" = systemd ]; then
         # systemd as PID 1: the delegation tests (the rest ran in the v2 guest)
         logged scripts/vm.sh --systemd -- bats tests/systemd.bats || status=$?
+    elif [ "$layout" = bfq ]; then
+        # the I/O weight where the BFQ scheduler is loaded, on v1 and v2: the
+        # branch of the weight tests that a host without BFQ (and the plain
+        # v2 guest, with io.weight) never takes
+        logged scripts/vm.sh --v1 --bfq -- bats -f weight tests/knobs.bats &&
+            logged scripts/vm.sh --v2 --bfq -- bats -f weight tests/knobs.bats || status=$?
     else
         # shellcheck disable=SC2086
         logged scripts/vm.sh --"$layout" -- bats $guest_files || status=$?

@@ -6,6 +6,7 @@ cp "$K/busybox" "$STAGE/bin/busybox"
 # scripts start with #!/bin/sh: the guest's is busybox's
 ln -s busybox "$STAGE/bin/sh"
 cp "$K/brd.ko" "$STAGE/brd.ko"
+[ -z "$bfq" ] || cp "$K/bfq.ko" "$STAGE/bfq.ko"
 
 for cmd in bash env cat dd timeout sleep awk gawk mawk sed grep find findmnt setpriv unshare \
            mount umount id nproc wc tr head tail sort cut mkdir rmdir rm touch chmod ln \
@@ -51,6 +52,7 @@ else
     done
 fi
 insmod /brd.ko rd_nr=1 rd_size=32768 2>/dev/null
+[ ! -f /bfq.ko ] || insmod /bfq.ko || echo "vm: cannot load bfq.ko" >&2
 export HOME=/root TERM=dumb MCGEXEC_TEST_BLOCKDEV=/dev/ram0 MCGEXEC_VM=$layout
 cd "$TOP"
 bash /vm-command < /dev/null

@@ -3,10 +3,13 @@
 # command from this source tree inside it, and exit with that command's
 # status.
 #
-#   scripts/vm.sh [--v2|--v1|--systemd] [--timeout SECONDS] [--] COMMAND [ARG...]
+#   scripts/vm.sh [--v2|--v1|--systemd] [--bfq] [--timeout SECONDS] [--] COMMAND [ARG...]
 #
 # v2 (default): cgroup_no_v1=all, cgroup2 mounted at /sys/fs/cgroup.
 # v1: one v1 hierarchy per controller under /sys/fs/cgroup.
+# --bfq (v1 and v2): the BFQ I/O scheduler's module is loaded, so the
+# kernel has blkio.bfq.weight (v1) and io.bfq.weight (v2): the I/O weight's
+# branch that hosts without BFQ never take.
 # The guest is an initramfs holding busybox, bash, bats, the host binaries
 # the tests use (with their libraries) and this tree at its own path; brd
 # gives it a block device, /dev/ram0.  Software emulation only (no KVM).
@@ -26,19 +29,21 @@ set -euo pipefail
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 CACHE=${MCGEXEC_VM_CACHE:-$TOP/build/vm}
 layout=v2
+bfq=
 limit=1200
 while [ $# -gt 0 ]; do
     case "$1" in
         --v1) layout=v1 ;;
         --v2) layout=v2 ;;
         --systemd) layout=systemd ;;
+        --bfq) bfq=1 ;;
         --timeout) limit=$2; shift ;;
         --) shift; break ;;
         *) break ;;
     esac
     shift
 done
-[ $# -gt 0 ] || { echo "usage: $0 [--v2|--v1|--systemd] [--timeout S] -- COMMAND..." >&2; exit 2; }
+[ $# -gt 0 ] || { echo "usage: $0 [--v2|--v1|--systemd] [--bfq] [--timeout S] -- COMMAND..." >&2; exit 2; }
 
 cannot() { echo "vm: $*" >&2; exit 77; }
 
@@ -58,7 +63,7 @@ ver=$(apt-cache depends linux-image-amd64 2>/dev/null |
       sed -n 's/.*Depends: linux-image-\(.*\)-amd64$/\1/p' | head -n 1)
 [ -n "$ver" ] || cannot "no linux-image-amd64 package known to apt"
 K="$CACHE/$ver"
-if [ ! -s "$K/vmlinux" ] || [ ! -x "$K/busybox" ]; then
+if [ ! -s "$K/vmlinux" ] || [ ! -x "$K/busybox" ] || [ ! -f "$K/bfq.ko" ]; then
     mkdir -p "$K/dl" "$K/root"
     ( cd "$K/dl" && apt-get download -q "linux-image-$ver-amd64" busybox-static >/dev/null 2>&1 ) ||
         cannot "cannot download linux-image-$ver-amd64 and busybox-static"
@@ -68,11 +73,15 @@ if [ ! -s "$K/vmlinux" ] || [ ! -x "$K/busybox" ]; then
     off=$(LC_ALL=C grep -obUaP '\xfd7zXZ\x00' "$vmlinuz" | head -n 1 | cut -d: -f1)
     tail -c +"$((off + 1))" "$vmlinuz" | xz -dc > "$K/vmlinux" 2>/dev/null || true
     [ -s "$K/vmlinux" ] || cannot "cannot unpack $vmlinuz"
-    brd=$(find "$K/root/lib/modules" -name 'brd.ko*' | head -n 1)
-    case "$brd" in
-        *.xz) xz -dc "$brd" > "$K/brd.ko" ;;
-        *) cp "$brd" "$K/brd.ko" ;;
-    esac
+    # modules: brd (a block device, /dev/ram0), bfq (the BFQ I/O
+    # scheduler, whose weights only --bfq guests load)
+    for mod in brd bfq; do
+        ko=$(find "$K/root/lib/modules" -name "$mod.ko*" | head -n 1)
+        case "$ko" in
+            *.xz) xz -dc "$ko" > "$K/$mod.ko" ;;
+            *) cp "$ko" "$K/$mod.ko" ;;
+        esac
+    done
     cp "$K/root/bin/busybox" "$K/busybox"
     rm -rf "$K/dl" "$K/root"
 fi
