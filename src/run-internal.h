@@ -71,9 +71,5 @@ int mcg_at_own_place(const struct mcg_run *run, const struct mcg_hier *h);
 int mcg_write_pid(struct mcg_run *run, enum mcg_ctrl c, const char *dir, pid_t pid,
                   struct mcg_error *err);
 
-/* ---- undo.c ---- */
-
-/* The run's records are about to be freed: end the guard if it watches it. */
-void mcg_guard_forget(const struct mcg_run *run);
 
 #endif

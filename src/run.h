@@ -13,8 +13,8 @@
  * Where each part lives: the run's records, the log and file access in
  * run.c; finding the hierarchies in hierarchy.c; creating, attaching and
  * deleting in the manager (cgroupfs.c); joining after the policy in
- * join.c; the undo journal, the signal guard and removal after --rm in
- * undo.c.
+ * join.c; the undo journal and removal after --rm in undo.c; the signal
+ * guard in guard.c.
  */
 #ifndef MCGEXEC_RUN_H
 #define MCGEXEC_RUN_H
@@ -24,6 +24,7 @@
 #include <sys/types.h>
 
 #include "error.h"
+#include "guard.h"
 
 /* A control file: a group directory plus "/" and a file name. */
 #define MCG_FILE_PATH (PATH_MAX + 256)
@@ -179,14 +180,10 @@ void mcg_commit(struct mcg_run *run);
  * the crash signals SIGSEGV, SIGBUS, SIGABRT, SIGFPE and SIGILL, undo what
  * the run did (as mcg_rollback) and end mcgexec by that signal, so that a
  * policy that hangs or a crash leaves no groups behind; so does mruby's
- * exit(1) on an internal error, with status 125 (src/undo.c).  Signals the
- * caller ignores stay ignored. */
+ * exit(1) on an internal error, with status 125 (src/guard.c, handed the
+ * undo walk of src/undo.c).  Signals the caller ignores stay ignored.
+ * mcg_guard_end, _hold and _release: guard.h. */
 void mcg_guard_begin(struct mcg_run *run);
-/* Give the signals back the actions they had before mcg_guard_begin. */
-void mcg_guard_end(void);
-/* Block them while the run's records change (nests). */
-void mcg_guard_hold(void);
-void mcg_guard_release(void);
 
 /* ---- for the supervisor (--wait) ---- */
 

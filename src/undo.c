@@ -1,11 +1,12 @@
 /* Undoing a run: the journal of what it changed (the records in struct
  * mcg_run that the manager fills), the one walk that undoes it, used by
- * mcg_rollback and by the signal guard, the guard itself (signals,
- * crashes and mruby's exit(1) before COMMAND starts), and the removal of
- * the job's groups after --rm (kill what is left, then the same walk). */
+ * mcg_rollback and, with steps that make system calls only, by the signal
+ * guard (src/guard.c), mcg_commit that frees the journal, and the removal
+ * of the job's groups after --rm (kill what is left, then the same walk). */
 #define _GNU_SOURCE
 #include "run.h"
 #include "run-internal.h"
+#include "guard.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -16,8 +17,6 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-
-static struct mcg_run *guarded;
 
 /* Does any hierarchy have mcgexec in `dir` or below it? */
 static int holds_self(const struct mcg_run *run, const char *dir)
@@ -148,50 +147,15 @@ void mcg_commit(struct mcg_run *run)
 }
 
 
-/* ---- signals while the policy runs ----------------------------------------
- *
- * A policy is arbitrary Ruby: it may loop, sleep or wait, and the user's
- * answer is Ctrl-C or a service manager's SIGTERM.  The default action
- * would kill mcgexec with the groups it created left behind, so until
- * COMMAND starts these signals undo the run from the handler and then end
- * mcgexec by the same signal.  The same goes for the signals of a crash
- * (SIGSEGV, SIGBUS, SIGABRT, SIGFPE, SIGILL), sent or real: the handler runs
- * on a stack of its own (a stack overflow leaves none), and mcgexec then
- * dies of that signal, so that a core dump and the shell's message stay as
- * they were.  And mruby's own last resort, exit(1) from mrb_bug(), meets an
- * atexit handler that does the same walk.  The handler may interrupt mruby
- * anywhere, in malloc too, so it uses system calls only and reads records
- * that are never half-changed: every change to them happens with the
- * signals blocked (mcg_guard_hold).  A crash while they are blocked is the
- * kernel's to end, without the walk. */
-
-static const int guard_signals[] = {
-    SIGHUP, SIGINT, SIGQUIT, SIGPIPE, SIGTERM,
-    SIGSEGV, SIGBUS, SIGABRT, SIGFPE, SIGILL,
-};
-#define NGUARD (sizeof(guard_signals) / sizeof(guard_signals[0]))
-static struct sigaction guard_saved[NGUARD];
-static sigset_t guard_set, guard_old;
-static int guard_depth;
-/* the handler's own stack: big enough for the walk, which keeps a few
- * PATH_MAX buffers on it */
-static char guard_stack[64 * 1024] __attribute__((aligned(16)));
-
-static size_t put_str(char *dst, size_t at, size_t cap, const char *s)
-{
-    while (*s && at + 1 < cap)
-        dst[at++] = *s++;
-    dst[at] = '\0';
-    return at;
-}
+/* ---- the same steps with system calls only, for the signal guard ----- */
 
 static void write_raw(const char *dir, const char *file, const char *value)
 {
     char path[MCG_FILE_PATH];
-    size_t n = put_str(path, 0, sizeof(path), dir);
+    size_t n = mcg_safe_append(path, 0, sizeof(path), dir);
 
-    n = put_str(path, n, sizeof(path), "/");
-    put_str(path, n, sizeof(path), file);
+    n = mcg_safe_append(path, n, sizeof(path), "/");
+    mcg_safe_append(path, n, sizeof(path), file);
     int fd = open(path, O_WRONLY | O_CLOEXEC);
     if (fd >= 0) {
         if (write(fd, value, strlen(value)) < 0) {
@@ -239,130 +203,21 @@ static void disable_raw(struct mcg_run *run, const struct group_ref *ref)
 {
     char minus[32];
     (void)run;
-    put_str(minus, put_str(minus, 0, sizeof(minus), "-"), sizeof(minus), mcg_controllers[ref->ctrl].v2);
+    mcg_safe_append(minus, mcg_safe_append(minus, 0, sizeof(minus), "-"), sizeof(minus), mcg_controllers[ref->ctrl].v2);
     write_raw(ref->dir, "cgroup.subtree_control", minus);
 }
 
 static const struct undo_ops undo_raw = { move_back_raw, remove_raw, disable_raw };
 
-static const char *signal_name(int sig)
+/* The walk a signal handler may run (the signal guard is handed it). */
+static void undo_from_handler(struct mcg_run *run)
 {
-    switch (sig) {
-    case SIGHUP: return "SIGHUP";
-    case SIGINT: return "SIGINT";
-    case SIGQUIT: return "SIGQUIT";
-    case SIGPIPE: return "SIGPIPE";
-    case SIGTERM: return "SIGTERM";
-    case SIGSEGV: return "SIGSEGV";
-    case SIGBUS: return "SIGBUS";
-    case SIGABRT: return "SIGABRT";
-    case SIGFPE: return "SIGFPE";
-    case SIGILL: return "SIGILL";
-    }
-    return "a signal";
-}
-
-/* Undo the run, if this process is the one that made it (not a child a
- * policy forked through IO.popen, which inherits the handlers until its
- * exec), and say so on stderr unless `quiet`. */
-static void undo_from_handler(const char *what, int quiet)
-{
-    char msg[200];
-    size_t n;
-
-    if (!guarded || guarded->dry_run || getpid() != guarded->pid)
-        return;
-    undo_walk(guarded, &undo_raw);
-    n = put_str(msg, 0, sizeof(msg), "mcgexec: ");
-    n = put_str(msg, n, sizeof(msg), what);
-    n = put_str(msg, n, sizeof(msg), " before COMMAND started: removed what this run had "
-                                     "created; COMMAND not run\n");
-    if (!quiet && write(STDERR_FILENO, msg, n) < 0) {
-        /* stderr is gone: the exit status still tells */
-    }
-}
-
-static void guard_handler(int sig)
-{
-    undo_from_handler(signal_name(sig), sig == SIGPIPE);
-    /* Die of the same signal: with the default action back and the signal
-     * unblocked, raise() ends the process before it returns.  A fault that
-     * was real would also strike again on return. */
-    signal(sig, SIG_DFL);
-    sigset_t one;
-    sigemptyset(&one);
-    sigaddset(&one, sig);
-    sigprocmask(SIG_UNBLOCK, &one, NULL);
-    raise(sig);
-    _exit(128 + sig);
-}
-
-/* exit() while the guard is up: mcgexec itself returns from main (and
- * mcg_run_free ends the guard first), so this is mruby's mrb_bug(), which
- * prints "bug: ..." without a newline and calls exit(1).  The run is
- * undone and the status is mcgexec's own failure. */
-static void guard_atexit(void)
-{
-    static const char msg[] = "\nmcgexec: mruby stopped on an internal error (above) before COMMAND "
-                              "started: removed what this run had created; COMMAND not run\n";
-
-    if (!guarded || guard_depth > 0 || getpid() != guarded->pid)
-        return;
-    if (!guarded->dry_run)
-        undo_walk(guarded, &undo_raw);
-    if (write(STDERR_FILENO, msg, sizeof(msg) - 1) < 0) {
-        /* the exit status still tells */
-    }
-    _exit(MCG_EXIT_FAILURE);
+    undo_walk(run, &undo_raw);
 }
 
 void mcg_guard_begin(struct mcg_run *run)
 {
-    struct sigaction sa = { .sa_handler = guard_handler, .sa_flags = SA_ONSTACK };
-    static int atexit_done;
-
-    guarded = run;
-    if (!atexit_done)
-        atexit_done = atexit(guard_atexit) == 0;
-    stack_t ss = { .ss_sp = guard_stack, .ss_size = sizeof(guard_stack) };
-    sigaltstack(&ss, NULL);
-    sigemptyset(&guard_set);
-    for (size_t i = 0; i < NGUARD; i++)
-        sigaddset(&guard_set, guard_signals[i]);
-    sa.sa_mask = guard_set;
-    for (size_t i = 0; i < NGUARD; i++) {
-        sigaction(guard_signals[i], NULL, &guard_saved[i]);
-        /* a signal the caller ignores (nohup) stays ignored */
-        if (guard_saved[i].sa_handler != SIG_IGN)
-            sigaction(guard_signals[i], &sa, NULL);
-    }
-}
-
-void mcg_guard_end(void)
-{
-    if (!guarded)
-        return;
-    for (size_t i = 0; i < NGUARD; i++)
-        sigaction(guard_signals[i], &guard_saved[i], NULL);
-    guarded = NULL;
-}
-
-void mcg_guard_hold(void)
-{
-    if (guarded && guard_depth++ == 0)
-        sigprocmask(SIG_BLOCK, &guard_set, &guard_old);
-}
-
-void mcg_guard_release(void)
-{
-    if (guard_depth > 0 && --guard_depth == 0)
-        sigprocmask(SIG_SETMASK, &guard_old, NULL);
-}
-
-void mcg_guard_forget(const struct mcg_run *run)
-{
-    if (guarded == run)
-        mcg_guard_end();
+    mcg_guard_watch(run, undo_from_handler);
 }
 
 /* ---- after the job (--rm): kill what is left, then the same undo ----- */
