@@ -95,7 +95,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if ((size >= 4 && memcmp(data, "RITE", 4) == 0) || !bounded((const char *)data, size))
         return 0;
 
-    mcg_run_init(&run, 1, 0, NULL);
+    mcg_run_init(&run, &(struct mcg_run_opts){ .dry_run = 1 });
     mrb_state *mrb = mcg_policy_open(&run, "fuzz.rb", command, &err);
     if (mrb) {
         executed = 0;

@@ -322,34 +322,6 @@ static int attach_pid(struct mcg_run *run, enum mcg_ctrl c, struct mcg_hier *h, 
     return 0;
 }
 
-/* pid into dir/cgroup.procs, with the cpuset retry and the messages. */
-int mcg_write_pid(struct mcg_run *run, enum mcg_ctrl c, const char *dir, pid_t pid,
-                     struct mcg_error *err)
-{
-    char buf[32];
-
-    snprintf(buf, sizeof(buf), "%d", (int)pid);
-    int r = mcg_put_pid(run, dir, buf);
-    /* A v1 cpuset group another run has just made takes no tasks until
-     * that run has copied cpus and mems into it: give it a moment. */
-    for (int tries = 0; r < 0 && errno == ENOSPC && c == MCG_CPUSET && tries < 20; tries++) {
-        nanosleep(&(struct timespec){ 0, 5 * 1000 * 1000 }, NULL);
-        r = mcg_put_pid(run, dir, buf);
-    }
-    if (r < 0) {
-        if (errno == EBUSY && run->layout == MCG_LAYOUT_UNIFIED)
-            return mcg_fail(err, "attach pid %s to %s: the group has controllers enabled "
-                                 "for its children, and cgroup v2 puts processes only in "
-                                 "groups without (the no-internal-processes rule)", buf, dir);
-        if (errno == ENOSPC && c == MCG_CPUSET)
-            return mcg_fail(err, "attach pid %s to %s: %s: the group's cpuset.cpus or "
-                                 "cpuset.mems is empty (set cpus and mems)", buf, dir,
-                            strerror(ENOSPC));
-        return mcg_fail_errno(err, errno, "attach pid %s to %s", buf, dir);
-    }
-    return 0;
-}
-
 int mcg_cgroupfs_attach(struct mcg_run *run, enum mcg_ctrl c, const char *dir, pid_t pid,
                         struct mcg_error *err)
 {
@@ -428,7 +400,6 @@ int mcg_cgroupfs_destroy(struct mcg_run *run, enum mcg_ctrl c, const char *dir,
 
 const struct mcg_manager mcg_cgroupfs_manager = {
     .name = "cgroupfs",
-    .setup = mcg_discover,
     .create = mcg_cgroupfs_create,
     .attach = mcg_cgroupfs_attach,
     .destroy = mcg_cgroupfs_destroy,

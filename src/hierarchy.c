@@ -5,7 +5,6 @@
 #define _GNU_SOURCE
 #include "run.h"
 #include "run-internal.h"
-#include "manager.h"
 #include "mounts.h"
 
 #include <errno.h>
@@ -171,7 +170,7 @@ int mcg_delegated(const char *dir)
 /* Where mcgexec is in every hierarchy (one read of /proc/self/cgroup),
  * and where group names resolve: the root, --root, or (--root self) here.
  * (The systemd manager moves that below a delegated cgroup when the first
- * group is named: src/systemd.c.) */
+ * group is named: mcg_settle_below, for src/systemd.c.) */
 static void find_position(struct mcg_run *run)
 {
     char *rels[MCG_NCTRL] = { NULL }, *v2rel = NULL;
@@ -198,16 +197,14 @@ static void find_position(struct mcg_run *run)
     free_rels(rels, v2rel);
 }
 
-/* The hierarchies, the manager, and where mcgexec is in them, whatever
- * the policy then asks for: every manager's setup. */
+/* The hierarchies and where mcgexec is in them, whatever the policy then
+ * asks for (once a run: src/manager.c's mcg_ready). */
 int mcg_discover(struct mcg_run *run, struct mcg_error *err)
 {
     run->discovered = 1;
     if (find_hierarchies(run, err) < 0)
         return -1;
     mcg_log(run, "%scgroup layout: %s", run->dry_run ? "# " : "", mcg_layout_name(run));
-    if (mcg_choose_manager(run, err) < 0)
-        return -1;
     find_position(run);
     return 0;
 }
@@ -215,8 +212,6 @@ int mcg_discover(struct mcg_run *run, struct mcg_error *err)
 int mcg_hier_get(struct mcg_run *run, enum mcg_ctrl c, struct mcg_hier **out,
                  struct mcg_error *err)
 {
-    if (!run->discovered && run->manager->setup(run, err) < 0)
-        return -1;
     if (!run->hier[c].mount[0]) {
         if (run->layout == MCG_LAYOUT_UNIFIED)
             mcg_fail(err, "controller '%s' is not available on this host (not in %s/cgroup.controllers)",
@@ -228,13 +223,6 @@ int mcg_hier_get(struct mcg_run *run, enum mcg_ctrl c, struct mcg_hier **out,
     }
     *out = &run->hier[c];
     return 0;
-}
-
-int mcg_layout(struct mcg_run *run, struct mcg_error *err)
-{
-    if (!run->discovered && run->manager->setup(run, err) < 0)
-        return -1;
-    return (int)run->layout;
 }
 
 /* mount + "/" + rel; -1 when it does not fit. */
@@ -250,19 +238,11 @@ int mcg_cur_dir(const struct mcg_hier *h, char *out, size_t len)
     return mcg_join_path(out, len, h->mount, h->cur);
 }
 
-int mcg_group_dir(struct mcg_run *run, enum mcg_ctrl c, const char *name, char *dir,
-                  size_t len, struct mcg_error *err)
+int mcg_group_path(const struct mcg_hier *h, const char *name, char *dir, size_t len,
+                   struct mcg_error *err)
 {
-    struct mcg_hier *h = NULL;
     char rel[PATH_MAX];
 
-    if (mcg_hier_get(run, c, &h, err) < 0)
-        return -1;
-    if (!run->placed) {
-        run->placed = 1;
-        if (run->manager->place && run->manager->place(run, name, err) < 0)
-            return -1;
-    }
     while (*name == '/')
         name++;
     if (snprintf(rel, sizeof(rel), "%s%s%s", h->base, h->base[0] && name[0] ? "/" : "",
@@ -271,6 +251,29 @@ int mcg_group_dir(struct mcg_run *run, enum mcg_ctrl c, const char *name, char *
     if (mcg_join_path(dir, len, h->mount, rel) < 0)
         return mcg_fail(err, "group path too long: %s/%s", h->mount, rel);
     return 0;
+}
+
+/* ---- the run's position: where mcgexec is, where names resolve, where
+ * the job is (the one place that writes them after discovery) ---------- */
+
+void mcg_settle_below(struct mcg_run *run, const char *rel, int moved)
+{
+    for (int c = 0; c < MCG_NCTRL; c++) {
+        struct mcg_hier *h = &run->hier[c];
+        if (!h->mount[0])
+            continue;
+        if (moved) {
+            mcg_set_path(&h->orig, rel);
+            mcg_set_path(&h->cur, rel);
+        }
+        mcg_set_path(&h->base, rel);
+    }
+}
+
+void mcg_note_job(struct mcg_run *run, enum mcg_ctrl c, const char *dir)
+{
+    struct mcg_hier *h = &run->hier[c];
+    mcg_set_path(&h->job, dir[0] == '/' ? mcg_rel_of(h, dir) : dir);
 }
 
 /* The hierarchy-relative part of an absolute group directory. */

@@ -129,7 +129,7 @@ static void note_planned_jobs(struct mcg_run *run)
     for (int c = 0; c < MCG_NCTRL; c++)
         for (int d = 0; d < MCG_NCTRL && run->hier[c].mount[0]; d++)
             if (run->join[d] && same_hier(run, c, d))
-                mcg_set_path(&run->hier[c].job, mcg_rel_of(&run->hier[c], run->join[d]->dir));
+                mcg_note_job(run, (enum mcg_ctrl)c, run->join[d]->dir);
 }
 
 int mcg_plan_child_joins(struct mcg_run *run, struct mcg_error *err)
@@ -191,7 +191,7 @@ void mcg_leave(struct mcg_run *run)
     for (int c = 0; c < MCG_NCTRL; c++) {
         struct mcg_hier *h = &run->hier[c];
         if (h->mount[0] && !h->job[0] && !mcg_at_own_place(run, h))
-            mcg_set_path(&h->job, h->cur);
+            mcg_note_job(run, (enum mcg_ctrl)c, h->cur);
     }
     for (int c = 0; c < MCG_NCTRL; c++) {
         struct mcg_hier *h = &run->hier[c];

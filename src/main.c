@@ -330,14 +330,10 @@ static int apply_policy(struct options *o, struct mcg_run *run, struct mcg_error
     } else {
         len = strlen(o->code);
     }
-    mcg_run_init(run, o->dry_run, o->verbose, o->root);
-    run->manager_choice = o->manager;
-    run->command = o->command;
-    run->supervised = o->wait;
-    if (o->slice) {
-        run->slice = o->slice;
-        run->slice_given = 1;
-    }
+    mcg_run_init(run, &(struct mcg_run_opts){ .dry_run = o->dry_run, .verbose = o->verbose,
+                                              .supervised = o->wait, .root = o->root,
+                                              .manager = o->manager, .slice = o->slice,
+                                              .command = o->command });
     mcg_guard_begin(run);
     struct mrb_state *mrb = mcg_policy_open(run, o->policy_name, o->command, err);
     if (!mrb || mcg_policy_run(mrb, o->code, len, err) < 0 ||

@@ -6,11 +6,11 @@
  *
  * cgroupfs (src/cgroupfs.c) writes the cgroup filesystem itself; systemd
  * (src/systemd.c) first has systemd delegate a cgroup to mcgexec, then
- * does the cgroupfs manager's work below it.  mcg_choose_manager picks one
- * once the layout is known.  A manager records in the run what it changed
- * (run->created, run->moved, run->enabled), so that the undo walk
- * (src/undo.c) can take it back.  The callers in run.h hold the signal
- * guard around every call. */
+ * does the cgroupfs manager's work below it.  src/manager.c picks one once
+ * the layout is known (discovery, src/hierarchy.c, is the same for all),
+ * and holds the signal guard around every call.  A manager records in the
+ * run what it changed (run->created, run->moved, run->enabled), so that
+ * the undo walk (src/undo.c) can take it back. */
 #ifndef MCGEXEC_MANAGER_H
 #define MCGEXEC_MANAGER_H
 
@@ -18,9 +18,6 @@
 
 struct mcg_manager {
     const char *name;
-    /* Find the hierarchies, where mcgexec is in them and where group names
-     * resolve (--root); called once, before the first group is named. */
-    int (*setup)(struct mcg_run *run, struct mcg_error *err);
     /* Called once, when the policy names its first group (`first`), before
      * its directory is known: where the names resolve may depend on it.
      * NULL: nothing to do. */
@@ -49,8 +46,5 @@ int mcg_cgroupfs_attach(struct mcg_run *run, enum mcg_ctrl c, const char *dir, p
 int mcg_cgroupfs_destroy(struct mcg_run *run, enum mcg_ctrl c, const char *dir,
                          struct mcg_error *err);
 
-/* Set run->manager from run->manager_choice and the host (hierarchy.c
- * calls it once the layout is known); logs the choice and why. */
-int mcg_choose_manager(struct mcg_run *run, struct mcg_error *err);
 
 #endif

@@ -198,7 +198,7 @@ static struct policy_state *define_api(mrb_state *mrb, struct mcg_run *run)
         st->own_run = malloc(sizeof(*st->own_run));
         if (!st->own_run)
             abort();
-        mcg_run_init(st->own_run, 0, 0, root && *root ? root : NULL);
+        mcg_run_init(st->own_run, &(struct mcg_run_opts){ .root = root && *root ? root : NULL });
         run = st->own_run;
     }
     st->run = run;

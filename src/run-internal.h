@@ -34,6 +34,10 @@ int mcg_read_file(const char *path, char **out);
 int mcg_write_file(const char *path, const char *value);
 /* pid into dir/cgroup.procs, logged (a dry run only logs) */
 int mcg_put_pid(struct mcg_run *run, const char *dir, const char *pid);
+/* The same for a process of controller c's group, with the cpuset retry
+ * and the messages the kernel's refusals deserve. */
+int mcg_write_pid(struct mcg_run *run, enum mcg_ctrl c, const char *dir, pid_t pid,
+                  struct mcg_error *err);
 
 /* ---- hierarchy.c: where things are ---- */
 
@@ -56,8 +60,22 @@ int mcg_join_path(char *out, size_t len, const char *mount, const char *rel);
 int mcg_cur_dir(const struct mcg_hier *h, char *out, size_t len);
 /* The hierarchy-relative part of an absolute group directory. */
 const char *mcg_rel_of(const struct mcg_hier *h, const char *dir);
-/* mcgexec is now in `dir` of h, and of every controller co-mounted with it. */
+/* Group `name`'s directory in h: below h's --root group (base). */
+int mcg_group_path(const struct mcg_hier *h, const char *name, char *dir, size_t len,
+                   struct mcg_error *err);
+/* The run's position, written only through these: mcgexec is now in `dir`
+ * of h, and of every controller co-mounted with it; group names resolve
+ * below `rel` in every hierarchy (with `moved`, mcgexec is there too:
+ * systemd put it in its scope); the job's group in hierarchy c is `dir`
+ * (absolute, or relative to the mount). */
 void mcg_set_cur(struct mcg_run *run, const struct mcg_hier *h, const char *dir);
+void mcg_settle_below(struct mcg_run *run, const char *rel, int moved);
+void mcg_note_job(struct mcg_run *run, enum mcg_ctrl c, const char *dir);
+
+/* ---- manager.c ---- */
+
+/* Discover the hierarchies and choose the manager, once a run. */
+int mcg_ready(struct mcg_run *run, struct mcg_error *err);
 
 /* ---- join.c ---- */
 
@@ -65,11 +83,6 @@ void mcg_set_cur(struct mcg_run *run, const struct mcg_hier *h, const char *dir)
  * group of the job's? */
 int mcg_at_own_place(const struct mcg_run *run, const struct mcg_hier *h);
 
-/* ---- cgroupfs.c ---- */
-
-/* pid into dir/cgroup.procs, with the cpuset retry and the messages. */
-int mcg_write_pid(struct mcg_run *run, enum mcg_ctrl c, const char *dir, pid_t pid,
-                  struct mcg_error *err);
 
 
 #endif

@@ -1,11 +1,10 @@
 /* The run's records and the plainest operations on them: the lists of the
  * undo journal, the paths of each hierarchy, the dry run's pretend groups,
- * the log line every change prints, reading and writing control files,
- * and the guarded entry points to the run's manager (src/manager.h). */
+ * the log line every change prints, a dry run's check of permissions,
+ * reading and writing control files, putting a pid in a group. */
 #define _GNU_SOURCE
 #include "run.h"
 #include "run-internal.h"
-#include "manager.h"
 #include "xalloc.h"
 
 #include <errno.h>
@@ -14,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 
@@ -86,15 +86,18 @@ void mcg_set_path(char **field, const char *value)
     *field = value[0] ? xstrdup(value) : no_path;
 }
 
-void mcg_run_init(struct mcg_run *run, int dry_run, int verbose, const char *root)
+void mcg_run_init(struct mcg_run *run, const struct mcg_run_opts *o)
 {
     memset(run, 0, sizeof(*run));
-    run->dry_run = dry_run;
-    run->verbose = verbose;
-    run->root = root;
+    run->dry_run = o->dry_run;
+    run->verbose = o->verbose;
+    run->supervised = o->supervised;
+    run->root = o->root;
+    run->manager_choice = o->manager;
+    run->slice = o->slice ? o->slice : "system.slice";
+    run->slice_given = o->slice != NULL;
+    run->command = o->command;
     run->pid = getpid();
-    run->manager = &mcg_cgroupfs_manager; /* until mcg_choose_manager */
-    run->slice = "system.slice";
     run->unified = no_path;
     for (int c = 0; c < MCG_NCTRL; c++) {
         struct mcg_hier *h = &run->hier[c];
@@ -286,6 +289,34 @@ int mcg_put_pid(struct mcg_run *run, const char *dir, const char *pid)
     return mcg_write_file(path, pid);
 }
 
+/* pid into dir/cgroup.procs, with the cpuset retry and the messages. */
+int mcg_write_pid(struct mcg_run *run, enum mcg_ctrl c, const char *dir, pid_t pid,
+                  struct mcg_error *err)
+{
+    char buf[32];
+
+    snprintf(buf, sizeof(buf), "%d", (int)pid);
+    int r = mcg_put_pid(run, dir, buf);
+    /* A v1 cpuset group another run has just made takes no tasks until
+     * that run has copied cpus and mems into it: give it a moment. */
+    for (int tries = 0; r < 0 && errno == ENOSPC && c == MCG_CPUSET && tries < 20; tries++) {
+        nanosleep(&(struct timespec){ 0, 5 * 1000 * 1000 }, NULL);
+        r = mcg_put_pid(run, dir, buf);
+    }
+    if (r < 0) {
+        if (errno == EBUSY && run->layout == MCG_LAYOUT_UNIFIED)
+            return mcg_fail(err, "attach pid %s to %s: the group has controllers enabled "
+                                 "for its children, and cgroup v2 puts processes only in "
+                                 "groups without (the no-internal-processes rule)", buf, dir);
+        if (errno == ENOSPC && c == MCG_CPUSET)
+            return mcg_fail(err, "attach pid %s to %s: %s: the group's cpuset.cpus or "
+                                 "cpuset.mems is empty (set cpus and mems)", buf, dir,
+                            strerror(ENOSPC));
+        return mcg_fail_errno(err, errno, "attach pid %s to %s", buf, dir);
+    }
+    return 0;
+}
+
 int mcg_read_file(const char *path, char **out)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -343,32 +374,4 @@ int mcg_created_here(const struct mcg_run *run, const char *dir)
         if (mcg_path_within(dir, ((struct group_ref *)run->created.items[i])->dir))
             return 1;
     return 0;
-}
-
-/* ---- the manager's operations, each under the signal guard ------------ */
-
-int mcg_create(struct mcg_run *run, enum mcg_ctrl c, const char *dir, int *created,
-               struct mcg_error *err)
-{
-    mcg_guard_hold();
-    int r = run->manager->create(run, c, dir, created, err);
-    mcg_guard_release();
-    return r;
-}
-
-int mcg_attach(struct mcg_run *run, enum mcg_ctrl c, const char *dir, pid_t pid,
-               struct mcg_error *err)
-{
-    mcg_guard_hold();
-    int r = run->manager->attach(run, c, dir, pid, err);
-    mcg_guard_release();
-    return r;
-}
-
-int mcg_delete(struct mcg_run *run, enum mcg_ctrl c, const char *dir, struct mcg_error *err)
-{
-    mcg_guard_hold();
-    int r = run->manager->destroy(run, c, dir, err);
-    mcg_guard_release();
-    return r;
 }

@@ -96,7 +96,17 @@ struct mcg_run {
                                                 (mcg_plan_child_joins) */
 };
 
-void mcg_run_init(struct mcg_run *run, int dry_run, int verbose, const char *root);
+/* How a run is to go: the command line's choices. */
+struct mcg_run_opts {
+    int dry_run, verbose;
+    int supervised;                 /* --wait */
+    const char *root;               /* --root / MCGEXEC_ROOT; NULL for none */
+    enum mcg_manager_choice manager;
+    const char *slice;              /* --slice; NULL for system.slice */
+    char *const *command;           /* COMMAND and its arguments */
+};
+
+void mcg_run_init(struct mcg_run *run, const struct mcg_run_opts *o);
 void mcg_run_free(struct mcg_run *run);
 
 /* "auto", "systemd", "cgroupfs": 0, or -1 for none of these. */

@@ -1,4 +1,4 @@
-/* The systemd manager (src/manager.h), and the choice of manager.
+/* The systemd manager (src/manager.h).
  *
  * On a cgroup v2 host whose PID 1 is systemd, systemd is the one writer of
  * the hierarchy: a program may change only a subtree systemd delegated to
@@ -43,75 +43,6 @@
 #ifndef MCGEXEC_SYSTEMD_HELPER
 #define MCGEXEC_SYSTEMD_HELPER "/usr/libexec/mcgexec/mcgexec-systemd"
 #endif
-
-static const char *const manager_names[] = {
-    [MCG_MANAGER_AUTO] = "auto",
-    [MCG_MANAGER_SYSTEMD] = "systemd",
-    [MCG_MANAGER_CGROUPFS] = "cgroupfs",
-};
-
-int mcg_parse_manager(const char *s, enum mcg_manager_choice *out)
-{
-    for (size_t i = 0; i < sizeof(manager_names) / sizeof(manager_names[0]); i++)
-        if (strcmp(s, manager_names[i]) == 0) {
-            *out = (enum mcg_manager_choice)i;
-            return 0;
-        }
-    return -1;
-}
-
-/* Is systemd PID 1 here?  The test sd_booted(3) makes. */
-static int systemd_runs_host(void)
-{
-    return access("/run/systemd/system", F_OK) == 0;
-}
-
-/* --manager auto: systemd where the host is unified and systemd runs it,
- * the cgroup filesystem otherwise (v1 and hybrid hosts, containers without
- * systemd, and --root, which says where the groups go). */
-int mcg_choose_manager(struct mcg_run *run, struct mcg_error *err)
-{
-    /* (v1 hosts pay no system call for asking) */
-    int unified = run->layout == MCG_LAYOUT_UNIFIED, systemd = unified && systemd_runs_host();
-    const char *why;
-
-    run->manager = &mcg_cgroupfs_manager;
-    switch (run->manager_choice) {
-    case MCG_MANAGER_CGROUPFS:
-        why = "--manager=cgroupfs";
-        break;
-    case MCG_MANAGER_SYSTEMD:
-        if (!unified || !systemd) {
-            if (!unified)
-                mcg_fail(err, "--manager=systemd needs a cgroup v2 host; this one runs cgroup %s",
-                         mcg_layout_name(run));
-            else
-                mcg_fail(err, "--manager=systemd: systemd does not run this host "
-                              "(no /run/systemd/system)");
-            err->about_host = 1;
-            return -1;
-        }
-        why = "--manager=systemd";
-        run->manager = &mcg_systemd_manager;
-        break;
-    default:
-        if (!unified)
-            why = "auto: the host runs cgroup v1";
-        else if (!systemd)
-            why = "auto: systemd does not run this host";
-        else {
-            /* (with --root too: systemd's rules say where it may be) */
-            why = "auto: cgroup v2, and systemd runs this host";
-            run->manager = &mcg_systemd_manager;
-        }
-    }
-    mcg_log(run, "%smanager: %s (%s)", run->dry_run ? "# " : "", run->manager->name, why);
-    /* (a unit or script shared by v1 and v2 hosts may give it everywhere) */
-    if (run->slice_given && run->manager != &mcg_systemd_manager)
-        mcg_log(run, "%s--slice %s: not used: the cgroupfs manager asks systemd for no scope",
-                run->dry_run ? "# " : "", run->slice);
-    return 0;
-}
 
 /* Run mcgexec-systemd with argv; its one line of output, or why it
  * failed, into out.  -1 when it failed. */
@@ -317,22 +248,6 @@ static int find_delegation(struct mcg_run *run, const char *rel, char *root, siz
     return 2;
 }
 
-/* Group names resolve below `rel` in every hierarchy; with `moved`,
- * mcgexec itself is now there too (systemd put it in its scope). */
-static void settle_in(struct mcg_run *run, const char *rel, int moved)
-{
-    for (int c = 0; c < MCG_NCTRL; c++) {
-        struct mcg_hier *h = &run->hier[c];
-        if (!h->mount[0])
-            continue;
-        if (moved) {
-            mcg_set_path(&h->orig, rel);
-            mcg_set_path(&h->cur, rel);
-        }
-        mcg_set_path(&h->base, rel);
-    }
-}
-
 /* The log line of a delegation found: by its mark, or by what systemd said. */
 static void log_delegated(struct mcg_run *run, int how, const char *root, const char *rest)
 {
@@ -381,7 +296,7 @@ static int systemd_place(struct mcg_run *run, const char *first, struct mcg_erro
         return -1;
     if (r > 0) {
         log_delegated(run, r, root, ": group names resolve below it");
-        settle_in(run, root, 0);
+        mcg_settle_below(run, root, 0);
         return 0;
     }
     size_t n = strlen(unit);
@@ -397,13 +312,12 @@ static int systemd_place(struct mcg_run *run, const char *first, struct mcg_erro
     if (start_scope(run, unit, cg, sizeof(cg), err) < 0)
         return -1;
     mcg_log(run, "%sgroup names resolve below %s%s", dry, run->unified, cg);
-    settle_in(run, cg + 1, 1);
+    mcg_settle_below(run, cg + 1, 1);
     return 0;
 }
 
 const struct mcg_manager mcg_systemd_manager = {
     .name = "systemd",
-    .setup = mcg_discover,
     .place = systemd_place,
     .create = mcg_cgroupfs_create,
     .attach = mcg_cgroupfs_attach,

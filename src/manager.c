@@ -1,0 +1,153 @@
+/* Which manager a run has, and the entry points that reach it.
+ *
+ * Above the managers (src/cgroupfs.c, src/systemd.c) and discovery
+ * (src/hierarchy.c), as crun's get_cgroup_manager sits above its managers:
+ * --manager parsed; the choice made once the layout is known, and logged
+ * with its reason; the one lazy entry (discover, then choose) that every
+ * public operation of run.h passes through; and the manager's operations,
+ * each under the signal guard, so that the journal they write is never
+ * half-changed when a signal's undo walk reads it. */
+#define _GNU_SOURCE
+#include "run.h"
+#include "run-internal.h"
+#include "manager.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char *const manager_names[] = {
+    [MCG_MANAGER_AUTO] = "auto",
+    [MCG_MANAGER_SYSTEMD] = "systemd",
+    [MCG_MANAGER_CGROUPFS] = "cgroupfs",
+};
+
+int mcg_parse_manager(const char *s, enum mcg_manager_choice *out)
+{
+    for (size_t i = 0; i < sizeof(manager_names) / sizeof(manager_names[0]); i++)
+        if (strcmp(s, manager_names[i]) == 0) {
+            *out = (enum mcg_manager_choice)i;
+            return 0;
+        }
+    return -1;
+}
+
+/* Is systemd PID 1 here?  The test sd_booted(3) makes. */
+static int systemd_runs_host(void)
+{
+    return access("/run/systemd/system", F_OK) == 0;
+}
+
+/* --manager auto: systemd where the host is unified and systemd runs it
+ * (with --root too: systemd's rules say where it may be), the cgroup
+ * filesystem otherwise (v1 and hybrid hosts, containers without systemd).
+ * Adding a manager is a file of its own and a case here. */
+static int choose(struct mcg_run *run, struct mcg_error *err)
+{
+    /* (v1 hosts pay no system call for asking) */
+    int unified = run->layout == MCG_LAYOUT_UNIFIED, systemd = unified && systemd_runs_host();
+    const char *why;
+
+    run->manager = &mcg_cgroupfs_manager;
+    switch (run->manager_choice) {
+    case MCG_MANAGER_CGROUPFS:
+        why = "--manager=cgroupfs";
+        break;
+    case MCG_MANAGER_SYSTEMD:
+        if (!unified || !systemd) {
+            if (!unified)
+                mcg_fail(err, "--manager=systemd needs a cgroup v2 host; this one runs cgroup %s",
+                         mcg_layout_name(run));
+            else
+                mcg_fail(err, "--manager=systemd: systemd does not run this host "
+                              "(no /run/systemd/system)");
+            err->about_host = 1;
+            return -1;
+        }
+        why = "--manager=systemd";
+        run->manager = &mcg_systemd_manager;
+        break;
+    default:
+        if (!unified)
+            why = "auto: the host runs cgroup v1";
+        else if (!systemd)
+            why = "auto: systemd does not run this host";
+        else {
+            /* (with --root too: systemd's rules say where it may be) */
+            why = "auto: cgroup v2, and systemd runs this host";
+            run->manager = &mcg_systemd_manager;
+        }
+    }
+    mcg_log(run, "%smanager: %s (%s)", run->dry_run ? "# " : "", run->manager->name, why);
+    /* (a unit or script shared by v1 and v2 hosts may give it everywhere) */
+    if (run->slice_given && run->manager != &mcg_systemd_manager)
+        mcg_log(run, "%s--slice %s: not used: the cgroupfs manager asks systemd for no scope",
+                run->dry_run ? "# " : "", run->slice);
+    return 0;
+}
+
+int mcg_ready(struct mcg_run *run, struct mcg_error *err)
+{
+    if (run->discovered)
+        return run->manager ? 0 : mcg_fail(err, "no cgroup manager: discovery failed before");
+    if (mcg_discover(run, err) < 0)
+        return -1;
+    return choose(run, err);
+}
+
+int mcg_layout(struct mcg_run *run, struct mcg_error *err)
+{
+    if (mcg_ready(run, err) < 0)
+        return -1;
+    return (int)run->layout;
+}
+
+int mcg_group_dir(struct mcg_run *run, enum mcg_ctrl c, const char *name, char *dir,
+                  size_t len, struct mcg_error *err)
+{
+    struct mcg_hier *h = NULL;
+
+    if (mcg_ready(run, err) < 0 || mcg_hier_get(run, c, &h, err) < 0)
+        return -1;
+    /* where names resolve may depend on the first one (a scope's name) */
+    if (!run->placed) {
+        run->placed = 1;
+        if (run->manager->place && run->manager->place(run, name, err) < 0)
+            return -1;
+    }
+    return mcg_group_path(h, name, dir, len, err);
+}
+
+/* ---- the manager's operations, each under the signal guard ------------ */
+
+int mcg_create(struct mcg_run *run, enum mcg_ctrl c, const char *dir, int *created,
+               struct mcg_error *err)
+{
+    if (mcg_ready(run, err) < 0)
+        return -1;
+    mcg_guard_hold();
+    int r = run->manager->create(run, c, dir, created, err);
+    mcg_guard_release();
+    return r;
+}
+
+int mcg_attach(struct mcg_run *run, enum mcg_ctrl c, const char *dir, pid_t pid,
+               struct mcg_error *err)
+{
+    if (mcg_ready(run, err) < 0)
+        return -1;
+    mcg_guard_hold();
+    int r = run->manager->attach(run, c, dir, pid, err);
+    mcg_guard_release();
+    return r;
+}
+
+int mcg_delete(struct mcg_run *run, enum mcg_ctrl c, const char *dir, struct mcg_error *err)
+{
+    if (mcg_ready(run, err) < 0)
+        return -1;
+    mcg_guard_hold();
+    int r = run->manager->destroy(run, c, dir, err);
+    mcg_guard_release();
+    return r;
+}
