@@ -348,7 +348,7 @@ static int has_subdir(const char *dir)
     return found;
 }
 
-int mcg_cgroupfs_destroy(struct mcg_run *run, enum mcg_ctrl c, const char *dir,
+int mcg_cgroupfs_delete(struct mcg_run *run, enum mcg_ctrl c, const char *dir,
                          struct mcg_error *err)
 {
     struct mcg_hier *h = NULL;
@@ -402,5 +402,5 @@ const struct mcg_manager mcg_cgroupfs_manager = {
     .name = "cgroupfs",
     .create = mcg_cgroupfs_create,
     .attach = mcg_cgroupfs_attach,
-    .destroy = mcg_cgroupfs_destroy,
+    .delete = mcg_cgroupfs_delete,
 };

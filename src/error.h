@@ -1,5 +1,6 @@
-/* One error type, filled where the failure is known and printed once, by
- * main(), as "mcgexec: [FILE:LINE: ]MESSAGE". */
+/* One error type, filled where the failure is known and printed once, as
+ * "mcgexec: [FILE:LINE: ]MESSAGE", by the one that gives up: main() before
+ * COMMAND's process starts, the supervisor (src/supervise.c) once it has. */
 #ifndef MCGEXEC_ERROR_H
 #define MCGEXEC_ERROR_H
 

@@ -42,7 +42,7 @@ static long long parse_id(const char *s)
 
 /* COMMAND's environment for --user: mcgexec's without the four variables
  * that name the user, then pw's (none without an entry). */
-static char **user_environment(const struct passwd *pw)
+static char **user_environment(const struct passwd *pw, int *set)
 {
     static const char *const names[] = { "HOME=", "USER=", "LOGNAME=", "SHELL=" };
     size_t n = 0, k = 0;
@@ -66,9 +66,24 @@ static char **user_environment(const struct passwd *pw)
             asprintf(&envp[k++], "LOGNAME=%s", pw->pw_name) < 0 ||
             asprintf(&envp[k++], "SHELL=%s", shell) < 0)
             abort();
+        *set = 4;
     }
     envp[k] = NULL;
     return envp;
+}
+
+void mcg_creds_free(struct mcg_creds *cr)
+{
+    if (!cr->envp)
+        return;
+    /* the variables it set come last, after environ's own strings */
+    size_t n = 0;
+    while (cr->envp[n])
+        n++;
+    for (size_t i = n - (size_t)cr->envp_set; i < n; i++)
+        free(cr->envp[i]);
+    free(cr->envp);
+    cr->envp = NULL;
 }
 
 int mcg_parse_user(const char *spec, struct mcg_creds *cr, struct mcg_error *err)
@@ -100,7 +115,8 @@ int mcg_parse_user(const char *spec, struct mcg_creds *cr, struct mcg_error *err
         cr->uid = pw->pw_uid;
     }
     /* now, while pw is the one looked up */
-    cr->envp = user_environment(pw);
+    cr->envp_set = 0;
+    cr->envp = user_environment(pw, &cr->envp_set);
 
     if (group) {
         struct group *gr = mcg_getgrnam(group);

@@ -20,6 +20,7 @@ struct mcg_creds {
     gid_t groups[MCG_MAX_GROUPS];
     char **envp;            /* --user: COMMAND's environment, HOME, USER, LOGNAME
                                and SHELL the user's; NULL: mcgexec's own */
+    int envp_set;           /* how many of envp's last entries are ours */
 };
 
 /* Resolve --user USER[:GROUP] (names or numbers) while the databases are
@@ -28,6 +29,8 @@ struct mcg_creds {
  * passwd entry, as runuser -u and systemd-run --uid set them (an id
  * without an entry: none of the four); -1 with err naming USER. */
 int mcg_parse_user(const char *spec, struct mcg_creds *cr, struct mcg_error *err);
+/* What mcg_parse_user allocated. */
+void mcg_creds_free(struct mcg_creds *cr);
 
 /* Become COMMAND: drop to cr's ids (supplementary groups, gid, uid, each
  * verified, then a check that root cannot be regained), set no_new_privs

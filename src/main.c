@@ -394,32 +394,41 @@ static int start_command(struct options *o, struct mcg_run *run)
     return give_up(run, o->vm, &err, status);
 }
 
-int main(int argc, char **argv)
+/* After the options: the user, the report's file, the policy, COMMAND. */
+static int run_command(struct options *o)
 {
-    struct options o = { .sup = { .timeout_signal = SIGTERM, .kill_after = 5 } };
     struct mcg_error err = { 0 };
     struct mcg_run run;
-    int status = parse_options(argc, argv, &o);
 
-    if (status >= 0)
-        return status;
     /* Users and groups are looked up before anything changes. */
-    if (o.user && mcg_parse_user(o.user, &o.creds, &err) < 0) {
+    if (o->user && mcg_parse_user(o->user, &o->creds, &err) < 0) {
         fprintf(stderr, "mcgexec: %s\n", err.msg);
         return MCG_EXIT_FAILURE;
     }
-    if (!o.dry_run && mcg_prepare_stats(&o.sup, &err) < 0) {
+    if (!o->dry_run && mcg_prepare_stats(&o->sup, &err) < 0) {
         fprintf(stderr, "mcgexec: %s\n", err.msg);
         return MCG_EXIT_FAILURE;
     }
-    status = apply_policy(&o, &run, &err);
+    int status = apply_policy(o, &run, &err);
     if (status < 0) { /* the policy file, before anything changed */
         fprintf(stderr, "mcgexec: %s\n", err.msg);
-        if (!o.dry_run)
-            mcg_report_failure(NULL, &o.sup, o.command, MCG_EXIT_FAILURE, err.msg);
+        if (!o->dry_run)
+            mcg_report_failure(NULL, &o->sup, o->command, MCG_EXIT_FAILURE, err.msg);
         return MCG_EXIT_FAILURE;
     }
     if (status > 0)
         return MCG_EXIT_FAILURE;
-    return start_command(&o, &run);
+    return start_command(o, &run);
+}
+
+int main(int argc, char **argv)
+{
+    struct options o = { .sup = { .timeout_signal = SIGTERM, .kill_after = 5 } };
+    int status = parse_options(argc, argv, &o);
+
+    if (status >= 0)
+        return status;
+    status = run_command(&o);
+    mcg_creds_free(&o.creds);
+    return status;
 }

@@ -147,7 +147,7 @@ int mcg_delete(struct mcg_run *run, enum mcg_ctrl c, const char *dir, struct mcg
     if (mcg_ready(run, err) < 0)
         return -1;
     mcg_guard_hold();
-    int r = run->manager->destroy(run, c, dir, err);
+    int r = run->manager->delete(run, c, dir, err);
     mcg_guard_release();
     return r;
 }

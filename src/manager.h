@@ -30,7 +30,7 @@ struct mcg_manager {
     int (*attach)(struct mcg_run *run, enum mcg_ctrl c, const char *dir, pid_t pid,
                   struct mcg_error *err);
     /* Move the group's processes to its parent, then remove it. */
-    int (*destroy)(struct mcg_run *run, enum mcg_ctrl c, const char *dir,
+    int (*delete)(struct mcg_run *run, enum mcg_ctrl c, const char *dir,
                    struct mcg_error *err);
 };
 
@@ -43,7 +43,7 @@ int mcg_cgroupfs_create(struct mcg_run *run, enum mcg_ctrl c, const char *dir, i
                         struct mcg_error *err);
 int mcg_cgroupfs_attach(struct mcg_run *run, enum mcg_ctrl c, const char *dir, pid_t pid,
                         struct mcg_error *err);
-int mcg_cgroupfs_destroy(struct mcg_run *run, enum mcg_ctrl c, const char *dir,
+int mcg_cgroupfs_delete(struct mcg_run *run, enum mcg_ctrl c, const char *dir,
                          struct mcg_error *err);
 
 

@@ -104,7 +104,7 @@ mrb_noreturn void mcg_raise_err(mrb_state *mrb, const struct mcg_error *err)
 
 /* ---- module Mcgexec: what the policy may know about the run ---------- */
 
-static mrb_value mcg_getenv(mrb_state *mrb, mrb_value self)
+static mrb_value api_getenv(mrb_state *mrb, mrb_value self)
 {
     const char *name;
     (void)self;
@@ -113,7 +113,7 @@ static mrb_value mcg_getenv(mrb_state *mrb, mrb_value self)
     return v ? mrb_str_new_cstr(mrb, v) : mrb_nil_value();
 }
 
-static mrb_value mcg_environ(mrb_state *mrb, mrb_value self)
+static mrb_value api_environ(mrb_state *mrb, mrb_value self)
 {
     mrb_value a = mrb_ary_new(mrb);
     (void)self;
@@ -122,13 +122,13 @@ static mrb_value mcg_environ(mrb_state *mrb, mrb_value self)
     return a;
 }
 
-static mrb_value mcg_dry_run_p(mrb_state *mrb, mrb_value self)
+static mrb_value api_dry_run_p(mrb_state *mrb, mrb_value self)
 {
     (void)self;
     return mrb_bool_value(mcg_state_of(mrb)->run->dry_run);
 }
 
-static mrb_value mcg_pid(mrb_state *mrb, mrb_value self)
+static mrb_value api_pid(mrb_state *mrb, mrb_value self)
 {
     (void)self;
     return mrb_fixnum_value(mcg_state_of(mrb)->run->pid);
@@ -137,7 +137,7 @@ static mrb_value mcg_pid(mrb_state *mrb, mrb_value self)
 /* Mcgexec.unique("ci/job") -> "ci/job-4242-9f3a1c": a name no other run
  * picks, from the pid (unique among running processes) and 24 random bits
  * (against pid reuse across hosts and containers). */
-static mrb_value mcg_unique(mrb_state *mrb, mrb_value self)
+static mrb_value api_unique(mrb_state *mrb, mrb_value self)
 {
     const char *prefix = "mcgexec";
     unsigned char rnd[3] = { 0 };
@@ -153,7 +153,7 @@ static mrb_value mcg_unique(mrb_state *mrb, mrb_value self)
 }
 
 /* 1 or 2 (the cgroup version this host runs), nil where there is none. */
-static mrb_value mcg_cgroup_version(mrb_state *mrb, mrb_value self)
+static mrb_value api_cgroup_version(mrb_state *mrb, mrb_value self)
 {
     struct mcg_error err = { 0 };
     (void)self;
@@ -166,7 +166,7 @@ static mrb_value mcg_cgroup_version(mrb_state *mrb, mrb_value self)
 }
 
 /* Mcgexec.percent_quota("150%", 100000) -> 150000, for the concise form. */
-static mrb_value mcg_percent_quota(mrb_state *mrb, mrb_value self)
+static mrb_value api_percent_quota(mrb_state *mrb, mrb_value self)
 {
     mrb_value v;
     mrb_int period;
@@ -208,13 +208,13 @@ static struct policy_state *define_api(mrb_state *mrb, struct mcg_run *run)
     mcg_define_cgroup(mrb, st);
 
     struct RClass *m = mrb_define_module(mrb, "Mcgexec");
-    mrb_define_module_function(mrb, m, "getenv", mcg_getenv, MRB_ARGS_REQ(1));
-    mrb_define_module_function(mrb, m, "environ", mcg_environ, MRB_ARGS_NONE());
-    mrb_define_module_function(mrb, m, "dry_run?", mcg_dry_run_p, MRB_ARGS_NONE());
-    mrb_define_module_function(mrb, m, "pid", mcg_pid, MRB_ARGS_NONE());
-    mrb_define_module_function(mrb, m, "cgroup_version", mcg_cgroup_version, MRB_ARGS_NONE());
-    mrb_define_module_function(mrb, m, "unique", mcg_unique, MRB_ARGS_OPT(1));
-    mrb_define_module_function(mrb, m, "percent_quota", mcg_percent_quota, MRB_ARGS_REQ(2));
+    mrb_define_module_function(mrb, m, "getenv", api_getenv, MRB_ARGS_REQ(1));
+    mrb_define_module_function(mrb, m, "environ", api_environ, MRB_ARGS_NONE());
+    mrb_define_module_function(mrb, m, "dry_run?", api_dry_run_p, MRB_ARGS_NONE());
+    mrb_define_module_function(mrb, m, "pid", api_pid, MRB_ARGS_NONE());
+    mrb_define_module_function(mrb, m, "cgroup_version", api_cgroup_version, MRB_ARGS_NONE());
+    mrb_define_module_function(mrb, m, "unique", api_unique, MRB_ARGS_OPT(1));
+    mrb_define_module_function(mrb, m, "percent_quota", api_percent_quota, MRB_ARGS_REQ(2));
     mcg_define_concise(mrb, st, m);
     return st;
 }

@@ -281,3 +281,19 @@ int mcg_read_setting(struct mcg_run *run, const char *dir, const struct mcg_sett
         return mcg_read_v1(run, dir, s, text, err);
     return s->v2->read(run, dir, s, text, err);
 }
+
+int mcg_setting_usable(struct mcg_run *run, const struct mcg_setting *s, int write,
+                       struct mcg_error *err)
+{
+    if (!mcg_unified(run)) {
+        if (s->v2->v2_only)
+            return mcg_fail(err, "%s has no cgroup v1 equivalent (this host runs cgroup v1)",
+                            s->file);
+        return 0;
+    }
+    if (!s->v2->read)
+        return mcg_fail(err, "%s has no cgroup v2 equivalent", s->file);
+    if (write && s->v2->no_write)
+        return mcg_fail(err, "%s %s", s->file, s->v2->no_write);
+    return 0;
+}

@@ -28,16 +28,14 @@
 #include "run.h"
 #include "run-internal.h"
 #include "manager.h"
+#include "subprocess.h"
 #include "unitname.h"
 #include "xalloc.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #ifndef MCGEXEC_SYSTEMD_HELPER
@@ -45,50 +43,17 @@
 #endif
 
 /* Run mcgexec-systemd with argv; its one line of output, or why it
- * failed, into out.  -1 when it failed. */
+ * failed, into out.  -1 when it failed.  It gets no environment but the
+ * bus's address. */
 static int run_helper(char *const argv[], char *out, size_t len)
 {
     char *env[2] = { NULL, NULL }, *bus = getenv("DBUS_SYSTEM_BUS_ADDRESS"), *bus_env = NULL;
-    posix_spawn_file_actions_t fa;
-    int fds[2], status = 0, r;
-    pid_t pid;
 
-    /* the helper gets no environment but the bus's address */
     if (bus && asprintf(&bus_env, "DBUS_SYSTEM_BUS_ADDRESS=%s", bus) > 0)
         env[0] = bus_env;
-    if (pipe2(fds, O_CLOEXEC) < 0) {
-        snprintf(out, len, "pipe: %s", strerror(errno));
-        free(bus_env);
-        return -1;
-    }
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_adddup2(&fa, fds[1], 1);
-    posix_spawn_file_actions_adddup2(&fa, fds[1], 2);
-    r = posix_spawn(&pid, argv[0], &fa, NULL, argv, env);
-    posix_spawn_file_actions_destroy(&fa);
+    int r = mcg_spawn_read(argv, env, 1, out, len);
     free(bus_env);
-    close(fds[1]);
-    if (r != 0) {
-        close(fds[0]);
-        snprintf(out, len, "cannot run %s: %s", argv[0], strerror(r));
-        return -1;
-    }
-    size_t got = 0;
-    ssize_t n;
-    while (got < len - 1 && ((n = read(fds[0], out + got, len - 1 - got)) > 0 ||
-                             (n < 0 && errno == EINTR)))
-        got += n > 0 ? (size_t)n : 0;
-    out[got] = '\0';
-    close(fds[0]);
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-        ;
-    out[strcspn(out, "\n")] = '\0';
-    if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
-        return 0;
-    if (!out[0])
-        snprintf(out, len, "%s failed (status %d)", argv[0], status);
-    return -1;
+    return r;
 }
 
 /* Where mcgexec-systemd is: beside mcgexec (the build tree), in
@@ -321,5 +286,5 @@ const struct mcg_manager mcg_systemd_manager = {
     .place = systemd_place,
     .create = mcg_cgroupfs_create,
     .attach = mcg_cgroupfs_attach,
-    .destroy = mcg_cgroupfs_destroy,
+    .delete = mcg_cgroupfs_delete,
 };

@@ -2,6 +2,7 @@
  * /etc/passwd and /etc/group read directly, getent(1) for the rest. */
 #define _GNU_SOURCE
 #include "userdb.h"
+#include "subprocess.h"
 
 #ifndef MCGEXEC_STATIC
 
@@ -78,42 +79,12 @@ static int gr_gid_is(const struct group *gr, const void *key) { return gr->gr_gi
  * getent). */
 static char *getent(const char *db, const char *key, char *out, size_t size)
 {
-    int pfd[2];
-    size_t len = 0;
-    ssize_t n;
-    int status;
+    char *const argv[] = { GETENT, (char *)db, (char *)key, NULL };
+    char *const envp[] = { "PATH=/usr/bin:/bin", NULL };
 
-    if (pipe2(pfd, O_CLOEXEC) < 0)
-        return NULL;
-    pid_t pid = fork();
-    if (pid < 0) {
-        close(pfd[0]);
-        close(pfd[1]);
-        return NULL;
-    }
-    if (pid == 0) {
-        char *const argv[] = { GETENT, (char *)db, (char *)key, NULL };
-        char *const envp[] = { "PATH=/usr/bin:/bin", NULL };
-        int null = open("/dev/null", O_WRONLY);
-        dup2(pfd[1], STDOUT_FILENO);
-        if (null >= 0)
-            dup2(null, STDERR_FILENO);
-        execve(GETENT, argv, envp);
-        _exit(127);
-    }
-    close(pfd[1]);
-    while (len + 1 < size &&
-           ((n = read(pfd[0], out + len, size - 1 - len)) > 0 || (n < 0 && errno == EINTR)))
-        len += n > 0 ? (size_t)n : 0;
-    close(pfd[0]);
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-        ;
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || len == 0)
-        return NULL;
-    out[len] = '\0';
-    out[strcspn(out, "\n")] = '\0';
-    return out;
+    return mcg_spawn_read(argv, envp, 0, out, size) == 0 && out[0] ? out : NULL;
 }
+
 /* Split `line` at ':' into at most `max` fields. */
 static int fields(char *line, char **f, int max)
 {

@@ -23,22 +23,6 @@ int mcg_unified(const struct mcg_run *run)
     return run->layout == MCG_LAYOUT_UNIFIED;
 }
 
-int mcg_setting_usable(struct mcg_run *run, const struct mcg_setting *s, int write,
-                       struct mcg_error *err)
-{
-    if (!mcg_unified(run)) {
-        if (s->v2->v2_only)
-            return mcg_fail(err, "%s has no cgroup v1 equivalent (this host runs cgroup v1)",
-                            s->file);
-        return 0;
-    }
-    if (!s->v2->read)
-        return mcg_fail(err, "%s has no cgroup v2 equivalent", s->file);
-    if (write && s->v2->no_write)
-        return mcg_fail(err, "%s %s", s->file, s->v2->no_write);
-    return 0;
-}
-
 int mcg_staged_is(const struct mcg_staged *e, const char *file)
 {
     return e->setting && strcmp(e->setting->file, file) == 0;

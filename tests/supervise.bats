@@ -380,7 +380,7 @@ in_home() {
     assert_no_test_groups
     # killed while the policy runs: no report at all
     echo '{"status": 0, "stale": true}' > "$f"
-    "$MCGEXEC" --stats="$f" -e 'sleep 30' -- true &
+    "$MCGEXEC" --stats="$f" -e 'loop { }' -- true &
     local pid=$!
     sleep 1
     kill -TERM "$pid"
