@@ -72,6 +72,19 @@ void mcg_set_cur(struct mcg_run *run, const struct mcg_hier *h, const char *dir)
 void mcg_settle_below(struct mcg_run *run, const char *rel, int moved);
 void mcg_note_job(struct mcg_run *run, enum mcg_ctrl c, const char *dir);
 
+/* ---- undo.c ---- */
+
+/* The system calls the undo walk's steps make; a test may stand in a
+ * model of the kernel (tests/unit/test_journal.c).  -1 with errno. */
+struct mcg_undo_sys {
+    int (*rmdir)(const char *dir);
+    int (*write)(const char *path, const char *value);
+    int (*exists)(const char *path); /* 1 or 0 */
+};
+extern struct mcg_undo_sys mcg_undo_sys;
+/* The undo walk with system calls only: what the signal guard runs. */
+void mcg_undo_for_signal(struct mcg_run *run);
+
 /* ---- manager.c ---- */
 
 /* Discover the hierarchies and choose the manager, once a run. */

@@ -51,6 +51,41 @@ struct undo_ops {
     void (*disable)(struct mcg_run *run, const struct group_ref *ref);
 };
 
+/* The system calls both sets of steps make, in one table so that a test
+ * can put a model of the kernel in their place (tests/unit/test_journal.c).
+ * Each is safe in a signal handler. */
+static int sys_rmdir(const char *dir)
+{
+    return rmdir(dir);
+}
+
+static int sys_write(const char *path, const char *value)
+{
+    int fd = open(path, O_WRONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    ssize_t n = write(fd, value, strlen(value));
+    int saved = errno;
+    close(fd);
+    errno = saved;
+    return n < 0 ? -1 : 0;
+}
+
+static int sys_exists(const char *path)
+{
+    return access(path, F_OK) == 0;
+}
+
+struct mcg_undo_sys mcg_undo_sys = { sys_rmdir, sys_write, sys_exists };
+
+/* "dir/file" into path (handler-safe). */
+static void file_path(char *path, size_t len, const char *dir, const char *file)
+{
+    size_t n = mcg_safe_append(path, 0, len, dir);
+    n = mcg_safe_append(path, n, len, "/");
+    mcg_safe_append(path, n, len, file);
+}
+
 static void undo_walk(struct mcg_run *run, const struct undo_ops *ops)
 {
     for (int self = 0; self < 2; self++) {
@@ -76,9 +111,11 @@ static void undo_walk(struct mcg_run *run, const struct undo_ops *ops)
 /* The usual steps: logged with --verbose, failures warned about. */
 static void move_back_logged(struct mcg_run *run, const struct moved *m)
 {
-    char buf[32];
+    char buf[32], path[MCG_FILE_PATH];
     snprintf(buf, sizeof(buf), "%d", (int)m->pid);
-    if (mcg_put_pid(run, m->from, buf) < 0 && errno != ESRCH)
+    file_path(path, sizeof(path), m->from, "cgroup.procs");
+    mcg_log(run, "attach %s %s", m->from, buf);
+    if (mcg_undo_sys.write(path, buf) < 0 && errno != ESRCH)
         fprintf(stderr, "mcgexec: warning: cannot move pid %s back to %s: %s\n", buf, m->from,
                 strerror(errno));
 }
@@ -89,7 +126,7 @@ static void remove_logged(struct mcg_run *run, struct group_ref *ref, int last)
         return; /* not yet: mcgexec is still inside */
     mcg_log(run, "rmdir %s", ref->dir);
     /* A group can stay busy for a moment after its last task left. */
-    for (int tries = 0; rmdir(ref->dir) < 0 && errno != ENOENT; tries++) {
+    for (int tries = 0; mcg_undo_sys.rmdir(ref->dir) < 0 && errno != ENOENT; tries++) {
         if (errno != EBUSY || tries == 50) {
             fprintf(stderr, "mcgexec: warning: cannot remove %s: %s\n", ref->dir, strerror(errno));
             return;
@@ -102,12 +139,12 @@ static void remove_logged(struct mcg_run *run, struct group_ref *ref, int last)
 static void disable_logged(struct mcg_run *run, const struct group_ref *ref)
 {
     char minus[32], path[MCG_FILE_PATH];
-    if (access(ref->dir, F_OK) != 0)
+    if (!mcg_undo_sys.exists(ref->dir))
         return;
     snprintf(minus, sizeof(minus), "-%s", mcg_controllers[ref->ctrl].v2);
-    snprintf(path, sizeof(path), "%s/cgroup.subtree_control", ref->dir);
+    file_path(path, sizeof(path), ref->dir, "cgroup.subtree_control");
     mcg_log(run, "write %s %s", path, minus);
-    mcg_write_file(path, minus); /* best effort: others may use it by now */
+    mcg_undo_sys.write(path, minus); /* best effort: others may use it by now */
 }
 
 static const struct undo_ops undo_logged = { move_back_logged, remove_logged, disable_logged };
@@ -152,16 +189,10 @@ void mcg_commit(struct mcg_run *run)
 static void write_raw(const char *dir, const char *file, const char *value)
 {
     char path[MCG_FILE_PATH];
-    size_t n = mcg_safe_append(path, 0, sizeof(path), dir);
 
-    n = mcg_safe_append(path, n, sizeof(path), "/");
-    mcg_safe_append(path, n, sizeof(path), file);
-    int fd = open(path, O_WRONLY | O_CLOEXEC);
-    if (fd >= 0) {
-        if (write(fd, value, strlen(value)) < 0) {
-            /* nothing more can be done from a handler */
-        }
-        close(fd);
+    file_path(path, sizeof(path), dir, file);
+    if (mcg_undo_sys.write(path, value) < 0) {
+        /* nothing more can be done from a handler */
     }
 }
 
@@ -191,7 +222,7 @@ static void move_back_raw(struct mcg_run *run, const struct moved *m)
 static void remove_raw(struct mcg_run *run, struct group_ref *ref, int last)
 {
     (void)run;
-    for (int t = 0; rmdir(ref->dir) < 0; t++) {
+    for (int t = 0; mcg_undo_sys.rmdir(ref->dir) < 0; t++) {
         if (errno != EBUSY || !last || t == 50)
             return;
         nanosleep(&(struct timespec){ 0, 10 * 1000 * 1000 }, NULL);
@@ -203,21 +234,21 @@ static void disable_raw(struct mcg_run *run, const struct group_ref *ref)
 {
     char minus[32];
     (void)run;
-    mcg_safe_append(minus, mcg_safe_append(minus, 0, sizeof(minus), "-"), sizeof(minus), mcg_controllers[ref->ctrl].v2);
+    mcg_safe_append(minus, mcg_safe_append(minus, 0, sizeof(minus), "-"), sizeof(minus),
+                    mcg_controllers[ref->ctrl].v2);
     write_raw(ref->dir, "cgroup.subtree_control", minus);
 }
 
 static const struct undo_ops undo_raw = { move_back_raw, remove_raw, disable_raw };
 
-/* The walk a signal handler may run (the signal guard is handed it). */
-static void undo_from_handler(struct mcg_run *run)
+void mcg_undo_for_signal(struct mcg_run *run)
 {
     undo_walk(run, &undo_raw);
 }
 
 void mcg_guard_begin(struct mcg_run *run)
 {
-    mcg_guard_watch(run, undo_from_handler);
+    mcg_guard_watch(run, mcg_undo_for_signal);
 }
 
 /* ---- after the job (--rm): kill what is left, then the same undo ----- */

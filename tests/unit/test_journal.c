@@ -1,0 +1,440 @@
+/* Unit tests of the heart of "nothing half-applied", without root and
+ * without a cgroup filesystem: the undo walk over a journal of every kind
+ * of record, run against a model of the kernel (src/undo.c's system-call
+ * table), both as mcg_rollback does it and as the signal guard's handler
+ * does (the same order); join planning with nested, attached and
+ * conflicting groups (on directories in a scratch tree); and the path
+ * arithmetic of group names below --root self, a leaf, a delegated cgroup
+ * and a scope. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "run.h"
+#include "run-internal.h"
+#include "manager.h"
+
+#include "check.h"
+
+/* ---- a model of the kernel's cgroup filesystem ---------------------------
+ * Directories, which process is in which, and a log of every operation
+ * that succeeded.  rmdir fails with EBUSY while a process or a child is
+ * inside, as the kernel's does; a directory can be made to refuse for
+ * good (EPERM): a failure in the middle of the walk. */
+
+#define MAXN 32
+
+static struct {
+    char dirs[MAXN][128];
+    int ndirs;
+    struct { int pid; char dir[128]; } procs[MAXN];
+    int nprocs;
+    char stuck[128];
+    char log[MAXN * 2][160];
+    int nlog;
+} k;
+
+static void k_reset(void)
+{
+    memset(&k, 0, sizeof(k));
+}
+
+static int k_find(const char *dir)
+{
+    for (int i = 0; i < k.ndirs; i++)
+        if (strcmp(k.dirs[i], dir) == 0)
+            return i;
+    return -1;
+}
+
+static void k_mkdir(const char *dir)
+{
+    snprintf(k.dirs[k.ndirs++], sizeof(k.dirs[0]), "%s", dir);
+}
+
+static void k_put(int pid, const char *dir)
+{
+    for (int i = 0; i < k.nprocs; i++)
+        if (k.procs[i].pid == pid) {
+            snprintf(k.procs[i].dir, sizeof(k.procs[i].dir), "%s", dir);
+            return;
+        }
+    k.procs[k.nprocs].pid = pid;
+    snprintf(k.procs[k.nprocs++].dir, sizeof(k.procs[0].dir), "%s", dir);
+}
+
+static void k_log(const char *what, const char *a, const char *b)
+{
+    snprintf(k.log[k.nlog++], sizeof(k.log[0]), "%s %s%s%s", what, a, b ? " " : "", b ? b : "");
+}
+
+static int fake_rmdir(const char *dir)
+{
+    int i = k_find(dir);
+    if (i < 0) {
+        errno = ENOENT;
+        return -1;
+    }
+    if (strcmp(dir, k.stuck) == 0) {
+        errno = EPERM;
+        return -1;
+    }
+    for (int p = 0; p < k.nprocs; p++)
+        if (strcmp(k.procs[p].dir, dir) == 0) {
+            errno = EBUSY;
+            return -1;
+        }
+    for (int d = 0; d < k.ndirs; d++)
+        if (d != i && mcg_path_within(k.dirs[d], dir)) {
+            errno = EBUSY;
+            return -1;
+        }
+    k_log("rmdir", dir, NULL);
+    k.ndirs--;
+    memmove(k.dirs[i], k.dirs[k.ndirs], sizeof(k.dirs[0]));
+    return 0;
+}
+
+static int fake_write(const char *path, const char *value)
+{
+    char dir[128];
+    const char *slash = strrchr(path, '/');
+    snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
+    if (k_find(dir) < 0) {
+        errno = ENOENT;
+        return -1;
+    }
+    if (strcmp(slash + 1, "cgroup.procs") == 0) {
+        k_put(atoi(value), dir);
+        k_log("move", value, dir);
+    } else {
+        k_log("write", path, value);
+    }
+    return 0;
+}
+
+static int fake_exists(const char *path)
+{
+    return k_find(path) >= 0;
+}
+
+/* ---- a run to walk ------------------------------------------------------- */
+
+/* A cgroup v2 run as --root self leaves it in a service's cgroup /cg/svc:
+ * mcgexec (pid 42) stepped into its leaf, taking the shell (77) along;
+ * nested groups job and job/a made, memory enabled at two levels, and
+ * another process (99) attached to job/a. */
+static void v2_run(struct mcg_run *run)
+{
+    mcg_run_init(run, &(struct mcg_run_opts){ .root = "self" });
+    run->pid = 42;
+    run->discovered = 1;
+    run->layout = MCG_LAYOUT_UNIFIED;
+    for (int c = 0; c < MCG_NCTRL; c++) {
+        mcg_set_path(&run->hier[c].mount, "/cg");
+        mcg_set_path(&run->hier[c].orig, "svc");
+        mcg_set_path(&run->hier[c].base, "svc");
+        mcg_set_path(&run->hier[c].cur, "svc/mcgexec.42");
+    }
+}
+
+static void push_moved(struct mcg_run *run, int pid, const char *from, int with_self)
+{
+    struct moved *m = malloc(sizeof(*m));
+    *m = (struct moved){ MCG_MEMORY, pid, strdup(from), with_self };
+    mcg_list_push(&run->moved, m);
+}
+
+static void journal(struct mcg_run *run, const char *stuck)
+{
+    k_reset();
+    for (const char *const *d = (const char *const[]){ "/cg", "/cg/svc", "/cg/other",
+                                                        "/cg/svc/mcgexec.42", "/cg/svc/job",
+                                                        "/cg/svc/job/a", NULL };
+         *d; d++)
+        k_mkdir(*d);
+    k_put(42, "/cg/svc/mcgexec.42");
+    k_put(77, "/cg/svc/mcgexec.42");
+    k_put(99, "/cg/svc/job/a");
+    snprintf(k.stuck, sizeof(k.stuck), "%s", stuck ? stuck : "");
+    push_moved(run, 42, "/cg/svc", 0);
+    push_moved(run, 77, "/cg/svc", 1);
+    push_moved(run, 99, "/cg/other", 0);
+    mcg_push_ref(&run->created, MCG_MEMORY, "/cg/svc/mcgexec.42");
+    mcg_push_ref(&run->created, MCG_MEMORY, "/cg/svc/job");
+    mcg_push_ref(&run->created, MCG_MEMORY, "/cg/svc/job/a");
+    mcg_push_ref(&run->enabled, MCG_MEMORY, "/cg/svc");
+    mcg_push_ref(&run->enabled, MCG_MEMORY, "/cg/svc/job");
+    run->self_leaf = strdup("/cg/svc/mcgexec.42");
+}
+
+static void log_is(const char *what, const char *const *want)
+{
+    int n = 0;
+    while (want[n])
+        n++;
+    int same = n == k.nlog;
+    for (int i = 0; same && i < n; i++)
+        same = strcmp(want[i], k.log[i]) == 0;
+    CHECK(same, "%s: the walk's steps differ", what);
+    if (!same)
+        for (int i = 0; i < (n > k.nlog ? n : k.nlog); i++)
+            fprintf(stderr, "  %-40s | %s\n", i < n ? want[i] : "", i < k.nlog ? k.log[i] : "");
+}
+
+static void test_undo_walk(void)
+{
+    /* the order: others home; groups that can go; controllers off;
+     * mcgexec and what went with it home; the rest */
+    static const char *const clean[] = {
+        "move 99 /cg/other",
+        "rmdir /cg/svc/job/a",
+        "rmdir /cg/svc/job",
+        "write /cg/svc/cgroup.subtree_control -memory",
+        "move 77 /cg/svc",
+        "move 42 /cg/svc",
+        "rmdir /cg/svc/mcgexec.42",
+        NULL,
+    };
+    /* job/a refuses (EPERM): job keeps a child and stays; the rest goes */
+    static const char *const stuck[] = {
+        "move 99 /cg/other",
+        "write /cg/svc/job/cgroup.subtree_control -memory",
+        "write /cg/svc/cgroup.subtree_control -memory",
+        "move 77 /cg/svc",
+        "move 42 /cg/svc",
+        "rmdir /cg/svc/mcgexec.42",
+        NULL,
+    };
+    struct mcg_run run;
+
+    mcg_undo_sys = (struct mcg_undo_sys){ fake_rmdir, fake_write, fake_exists };
+    for (int handler = 0; handler < 2; handler++) {
+        const char *how = handler ? "the signal handler's walk" : "mcg_rollback";
+        v2_run(&run);
+        journal(&run, NULL);
+        if (handler)
+            mcg_undo_for_signal(&run);
+        else
+            mcg_rollback(&run);
+        log_is(how, clean);
+        mcg_run_free(&run);
+
+        v2_run(&run);
+        journal(&run, "/cg/svc/job/a");
+        if (handler)
+            mcg_undo_for_signal(&run);
+        else
+            mcg_rollback(&run); /* (warns on stderr of what stays) */
+        log_is(handler ? "the handler's walk past a failure" : "mcg_rollback past a failure",
+               stuck);
+        CHECK(k_find("/cg/svc/job/a") >= 0 && k_find("/cg/svc/job") >= 0,
+              "%s: what could not go is still there", how);
+        mcg_run_free(&run);
+    }
+
+    /* nothing journalled: nothing done; a dry run's journal is never walked */
+    v2_run(&run);
+    k_reset();
+    mcg_rollback(&run);
+    CHECK(k.nlog == 0, "an empty journal: %d steps", k.nlog);
+    mcg_run_free(&run);
+    v2_run(&run);
+    journal(&run, NULL);
+    run.dry_run = 1;
+    k.nlog = 0;
+    mcg_rollback(&run);
+    CHECK(k.nlog == 0, "a dry run's journal: %d steps", k.nlog);
+    mcg_run_free(&run);
+}
+
+/* ---- join planning ------------------------------------------------------- */
+
+static char scratch[64];
+
+static void mkdirs(const char *rel)
+{
+    char path[256];
+    snprintf(path, sizeof(path), "%s/%s", scratch, rel);
+    for (char *p = path + strlen(scratch) + 1; *p; p++)
+        if (*p == '/') {
+            *p = '\0';
+            mkdir(path, 0755);
+            *p = '/';
+        }
+    mkdir(path, 0755);
+}
+
+/* A v1 run whose hierarchies are directories of the scratch tree: cpu and
+ * cpuacct co-mounted, memory and pids each their own; mcgexec at the root. */
+static void v1_run(struct mcg_run *run, int supervised)
+{
+    static const char *const at[MCG_NCTRL] = {
+        [MCG_CPU] = "cpu,cpuacct", [MCG_CPUACCT] = "cpu,cpuacct", [MCG_CPUSET] = "cpuset",
+        [MCG_BLKIO] = "blkio", [MCG_MEMORY] = "memory", [MCG_PIDS] = "pids",
+    };
+    mcg_run_init(run, &(struct mcg_run_opts){ .supervised = supervised });
+    run->discovered = 1;
+    run->layout = MCG_LAYOUT_V1;
+    run->manager = &mcg_cgroupfs_manager;
+    for (int c = 0; c < MCG_NCTRL; c++) {
+        char m[128];
+        snprintf(m, sizeof(m), "%s/%s", scratch, at[c]);
+        mkdirs(at[c]);
+        mcg_set_path(&run->hier[c].mount, m);
+    }
+}
+
+static const char *joined(const struct mcg_run *run, enum mcg_ctrl c)
+{
+    return run->join[c] ? run->join[c]->dir + strlen(scratch) + 1 : "-";
+}
+
+static void test_join_planning(void)
+{
+    struct mcg_run run;
+    struct mcg_error err = { 0 };
+    char a[256], ab[256], x[256], y[256], g[256];
+
+    snprintf(scratch, sizeof(scratch), "/tmp/mcgexec-journal-XXXXXX");
+    CHECK(mkdtemp(scratch) != NULL, "mkdtemp: %s", strerror(errno));
+    for (const char *const *d = (const char *const[]){ "memory/a/b", "pids/x", "pids/y",
+                                                        "cpu,cpuacct/g", NULL };
+         *d; d++)
+        mkdirs(*d);
+    snprintf(a, sizeof(a), "%s/memory/a", scratch);
+    snprintf(ab, sizeof(ab), "%s/memory/a/b", scratch);
+    snprintf(x, sizeof(x), "%s/pids/x", scratch);
+    snprintf(y, sizeof(y), "%s/pids/y", scratch);
+    snprintf(g, sizeof(g), "%s/cpu,cpuacct/g", scratch);
+
+    /* nested: the deepest; co-mounted: one join, the job noted in both */
+    v1_run(&run, 1);
+    mcg_add_pending(&run, MCG_MEMORY, a);
+    mcg_add_pending(&run, MCG_MEMORY, ab);
+    mcg_add_pending(&run, MCG_CPU, g);
+    mcg_add_pending(&run, MCG_CPUACCT, g);
+    CHECK(mcg_plan_child_joins(&run, &err) == 0, "planning: %s", err.msg);
+    CHECK(strcmp(joined(&run, MCG_MEMORY), "memory/a/b") == 0, "memory joins %s",
+          joined(&run, MCG_MEMORY));
+    CHECK(strcmp(joined(&run, MCG_CPU), "cpu,cpuacct/g") == 0 && !run.join[MCG_CPUACCT],
+          "co-mounted: cpu joins %s, cpuacct %s", joined(&run, MCG_CPU),
+          joined(&run, MCG_CPUACCT));
+    CHECK(strcmp(run.hier[MCG_CPUACCT].job, "g") == 0 && strcmp(run.hier[MCG_MEMORY].job, "a/b") == 0,
+          "the job noted: cpuacct %s, memory %s", run.hier[MCG_CPUACCT].job,
+          run.hier[MCG_MEMORY].job);
+    CHECK(!run.join[MCG_PIDS] && !run.hier[MCG_PIDS].job[0], "pids: no group, no join");
+    mcg_run_free(&run);
+
+    /* supervised: the policy's attach of mcgexec is COMMAND's join, over
+     * the deepest, and mcgexec itself does not move */
+    v1_run(&run, 1);
+    mcg_add_pending(&run, MCG_MEMORY, a);
+    mcg_add_pending(&run, MCG_MEMORY, ab);
+    CHECK(mcg_policy_attach(&run, MCG_MEMORY, a, run.pid, &err) == 0, "attach: %s", err.msg);
+    CHECK(run.hier[MCG_MEMORY].cur[0] == '\0', "the supervisor moved to %s",
+          run.hier[MCG_MEMORY].cur);
+    CHECK(mcg_plan_child_joins(&run, &err) == 0, "planning: %s", err.msg);
+    CHECK(strcmp(joined(&run, MCG_MEMORY), "memory/a") == 0, "attached: memory joins %s",
+          joined(&run, MCG_MEMORY));
+    char nope[256];
+    snprintf(nope, sizeof(nope), "%s/memory/nope", scratch);
+    CHECK(mcg_policy_attach(&run, MCG_MEMORY, nope, run.pid, &err) == -1 &&
+              strstr(err.msg, "does not exist (call create first)"),
+          "attach to a group never made: %s", err.msg);
+    mcg_run_free(&run);
+
+    /* two groups side by side in one hierarchy, neither attached: an error */
+    v1_run(&run, 1);
+    mcg_add_pending(&run, MCG_PIDS, x);
+    mcg_add_pending(&run, MCG_PIDS, y);
+    CHECK(mcg_plan_child_joins(&run, &err) == -1 &&
+              strstr(err.msg, "in one hierarchy and attached to neither"),
+          "conflicting groups: %s", err.msg);
+    mcg_run_free(&run);
+
+    char cmd[128];
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", scratch);
+    CHECK(system(cmd) == 0, "cleaning %s", scratch);
+}
+
+/* ---- path arithmetic ----------------------------------------------------- */
+
+static void path_is(const struct mcg_hier *h, const char *name, const char *want)
+{
+    char dir[256];
+    struct mcg_error err = { 0 };
+    int r = mcg_group_path(h, name, dir, sizeof(dir), &err);
+    CHECK(r == 0 && strcmp(dir, want) == 0, "group \"%s\" below \"%s\": want %s, got %s", name,
+          h->base, want, r == 0 ? dir : err.msg);
+}
+
+static void test_paths(void)
+{
+    struct mcg_run run;
+    char dir[256];
+
+    CHECK(mcg_path_within("/cg/a/b", "/cg/a") && mcg_path_within("/cg/a", "/cg/a") &&
+              !mcg_path_within("/cg/ab", "/cg/a"),
+          "mcg_path_within");
+
+    /* --root self in a service's cgroup, mcgexec in its leaf */
+    v2_run(&run);
+    path_is(&run.hier[MCG_MEMORY], "job", "/cg/svc/job");
+    path_is(&run.hier[MCG_MEMORY], "/ci/job-7", "/cg/svc/ci/job-7");
+    path_is(&run.hier[MCG_MEMORY], "/", "/cg/svc");
+    CHECK(strcmp(mcg_group_name_of(&run, MCG_MEMORY, "/cg/svc/ci/job-7"), "ci/job-7") == 0 &&
+              strcmp(mcg_group_name_of(&run, MCG_MEMORY, "/cg/svc"), "/") == 0,
+          "names given back");
+    run.self_leaf = strdup("/cg/svc/mcgexec.42");
+    CHECK(mcg_at_own_place(&run, &run.hier[MCG_MEMORY]), "the leaf is mcgexec's own place");
+    CHECK(mcg_job_dir(&run, MCG_MEMORY, dir, sizeof(dir)) == -1,
+          "no job yet: not the leaf (%s)", dir);
+    mcg_note_job(&run, MCG_MEMORY, "/cg/svc/ci/job-7");
+    CHECK(mcg_job_dir(&run, MCG_MEMORY, dir, sizeof(dir)) == 0 &&
+              strcmp(dir, "/cg/svc/ci/job-7") == 0,
+          "the job's group: %s", dir);
+    mcg_run_free(&run);
+
+    /* a delegated cgroup, mcgexec in a leaf a shell wrapper left: names
+     * below the delegated cgroup, mcgexec where it is */
+    v2_run(&run);
+    for (int c = 0; c < MCG_NCTRL; c++) {
+        mcg_set_path(&run.hier[c].orig, "system.slice/app.service/mcgexec.5");
+        mcg_set_path(&run.hier[c].cur, "system.slice/app.service/mcgexec.5");
+    }
+    mcg_settle_below(&run, "system.slice/app.service", 0);
+    path_is(&run.hier[MCG_PIDS], "job", "/cg/system.slice/app.service/job");
+    CHECK(strcmp(run.hier[MCG_PIDS].cur, "system.slice/app.service/mcgexec.5") == 0 &&
+              mcg_at_own_place(&run, &run.hier[MCG_PIDS]),
+          "delegated: mcgexec stays at %s", run.hier[MCG_PIDS].cur);
+    mcg_run_free(&run);
+
+    /* a scope systemd moved mcgexec into */
+    v2_run(&run);
+    mcg_settle_below(&run, "system.slice/mcgexec-job-9.scope", 1);
+    path_is(&run.hier[MCG_CPU], "job", "/cg/system.slice/mcgexec-job-9.scope/job");
+    CHECK(strcmp(run.hier[MCG_CPU].orig, "system.slice/mcgexec-job-9.scope") == 0 &&
+              strcmp(run.hier[MCG_CPU].cur, run.hier[MCG_CPU].orig) == 0,
+          "scope: mcgexec in %s", run.hier[MCG_CPU].cur);
+    mcg_run_free(&run);
+
+    /* no --root: names from the hierarchy's root */
+    v2_run(&run);
+    mcg_set_path(&run.hier[MCG_MEMORY].base, "");
+    path_is(&run.hier[MCG_MEMORY], "job", "/cg/job");
+    mcg_run_free(&run);
+}
+
+int main(void)
+{
+    test_undo_walk();
+    test_join_planning();
+    test_paths();
+    printf("test_journal: %d checks, %d failed\n", checks, failures);
+    return failures ? 1 : 0;
+}
