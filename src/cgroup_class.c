@@ -4,7 +4,8 @@
  * settings the policy staged; create/modify/open write exactly those
  * settings (as mruby-cgroup, setters only stage), getters read the kernel
  * each time, and every failure raises Cgroup::Error with the setting, the
- * value, the file and the errno text.  The typed accessors are generated
+ * value, the file and the errno text; what a policy set is noted until it
+ * is written (unwritten.c).  The typed accessors are generated
  * from the settings table (settings.c); values are checked (convert.c)
  * when they are set, before anything reaches the kernel.
  */
@@ -158,124 +159,6 @@ static mrb_value group_init_copy(mrb_state *mrb, mrb_value self)
     return self;
 }
 
-/* ---- values set but not yet written -------------------------------------
- *
- * Setters only stage a value (as mruby-cgroup's); create or modify writes
- * it.  A value set after create without a modify, or on a group never
- * created, would leave COMMAND without that limit and nobody told, so
- * every staged value is noted here, by group directory and file, until a
- * write of that value reaches the kernel; what is left when the policy
- * returns is an error (mcg_check_unwritten).  The notes outlive the group
- * objects, which the GC may free first. */
-
-static char *dup_c(const char *s)
-{
-    char *p = strdup(s);
-    if (!p)
-        abort();
-    return p;
-}
-
-static void free_note(struct mcg_unwritten *u)
-{
-    free(u->dir);
-    free(u->file);
-    free(u->value);
-    free(u->shown);
-}
-
-void mcg_free_unwritten(struct policy_state *st)
-{
-    for (size_t i = 0; i < st->nunwritten; i++)
-        free_note(&st->unwritten[i]);
-    free(st->unwritten);
-    st->unwritten = NULL;
-    st->nunwritten = st->capunwritten = 0;
-}
-
-static void drop_note(struct policy_state *st, size_t i)
-{
-    free_note(&st->unwritten[i]);
-    st->unwritten[i] = st->unwritten[--st->nunwritten];
-}
-
-/* The value just staged for file in g's directory: the latest one set is
- * the one that must arrive. */
-static void note_unwritten(struct policy_state *st, const struct group *g,
-                           const struct mcg_staged *e)
-{
-    struct mcg_unwritten *u = NULL;
-
-    for (size_t i = 0; i < st->nunwritten && !u; i++)
-        if (strcmp(st->unwritten[i].dir, g->dir) == 0 && strcmp(st->unwritten[i].file, e->file) == 0)
-            u = &st->unwritten[i];
-    if (u) {
-        free(u->value);
-        free(u->shown);
-    } else {
-        if (st->nunwritten == st->capunwritten) {
-            size_t cap = st->capunwritten ? 2 * st->capunwritten : 8;
-            struct mcg_unwritten *n = realloc(st->unwritten, cap * sizeof(*n));
-            if (!n)
-                abort();
-            st->unwritten = n;
-            st->capunwritten = cap;
-        }
-        u = &st->unwritten[st->nunwritten++];
-        u->dir = dup_c(g->dir);
-        u->file = dup_c(e->file);
-    }
-    u->value = dup_c(e->value);
-    u->shown = dup_c(e->shown);
-    u->ctrl = g->ctrl;
-    u->line = e->line;
-}
-
-/* g's staged values that are written now are no longer owed. */
-static void forget_written(struct policy_state *st, const struct group *g)
-{
-    for (size_t k = 0; k < g->n; k++) {
-        const struct mcg_staged *e = &g->st[k];
-        for (size_t i = st->nunwritten; e->applied && i-- > 0;) {
-            const struct mcg_unwritten *u = &st->unwritten[i];
-            if (strcmp(u->dir, g->dir) == 0 && strcmp(u->file, e->file) == 0 &&
-                strcmp(u->value, e->value) == 0)
-                drop_note(st, i);
-        }
-    }
-}
-
-/* g's directory is gone (delete): what was set for it is moot. */
-static void forget_dir(struct policy_state *st, const char *dir)
-{
-    for (size_t i = st->nunwritten; i-- > 0;)
-        if (strcmp(st->unwritten[i].dir, dir) == 0)
-            drop_note(st, i);
-}
-
-int mcg_check_unwritten(mrb_state *mrb, struct mcg_error *err)
-{
-    struct policy_state *st = mcg_state_of(mrb);
-    const struct mcg_unwritten *u = NULL;
-
-    for (size_t i = 0; i < st->nunwritten; i++)
-        if (!u || st->unwritten[i].line < u->line)
-            u = &st->unwritten[i];
-    if (!u)
-        return 0;
-    const char *name = mcg_group_name_of(st->run, u->ctrl, u->dir);
-    char where[64] = "";
-    if (u->line > 0)
-        snprintf(where, sizeof(where), ":%d", u->line);
-    if (mcg_dir_exists(st->run, u->dir))
-        return mcg_fail(err, "%s%s: %s = %s was set on group %s after its create and never "
-                             "written: call modify after setting it (or set it before create)",
-                        st->filename, where, u->file, u->shown, name);
-    return mcg_fail(err, "%s%s: %s = %s was set on group %s, which the policy never created: "
-                         "call create after setting it",
-                    st->filename, where, u->file, u->shown, name);
-}
-
 /* ---- staging and applying ---------------------------------------------- */
 
 
@@ -302,7 +185,7 @@ static void stage(mrb_state *mrb, struct group *g, const struct mcg_setting *s, 
             e->value = dup_mrb(mrb, value);
             e->shown = dup_mrb(mrb, RSTRING_CSTR(mrb, shown));
             e->line = line;
-            note_unwritten(mcg_state_of(mrb), g, e);
+            mcg_note_unwritten(mcg_state_of(mrb), g->ctrl, g->dir, e);
             return;
         }
     }
@@ -312,7 +195,7 @@ static void stage(mrb_state *mrb, struct group *g, const struct mcg_setting *s, 
     }
     g->st[g->n++] = (struct mcg_staged){ s, dup_mrb(mrb, file), dup_mrb(mrb, value),
                                      dup_mrb(mrb, RSTRING_CSTR(mrb, shown)), line, 0 };
-    note_unwritten(mcg_state_of(mrb), g, &g->st[g->n - 1]);
+    mcg_note_unwritten(mcg_state_of(mrb), g->ctrl, g->dir, &g->st[g->n - 1]);
 }
 
 static mrb_noreturn void raise_write(mrb_state *mrb, struct group *g, struct mcg_staged *e,
@@ -352,7 +235,7 @@ static mrb_value group_apply(mrb_state *mrb, mrb_value self)
     size_t failed;
     if (mcg_apply_staged(run, g->dir, g->st, g->n, &failed, &err) < 0)
         raise_write(mrb, g, &g->st[failed], &err);
-    forget_written(mcg_state_of(mrb), g);
+    mcg_forget_written(mcg_state_of(mrb), g->dir, g->st, g->n);
     mcg_add_pending(run, g->ctrl, g->dir);
     return self;
 }
@@ -364,7 +247,7 @@ static mrb_value group_delete(mrb_state *mrb, mrb_value self)
 
     if (mcg_delete(mcg_state_of(mrb)->run, g->ctrl, g->dir, &err) < 0)
         mcg_raise_err(mrb, &err);
-    forget_dir(mcg_state_of(mrb), g->dir);
+    mcg_forget_dir(mcg_state_of(mrb), g->dir);
     for (size_t i = 0; i < g->n; i++)
         g->st[i].applied = 0; /* a later create writes them again */
     return self;

@@ -256,6 +256,18 @@ int mcg_group_path(const struct mcg_hier *h, const char *name, char *dir, size_t
 /* ---- the run's position: where mcgexec is, where names resolve, where
  * the job is (the one place that writes them after discovery) ---------- */
 
+/* Is mcgexec's place in h its own (where it started, or the leaf it
+ * stepped into to enable controllers), not a group of the job's? */
+int mcg_at_own_place(const struct mcg_run *run, const struct mcg_hier *h)
+{
+    char cur[PATH_MAX];
+
+    if (strcmp(h->cur, h->orig) == 0)
+        return 1;
+    return run->self_leaf && mcg_cur_dir(h, cur, sizeof(cur)) == 0 &&
+           mcg_path_within(cur, run->self_leaf);
+}
+
 void mcg_settle_below(struct mcg_run *run, const char *rel, int moved)
 {
     for (int c = 0; c < MCG_NCTRL; c++) {

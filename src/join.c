@@ -168,18 +168,6 @@ int mcg_join_pending(struct mcg_run *run, struct mcg_error *err)
 
 /* ---- for the supervisor ------------------------------------------------ */
 
-/* Is mcgexec's place in h its own (where it started, or the leaf it
- * stepped into to enable controllers), not a group of the job's? */
-int mcg_at_own_place(const struct mcg_run *run, const struct mcg_hier *h)
-{
-    char cur[PATH_MAX];
-
-    if (strcmp(h->cur, h->orig) == 0)
-        return 1;
-    return run->self_leaf && mcg_cur_dir(h, cur, sizeof(cur)) == 0 &&
-           mcg_path_within(cur, run->self_leaf);
-}
-
 void mcg_leave(struct mcg_run *run)
 {
     /* First note where the job is in every hierarchy, before moving

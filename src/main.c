@@ -144,12 +144,37 @@ static int options_from_env(struct options *o)
     return 0;
 }
 
+/* --timeout, --kill-after, --timeout-signal (c, with optarg) into o:
+ * -1 to go on, or the status of misuse. */
+static int take_timeout_option(int c, struct options *o)
+{
+    const char *why;
+
+    if (c == 'G') {
+        if (mcg_parse_signal(optarg, &o->sup.timeout_signal) == 0)
+            return -1;
+        fprintf(stderr, "mcgexec: --timeout-signal %s: no such signal (a name such as TERM, "
+                        "INT, KILL, or a number)\n", optarg);
+        return misuse(NULL);
+    }
+    if (c == 'K' && strcmp(optarg, "0") == 0) {
+        o->sup.kill_after = 0; /* SIGKILL at once */
+        return -1;
+    }
+    if (mcg_parse_duration(optarg, c == 'K' ? &o->sup.kill_after : &o->sup.timeout, &why) < 0) {
+        fprintf(stderr, "mcgexec: %s %s: %s\n", c == 'K' ? "--kill-after" : "--timeout", optarg,
+                why);
+        return misuse(NULL);
+    }
+    if (c == 't')
+        o->wait = 1;
+    return -1;
+}
+
 /* One option (getopt_long's c, with optarg) into o.  Returns -1 to go on,
  * or the status to exit with (--help, --version, --list-settings, misuse). */
 static int take_option(int c, struct options *o)
 {
-    const char *why;
-
     switch (c) {
     case 'e':
         o->code = optarg;
@@ -170,27 +195,9 @@ static int take_option(int c, struct options *o)
         o->sup.rm = o->wait = 1;
         break;
     case 't':
-        if (mcg_parse_duration(optarg, &o->sup.timeout, &why) < 0) {
-            fprintf(stderr, "mcgexec: --timeout %s: %s\n", optarg, why);
-            return misuse(NULL);
-        }
-        o->wait = 1;
-        break;
     case 'K':
-        if (strcmp(optarg, "0") != 0 && mcg_parse_duration(optarg, &o->sup.kill_after, &why) < 0) {
-            fprintf(stderr, "mcgexec: --kill-after %s: %s\n", optarg, why);
-            return misuse(NULL);
-        }
-        if (strcmp(optarg, "0") == 0)
-            o->sup.kill_after = 0;
-        break;
     case 'G':
-        if (mcg_parse_signal(optarg, &o->sup.timeout_signal) < 0) {
-            fprintf(stderr, "mcgexec: --timeout-signal %s: no such signal (a name such as TERM, "
-                            "INT, KILL, or a number)\n", optarg);
-            return misuse(NULL);
-        }
-        break;
+        return take_timeout_option(c, o);
     case 'S':
         o->sup.stats = o->wait = 1;
         o->sup.stats_file = optarg;

@@ -71,6 +71,9 @@ int mcg_group_path(const struct mcg_hier *h, const char *name, char *dir, size_t
 void mcg_set_cur(struct mcg_run *run, const struct mcg_hier *h, const char *dir);
 void mcg_settle_below(struct mcg_run *run, const char *rel, int moved);
 void mcg_note_job(struct mcg_run *run, enum mcg_ctrl c, const char *dir);
+/* Is mcgexec's place in h its own (where it started, or its leaf), not a
+ * group of the job's? */
+int mcg_at_own_place(const struct mcg_run *run, const struct mcg_hier *h);
 
 /* ---- undo.c ---- */
 
@@ -90,11 +93,6 @@ void mcg_undo_for_signal(struct mcg_run *run);
 /* Discover the hierarchies and choose the manager, once a run. */
 int mcg_ready(struct mcg_run *run, struct mcg_error *err);
 
-/* ---- join.c ---- */
-
-/* Is mcgexec's place in h its own (where it started, or its leaf), not a
- * group of the job's? */
-int mcg_at_own_place(const struct mcg_run *run, const struct mcg_hier *h);
 
 
 

@@ -375,3 +375,25 @@ int mcg_created_here(const struct mcg_run *run, const char *dir)
             return 1;
     return 0;
 }
+
+/* ---- the journal's end: what the run made is the command's ---------- */
+
+static void commit_held(struct mcg_run *run)
+{
+    mcg_free_refs(&run->created);
+    mcg_free_refs(&run->enabled);
+    free(run->self_leaf);
+    run->self_leaf = NULL;
+    for (size_t i = 0; i < run->moved.n; i++) {
+        free(((struct moved *)run->moved.items[i])->from);
+        free(run->moved.items[i]);
+    }
+    run->moved.n = 0;
+}
+
+void mcg_commit(struct mcg_run *run)
+{
+    mcg_guard_hold();
+    commit_held(run);
+    mcg_guard_release();
+}

@@ -163,25 +163,6 @@ void mcg_rollback(struct mcg_run *run)
     mcg_guard_release();
 }
 
-static void commit_held(struct mcg_run *run)
-{
-    mcg_free_refs(&run->created);
-    mcg_free_refs(&run->enabled);
-    free(run->self_leaf);
-    run->self_leaf = NULL;
-    for (size_t i = 0; i < run->moved.n; i++) {
-        free(((struct moved *)run->moved.items[i])->from);
-        free(run->moved.items[i]);
-    }
-    run->moved.n = 0;
-}
-
-void mcg_commit(struct mcg_run *run)
-{
-    mcg_guard_hold();
-    commit_held(run);
-    mcg_guard_release();
-}
 
 
 /* ---- the same steps with system calls only, for the signal guard ----- */
