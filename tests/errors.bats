@@ -211,7 +211,7 @@ m.limit_in_bytes = '64M'"
     # again before create, a group deleted with it
     run "$MCGEXEC" -e "m = Cgroup::MEMORY.new('$G'); m.limit_in_bytes = '16M'; m.limit_in_bytes = '64M'; m.create
 m.limit_in_bytes = '32M'; m.modify
-n = Cgroup::MEMORY.new('$G/gone'); n.create; n.limit_in_bytes = '8M'; n.delete
+n = Cgroup::MEMORY.new('$G-gone'); n.create; n.limit_in_bytes = '8M'; n.delete
 m.attach" -- cat "$(group_dir memory)/$(is_v2 && echo memory.max || echo memory.limit_in_bytes)"
     assert_success
     assert_output $((32 << 20))
