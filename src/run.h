@@ -10,11 +10,12 @@
  * switch, and so that an error anywhere can roll back exactly what this run
  * did and nothing else.
  *
- * Where each part lives: the run's records, the log and file access in
- * run.c; finding the hierarchies in hierarchy.c; creating, attaching and
- * deleting in the manager (cgroupfs.c); joining after the policy in
- * join.c; the undo journal and removal after --rm in undo.c; the signal
- * guard in guard.c.
+ * Where each part lives, lowest first: the run's records, the log and
+ * file access in run.c; the signal guard in guard.c; finding the
+ * hierarchies and the run's position in hierarchy.c; the undo walk and
+ * removal after --rm in undo.c; the managers (cgroupfs.c, systemd.c)
+ * creating, attaching and deleting; choosing one, and every entry that
+ * needs one, in manager.c; joining after the policy in join.c.
  */
 #ifndef MCGEXEC_RUN_H
 #define MCGEXEC_RUN_H
