@@ -72,7 +72,9 @@ static int make_dir(struct mcg_run *run, enum mcg_ctrl c, const char *path, int 
         mcg_list_push(&run->planned, xstrdup(path));
     } else if (mkdir(path, 0755) < 0) {
         /* EEXIST: another run (or an earlier part of this policy) made it */
-        return errno == EEXIST ? 0 : mcg_fail_errno(err, errno, "mkdir %s", path);
+        return errno == EEXIST ? 0
+                               : mcg_explain_rofs(run, mcg_fail_errno(err, errno, "mkdir %s", path),
+                                                  err);
     }
     mcg_push_ref(&run->created, c, path);
     *made = 1;
@@ -167,14 +169,69 @@ static int busy(enum mcg_ctrl c, const char *parent, struct mcg_error *err)
  * delegated (a unit with Delegate=yes), where a shell that runs mcgexec
  * shares it, every process moves into that leaf, as container runtimes'
  * init does.  Elsewhere processes in `parent` are an error. */
+/* A container's cgroup namespace root (no systemd inside) is the
+ * container's to give, so mcgexec treats it as delegated: its processes
+ * (the container's shell, a CI runner's helper, mcgexec) move into the
+ * leaf `init`, as moby's dind entrypoint does, and stay there.  A rollback
+ * takes back the controllers but not the move, which is not journalled:
+ * the processes in `init` are as well off there, and the root must stay
+ * empty for the next run's children. */
+static int empty_ns_root(struct mcg_run *run, enum mcg_ctrl c, struct mcg_hier *h,
+                         const char *root, struct mcg_error *err)
+{
+    char leaf[PATH_MAX], *procs = NULL;
+    const char *dry = run->dry_run ? "# " : "";
+
+    if (snprintf(leaf, sizeof(leaf), "%s/init", root) >= (int)sizeof(leaf))
+        return mcg_fail(err, "path too long: %s", root);
+    for (int round = 0; round < 50; round++) {
+        if (mcg_read(run, root, "cgroup.procs", &procs, err) < 0)
+            return -1;
+        int any = procs[0] != '\0';
+        if (any && round == 0) {
+            mcg_log(run, "%s%s is a cgroup namespace's root with processes: they move to %s",
+                    dry, root, leaf);
+            if (!mcg_dir_exists(run, leaf)) {
+                mcg_log(run, "mkdir %s", leaf);
+                if (run->dry_run)
+                    mcg_list_push(&run->planned, xstrdup(leaf));
+                else if (mkdir(leaf, 0755) < 0 && errno != EEXIST) {
+                    free(procs);
+                    return mcg_explain_rofs(run, mcg_fail_errno(err, errno, "mkdir %s", leaf), err);
+                }
+            }
+        }
+        for (char *save = NULL, *tok = strtok_r(procs, "\n", &save); tok;
+             tok = strtok_r(NULL, "\n", &save))
+            if (mcg_write_pid(run, c, leaf, (pid_t)atoi(tok), err) < 0 && err->errnum != ESRCH) {
+                free(procs);
+                return -1;
+            }
+        free(procs);
+        if (!any || run->dry_run) {
+            if (round > 0 || any) {
+                run->self_leaf = xstrdup(leaf);
+                mcg_set_cur(run, h, leaf);
+            }
+            return 0;
+        }
+    }
+    return mcg_fail(err, "processes keep arriving in %s", root);
+}
+
 static int empty_for_children(struct mcg_run *run, enum mcg_ctrl c, struct mcg_hier *h,
                               const char *parent, struct mcg_error *err)
 {
     char *procs = NULL, cur[PATH_MAX], leaf[PATH_MAX];
     int made, others = 0, any = 0;
+    int top = strcmp(parent, h->mount) == 0;
 
-    /* the root is exempt from the rule */
-    if (run->dry_run || run->self_leaf || strcmp(parent, h->mount) == 0)
+    /* the host's root is exempt from the rule; a cgroup namespace's is not */
+    if (run->self_leaf || (top && !run->ns_root))
+        return 0;
+    if (top)
+        return empty_ns_root(run, c, h, parent, err);
+    if (run->dry_run)
         return 0;
     if (mcg_read(run, parent, "cgroup.procs", &procs, err) < 0)
         return -1;

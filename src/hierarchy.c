@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/xattr.h>
+#include <unistd.h>
 
 /* The controllers: the v1 hierarchy's name, the v2 controller behind the
  * class (NULL for CPUACCT, which reads cpu.stat: every v2 group has it),
@@ -134,6 +135,9 @@ static int find_hierarchies(struct mcg_run *run, struct mcg_error *err)
         char path[PATH_MAX + 32];
         run->layout = MCG_LAYOUT_UNIFIED;
         mcg_set_path(&run->unified, v2.path);
+        /* only the host's root cgroup has no cgroup.type */
+        snprintf(path, sizeof(path), "%s/cgroup.type", v2.path);
+        run->ns_root = access(path, F_OK) == 0;
         snprintf(path, sizeof(path), "%s/cgroup.controllers", v2.path);
         if (mcg_read_file(path, &avail) < 0) {
             ret = mcg_fail_errno(err, errno, "read %s", path);
@@ -205,6 +209,9 @@ int mcg_discover(struct mcg_run *run, struct mcg_error *err)
     if (find_hierarchies(run, err) < 0)
         return -1;
     mcg_log(run, "%scgroup layout: %s", run->dry_run ? "# " : "", mcg_layout_name(run));
+    if (run->ns_root)
+        mcg_log(run, "%s%s is a cgroup namespace's root (a container's), not the host's",
+                run->dry_run ? "# " : "", run->unified);
     find_position(run);
     return 0;
 }
@@ -213,7 +220,11 @@ int mcg_hier_get(struct mcg_run *run, enum mcg_ctrl c, struct mcg_hier **out,
                  struct mcg_error *err)
 {
     if (!run->hier[c].mount[0]) {
-        if (run->layout == MCG_LAYOUT_UNIFIED)
+        if (run->layout == MCG_LAYOUT_UNIFIED && run->ns_root)
+            mcg_fail(err, "controller '%s' is not available in this container (not in "
+                          "%s/cgroup.controllers): its runtime did not delegate it to the "
+                          "container's cgroup", mcg_controllers[c].v2, run->unified);
+        else if (run->layout == MCG_LAYOUT_UNIFIED)
             mcg_fail(err, "controller '%s' is not available on this host (not in %s/cgroup.controllers)",
                      mcg_controllers[c].v2, run->unified);
         else

@@ -32,6 +32,9 @@ void mcg_unplan(struct mcg_run *run, const char *dir);
 int mcg_read_file(const char *path, char **out);
 /* open, write, close: -1 with errno */
 int mcg_write_file(const char *path, const char *value);
+/* err (a failed write or mkdir) says, where it is EROFS, that the cgroup
+ * filesystem is read-only and what would make it writable; returns r. */
+int mcg_explain_rofs(const struct mcg_run *run, int r, struct mcg_error *err);
 /* pid into dir/cgroup.procs, logged (a dry run only logs) */
 int mcg_put_pid(struct mcg_run *run, const char *dir, const char *pid);
 /* The same for a process of controller c's group, with the cpuset retry

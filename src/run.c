@@ -253,6 +253,18 @@ void mcg_dry_check(struct mcg_run *run, const char *path)
     printf("#   would be refused: %s%s: %s\n", missing ? "making groups in " : "", p, strerror(e));
 }
 
+int mcg_explain_rofs(const struct mcg_run *run, int r, struct mcg_error *err)
+{
+    size_t n = strlen(err->msg);
+
+    if (err->errnum == EROFS)
+        snprintf(err->msg + n, sizeof(err->msg) - n,
+                 " (the cgroup filesystem%s%s is mounted read-only, as in an unprivileged "
+                 "container or a Kubernetes pod: the container needs it read-write, as a "
+                 "privileged one has it)", run->unified[0] ? " at " : "", run->unified);
+    return r;
+}
+
 int mcg_write(struct mcg_run *run, const char *dir, const char *file, const char *value,
               struct mcg_error *err)
 {
@@ -269,7 +281,7 @@ int mcg_write(struct mcg_run *run, const char *dir, const char *file, const char
         mcg_fail_errno(err, e, "write %s", path);
         if (e == EINVAL || e == ERANGE)
             say_cpuset_offer(run, dir, file, err);
-        return -1;
+        return mcg_explain_rofs(run, -1, err);
     }
     return 0;
 }
@@ -312,7 +324,8 @@ int mcg_write_pid(struct mcg_run *run, enum mcg_ctrl c, const char *dir, pid_t p
             return mcg_fail(err, "attach pid %s to %s: %s: the group's cpuset.cpus or "
                                  "cpuset.mems is empty (set cpus and mems)", buf, dir,
                             strerror(ENOSPC));
-        return mcg_fail_errno(err, errno, "attach pid %s to %s", buf, dir);
+        return mcg_explain_rofs(run, mcg_fail_errno(err, errno, "attach pid %s to %s", buf, dir),
+                                err);
     }
     return 0;
 }

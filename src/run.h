@@ -81,6 +81,9 @@ struct mcg_run {
     int discovered;
     enum mcg_layout layout;
     char *unified;            /* the cgroup2 mount on a unified host, else "" */
+    int ns_root;              /* v2: the mount's top is not the host's root but a
+                                 container's cgroup namespace root (it has
+                                 cgroup.type): the no-internal-processes rule holds */
     struct mcg_hier hier[MCG_NCTRL];
     struct mcg_list created;  /* struct group_ref *: dirs this run made, in order */
     struct mcg_list moved;    /* struct moved *: pids this run attached elsewhere */
