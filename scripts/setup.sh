@@ -10,7 +10,7 @@ set -eu
 cd "$(dirname "$0")/.."
 
 PACKAGES="gcc libc6-dev make cmake pkg-config ruby rake dpkg-dev libmruby-dev mruby libcgroup-dev \
-libjansson-dev libsystemd-dev bats bats-assert bats-support util-linux coreutils findutils gawk jq procps $*"
+libjansson-dev libsystemd-dev bats bats-assert bats-support util-linux coreutils findutils gawk jq procps python3 $*"
 
 missing=""
 for p in $PACKAGES; do
