@@ -19,6 +19,7 @@
 #define _GNU_SOURCE
 #include "guard.h"
 #include "run.h"
+#include "values.h"
 
 #include <signal.h>
 #include <stdlib.h>
@@ -48,23 +49,6 @@ static int guard_depth;
  * PATH_MAX buffers on it */
 static char guard_stack[64 * 1024] __attribute__((aligned(16)));
 
-static const char *signal_name(int sig)
-{
-    switch (sig) {
-    case SIGHUP: return "SIGHUP";
-    case SIGINT: return "SIGINT";
-    case SIGQUIT: return "SIGQUIT";
-    case SIGPIPE: return "SIGPIPE";
-    case SIGTERM: return "SIGTERM";
-    case SIGSEGV: return "SIGSEGV";
-    case SIGBUS: return "SIGBUS";
-    case SIGABRT: return "SIGABRT";
-    case SIGFPE: return "SIGFPE";
-    case SIGILL: return "SIGILL";
-    }
-    return "a signal";
-}
-
 /* Undo the run, if this process is the one that made it (not a child a
  * policy forked through IO.popen, which inherits the handlers until its
  * exec), and say so on stderr unless `quiet`. */
@@ -87,7 +71,8 @@ static void undo_from_handler(const char *what, int quiet)
 
 static void guard_handler(int sig)
 {
-    undo_from_handler(signal_name(sig), sig == SIGPIPE);
+    const char *name = mcg_signal_name(sig);
+    undo_from_handler(name ? name : "a signal", sig == SIGPIPE);
     /* Die of the same signal: with the default action back and the signal
      * unblocked, raise() ends the process before it returns.  A fault that
      * was real would also strike again on return. */

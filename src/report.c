@@ -404,7 +404,11 @@ void mcg_say_outcome(const struct mcg_supervise_opts *o, const struct report *r)
 
     if (r->timed_out) {
         char name[32];
-        mcg_signal_name(o->timeout_signal, name, sizeof(name));
+        const char *known = mcg_signal_name(o->timeout_signal);
+        if (known)
+            snprintf(name, sizeof(name), "%s", known);
+        else
+            snprintf(name, sizeof(name), "signal %d", o->timeout_signal);
         if (o->timeout_signal == SIGKILL || o->kill_after <= 0)
             fprintf(stderr, "mcgexec: %s timed out after %g s: killed it%s\n", cmd, o->timeout,
                     r->killed ? " and every process in its groups" : "");

@@ -487,16 +487,17 @@ int mcg_parse_duration(const char *s, double *seconds, const char **why)
     return 0;
 }
 
-/* The signals --timeout-signal takes by name, as kill(1) names them. */
+/* The signals by name, as kill(1) names them: what --timeout-signal takes
+ * and what messages and the signal guard call them. */
 static const struct { const char *name; int sig; } signal_names[] = {
-    { "HUP", SIGHUP }, { "INT", SIGINT }, { "QUIT", SIGQUIT }, { "ILL", SIGILL },
-    { "TRAP", SIGTRAP }, { "ABRT", SIGABRT }, { "BUS", SIGBUS }, { "FPE", SIGFPE },
-    { "KILL", SIGKILL }, { "USR1", SIGUSR1 }, { "SEGV", SIGSEGV }, { "USR2", SIGUSR2 },
-    { "PIPE", SIGPIPE }, { "ALRM", SIGALRM }, { "TERM", SIGTERM }, { "CHLD", SIGCHLD },
-    { "CONT", SIGCONT }, { "STOP", SIGSTOP }, { "TSTP", SIGTSTP }, { "TTIN", SIGTTIN },
-    { "TTOU", SIGTTOU }, { "URG", SIGURG }, { "XCPU", SIGXCPU }, { "XFSZ", SIGXFSZ },
-    { "VTALRM", SIGVTALRM }, { "PROF", SIGPROF }, { "WINCH", SIGWINCH }, { "IO", SIGIO },
-    { "PWR", SIGPWR }, { "SYS", SIGSYS },
+    { "SIGHUP", SIGHUP }, { "SIGINT", SIGINT }, { "SIGQUIT", SIGQUIT }, { "SIGILL", SIGILL },
+    { "SIGTRAP", SIGTRAP }, { "SIGABRT", SIGABRT }, { "SIGBUS", SIGBUS }, { "SIGFPE", SIGFPE },
+    { "SIGKILL", SIGKILL }, { "SIGUSR1", SIGUSR1 }, { "SIGSEGV", SIGSEGV }, { "SIGUSR2", SIGUSR2 },
+    { "SIGPIPE", SIGPIPE }, { "SIGALRM", SIGALRM }, { "SIGTERM", SIGTERM }, { "SIGCHLD", SIGCHLD },
+    { "SIGCONT", SIGCONT }, { "SIGSTOP", SIGSTOP }, { "SIGTSTP", SIGTSTP }, { "SIGTTIN", SIGTTIN },
+    { "SIGTTOU", SIGTTOU }, { "SIGURG", SIGURG }, { "SIGXCPU", SIGXCPU }, { "SIGXFSZ", SIGXFSZ },
+    { "SIGVTALRM", SIGVTALRM }, { "SIGPROF", SIGPROF }, { "SIGWINCH", SIGWINCH }, { "SIGIO", SIGIO },
+    { "SIGPWR", SIGPWR }, { "SIGSYS", SIGSYS },
 };
 
 int mcg_parse_signal(const char *s, int *sig)
@@ -512,20 +513,17 @@ int mcg_parse_signal(const char *s, int *sig)
     if (strncasecmp(s, "SIG", 3) == 0)
         s += 3;
     for (size_t i = 0; i < sizeof(signal_names) / sizeof(signal_names[0]); i++)
-        if (strcasecmp(s, signal_names[i].name) == 0) {
+        if (strcasecmp(s, signal_names[i].name + 3) == 0) {
             *sig = signal_names[i].sig;
             return 0;
         }
     return -1;
 }
 
-const char *mcg_signal_name(int sig, char *buf, size_t len)
+const char *mcg_signal_name(int sig)
 {
     for (size_t i = 0; i < sizeof(signal_names) / sizeof(signal_names[0]); i++)
-        if (signal_names[i].sig == sig) {
-            snprintf(buf, len, "SIG%s", signal_names[i].name);
-            return buf;
-        }
-    snprintf(buf, len, "signal %d", sig);
-    return buf;
+        if (signal_names[i].sig == sig)
+            return signal_names[i].name;
+    return NULL;
 }

@@ -67,5 +67,6 @@ int mcg_parse_duration(const char *s, double *seconds, const char **why);
 
 /* "TERM", "SIGTERM", "term", "15" -> 15; -1 for no such signal. */
 int mcg_parse_signal(const char *s, int *sig);
-/* 15 -> "SIGTERM" (or "signal N"), in buf. */
-const char *mcg_signal_name(int sig, char *buf, size_t len);
+/* 15 -> "SIGTERM"; NULL for a signal without a name here.  A lookup in a
+ * constant table: safe in a signal handler. */
+const char *mcg_signal_name(int sig);

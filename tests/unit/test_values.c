@@ -1,5 +1,6 @@
 /* Unit tests of the value parsers: each case is an input and the exact
  * expected result (or failure). */
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -247,8 +248,27 @@ static void test_durations(void)
         CHECK(mcg_parse_duration(bad[i], &v, &why) == -1, "duration \"%s\" should fail", bad[i]);
 }
 
+static void test_signals(void)
+{
+    static const struct { const char *in; int want; } good[] = {
+        { "TERM", SIGTERM }, { "SIGTERM", SIGTERM }, { "term", SIGTERM }, { "sigint", SIGINT },
+        { "KILL", SIGKILL }, { "15", 15 }, { "1", 1 }, { "USR1", SIGUSR1 },
+    };
+    static const char *const bad[] = { "", "SIG", "NOPE", "0", "-15", "15x", "999", "SIGSIGTERM" };
+    int sig;
+    for (size_t i = 0; i < sizeof(good) / sizeof(*good); i++)
+        CHECK(mcg_parse_signal(good[i].in, &sig) == 0 && sig == good[i].want, "signal \"%s\"",
+              good[i].in);
+    for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++)
+        CHECK(mcg_parse_signal(bad[i], &sig) == -1, "signal \"%s\" should fail", bad[i]);
+    CHECK(mcg_signal_name(SIGTERM) && strcmp(mcg_signal_name(SIGTERM), "SIGTERM") == 0, "SIGTERM");
+    CHECK(mcg_signal_name(SIGSEGV) && strcmp(mcg_signal_name(SIGSEGV), "SIGSEGV") == 0, "SIGSEGV");
+    CHECK(mcg_signal_name(SIGRTMIN) == NULL, "a real-time signal has no name here");
+}
+
 int main(void)
 {
+    test_signals();
     test_durations();
     test_weight();
     test_keyed();
