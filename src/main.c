@@ -391,11 +391,7 @@ static int start_command(struct options *o, struct mcg_run *run)
      * to their defaults (and keeps ignored ones ignored). */
     int status = mcg_become_command(&o->creds, o->command, &err);
     /* A limit the command could not start under is the likely reason. */
-    char note[256];
-    size_t n = strlen(err.msg);
-    if (mcg_memory_note(run, NULL, note, sizeof(note)))
-        snprintf(err.msg + n, sizeof(err.msg) - n, " (%.200s before %.64s could start)", note,
-                 o->command[0]);
+    mcg_say_memory_limit(run, NULL, o->command[0], &err);
     /* A drop that failed after the uid changed leaves us unable to undo
      * the groups; the message says which step failed. */
     return give_up(run, o->vm, &err, status);

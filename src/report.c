@@ -251,6 +251,25 @@ FILE *mcg_open_stats(const struct mcg_supervise_opts *o, struct mcg_error *err)
     return f;
 }
 
+/* The job's memory limit in bytes; -1 for none (or none to read). */
+static int64_t memory_limit(struct mcg_run *run)
+{
+    int64_t limit = reading(run, MCG_MEMORY, "limit_in_bytes");
+    return limit >= (INT64_C(1) << 62) ? -1 : limit; /* v1's "no limit" */
+}
+
+/* " (512.0 MiB)" for a limit, "" for none: how messages name it. */
+static void limit_in_parens(int64_t limit, char *buf, size_t len)
+{
+    char size[48];
+
+    buf[0] = '\0';
+    if (limit >= 0) {
+        mcg_format_bytes(limit, size, sizeof(size));
+        snprintf(buf, len, " (%s)", size);
+    }
+}
+
 int mcg_prepare_stats(const struct mcg_supervise_opts *o, struct mcg_error *err)
 {
     struct stat sb;
@@ -291,29 +310,25 @@ void mcg_report_failure(struct mcg_run *run, const struct mcg_supervise_opts *o,
     mcg_write_report(f, run, o, &r);
 }
 
-int mcg_memory_note(struct mcg_run *run, const struct counters *before, char *buf, size_t len)
+void mcg_say_memory_limit(struct mcg_run *run, const struct counters *before,
+                          const char *command, struct mcg_error *err)
 {
     struct counters after;
-    char dir[PATH_MAX], lim[64] = "";
+    char dir[PATH_MAX], lim[64];
+    size_t n = strlen(err->msg);
 
     if (mcg_job_dir(run, MCG_MEMORY, dir, sizeof(dir)) < 0 ||
         (!before && !mcg_created_here(run, dir)))
-        return 0;
+        return;
     mcg_read_counters(run, &after, 0);
     int64_t hits = before ? delta(before->limit_hits, after.limit_hits) : after.limit_hits;
     int64_t kills = before ? delta(before->oom_kills, after.oom_kills) : after.oom_kills;
     if (hits <= 0 && kills <= 0)
-        return 0;
-    int64_t limit = reading(run, MCG_MEMORY, "limit_in_bytes");
-    if (limit >= 0 && limit < (INT64_C(1) << 62)) {
-        lim[0] = ' ';
-        lim[1] = '(';
-        mcg_format_bytes(limit, lim + 2, sizeof(lim) - 3);
-        strcat(lim, ")");
-    }
-    snprintf(buf, len, "group %s reached its memory limit%s",
-             mcg_group_name_of(run, MCG_MEMORY, dir), lim);
-    return 1;
+        return;
+    limit_in_parens(memory_limit(run), lim, sizeof(lim));
+    snprintf(err->msg + n, sizeof(err->msg) - n,
+             " (group %.200s reached its memory limit%s before %.64s could start)",
+             mcg_group_name_of(run, MCG_MEMORY, dir), lim, command);
 }
 
 static int64_t tasks_peak(struct mcg_run *run)
@@ -375,11 +390,8 @@ void mcg_collect_report(struct mcg_run *run, const struct mcg_supervise_opts *o,
         }
         r->tasks_peak = tasks_peak(run);
     }
-    if (o->stats || r->d.oom_kills > 0) {
-        r->mem_limit = reading(run, MCG_MEMORY, "limit_in_bytes");
-        if (r->mem_limit >= (INT64_C(1) << 62))
-            r->mem_limit = -1; /* no limit */
-    }
+    if (o->stats || r->d.oom_kills > 0)
+        r->mem_limit = memory_limit(run);
     char memdir[PATH_MAX];
     if (mcg_job_dir(run, MCG_MEMORY, memdir, sizeof(memdir)) == 0)
         snprintf(r->memgroup, sizeof(r->memgroup), "%s",
@@ -421,13 +433,8 @@ void mcg_say_outcome(const struct mcg_supervise_opts *o, const struct report *r)
                             "the %g s it had before SIGKILL\n", cmd, o->timeout, name,
                     r->killed ? " and every process in its groups" : "", o->kill_after);
     } else if (r->oom_killed) {
-        char lim[64] = "";
-        if (r->mem_limit >= 0) {
-            lim[0] = ' ';
-            lim[1] = '(';
-            mcg_format_bytes(r->mem_limit, lim + 2, sizeof(lim) - 3);
-            strcat(lim, ")");
-        }
+        char lim[64];
+        limit_in_parens(r->mem_limit, lim, sizeof(lim));
         if (r->d.limit_hits == 0) /* the group's own limit was never reached */
             fprintf(stderr, "mcgexec: %s was killed by the OOM killer: group %s stayed under "
                             "its own memory limit%s, so a limit above it (its unit's, a parent "

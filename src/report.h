@@ -60,9 +60,11 @@ int mcg_prepare_stats(const struct mcg_supervise_opts *o, struct mcg_error *err)
 void mcg_report_failure(struct mcg_run *run, const struct mcg_supervise_opts *o, char **command,
                         int status, const char *error);
 
-/* Did the job's memory group reach its limit (since `before`; NULL: ever,
- * for a group this run created)?  Then its name and limit into buf, as
- * "group NAME reached its memory limit (SIZE)", and 1. */
-int mcg_memory_note(struct mcg_run *run, const struct counters *before, char *buf, size_t len);
+/* COMMAND could not start (err says why): where the job's memory group
+ * reached its limit on the way (since `before`; NULL: ever, for a group
+ * this run created), the likely cause, err says so too: "... (group NAME
+ * reached its memory limit (SIZE) before COMMAND could start)". */
+void mcg_say_memory_limit(struct mcg_run *run, const struct counters *before,
+                          const char *command, struct mcg_error *err);
 
 #endif

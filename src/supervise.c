@@ -150,12 +150,7 @@ static pid_t start_child(struct mcg_run *run, char **command, const struct mcg_s
 static int not_started(struct mcg_run *run, char **command, const struct mcg_supervise_opts *o,
                        const struct counters *before, int status, struct mcg_error *err)
 {
-    char note[256];
-    size_t n = strlen(err->msg);
-
-    if (mcg_memory_note(run, before, note, sizeof(note)))
-        snprintf(err->msg + n, sizeof(err->msg) - n, " (%.200s before %.64s could start)", note,
-                 command[0]);
+    mcg_say_memory_limit(run, before, command[0], err);
     fprintf(stderr, "mcgexec: %s\n", err->msg);
     mcg_report_failure(run, o, command, status, err->msg);
     mcg_rollback(run);
