@@ -59,24 +59,13 @@ static int sys_rmdir(const char *dir)
     return rmdir(dir);
 }
 
-static int sys_write(const char *path, const char *value)
-{
-    int fd = open(path, O_WRONLY | O_CLOEXEC);
-    if (fd < 0)
-        return -1;
-    ssize_t n = write(fd, value, strlen(value));
-    int saved = errno;
-    close(fd);
-    errno = saved;
-    return n < 0 ? -1 : 0;
-}
-
 static int sys_exists(const char *path)
 {
     return access(path, F_OK) == 0;
 }
 
-struct mcg_undo_sys mcg_undo_sys = { sys_rmdir, sys_write, sys_exists };
+/* (mcg_write_file: open, one write, close) */
+struct mcg_undo_sys mcg_undo_sys = { sys_rmdir, mcg_write_file, sys_exists };
 
 /* "dir/file" into path (handler-safe). */
 static void file_path(char *path, size_t len, const char *dir, const char *file)
@@ -162,8 +151,6 @@ void mcg_rollback(struct mcg_run *run)
     rollback_held(run);
     mcg_guard_release();
 }
-
-
 
 /* ---- the same steps with system calls only, for the signal guard ----- */
 
