@@ -46,9 +46,9 @@ static int choose(struct mcg_run *run, struct mcg_error *err)
 {
     /* (v1 hosts pay no system call for asking) */
     int unified = run->layout == MCG_LAYOUT_UNIFIED, systemd = unified && systemd_runs_host();
+    const struct mcg_manager *m = &mcg_cgroupfs_manager;
     const char *why;
 
-    run->manager = &mcg_cgroupfs_manager;
     switch (run->manager_choice) {
     case MCG_MANAGER_CGROUPFS:
         why = "--manager=cgroupfs";
@@ -65,7 +65,7 @@ static int choose(struct mcg_run *run, struct mcg_error *err)
             return -1;
         }
         why = "--manager=systemd";
-        run->manager = &mcg_systemd_manager;
+        m = &mcg_systemd_manager;
         break;
     default:
         if (!unified)
@@ -75,9 +75,13 @@ static int choose(struct mcg_run *run, struct mcg_error *err)
         else {
             /* (with --root too: systemd's rules say where it may be) */
             why = "auto: cgroup v2, and systemd runs this host";
-            run->manager = &mcg_systemd_manager;
+            m = &mcg_systemd_manager;
         }
     }
+    /* (set only once chosen: after a refusal the run has no manager, and
+     * a policy that rescues the error gets an error again, never the
+     * manager it was refused) */
+    run->manager = m;
     mcg_log(run, "%smanager: %s (%s)", run->dry_run ? "# " : "", run->manager->name, why);
     /* (a unit or script shared by v1 and v2 hosts may give it everywhere) */
     if (run->slice_given && run->manager != &mcg_systemd_manager)
@@ -89,7 +93,7 @@ static int choose(struct mcg_run *run, struct mcg_error *err)
 int mcg_ready(struct mcg_run *run, struct mcg_error *err)
 {
     if (run->discovered)
-        return run->manager ? 0 : mcg_fail(err, "no cgroup manager: discovery failed before");
+        return run->manager ? 0 : mcg_fail(err, "no cgroup manager: an earlier error said why");
     if (mcg_discover(run, err) < 0)
         return -1;
     return choose(run, err);

@@ -135,12 +135,20 @@ static void describe(const struct mcg_run *run, char *desc, size_t len)
         strcpy(desc + len - 4, "...");
 }
 
+/* The log line of the StartTransientUnit call: what a dry run would ask,
+ * what --verbose says was asked. */
+static void log_call(struct mcg_run *run, const char *unit, const char *desc)
+{
+    mcg_log(run, "%ssystemd: StartTransientUnit %s, mode fail: Description=\"%s\" Slice=%s "
+                 "Delegate=yes PIDs=%d CollectMode=inactive-or-failed",
+            run->dry_run ? "# " : "", unit, desc, run->slice, (int)run->pid);
+}
+
 /* Have systemd start scope `unit` and put its cgroup in cg.  A dry run
  * asks systemd nothing. */
 static int start_scope(struct mcg_run *run, const char *unit, char *cg, size_t len,
                        struct mcg_error *err)
 {
-    const char *dry = run->dry_run ? "# " : "";
     char helper[PATH_MAX], pid[16], desc[128];
 
     snprintf(pid, sizeof(pid), "%d", (int)run->pid);
@@ -148,17 +156,13 @@ static int start_scope(struct mcg_run *run, const char *unit, char *cg, size_t l
     if (need_helper(helper, sizeof(helper), err) < 0)
         return -1;
     if (run->dry_run) {
-        mcg_log(run, "%ssystemd: StartTransientUnit %s, mode fail: Description=\"%s\" Slice=%s "
-                     "Delegate=yes PIDs=%d CollectMode=inactive-or-failed",
-                dry, unit, desc, run->slice, (int)run->pid);
+        log_call(run, unit, desc);
         return plan_scope(run, unit, cg, len, err);
     }
     char *argv[] = { helper, "start-scope", (char *)unit, (char *)run->slice, pid, desc, NULL };
     if (run_helper(argv, cg, len) < 0)
         return mcg_fail(err, "systemd did not start %s for the groups: %s", unit, cg);
-    mcg_log(run, "systemd: StartTransientUnit %s, mode fail: Description=\"%s\" Slice=%s "
-                 "Delegate=yes PIDs=%d CollectMode=inactive-or-failed",
-            unit, desc, run->slice, (int)run->pid);
+    log_call(run, unit, desc);
     /* where systemd put mcgexec: the scope's cgroup */
     size_t n = strlen(unit), at;
     cg[0] = '/';
@@ -173,8 +177,9 @@ static int start_scope(struct mcg_run *run, const char *unit, char *cg, size_t l
  * Walking up from it to the cgroup of the unit that holds it: the first
  * with systemd's mark is the delegated cgroup; where none has it, the
  * unit's Delegate property says (systemd before 251 sets no mark).
- * 1 with the delegated cgroup in `root`; 0 with the unit's name in `unit`
- * ("" where no service or scope holds `rel`); -1 on error. */
+ * With the delegated cgroup in `root`: 1 found by its mark, 2 by what
+ * systemd says; 0 with the unit's name in `unit` ("" where no service or
+ * scope holds `rel`); -1 on error. */
 static int find_delegation(struct mcg_run *run, const char *rel, char *root, size_t rlen,
                            char *unit, size_t ulen, struct mcg_error *err)
 {
@@ -198,8 +203,8 @@ static int find_delegation(struct mcg_run *run, const char *rel, char *root, siz
     if (!u)
         return 0;
     snprintf(unit, ulen, "%.*s", (int)(rel + end - u), u);
-    /* no mark: ask systemd (a service; a scope's Delegate=yes has been
-     * marked since scopes could have it, 251) */
+    /* no mark: ask systemd about a service (a scope without the mark gets
+     * a scope of mcgexec's own, as before; none is refused) */
     if (strcmp(unit + strlen(unit) - 6, ".scope") == 0)
         return 0;
     if (need_helper(helper, sizeof(helper), err) < 0)

@@ -216,3 +216,11 @@ m.attach" -- cat "$(group_dir memory)/$(is_v2 && echo memory.max || echo memory.
     assert_success
     assert_output $((32 << 20))
 }
+
+@test "a refused --manager=systemd stays refused when the policy rescues the error" {
+    is_v2 && [ -d /run/systemd/system ] && skip "systemd runs this cgroup v2 host: it is not refused"
+    run_marked --manager=systemd -e "begin; Cgroup::PIDS.new('$G'); rescue Cgroup::Error => e; end
+Cgroup::PIDS.new('$G').create"
+    assert_output "mcgexec: -e:2: no cgroup manager: an earlier error said why"
+    assert_not_ran
+}
