@@ -105,9 +105,12 @@ for layout in v2 v1 bfq systemd; do
     elif [ "$layout" = bfq ]; then
         # the I/O weight where the BFQ scheduler is loaded, on v1 and v2: the
         # branch of the weight tests that a host without BFQ (and the plain
-        # v2 guest, with io.weight) never takes
-        logged scripts/vm.sh --v1 --bfq -- bats -f weight tests/knobs.bats &&
-            logged scripts/vm.sh --v2 --bfq -- bats -f weight tests/knobs.bats || status=$?
+        # v2 guest, with io.weight) never takes; a guest where BFQ did not
+        # load fails here rather than pass on another branch
+        bfq_weight='test -d /sys/module/bfq || { echo "bfq is not loaded"; exit 1; }
+                    exec bats -f weight tests/knobs.bats'
+        logged scripts/vm.sh --v1 --bfq -- sh -c "$bfq_weight" &&
+            logged scripts/vm.sh --v2 --bfq -- sh -c "$bfq_weight" || status=$?
     else
         # shellcheck disable=SC2086
         logged scripts/vm.sh --"$layout" -- bats $guest_files || status=$?
