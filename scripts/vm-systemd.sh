@@ -1,15 +1,18 @@
 # Sourced by scripts/vm.sh: the files of the systemd guest into $STAGE.
 #
 # A Debian 12 system (debootstrap --variant=minbase with systemd, dbus,
-# bats and the tools the tests use), built once per kernel version into
-# $CACHE/systemd-$ver/root and copied into the initramfs each run with the
-# tree.  systemd boots it as PID 1 (rdinit=/lib/systemd/systemd; without
+# logind's PAM module for user managers, systemd-nspawn for a container
+# with systemd inside, bats and the tools the tests use), built once per
+# kernel version and package list into $CACHE/systemd-$ver/root and copied
+# into the initramfs each run with the tree.  systemd boots it as PID 1 (rdinit=/lib/systemd/systemd; without
 # /etc/initrd-release it is a normal boot, not an initrd), on cgroup v2.
 # The command runs in mcgexec-vm.service, its output on the serial
 # console, and the guest powers off after it.
 
 SYSROOT="$CACHE/systemd-$ver/root"
-if [ ! -x "$SYSROOT/lib/systemd/systemd" ]; then
+PACKAGES=systemd,systemd-sysv,dbus,libpam-systemd,systemd-container,bats,bats-assert,bats-support,jq,procps,util-linux,kmod,psmisc
+if [ ! -x "$SYSROOT/lib/systemd/systemd" ] ||
+   [ "$(cat "$CACHE/systemd-$ver/packages" 2>/dev/null)" != "$PACKAGES" ]; then
     command -v debootstrap >/dev/null ||
         DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap >/dev/null 2>&1 ||
         cannot "no debootstrap for the systemd guest"
@@ -19,7 +22,7 @@ if [ ! -x "$SYSROOT/lib/systemd/systemd" ]; then
     mkdir -p "$CACHE/systemd-$ver"
     echo "vm: building the systemd guest's root file system (debootstrap, once)" >&2
     debootstrap --variant=minbase \
-        --include=systemd,systemd-sysv,dbus,bats,bats-assert,bats-support,jq,procps,util-linux,kmod,psmisc \
+        --include="$PACKAGES" \
         bookworm "$SYSROOT.new" "${mirror:-http://deb.debian.org/debian}" \
         > "$CACHE/systemd-$ver/debootstrap.log" 2>&1 ||
         cannot "debootstrap failed (see $CACHE/systemd-$ver/debootstrap.log)"
@@ -27,26 +30,30 @@ if [ ! -x "$SYSROOT/lib/systemd/systemd" ]; then
     rm -rf "$SYSROOT.new"/var/cache/apt/* "$SYSROOT.new"/var/lib/apt/lists/* \
         "$SYSROOT.new"/usr/share/{doc,man,locale,info}
     mv "$SYSROOT.new" "$SYSROOT"
+    echo "$PACKAGES" > "$CACHE/systemd-$ver/packages"
 fi
 
 cp -a "$SYSROOT" "$STAGE"
 copy_tree
 ln -sf "$TOP/build/mcgexec" "$STAGE/usr/local/bin/mcgexec"
 mkdir -p "$STAGE/lib/modules"
-cp "$K/brd.ko" "$STAGE/brd.ko"
+cp "$K/brd.ko" "$K/overlay.ko" "$STAGE/"
 : > "$STAGE/etc/machine-id"
 echo mcgexec-vm > "$STAGE/etc/hostname"
 # no login prompt on the console the command's output goes to, nothing
 # that waits for a network or devices the guest does not have, and no
-# tmpfs over /tmp nor a boot-time emptying of it (the tree may live there)
+# tmpfs over /tmp nor a boot-time emptying of it (the tree may live there).
+# logind runs: it starts the user managers of the rootless tests.
 for unit in serial-getty@ttyS0.service getty@tty1.service systemd-networkd.service \
             systemd-timesyncd.service apt-daily.timer apt-daily-upgrade.timer \
-            e2scrub_all.timer fstrim.timer systemd-logind.service tmp.mount; do
+            e2scrub_all.timer fstrim.timer tmp.mount; do
     ln -sf /dev/null "$STAGE/etc/systemd/system/$unit"
 done
 
 # the service account examples/systemd's units run their app as
 chroot "$STAGE" useradd --system --no-create-home --shell /usr/sbin/nologin app
+# the ordinary user the rootless tests run as, with a home and a login shell
+chroot "$STAGE" useradd --create-home --shell /bin/bash --uid 1000 tester
 
 mkdir -p "$STAGE/etc/tmpfiles.d"
 echo 'd /tmp 1777 root root -' > "$STAGE/etc/tmpfiles.d/tmp.conf"
@@ -66,6 +73,8 @@ cat > "$STAGE/etc/systemd/system/mcgexec-vm.service" <<'UNIT'
 Description=the command scripts/vm.sh was given
 After=basic.target dbus.service
 Wants=dbus.service
+# not in a container booted from the guest's own root (tests/systemd.bats)
+ConditionVirtualization=!container
 # whatever the command did, the guest ends after it
 SuccessAction=poweroff-force
 FailureAction=poweroff-force

@@ -63,7 +63,7 @@ ver=$(apt-cache depends linux-image-amd64 2>/dev/null |
       sed -n 's/.*Depends: linux-image-\(.*\)-amd64$/\1/p' | head -n 1)
 [ -n "$ver" ] || cannot "no linux-image-amd64 package known to apt"
 K="$CACHE/$ver"
-if [ ! -s "$K/vmlinux" ] || [ ! -x "$K/busybox" ] || [ ! -f "$K/bfq.ko" ]; then
+if [ ! -s "$K/vmlinux" ] || [ ! -x "$K/busybox" ] || [ ! -f "$K/overlay.ko" ]; then
     mkdir -p "$K/dl" "$K/root"
     ( cd "$K/dl" && apt-get download -q "linux-image-$ver-amd64" busybox-static >/dev/null 2>&1 ) ||
         cannot "cannot download linux-image-$ver-amd64 and busybox-static"
@@ -74,8 +74,9 @@ if [ ! -s "$K/vmlinux" ] || [ ! -x "$K/busybox" ] || [ ! -f "$K/bfq.ko" ]; then
     tail -c +"$((off + 1))" "$vmlinuz" | xz -dc > "$K/vmlinux" 2>/dev/null || true
     [ -s "$K/vmlinux" ] || cannot "cannot unpack $vmlinuz"
     # modules: brd (a block device, /dev/ram0), bfq (the BFQ I/O
-    # scheduler, whose weights only --bfq guests load)
-    for mod in brd bfq; do
+    # scheduler, whose weights only --bfq guests load), overlay (the
+    # systemd guest's container, a copy-on-write view of its own root)
+    for mod in brd bfq overlay; do
         ko=$(find "$K/root/lib/modules" -name "$mod.ko*" | head -n 1)
         case "$ko" in
             *.xz) xz -dc "$ko" > "$K/$mod.ko" ;;

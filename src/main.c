@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -424,9 +425,28 @@ static int run_command(struct options *o)
     return start_command(o, &run);
 }
 
+/* A policy is a program: it runs with mcgexec's effective ids, files and
+ * all.  Installed setuid or setgid (or with file capabilities, which the
+ * kernel flags as AT_SECURE too), mcgexec would give every user who can
+ * run it a root shell, so it refuses before reading its options. */
+static int refuse_setid(void)
+{
+    if (getuid() == geteuid() && getgid() == getegid() && !getauxval(AT_SECURE))
+        return 0;
+    fprintf(stderr, "mcgexec: refusing to run setuid, setgid or with file capabilities (uid %d, "
+                    "effective uid %d): a policy runs with mcgexec's privileges, so every user "
+                    "would have root; let users run it through sudo rules, or without root "
+                    "through systemd's user manager (man mcgexec, SECURITY)\n",
+            (int)getuid(), (int)geteuid());
+    return MCG_EXIT_FAILURE;
+}
+
 int main(int argc, char **argv)
 {
     struct options o = { .sup = { .timeout_signal = SIGTERM, .kill_after = 5 } };
+
+    if (refuse_setid())
+        return MCG_EXIT_FAILURE;
     int status = parse_options(argc, argv, &o);
 
     if (status >= 0)

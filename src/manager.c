@@ -38,6 +38,25 @@ static int systemd_runs_host(void)
     return access("/run/systemd/system", F_OK) == 0;
 }
 
+/* Not root, and no systemd to delegate a cgroup: the kernel lets a user
+ * write only cgroups an administrator made theirs, which --manager=cgroupfs
+ * (with --root there) is for. */
+static int refuse_rootless(struct mcg_run *run, int unified, struct mcg_error *err)
+{
+    if (!unified)
+        mcg_fail(err, "uid %d has no cgroups of its own on this cgroup %s host (systemd "
+                      "delegates cgroups to users only on cgroup v2): run mcgexec as root "
+                      "(sudo), or give --manager=cgroupfs --root for a group an administrator "
+                      "made yours", (int)geteuid(), mcg_layout_name(run));
+    else
+        mcg_fail(err, "uid %d has no cgroups of its own on this cgroup v2 %s: without systemd "
+                      "nothing delegates one to a user; run mcgexec as root (sudo), or give "
+                      "--manager=cgroupfs --root for a group an administrator made yours",
+                 (int)geteuid(), run->ns_root ? "container" : "host");
+    err->about_host = 1;
+    return -1;
+}
+
 /* --manager auto: systemd where the host is unified and systemd runs it
  * (with --root too: systemd's rules say where it may be), the cgroup
  * filesystem otherwise (v1 and hybrid hosts, containers without systemd).
@@ -74,10 +93,14 @@ static int choose(struct mcg_run *run, struct mcg_error *err)
             why = "auto: systemd does not run this host";
         else {
             /* (with --root too: systemd's rules say where it may be) */
-            why = "auto: cgroup v2, and systemd runs this host";
+            why = run->ns_root ? "auto: cgroup v2, and systemd runs this container (PID 1 "
+                                 "of its cgroup namespace)"
+                               : "auto: cgroup v2, and systemd runs this host";
             m = &mcg_systemd_manager;
         }
     }
+    if (run->rootless && m != &mcg_systemd_manager && run->manager_choice == MCG_MANAGER_AUTO)
+        return refuse_rootless(run, unified, err);
     /* (set only once chosen: after a refusal the run has no manager, and
      * a policy that rescues the error gets an error again, never the
      * manager it was refused) */

@@ -69,7 +69,8 @@ enum mcg_manager_choice { MCG_MANAGER_AUTO, MCG_MANAGER_SYSTEMD, MCG_MANAGER_CGR
 struct mcg_run {
     const struct mcg_manager *manager;
     enum mcg_manager_choice manager_choice;
-    const char *slice;      /* --slice: where the systemd manager's scope goes */
+    const char *slice;      /* --slice: where the systemd manager's scope goes (default
+                               system.slice; for a user, app.slice, as systemd-run's) */
     int slice_given;        /* --slice was given (not the default) */
     char *const *command;   /* COMMAND and its arguments (a scope's description) */
     int placed;             /* the manager's place() ran */
@@ -77,6 +78,7 @@ struct mcg_run {
     int verbose;
     int supervised;         /* --wait: COMMAND runs in a child, mcgexec stays outside */
     pid_t pid;              /* our pid: the pid COMMAND will have */
+    int rootless;           /* not root: only what systemd's user manager delegates */
     const char *root;       /* --root / MCGEXEC_ROOT, NULL for none */
     int discovered;
     enum mcg_layout layout;

@@ -444,3 +444,60 @@ install_for_test() {
         wait_until test ! -e "/sys/fs/cgroup$cg"
     done
 }
+
+# A container booted with systemd as PID 1 (systemd-nspawn -b; on cgroup v2
+# its own cgroup namespace, the shape of LXC/Incus system containers): a
+# copy-on-write view of the guest's own root, where tests/ctr-inner.sh runs
+# as a unit of the container's systemd and leaves its output in $1/out.
+boot_container() {
+    local ctr=$1
+    mkdir -p "$ctr"
+    mount -t tmpfs tmpfs "$ctr"
+    mkdir -p "$ctr/upper" "$ctr/work" "$ctr/root" "$ctr/out"
+    grep -qw overlay /proc/filesystems || insmod /overlay.ko
+    mount -t overlay overlay -o "lowerdir=/,upperdir=$ctr/upper,workdir=$ctr/work" "$ctr/root"
+    cat > "$ctr/root/etc/systemd/system/ctr-inner.service" <<UNIT
+[Unit]
+After=basic.target dbus.service
+Wants=dbus.service
+SuccessAction=exit-force
+FailureAction=exit-force
+[Service]
+Type=oneshot
+Environment=MCGEXEC=$MCGEXEC
+ExecStart=/bin/sh -c 'bash $BATS_TEST_DIRNAME/ctr-inner.sh > /out/log 2>&1; echo "status \$?" >> /out/log'
+UNIT
+    ln -s ../ctr-inner.service "$ctr/root/etc/systemd/system/multi-user.target.wants/"
+    timeout 300 systemd-nspawn --quiet --directory="$ctr/root" --machine="$G" --boot \
+        --bind="$ctr/out:/out" --console=pipe < /dev/null
+}
+
+@test "in a container with systemd as PID 1 (systemd-nspawn): mcgexec asks the container's systemd, never the host's" {
+    command -v systemd-nspawn >/dev/null || skip "no systemd-nspawn"
+    local ctr="/run/$G" before after
+    before=$(find /sys/fs/cgroup -name 'mcgexec-*' | sort)
+    run boot_container "$ctr"
+    local log
+    log=$(cat "$ctr/out/log" 2>/dev/null)
+    umount "$ctr/root" "$ctr" 2>/dev/null || true
+    rmdir "$ctr"
+    echo "$log"
+    [ "$status" -eq 0 ] || fail "systemd-nspawn ended $status"
+    run echo "$log"
+    # the choice and its reason
+    assert_line --regexp '^mcgexec: manager: systemd \(auto: cgroup v2, and systemd runs this container'
+    # from a scope of the container: a scope of mcgexec's own, made by the
+    # container's systemd, the limits read back in the container's view
+    assert_line --regexp '^mcgexec: systemd started mcgexec-job-[0-9]+\.scope: /sys/fs/cgroup/system\.slice/mcgexec-job-[0-9]+\.scope$'
+    assert_line --regexp '^job at /system\.slice/mcgexec-job-[0-9]+\.scope/job$'
+    assert_line "memory.max 67108864"
+    assert_line "pids.max 20"
+    # a service of the container without Delegate=yes: refused as on a host
+    assert_line "refused: mcgexec: mcgexec runs in ctr-inner.service, which has no Delegate=yes: its cgroup is systemd's, and a scope of mcgexec's own would take the job out of the service (its journal, limits, stop and restart); add Delegate=yes to ctr-inner.service (systemctl edit ctr-inner.service)"
+    assert_line "refused status 125"
+    assert_line "leftovers: none"
+    assert_line "status 0"
+    # nothing of mcgexec's on the guest's side of the container
+    after=$(find /sys/fs/cgroup -name 'mcgexec-*' | sort)
+    [ "$before" = "$after" ] || fail "left on the host: $after"
+}
