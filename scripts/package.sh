@@ -54,7 +54,7 @@ for step in $steps; do
     case $step in
     deb)
         echo "--- Debian package ---"
-        scripts/setup.sh dpkg-dev file lintian
+        scripts/setup.sh dpkg-dev file lintian attr
         dir=build-deb
         # (no -DCMAKE_INSTALL_PREFIX: the package is /usr's all the same)
         BUILD_DIR=$dir scripts/build.sh $SHARED_MRUBY >/dev/null
@@ -66,6 +66,8 @@ for step in $steps; do
                   sed 's/^/  /' || true)
         [ -z "$outside" ] || { echo "files outside /usr:"; echo "$outside"; ok=0; }
         ! dpkg-deb -c "$deb" | grep -q '/usr/local' || { echo "files in /usr/local"; ok=0; }
+        ! dpkg-deb -c "$deb" | awk '{ print $1 }' | grep -q '[sS]' ||
+            { echo "the package holds a setuid or setgid file"; ok=0; }
         lint=$(lintian "$deb" 2>&1 | grep -v 'running with root privileges' || true)
         [ -z "$lint" ] || echo "$lint"
         ! printf '%s\n' "$lint" | grep -q '^E:' || { echo "lintian found errors"; ok=0; }
@@ -81,15 +83,24 @@ for step in $steps; do
             DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$TOP/$deb" >/dev/null
             /usr/bin/mcgexec --version || ok=0
             [ -f /usr/share/man/man1/mcgexec.1.gz ] || { echo "no man page installed"; ok=0; }
-            /usr/libexec/mcgexec/mcgexec-systemd --help | grep -q '^usage: mcgexec-systemd start-scope' ||
+            /usr/libexec/mcgexec/mcgexec-systemd --help | grep -q '^usage: mcgexec-systemd .*start-scope' ||
                 { echo "no mcgexec-systemd installed"; ok=0; }
+            # neither program is privileged: a setuid mcgexec would give
+            # every user root (it refuses to run so), and mcgexec-systemd
+            # asks only what its caller may ask
+            command -v getfattr >/dev/null || { echo "no getfattr (attr) to check capabilities"; ok=0; }
+            for f in /usr/bin/mcgexec /usr/libexec/mcgexec/mcgexec-systemd; do
+                [ ! -u "$f" ] && [ ! -g "$f" ] || { echo "$f is setuid or setgid"; ok=0; }
+                [ -z "$(getfattr --absolute-names -n security.capability "$f" 2>/dev/null)" ] ||
+                    { echo "$f has file capabilities"; ok=0; }
+            done
             [ -f /usr/share/bash-completion/completions/mcgexec ] || { echo "no completion installed"; ok=0; }
             try_policy /usr/bin/mcgexec /usr/share/doc/mcgexec/examples/ci-job.rb || ok=0
             DEBIAN_FRONTEND=noninteractive apt-get remove -y -qq --purge mcgexec >/dev/null
             [ ! -e /usr/bin/mcgexec ] || { echo "mcgexec still installed after removal"; ok=0; }
         fi
         if [ "$ok" = 1 ]; then
-            note "deb: passed ($(basename "$deb"): every file in /usr, no lintian error; mcgexec static, mcgexec-systemd on libc6 and libsystemd0; installed, --version and examples/ci-job.rb ran, removed)"
+            note "deb: passed ($(basename "$deb"): every file in /usr, no lintian error; mcgexec static, mcgexec-systemd on libc6 and libsystemd0, neither setuid nor with capabilities; installed, --version and examples/ci-job.rb ran, removed)"
         else
             note "deb: FAILED"
             failed=1

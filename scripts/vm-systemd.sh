@@ -1,16 +1,18 @@
 # Sourced by scripts/vm.sh: the files of the systemd guest into $STAGE.
 #
-# A Debian 12 system (debootstrap --variant=minbase with systemd, dbus,
+# A Debian 12 system (debootstrap --variant=minbase with systemd, dbus
+# (the system bus, and a session bus for user managers: systemd-run --user),
 # logind's PAM module for user managers, systemd-nspawn for a container
 # with systemd inside, bats and the tools the tests use), built once per
 # kernel version and package list into $CACHE/systemd-$ver/root and copied
-# into the initramfs each run with the tree.  systemd boots it as PID 1 (rdinit=/lib/systemd/systemd; without
-# /etc/initrd-release it is a normal boot, not an initrd), on cgroup v2.
+# into the initramfs each run with the tree.  systemd boots it as PID 1
+# (rdinit=/lib/systemd/systemd; without /etc/initrd-release it is a normal
+# boot, not an initrd), on cgroup v2.
 # The command runs in mcgexec-vm.service, its output on the serial
 # console, and the guest powers off after it.
 
 SYSROOT="$CACHE/systemd-$ver/root"
-PACKAGES=systemd,systemd-sysv,dbus,libpam-systemd,systemd-container,bats,bats-assert,bats-support,jq,procps,util-linux,kmod,psmisc
+PACKAGES=systemd,systemd-sysv,dbus,dbus-user-session,libpam-systemd,systemd-container,bats,bats-assert,bats-support,jq,procps,util-linux,kmod,psmisc
 if [ ! -x "$SYSROOT/lib/systemd/systemd" ] ||
    [ "$(cat "$CACHE/systemd-$ver/packages" 2>/dev/null)" != "$PACKAGES" ]; then
     command -v debootstrap >/dev/null ||

@@ -84,33 +84,61 @@ static int make_dir(struct mcg_run *run, enum mcg_ctrl c, const char *path, int 
 static int attach_pid(struct mcg_run *run, enum mcg_ctrl c, struct mcg_hier *h, const char *dir,
                       pid_t pid, struct mcg_error *err);
 
+/* The error for controller `name`, which `dir` does not offer (its
+ * cgroup.controllers reads `offered`).  Not root, the one who decides is
+ * the administrator, through user@.service's Delegate=. */
+static int not_offered(const struct mcg_run *run, const char *name, const char *dir,
+                       char *offered, struct mcg_error *err)
+{
+    offered[strcspn(offered, "\n")] = '\0';
+    if (run->rootless)
+        mcg_fail(err, "controller '%s' is not delegated to uid %d (%s/cgroup.controllers has: "
+                      "%s): an administrator delegates it with a drop-in, "
+                      "/etc/systemd/system/user@.service.d/delegate.conf: [Service] "
+                      "Delegate=cpu cpuset io memory pids, then systemctl daemon-reload and "
+                      "a new login (or systemctl restart user@%d.service)",
+                 name, (int)geteuid(), dir, offered[0] ? offered : "none", (int)geteuid());
+    else
+        mcg_fail(err, "controller '%s' is not available in %s (enable it in the parent's "
+                      "cgroup.subtree_control)", name, dir);
+    err->about_host = 1;
+    return -1;
+}
+
 /* Is controller c on in parent's cgroup.subtree_control (1), off but
  * available (0), or not offered there at all (-1, with the error)?  A dry
- * run's planned group has everything off. */
+ * run's planned group has everything off; a planned scope of the user
+ * manager's can have what the user manager was delegated. */
 static int controller_state(struct mcg_run *run, enum mcg_ctrl c, const char *parent,
                             struct mcg_error *err)
 {
     const char *name = mcg_controllers[c].v2;
-    char *text = NULL;
+    char *text = NULL, dir[PATH_MAX];
 
-    if (run->dry_run && access(parent, F_OK) != 0)
-        return 0;
-    if (mcg_read(run, parent, "cgroup.subtree_control", &text, err) < 0)
+    snprintf(dir, sizeof(dir), "%s", parent);
+    if (run->dry_run && access(dir, F_OK) != 0) {
+        if (!run->plan_offers)
+            return 0;
+        snprintf(dir, sizeof(dir), "%s", run->plan_offers);
+        if (mcg_read(run, dir, "cgroup.controllers", &text, err) < 0)
+            return -2;
+        int avail = mcg_has_word(text, name);
+        int r = avail ? 0 : not_offered(run, name, dir, text, err);
+        free(text);
+        return r;
+    }
+    if (mcg_read(run, dir, "cgroup.subtree_control", &text, err) < 0)
         return -2;
     int on = mcg_has_word(text, name);
     free(text);
     if (on)
         return 1;
-    if (mcg_read(run, parent, "cgroup.controllers", &text, err) < 0)
+    if (mcg_read(run, dir, "cgroup.controllers", &text, err) < 0)
         return -2;
     int avail = mcg_has_word(text, name);
+    int r = avail ? 0 : not_offered(run, name, dir, text, err);
     free(text);
-    if (avail)
-        return 0;
-    mcg_fail(err, "controller '%s' is not available in %s (enable it in the parent's "
-                  "cgroup.subtree_control)", name, parent);
-    err->about_host = 1;
-    return -1;
+    return r;
 }
 
 /* `pid` went into mcgexec's leaf with it: an undo takes it back after the

@@ -11,6 +11,7 @@
 #include "run.h"
 #include "run-internal.h"
 #include "manager.h"
+#include "xalloc.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -40,7 +41,9 @@ static int systemd_runs_host(void)
 
 /* Not root, and no systemd to delegate a cgroup: the kernel lets a user
  * write only cgroups an administrator made theirs, which --manager=cgroupfs
- * (with --root there) is for. */
+ * (with --root there) is for.  A dry run plans on (a user may check a
+ * policy before asking for root) and counts this as the first place the
+ * real run would be refused. */
 static int refuse_rootless(struct mcg_run *run, int unified, struct mcg_error *err)
 {
     if (!unified)
@@ -53,6 +56,12 @@ static int refuse_rootless(struct mcg_run *run, int unified, struct mcg_error *e
                       "nothing delegates one to a user; run mcgexec as root (sudo), or give "
                       "--manager=cgroupfs --root for a group an administrator made yours",
                  (int)geteuid(), run->ns_root ? "container" : "host");
+    if (run->dry_run) {
+        printf("#   would be refused: %s\n", err->msg);
+        mcg_list_push(&run->refused, xstrdup("(no manager for a user)"));
+        memset(err, 0, sizeof(*err));
+        return 0;
+    }
     err->about_host = 1;
     return -1;
 }
@@ -99,8 +108,9 @@ static int choose(struct mcg_run *run, struct mcg_error *err)
             m = &mcg_systemd_manager;
         }
     }
-    if (run->rootless && m != &mcg_systemd_manager && run->manager_choice == MCG_MANAGER_AUTO)
-        return refuse_rootless(run, unified, err);
+    if (run->rootless && m != &mcg_systemd_manager && run->manager_choice == MCG_MANAGER_AUTO &&
+        refuse_rootless(run, unified, err) < 0)
+        return -1;
     /* (set only once chosen: after a refusal the run has no manager, and
      * a policy that rescues the error gets an error again, never the
      * manager it was refused) */

@@ -29,9 +29,10 @@ static const char *owner_name(uid_t uid)
 }
 
 /* The caller: the real uid, or under sudo the user who ran sudo.  The
- * checks keep third parties from changing what root runs; a policy of the
- * person who ran `sudo mcgexec` is that person's to change anyway (and
- * whoever can set SUDO_UID for a root process has root already). */
+ * checks keep third parties from changing what root (or a user) runs; a
+ * policy of the person who ran `sudo mcgexec` is that person's to change
+ * anyway (and whoever can set SUDO_UID for a root process has root
+ * already). */
 static int is_caller(uid_t uid)
 {
     const char *sudo = getenv("SUDO_UID");
@@ -67,10 +68,16 @@ static int private_group(const struct stat *st)
 static int check_owner(const struct stat *st, const char *what, const char *path,
                        struct mcg_error *err)
 {
-    if (st->st_uid != 0 && !is_caller(st->st_uid))
-        return mcg_fail(err, "%s is owned by uid %u (%s), not by root: as root, mcgexec "
-                        "runs only policies root controls (chown root %s)", what,
-                        (unsigned)st->st_uid, owner_name(st->st_uid), path);
+    if (st->st_uid != 0 && !is_caller(st->st_uid)) {
+        if (geteuid() == 0)
+            return mcg_fail(err, "%s is owned by uid %u (%s), not by root: as root, mcgexec "
+                            "runs only policies root controls (chown root %s)", what,
+                            (unsigned)st->st_uid, owner_name(st->st_uid), path);
+        return mcg_fail(err, "%s is owned by uid %u (%s), not by you (uid %u) nor root: mcgexec "
+                        "runs only policies you or root control (copy it to a directory of "
+                        "yours)", what, (unsigned)st->st_uid, owner_name(st->st_uid),
+                        (unsigned)getuid());
+    }
     return 0;
 }
 
@@ -85,8 +92,9 @@ static int check_one(const struct stat *st, const char *what, const char *path,
     int sticky_dir = S_ISDIR(st->st_mode) && (st->st_mode & S_ISVTX);
     if (((st->st_mode & S_IWOTH) || ((st->st_mode & S_IWGRP) && !private_group(st))) &&
         !sticky_dir)
-        return mcg_fail(err, "%s is writable by group or others: as root, mcgexec runs only "
-                        "policies no one else can change (chmod go-w %s)", what, path);
+        return mcg_fail(err, "%s is writable by group or others: %smcgexec runs only "
+                        "policies no one else can change (chmod go-w %s)", what,
+                        geteuid() == 0 ? "as root, " : "", path);
     return 0;
 }
 
@@ -150,7 +158,8 @@ char *mcg_read_policy(const char *path, size_t *len, struct mcg_error *err)
         mcg_fail_errno(err, e, "cannot read policy %s", path);
         return NULL;
     }
-    if (geteuid() == 0 && check_trusted(&st, path, err) < 0) {
+    /* (root's and a user's alike: a policy is code that runs as them) */
+    if (check_trusted(&st, path, err) < 0) {
         close(fd);
         return NULL;
     }

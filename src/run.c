@@ -116,6 +116,8 @@ void mcg_run_free(struct mcg_run *run)
             mcg_set_path(paths[i], "");
     }
     mcg_set_path(&run->unified, "");
+    free(run->plan_offers);
+    run->plan_offers = NULL;
     mcg_commit(run);    /* frees created and moved */
     mcg_free_refs(&run->pending);
     mcg_free_refs(&run->attached);

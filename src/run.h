@@ -79,6 +79,8 @@ struct mcg_run {
     int supervised;         /* --wait: COMMAND runs in a child, mcgexec stays outside */
     pid_t pid;              /* our pid: the pid COMMAND will have */
     int rootless;           /* not root: only what systemd's user manager delegates */
+    char *plan_offers;      /* a dry run: the directory whose cgroup.controllers bounds
+                               planned groups (the user manager's), or NULL */
     const char *root;       /* --root / MCGEXEC_ROOT, NULL for none */
     int discovered;
     enum mcg_layout layout;

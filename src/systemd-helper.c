@@ -20,13 +20,26 @@
  * for the cgroups that carry no delegation mark (systemd before 251 sets
  * none).  It changes nothing, so a dry run asks it too.
  *
+ *   mcgexec-systemd control-group
+ *
+ * prints the manager's own cgroup (its ControlGroup property): where a dry
+ * run plans the user manager's scope.
+ *
+ * With --user RUNTIME_DIR first, both ask the user's own manager
+ * (user@UID.service) instead of PID 1: over its private socket,
+ * RUNTIME_DIR/systemd/private, as systemd-run --user does, so no session
+ * D-Bus daemon is needed; the peer must be the caller or root.
+ *
  * Exit status 0 on success; otherwise 1 and one line on stderr saying what
- * systemd answered. */
+ * systemd answered.  It is never installed setuid nor with capabilities:
+ * it asks only what its caller may ask. */
+#define _GNU_SOURCE /* struct ucred */
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -48,24 +61,57 @@ static int fail(const char *what, int r, const sd_bus_error *e)
     return 1;
 }
 
+/* The user manager's runtime directory (--user), or NULL for PID 1. */
+static const char *user_dir;
+
+/* A direct connection to a manager's private socket. */
+static int open_private(sd_bus **bus, const char *address)
+{
+    int r = sd_bus_new(bus);
+    if (r >= 0)
+        r = sd_bus_set_address(*bus, address);
+    if (r >= 0)
+        r = sd_bus_start(*bus);
+    if (r < 0)
+        *bus = sd_bus_unref(*bus);
+    return r;
+}
+
+/* The user manager's socket lives in a directory the user owns; whoever
+ * answers on it must be that user (or root), as systemd-run checks. */
+static int check_peer(sd_bus *bus)
+{
+    struct ucred peer;
+    socklen_t len = sizeof(peer);
+
+    if (getsockopt(sd_bus_get_fd(bus), SOL_SOCKET, SO_PEERCRED, &peer, &len) < 0)
+        return -errno;
+    return peer.uid == 0 || peer.uid == geteuid() ? 0 : -EPERM;
+}
+
 /* As root, systemd's private socket, as systemctl and systemd-run use it:
- * no dbus-daemon in between, and there before dbus has started.
- * Otherwise the system bus. */
+ * no dbus-daemon in between, and there before dbus has started; otherwise
+ * the system bus.  With --user, the user manager's private socket. */
 static int open_bus(sd_bus **bus, int *private_bus)
 {
-    *private_bus = 0;
-    if (geteuid() == 0 && access("/run/systemd/private", F_OK) == 0) {
-        int r = sd_bus_new(bus);
-        if (r >= 0)
-            r = sd_bus_set_address(*bus, "unix:path=/run/systemd/private");
-        if (r >= 0)
-            r = sd_bus_start(*bus);
-        if (r >= 0) {
-            *private_bus = 1;
-            return 0;
-        }
-        *bus = sd_bus_unref(*bus);
+    char address[4200];
+    int r;
+
+    *private_bus = 1;
+    if (user_dir) {
+        if (snprintf(address, sizeof(address), "unix:path=%s/systemd/private", user_dir) >=
+            (int)sizeof(address))
+            return -ENAMETOOLONG;
+        if ((r = open_private(bus, address)) < 0)
+            return r;
+        if ((r = check_peer(*bus)) < 0)
+            *bus = sd_bus_flush_close_unref(*bus);
+        return r;
     }
+    if (geteuid() == 0 && access("/run/systemd/private", F_OK) == 0 &&
+        open_private(bus, "unix:path=/run/systemd/private") >= 0)
+        return 0;
+    *private_bus = 0;
     return sd_bus_open_system(bus);
 }
 
@@ -155,13 +201,35 @@ static int delegated(const char *unit)
     int private_bus, r = open_bus(&bus, &private_bus);
 
     if (r < 0)
-        return fail("cannot connect to systemd's bus", r, NULL);
+        return fail(user_dir ? "cannot connect to the user manager" : "cannot connect to systemd's bus",
+                    r, NULL);
     r = unit_delegated(bus, unit);
     sd_bus_flush_close_unref(bus);
     if (r < 0)
         return 1;
     printf("%s\n", r ? "yes" : "no");
     return fflush(stdout) == 0 ? 0 : 1;
+}
+
+static int control_group(void)
+{
+    sd_bus *bus = NULL;
+    sd_bus_error e = SD_BUS_ERROR_NULL;
+    char *cg = NULL;
+    int private_bus, r = open_bus(&bus, &private_bus);
+
+    if (r < 0)
+        return fail(user_dir ? "cannot connect to the user manager" : "cannot connect to systemd's bus",
+                    r, NULL);
+    r = sd_bus_get_property_string(bus, SD_DEST, SD_PATH, SD_MANAGER, "ControlGroup", &e, &cg);
+    if (r < 0)
+        fail("ControlGroup", r, &e);
+    else
+        printf("%s\n", cg[0] ? cg : "/");
+    free(cg);
+    sd_bus_error_free(&e);
+    sd_bus_flush_close_unref(bus);
+    return r < 0 || fflush(stdout) != 0 ? 1 : 0;
 }
 
 /* The StartTransientUnit call; the job's path into w->job.  0, or 1
@@ -203,7 +271,8 @@ static int start_scope(const char *unit, const char *slice, uint32_t pid,
     int ret = 1, r, private_bus;
 
     if ((r = open_bus(&bus, &private_bus)) < 0)
-        return fail("cannot connect to systemd's bus", r, NULL);
+        return fail(user_dir ? "cannot connect to the user manager" : "cannot connect to systemd's bus",
+                    r, NULL);
     /* match before the call: the job may end before its reply is read */
     r = sd_bus_match_signal(bus, NULL, SD_DEST, SD_PATH, SD_MANAGER, "JobRemoved",
                             on_job_removed, &w);
@@ -242,6 +311,12 @@ out:
 
 int main(int argc, char **argv)
 {
+    if (argc > 2 && strcmp(argv[1], "--user") == 0) {
+        user_dir = argv[2];
+        argv[2] = argv[0];
+        argv += 2;
+        argc -= 2;
+    }
     if (argc == 6 && strcmp(argv[1], "start-scope") == 0) {
         char *end;
         errno = 0;
@@ -254,10 +329,13 @@ int main(int argc, char **argv)
     }
     if (argc == 3 && strcmp(argv[1], "delegated") == 0)
         return delegated(argv[2]);
+    if (argc == 2 && strcmp(argv[1], "control-group") == 0)
+        return control_group();
     int help = argc == 2 && strcmp(argv[1], "--help") == 0;
     fprintf(help ? stdout : stderr,
-            "usage: mcgexec-systemd start-scope UNIT SLICE PID DESCRIPTION\n"
-            "       mcgexec-systemd delegated UNIT\n"
+            "usage: mcgexec-systemd [--user RUNTIME_DIR] start-scope UNIT SLICE PID DESCRIPTION\n"
+            "       mcgexec-systemd [--user RUNTIME_DIR] delegated UNIT\n"
+            "       mcgexec-systemd [--user RUNTIME_DIR] control-group\n"
             "(run by mcgexec's systemd manager; see man mcgexec, SYSTEMD)\n");
     return help ? 0 : 2;
 }

@@ -22,6 +22,13 @@
  *    removes its cgroup with every group below it.
  * Below the delegated cgroup the work is the cgroupfs manager's.
  *
+ * Not root, mcgexec asks the user's own manager (user@UID.service), which
+ * systemd delegates cpu, memory and pids to (since 252; more with an
+ * administrator's drop-in), the way systemd-run --user does: its scope
+ * lands in the user's tree, in app.slice by default.  A user in a system
+ * service (a CI runner's account) cannot change that service, so gets a
+ * user scope too; only a user service without Delegate=yes is refused.
+ *
  * The D-Bus calls are made by mcgexec-systemd (src/systemd-helper.c), which
  * links libsystemd: a statically linked mcgexec cannot load it. */
 #define _GNU_SOURCE
@@ -36,24 +43,87 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #ifndef MCGEXEC_SYSTEMD_HELPER
 #define MCGEXEC_SYSTEMD_HELPER "/usr/libexec/mcgexec/mcgexec-systemd"
 #endif
 
-/* Run mcgexec-systemd with argv; its one line of output, or why it
- * failed, into out.  -1 when it failed.  It gets no environment but the
- * bus's address. */
-static int run_helper(char *const argv[], char *out, size_t len)
+/* The user manager's runtime directory, once found (user_runtime), for a
+ * run without root; "" asks PID 1. */
+static char user_dir[PATH_MAX];
+
+/* Run mcgexec-systemd `helper` with args (NULL-terminated, at most 6),
+ * asking the user manager when `user` (user_dir is then set), else PID 1;
+ * its one line of output, or why it failed, into out.  -1 when it failed.
+ * It gets no environment but the system bus's address. */
+static int run_helper(const char *helper, int user, const char *const args[], char *out,
+                      size_t len)
 {
     char *env[2] = { NULL, NULL }, *bus = getenv("DBUS_SYSTEM_BUS_ADDRESS"), *bus_env = NULL;
+    const char *argv[10];
+    size_t n = 0;
 
+    argv[n++] = helper;
+    if (user) {
+        argv[n++] = "--user";
+        argv[n++] = user_dir;
+    }
+    for (size_t i = 0; args[i] && n < sizeof(argv) / sizeof(argv[0]) - 1; i++)
+        argv[n++] = args[i];
+    argv[n] = NULL;
     if (bus && asprintf(&bus_env, "DBUS_SYSTEM_BUS_ADDRESS=%s", bus) > 0)
         env[0] = bus_env;
-    int r = mcg_spawn_read(argv, env, 1, out, len);
+    int r = mcg_spawn_read((char *const *)argv, env, 1, out, len);
     free(bus_env);
     return r;
+}
+
+/* Not root: where the user manager listens.  $XDG_RUNTIME_DIR, which must
+ * be the caller's (plain su keeps another user's); without it (su -l,
+ * sudo -u, cron, a system service running as the user) /run/user/UID when
+ * it is the caller's alone, mode 0700, as Podman does.  Its private socket
+ * must be there: without it no user manager runs. */
+static int user_runtime(struct mcg_run *run, struct mcg_error *err)
+{
+    const char *env = getenv("XDG_RUNTIME_DIR");
+    unsigned uid = (unsigned)geteuid();
+    char sock[PATH_MAX + 32];
+    struct stat st;
+
+    if (user_dir[0])
+        return 0; /* found earlier in this run */
+    if (env && *env) {
+        snprintf(user_dir, sizeof(user_dir), "%s", env);
+        if (stat(user_dir, &st) == 0 && st.st_uid != uid) {
+            mcg_fail(err, "XDG_RUNTIME_DIR=%s is not yours (its owner is uid %u; su without -l "
+                          "keeps the caller's): unset it or set it to /run/user/%u",
+                     user_dir, (unsigned)st.st_uid, uid);
+            goto refused;
+        }
+    } else {
+        snprintf(user_dir, sizeof(user_dir), "/run/user/%u", uid);
+        if (stat(user_dir, &st) == 0 && (st.st_uid != uid || (st.st_mode & 07777) != 0700)) {
+            mcg_fail(err, "XDG_RUNTIME_DIR is not set, and %s is not yours alone (owner uid %u, "
+                          "mode %04o, where the user manager's is yours with mode 0700)",
+                     user_dir, (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777));
+            goto refused;
+        }
+    }
+    snprintf(sock, sizeof(sock), "%s/systemd/private", user_dir);
+    if (access(sock, F_OK) != 0) {
+        mcg_fail(err, "no systemd user manager runs for uid %u (no %s): log in (a login starts "
+                      "it), or have it run without one: loginctl enable-linger", uid, sock);
+        goto refused;
+    }
+    mcg_log(run, "%ssystemd: the user manager of uid %u, at %s%s", run->dry_run ? "# " : "", uid,
+            sock, env && *env ? "" : " (XDG_RUNTIME_DIR is not set: /run/user/UID is yours, mode 0700)");
+    return 0;
+refused:
+    user_dir[0] = '\0';
+    err->about_host = 1;
+    return -1;
 }
 
 /* Where mcgexec-systemd is: beside mcgexec (the build tree), in
@@ -98,15 +168,26 @@ static void plan_made_by_systemd(struct mcg_run *run, const char *cg)
     }
 }
 
-/* A dry run: where the scope would be, and the plan's pretend slices. */
-static int plan_scope(struct mcg_run *run, const char *unit, char *cg, size_t len,
-                      struct mcg_error *err)
+/* A dry run: where the scope would be, and the plan's pretend slices:
+ * below the manager's own cgroup (the user manager's, user@UID.service,
+ * which mcgexec-systemd asks it for; PID 1's is the root). */
+static int plan_scope(struct mcg_run *run, const char *helper, const char *unit, char *cg,
+                      size_t len, struct mcg_error *err)
 {
-    char s[PATH_MAX];
+    char s[PATH_MAX], top[PATH_MAX] = "";
 
+    if (run->rootless) {
+        const char *args[] = { "control-group", NULL };
+        if (run_helper(helper, 1, args, top, sizeof(top)) < 0)
+            return mcg_fail(err, "cannot ask the user manager for its cgroup: %s", top);
+        if (strcmp(top, "/") == 0)
+            top[0] = '\0';
+    }
     if (mcg_slice_dir(run->slice, s, sizeof(s)) < 0 ||
-        snprintf(cg, len, "/%s%s%s", s, s[0] ? "/" : "", unit) >= (int)len)
+        snprintf(cg, len, "%s/%s%s%s", top, s, s[0] ? "/" : "", unit) >= (int)len)
         return mcg_fail(err, "the scope's path is too long (--slice %s)", run->slice);
+    if (run->rootless && asprintf(&run->plan_offers, "%s%s", run->unified, top) < 0)
+        run->plan_offers = NULL;
     plan_made_by_systemd(run, cg);
     return 0;
 }
@@ -139,9 +220,10 @@ static void describe(const struct mcg_run *run, char *desc, size_t len)
  * what --verbose says was asked. */
 static void log_call(struct mcg_run *run, const char *unit, const char *desc)
 {
-    mcg_log(run, "%ssystemd: StartTransientUnit %s, mode fail: Description=\"%s\" Slice=%s "
+    mcg_log(run, "%ssystemd%s: StartTransientUnit %s, mode fail: Description=\"%s\" Slice=%s "
                  "Delegate=yes PIDs=%d CollectMode=inactive-or-failed",
-            run->dry_run ? "# " : "", unit, desc, run->slice, (int)run->pid);
+            run->dry_run ? "# " : "", run->rootless ? " (user manager)" : "", unit, desc,
+            run->slice, (int)run->pid);
 }
 
 /* Have systemd start scope `unit` and put its cgroup in cg.  A dry run
@@ -153,15 +235,17 @@ static int start_scope(struct mcg_run *run, const char *unit, char *cg, size_t l
 
     snprintf(pid, sizeof(pid), "%d", (int)run->pid);
     describe(run, desc, sizeof(desc));
-    if (need_helper(helper, sizeof(helper), err) < 0)
+    if (need_helper(helper, sizeof(helper), err) < 0 ||
+        (run->rootless && user_runtime(run, err) < 0))
         return -1;
     if (run->dry_run) {
         log_call(run, unit, desc);
-        return plan_scope(run, unit, cg, len, err);
+        return plan_scope(run, helper, unit, cg, len, err);
     }
-    char *argv[] = { helper, "start-scope", (char *)unit, (char *)run->slice, pid, desc, NULL };
-    if (run_helper(argv, cg, len) < 0)
-        return mcg_fail(err, "systemd did not start %s for the groups: %s", unit, cg);
+    const char *args[] = { "start-scope", unit, run->slice, pid, desc, NULL };
+    if (run_helper(helper, run->rootless, args, cg, len) < 0)
+        return mcg_fail(err, "%s did not start %s for the groups: %s",
+                        run->rootless ? "the systemd user manager" : "systemd", unit, cg);
     log_call(run, unit, desc);
     /* where systemd put mcgexec: the scope's cgroup */
     size_t n = strlen(unit), at;
@@ -171,6 +255,33 @@ static int start_scope(struct mcg_run *run, const char *unit, char *cg, size_t l
         return mcg_fail(err, "systemd started %s, but mcgexec is not in it (it is in %s)", unit, cg);
     mcg_log(run, "systemd started %s: %s%s", unit, run->unified, cg);
     return 0;
+}
+
+/* Is the delegated cgroup `dir` the caller's?  Always for root; a user's
+ * only where systemd handed it to them (it chowns a delegated cgroup to
+ * the unit's User=), so a shell that switched users inside a delegated
+ * service gets a scope of its own rather than a Permission denied. */
+static int ours(const struct mcg_run *run, const char *dir)
+{
+    static const char *const files[] = { "", "/cgroup.procs", "/cgroup.subtree_control" };
+    char f[PATH_MAX + 32];
+
+    for (size_t i = 0; run->rootless && i < sizeof(files) / sizeof(files[0]); i++)
+        if (snprintf(f, sizeof(f), "%s%s", dir, files[i]) >= (int)sizeof(f) ||
+            access(f, W_OK) != 0)
+            return 0;
+    return 1;
+}
+
+/* Is the unit whose cgroup ends at rel + end one of the user manager's
+ * (below user@UID.service)? */
+static int user_managers_unit(const char *rel, size_t end)
+{
+    char mark[64];
+    int n = snprintf(mark, sizeof(mark), "user@%u.service/", (unsigned)geteuid());
+    const char *at = strstr(rel, mark);
+
+    return at && (at == rel || at[-1] == '/') && (size_t)(at - rel) + (size_t)n <= end;
 }
 
 /* Is cgroup `rel` (relative to the mount) in a subtree systemd delegated?
@@ -192,7 +303,7 @@ static int find_delegation(struct mcg_run *run, const char *rel, char *root, siz
     for (;;) {
         snprintf(root, rlen, "%.*s", (int)n, rel);
         if (n > 0 && mcg_join_path(dir, sizeof(dir), run->unified, root) == 0 &&
-            mcg_delegated(dir))
+            mcg_delegated(dir) && ours(run, dir))
             return 1;
         if (n == 0 || (u && n <= end))
             break;
@@ -207,14 +318,19 @@ static int find_delegation(struct mcg_run *run, const char *rel, char *root, siz
      * a scope of mcgexec's own, as before; none is refused) */
     if (strcmp(unit + strlen(unit) - 6, ".scope") == 0)
         return 0;
-    if (need_helper(helper, sizeof(helper), err) < 0)
+    /* (a user asks their own manager about its units, PID 1 about the
+     * system's: a system service running as the user) */
+    int user = run->rootless && user_managers_unit(rel, end);
+    if (need_helper(helper, sizeof(helper), err) < 0 || (user && user_runtime(run, err) < 0))
         return -1;
-    char *argv[] = { helper, "delegated", unit, NULL };
-    if (run_helper(argv, answer, sizeof(answer)) < 0)
+    const char *args[] = { "delegated", unit, NULL };
+    if (run_helper(helper, user, args, answer, sizeof(answer)) < 0)
         return mcg_fail(err, "cannot ask systemd whether %s has Delegate=yes: %s", unit, answer);
     if (strcmp(answer, "yes") != 0)
         return 0;
     snprintf(root, rlen, "%.*s", (int)end, rel);
+    if (mcg_join_path(dir, sizeof(dir), run->unified, root) < 0 || !ours(run, dir))
+        return 0;
     return 2;
 }
 
@@ -270,14 +386,22 @@ static int systemd_place(struct mcg_run *run, const char *first, struct mcg_erro
         return 0;
     }
     size_t n = strlen(unit);
-    if (n > 8 && strcmp(unit + n - 8, ".service") == 0) {
+    int user_unit = run->rootless && user_managers_unit(h->orig, strlen(h->orig));
+    if (n > 8 && strcmp(unit + n - 8, ".service") == 0 && (!run->rootless || user_unit)) {
         mcg_fail(err, "mcgexec runs in %s, which has no Delegate=yes: its cgroup is systemd's, and "
                       "a scope of mcgexec's own would take the job out of the service (its journal, "
-                      "limits, stop and restart); add Delegate=yes to %s (systemctl edit %s)",
-                 unit, unit, unit);
+                      "limits, stop and restart); add Delegate=yes to %s (systemctl%s edit %s)",
+                 unit, unit, user_unit ? " --user" : "", unit);
         err->about_host = 1;
         return -1;
     }
+    /* (a user cannot change a system service that runs as them, such as
+     * a CI runner's: the job goes to a scope of the user's manager, and
+     * the service's stop reaches it through mcgexec, as the runner's own
+     * signals do) */
+    if (n > 8 && strcmp(unit + n - 8, ".service") == 0)
+        mcg_log(run, "%s%s is a system service running as uid %d: the job gets a scope of the "
+                     "user's manager", dry, unit, (int)geteuid());
     mcg_scope_name(first, run->pid, unit, sizeof(unit));
     if (start_scope(run, unit, cg, sizeof(cg), err) < 0)
         return -1;

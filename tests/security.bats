@@ -267,18 +267,57 @@ passwd_without_nobody() {
     assert_success
 }
 
-@test "a non-root caller may run its own policy in a directory it owns" {
+@test "a non-root caller runs its own policy, or root's, but not one others can change" {
     requires_root
     requires_setpriv
     d=$(mktemp -d /tmp/mcgexec-nobody.XXXXXX)
     chown nobody "$d"
-    chmod 777 "$d"   # even a loose one: the checks protect root, not the user
     printf 'p Mcgexec.dry_run?\n' > "$d/p.rb"
     chown nobody "$d/p.rb"
     run as_nobody "$MCGEXEC" -n "$d/p.rb"
-    rm -rf "$d"
     assert_success
     assert_output --partial true
+    # root's file in the user's directory: trusted too
+    printf 'p 1\n' > "$d/r.rb"
+    run as_nobody "$MCGEXEC" -n "$d/r.rb"
+    assert_success
+    # a directory anyone can write (no sticky bit): anyone could swap the
+    # policy a user runs, as they could root's
+    chmod 777 "$d"
+    run as_nobody "$MCGEXEC" -n "$d/p.rb"
+    assert_equal "$status" 125
+    assert_output "mcgexec: directory $d above policy $d/p.rb is writable by group or others: mcgexec runs only policies no one else can change (chmod go-w $d)"
+    chmod 755 "$d"
+    # another user's file
+    chown daemon "$d/p.rb"
+    run as_nobody "$MCGEXEC" -n "$d/p.rb"
+    rm -rf "$d"
+    assert_equal "$status" 125
+    assert_output "mcgexec: policy $d/p.rb is owned by uid $(id -u daemon) (daemon), not by you (uid $(id -u nobody)) nor root: mcgexec runs only policies you or root control (copy it to a directory of yours)"
+}
+
+@test "a setuid or setgid mcgexec refuses before the policy runs: one line, 125" {
+    requires_root
+    requires_setpriv
+    local d
+    d=$(mktemp -d /tmp/mcgexec-setid.XXXXXX)
+    chmod 755 "$d"
+    cp "$MCGEXEC" "$d/mcgexec"
+    findmnt -no OPTIONS -T "$d" | grep -qw nosuid && { rm -rf "$d"; skip "$d is on a nosuid mount"; }
+    local mode
+    for mode in 4755 2755; do
+        chmod "$mode" "$d/mcgexec"
+        run as_nobody "$d/mcgexec" -e "File.open('$d/ran-$mode', 'w') { |f| f.puts 1 }" -- touch "$d/cmd-$mode"
+        assert_equal "$status" 125
+        assert_output --regexp "^mcgexec: refusing to run setuid, setgid or with file capabilities \(uid $(id -u nobody), effective uid [0-9]+\): a policy runs with mcgexec's privileges, so every user would have root; let users run it through sudo rules, or without root through systemd's user manager \(man mcgexec, SECURITY\)\$"
+        [ ! -e "$d/ran-$mode" ] && [ ! -e "$d/cmd-$mode" ] || { rm -rf "$d"; fail "the policy or COMMAND ran"; }
+    done
+    # the same file without the bits runs (as the user, who cannot write $d)
+    chmod 755 "$d/mcgexec"
+    run as_nobody "$d/mcgexec" -n -e "p Mcgexec.dry_run?" -- true
+    rm -rf "$d"
+    assert_success
+    assert_line true
 }
 
 @test "COMMAND never goes through a shell: a file without #! is an error, not a script" {

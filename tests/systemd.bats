@@ -5,6 +5,7 @@
 # their own; elsewhere they skip.
 
 load helpers
+load systemd-helpers
 
 setup() {
     G="mcgtest-$$-${BATS_TEST_NUMBER}-$RANDOM"
@@ -30,37 +31,6 @@ INSTALLED=()
 unit_dir() {
     echo "/sys/fs/cgroup$(systemctl show -P ControlGroup "$UNIT.service")"
 }
-
-# wait_for FILE: until FILE exists and has something in it (30 s at most;
-# cgroup files have no size to test)
-wait_for() {
-    local i
-    for i in $(seq 300); do
-        [ -n "$(cat "$1" 2>/dev/null)" ] && return 0
-        sleep 0.1
-    done
-    fail "nothing in $1"
-}
-
-# wait_until COMMAND...: until it succeeds (10 s at most)
-wait_until() {
-    local i
-    for i in $(seq 100); do
-        "$@" && return 0
-        sleep 0.1
-    done
-    fail "waited 10 s for: $*"
-}
-
-# Is unit $1 gone, with its cgroup?  (A transient unit is unloaded once it
-# is inactive: its load state reads not-found.)
-unit_gone() {
-    [ "$(systemctl show -P LoadState "$1")" = not-found ] &&
-        ! ls -d /sys/fs/cgroup/*.slice/"$1" >/dev/null 2>&1
-}
-
-# A job's lines as the tests print them: the cgroup, then files of it.
-JOB_REPORT='cg=$(sed -n "s/^0:://p" /proc/self/cgroup); echo "$cg"; for f; do cat "/sys/fs/cgroup$cg/$f"; done'
 
 @test "a service with Delegate=yes: --root self puts the groups below the service's cgroup" {
     run systemd-run --unit "$UNIT" --quiet --pipe --wait -p Delegate=yes \
@@ -152,48 +122,6 @@ in_journal() {
     assert_success
     assert_line --index 0 "${want//$UNIT.service/$UNIT-sh.service}"
     assert_line --index 1 "status 125"
-}
-
-# supervised_checks DIR: run by the tests below from a scope, a delegated
-# service or a shell wrapper (mcgexec on PATH is this tree's): --timeout,
-# --rm's kill of a daemon, --stats against known work, an OOM kill.  Each
-# leaves its findings in DIR for check_supervised.
-SUPERVISED_CHECKS='
-    d=$1
-    pol="group \"job\", memory: \"512M\", pids: 64, cpu: \"100%\""
-    mcgexec --rm --timeout 2s -e "$pol" -- sh -c "sleep 300 >/dev/null 2>&1 & echo \$! > $d/bg; exec sleep 300 >/dev/null 2>&1"
-    echo $? > $d/timeout.status
-    mcgexec --rm -e "$pol" -- sh -c "setsid sleep 300 </dev/null >/dev/null 2>&1 & echo \$! > $d/daemon; sed -n s/^0:://p /proc/self/cgroup > $d/job.cg"
-    mcgexec --rm --stats-format=json --stats=$d/cpu.json -e "$pol" -- \
-        sh -c "timeout 2 sh -c \"while :; do :; done\"; set -- \$(cut -d\" \" -f16,17 /proc/\$\$/stat); echo \$((\$1 + \$2)) > $d/ticks"
-    mcgexec --rm --stats-format=json --stats=$d/mem.json -e "$pol" -- dd if=/dev/zero of=/dev/null bs=150M count=1 2>/dev/null
-    mcgexec --rm --stats-format=json --stats=$d/oom.json -e "group \"job\", memory: \"32M\"" -- \
-        dd if=/dev/zero of=/dev/null bs=96M count=1 2> $d/oom.err
-    echo $? > $d/oom.status
-'
-
-# check_supervised DIR PARENT: what supervised_checks found, the job's
-# groups below PARENT (a pattern of cgroup paths: a scope's differs run by
-# run)
-check_supervised() {
-    local d=$1 parent=$2 cpu ticks peak
-    assert_equal "$(cat "$d/timeout.status")" 124
-    ! kill -0 "$(cat "$d/bg")" 2>/dev/null || fail "--timeout left the job's process running"
-    ! kill -0 "$(cat "$d/daemon")" 2>/dev/null || fail "--rm left the daemonized process running"
-    [[ $(cat "$d/job.cg") =~ ^$parent/job$ ]] || fail "the job ran in $(cat "$d/job.cg")"
-    ticks=$(cat "$d/ticks")
-    cpu=$(jq -r '.cpu_user_s + .cpu_system_s' "$d/cpu.json")
-    awk -v c="$cpu" -v t="$ticks" 'BEGIN { own = t / 100; exit !(own >= 0.5 && c >= own * 0.8 && c <= own * 1.2 + 0.05) }' ||
-        fail "report: $cpu s of CPU; the job counted $ticks ticks"
-    peak=$(jq -r .memory_peak_bytes "$d/mem.json")
-    [ "$peak" -ge $((140 << 20)) ] && [ "$peak" -le $((170 << 20)) ] || fail "peak $peak bytes"
-    assert_equal "$(jq -r .memory_limit_bytes "$d/mem.json")" $((512 << 20))
-    [[ $(jq -r .groups.memory "$d/mem.json") =~ ^/sys/fs/cgroup$parent/job$ ]] ||
-        fail "the report's memory group: $(jq -r .groups.memory "$d/mem.json")"
-    assert_equal "$(cat "$d/oom.status")" 137
-    grep -qxF "mcgexec: dd was killed by the OOM killer: group job reached its memory limit (32.0 MiB)" "$d/oom.err" ||
-        fail "no OOM line: $(cat "$d/oom.err")"
-    assert_equal "$(jq -r .oom_killed "$d/oom.json")" true
 }
 
 @test "supervised from a login session's shape (its own scope): --timeout, --rm, --stats and OOM act on the job" {
