@@ -1,7 +1,8 @@
 #!/bin/bash
 # What a transient scope costs: mcgexec's systemd manager beside
 # `systemd-run --scope`, in the guest whose PID 1 is systemd (scripts/vm.sh
-# --systemd), the cases interleaved launch by launch (bench/interleave.c).
+# --systemd), the cases interleaved launch by launch (bench/interleave.c);
+# then the same as an ordinary user, beside `systemd-run --user --scope`.
 # Replaces the section "## A transient scope on a systemd host" at the end
 # of bench/RESULTS.md.
 #
@@ -15,11 +16,14 @@ RUNS=${RUNS:-40}
 OUT=${OUT:-bench/RESULTS.md}
 HEADING="## A transient scope on a systemd host"
 
-# the four cases, interleaved, each line prefixed with $1
+# the four cases, interleaved, each line prefixed with $1 (scope: PID 1's,
+# user: the user manager's)
 cases() {
+    local user=()
+    [ "$1" != user ] || user=(--user)
     build/bench_interleave "$RUNS" 3 \
         /bin/true ';;' \
-        /usr/bin/systemd-run --scope --quiet /bin/true ';;' \
+        /usr/bin/systemd-run "${user[@]}" --scope --quiet /bin/true ';;' \
         build/mcgexec -e "group 'bench', memory: '64M'" -- true ';;' \
         build/mcgexec --manager=cgroupfs -e '' -- true | sed "s/^/BENCH $1 /"
 }
@@ -33,7 +37,13 @@ if [ "${1:-}" = --in-guest ]; then
     # (a service without Delegate=yes, such as mcgexec-vm.service, is
     # refused; one with it needs no scope)
     systemd-run --scope --quiet "$0" --cases scope
-    left=$(systemctl list-units --all --no-legend 'mcgexec-*.scope' | wc -l)
+    # an ordinary user, from a scope of their manager's (a login's shape)
+    uid=$(id -u tester)
+    systemctl start "user@$uid.service"
+    runuser -u tester -- env XDG_RUNTIME_DIR="/run/user/$uid" \
+        systemd-run --user --scope --quiet "$0" --cases user
+    left=$(( $(systemctl list-units --all --no-legend 'mcgexec-*.scope' | wc -l) +
+             $(find "/sys/fs/cgroup/user.slice/user-$uid.slice" -name 'mcgexec-*.scope' | wc -l) ))
     echo "BENCH left $left"
     echo "BENCH version $(systemctl --version | head -n 1)"
     exit 0
@@ -51,14 +61,16 @@ f() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", a - b }'; }
 r() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 verdict() { awk -v a="$1" -v b="$2" 'BEGIN { print (a < b ? "met" : "missed") }'; }
 rows="" targets=""
-for ctx in scope; do
+for ctx in scope user; do
+    user=""
+    [ "$ctx" = scope ] || user="--user "
     mapfile -t t < <(sed -n "s/^$ctx //p" <<< "$lines")
     read -r t1 a1 b1 <<< "${t[0]}"
     read -r t2 a2 b2 <<< "${t[1]}"
     read -r t3 a3 b3 <<< "${t[2]}"
     read -r t4 a4 b4 <<< "${t[3]}"
     rows+="| $ctx | S1 true | $t1 | $a1 | $b1 |
-| $ctx | S2 systemd-run --scope --quiet true | $t2 | $a2 | $b2 |
+| $ctx | S2 systemd-run ${user}--scope --quiet true | $t2 | $a2 | $b2 |
 | $ctx | S3 mcgexec, scope and group | $t3 | $a3 | $b3 |
 | $ctx | S4 mcgexec, no group | $t4 | $a4 | $b4 |
 "
@@ -76,7 +88,9 @@ In the guest of \`scripts/vm.sh --systemd\` ($version, Debian 12's kernel, softw
 emulation: absolute times are many times a real machine's). Medians of $RUNS launches a
 case, interleaved, after 3 warm-up rounds, from a scope without \`Delegate=yes\` (a login
 session's shape: mcgexec's scope is a plain one, as systemd-run's; in a unit with
-\`Delegate=yes\` mcgexec needs no scope, and in a service without it, it refuses).
+\`Delegate=yes\` mcgexec needs no scope, and in a service without it, it refuses): as root
+from a scope of PID 1's (\`scope\`), and as an ordinary user from a scope of their own
+manager's (\`user\`: mcgexec asks the user manager, beside \`systemd-run --user --scope\`).
 S3: \`mcgexec -e "group 'bench', memory: '64M'" -- true\`, the systemd manager: a transient
 scope with \`Delegate=yes\` through mcgexec-systemd, then the group below it; S4: mcgexec
 with no group (\`--manager=cgroupfs -e ''\`).
