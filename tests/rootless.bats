@@ -83,6 +83,10 @@ no_user_scopes() {
     local d=$D
     run as_user systemd-run --user --scope --quiet bash -c "$SUPERVISED_CHECKS" - "$d"
     check_supervised "$d" "$(user_tree)/app\.slice/mcgexec-job-[0-9]+\.scope"
+    # pressure, read from the user's groups: the busy loop stalled for CPU
+    # under its 100% quota or not, but every reading is there
+    jq -e '[.psi[][]] | length == 6 and all(. != null)' "$d/cpu.json" ||
+        fail "pressure missing: $(jq -c .psi "$d/cpu.json")"
     wait_until no_user_scopes
 }
 
