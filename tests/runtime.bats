@@ -75,6 +75,36 @@ p "x".nosuch, NoSuchConst' -- true
     assert_line --index 8 ':cm'
 }
 
+@test "method_added and singleton_method_added run where a policy defines them, for def, define_method and alias" {
+    # (patches/mruby/0001: mruby skips the call only where the hook is the
+    # default, which does nothing)
+    run "$MCGEXEC" -n -e '
+class Audit
+  @seen = []
+  class << self
+    attr_reader :seen
+    def method_added(name) = @seen << name
+    def singleton_method_added(name) = @seen << :"self.#{name}"
+  end
+  def a; end
+  define_method(:b) { }
+  alias_method :c, :a
+  def self.d; end
+end
+class Quiet
+  def e; end
+end
+module Mixin
+  def self.method_added(name) = $mixin = name
+  def f; end
+end
+p Audit.seen, Quiet.new.respond_to?(:e), $mixin' -- true
+    assert_success
+    assert_line --index 0 '[:"self.singleton_method_added", :a, :b, :c, :"self.d"]'
+    assert_line --index 1 'true'
+    assert_line --index 2 ':f'
+}
+
 @test "every gem mruby_config.rb lists is there when the policy starts, and those it leaves out are not" {
     requires_own_mruby
     # one probe per gem: a method or constant only that gem defines
