@@ -23,6 +23,7 @@ struct policy_state {
     struct RClass *classes[MCG_NCTRL];
     struct RClass *error_class;
     struct mcg_run *own_run;   /* the gem in another mruby: its own, freed with the VM */
+    int group_loaded;          /* the concise form's machinery is there (Mcgexec.load_group) */
     struct mcg_unwritten *unwritten; /* values set and not yet written */
     size_t nunwritten, capunwritten;
 };

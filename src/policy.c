@@ -30,8 +30,9 @@
 #include "policy-internal.h"
 #ifndef MCGEXEC_GEM
 /* src/mrblib, compiled to bytecode by mrbc at build time (as an mrbgem,
- * mruby's build compiles and loads it instead). */
-extern const uint8_t mcgexec_mrblib[];
+ * mruby's build compiles and loads it instead): group.rb apart, loaded on
+ * the concise form's first use. */
+extern const uint8_t mcgexec_mrblib[], mcgexec_mrblib_group[];
 #endif
 
 extern char **environ;
@@ -121,6 +122,42 @@ static mrb_value api_percent_quota(mrb_state *mrb, mrb_value self)
 /* The Cgroup module and classes, and the Mcgexec helpers, for a VM whose
  * changes go through `run` (NULL: a run of its own, as the gem has in any
  * other mruby build: not a dry run, names under $MCGEXEC_ROOT). */
+/* Mcgexec.load_group: the concise form's machinery, Mcgexec::CONCISE and
+ * CONTROLLERS from the settings table and src/mrblib/group.rb, the first
+ * time a policy calls `group` (src/mrblib/concise.rb): building them is a
+ * sixth of what mcgexec does at start-up, for a form a policy in
+ * mruby-cgroup style never uses.  Our own method, so nothing of mruby's
+ * changes.  (The gem, in another mruby, loads it with the rest.) */
+static mrb_value api_load_group(mrb_state *mrb, mrb_value self)
+{
+    struct policy_state *st = mcg_state_of(mrb);
+
+    (void)self;
+    if (st->group_loaded)
+        return mrb_nil_value();
+    st->group_loaded = 1;
+#ifndef MCGEXEC_GEM
+    int ai = mrb_gc_arena_save(mrb);
+    mcg_define_concise(mrb, st, mrb_module_get(mrb, "Mcgexec"));
+    /* at the top level, as when the VM opened, not in this method's class */
+    mrbc_context *cxt = mrbc_context_new(mrb);
+    cxt->no_exec = TRUE;
+    mrb_value proc = mrb_load_irep_cxt(mrb, mcgexec_mrblib_group, cxt);
+    mrbc_context_free(mrb, cxt);
+    if (!mrb->exc && mrb_proc_p(proc)) {
+        MRB_PROC_SET_TARGET_CLASS(mrb_proc_ptr(proc), mrb->object_class);
+        mrb_top_run(mrb, mrb_proc_ptr(proc), mrb_top_self(mrb), 0);
+    }
+    mrb_gc_arena_restore(mrb, ai);
+    if (mrb->exc) { /* (none is expected: the library's own code) */
+        mrb_value e = mrb_obj_value(mrb->exc);
+        mrb->exc = NULL;
+        mrb_exc_raise(mrb, e);
+    }
+#endif
+    return mrb_nil_value();
+}
+
 static struct policy_state *define_api(mrb_state *mrb, struct mcg_run *run)
 {
     struct policy_state *st = calloc(1, sizeof(*st));
@@ -148,7 +185,12 @@ static struct policy_state *define_api(mrb_state *mrb, struct mcg_run *run)
     mrb_define_module_function(mrb, m, "cgroup_version", api_cgroup_version, MRB_ARGS_NONE());
     mrb_define_module_function(mrb, m, "unique", api_unique, MRB_ARGS_OPT(1));
     mrb_define_module_function(mrb, m, "percent_quota", api_percent_quota, MRB_ARGS_REQ(2));
+    mrb_define_module_function(mrb, m, "load_group", api_load_group, MRB_ARGS_NONE());
+#ifdef MCGEXEC_GEM
+    /* (the gem's src/mrblib, group.rb included, loads after this) */
     mcg_define_concise(mrb, st, m);
+    st->group_loaded = 1;
+#endif
     return st;
 }
 

@@ -25,6 +25,26 @@ module Mcgexec
 
     attr_reader :name
 
+    # group NAME [, limit: value, ...] [do ... end] (src/mrblib/concise.rb)
+    def self.build(name, limits, block)
+      b = new(name)
+      limits.each do |k, v|
+        unless LIMITS.include?(k)
+          raise ArgumentError, "unknown limit '#{k}' in group #{name.inspect} " \
+                               "(known: #{LIMITS.join(', ')})"
+        end
+        if v.is_a?(Hash)
+          b.__send__(k, **v)      # io: {weight: 500}
+        else
+          b.__send__(k, *(v.is_a?(Array) ? v : [v]))
+        end
+      end
+      if block
+        block.arity == 1 ? block.call(b) : b.instance_eval(&block)
+      end
+      b.apply
+    end
+
     def initialize(name)
       @name = name
       @objects = {}
@@ -117,24 +137,4 @@ module Mcgexec
       keys.join(', ')
     end
   end
-end
-
-# group NAME [, limit: value, ...] [do ... end]
-def group(name, **limits, &block)
-  b = Mcgexec::GroupBuilder.new(name)
-  limits.each do |k, v|
-    unless Mcgexec::GroupBuilder::LIMITS.include?(k)
-      raise ArgumentError, "unknown limit '#{k}' in group #{name.inspect} " \
-                           "(known: #{Mcgexec::GroupBuilder::LIMITS.join(', ')})"
-    end
-    if v.is_a?(Hash)
-      b.__send__(k, **v)      # io: {weight: 500}
-    else
-      b.__send__(k, *(v.is_a?(Array) ? v : [v]))
-    end
-  end
-  if block
-    block.arity == 1 ? block.call(b) : b.instance_eval(&block)
-  end
-  b.apply
 end

@@ -4,7 +4,8 @@
 #   MCGEXEC_ROOT=self mruby tests/gem/standalone.rb NAME
 #
 # creates cpu group NAME below this process's own cgroup, joins it, reads
-# the quota back from the kernel, leaves and removes it.  Raises on any
+# the quota back from the kernel, leaves and removes it; then pids group
+# NAME-concise with the concise form, read back and removed.  Raises on any
 # difference; prints "ok" at the end.  (scripts/package.sh runs it.)
 name = ARGV[0] or raise "usage: standalone.rb NAME"
 
@@ -33,4 +34,14 @@ ensure
   cpu.delete if cpu.exist?
 end
 raise "the group is still there" if cpu.exist?
+
+# the concise form (its machinery loads with the gem): the group made, its
+# limit read back from the kernel, then removed
+pids = group("#{name}-concise", pids: 64).groups.first
+begin
+  raise "pids.max reads #{pids.max.inspect}" unless pids.max == 64
+ensure
+  pids.delete if pids.exist?
+end
+raise "the concise group is still there" if pids.exist?
 puts "ok"
