@@ -25,6 +25,7 @@
 #include <mruby/variable.h>
 
 #include "convert.h"
+#include "gems.h"
 #include "settings.h"
 #include "values.h"
 #include "policy-internal.h"
@@ -229,8 +230,9 @@ mrb_state *mcg_policy_open(struct mcg_run *run, const char *filename, char *cons
     st->own_run = NULL;
     st->run = run;
 #else
-    /* mruby and every gem mruby_config.rb lists, then mcgexec's API */
-    mrb_state *mrb = mrb_open();
+    /* mruby and the gems mruby_config.rb lists (those a policy must name
+     * to use come when it does: src/gems.c), then mcgexec's API */
+    mrb_state *mrb = mcg_gems_open();
     if (!mrb) {
         mcg_fail(err, "cannot start the mruby VM: out of memory");
         return NULL;
@@ -390,6 +392,11 @@ int mcg_policy_run(mrb_state *mrb, const char *code, size_t len, struct mcg_erro
     mrb_value proc = bytecode ? mrb_load_irep_buf_cxt(mrb, code, len, cxt)
                               : mrb_load_nstring_cxt(mrb, code, len, cxt);
     mrbc_context_free(mrb, cxt);
+#ifndef MCGEXEC_GEM
+    /* the gems the policy names, before its first line runs */
+    if (!mrb->exc && mrb_proc_p(proc))
+        mcg_gems_for(mrb, mrb_proc_ptr(proc)->body.irep);
+#endif
     if (!mrb->exc && mrb_proc_p(proc)) {
         struct RProc *p = mrb_proc_ptr(proc);
         if (!bytecode && mrb->c->ci) { /* as mrb_load_exec() runs source */

@@ -105,9 +105,10 @@ p Audit.seen, Quiet.new.respond_to?(:e), $mixin' -- true
     assert_line --index 2 ':f'
 }
 
-@test "every gem mruby_config.rb lists is there when the policy starts, and those it leaves out are not" {
+@test "every gem mruby_config.rb lists is there when the policy uses it, and those it leaves out are not" {
     requires_own_mruby
-    # one probe per gem: a method or constant only that gem defines
+    # one probe per gem: a method or constant only that gem defines (the
+    # gems a policy must name to use, src/gems.c, come because it does)
     declare -A probe=(
         [mruby-compiler]='1'
         [mruby-bin-mrbc]='1'
