@@ -30,6 +30,19 @@
 #include <mruby/error.h>
 #include <mruby/variable.h>
 
+/* The names by which code reaches a method, constant or global it does not
+ * spell, or sees which exist: any of them defines every deferred gem. */
+static const char *const reach_all[] = {
+    "send", "__send__", "public_send", "method", "methods", "public_methods",
+    "private_methods", "protected_methods", "singleton_methods", "instance_method",
+    "public_instance_method", "instance_methods", "public_instance_methods",
+    "private_instance_methods", "protected_instance_methods", "method_defined?",
+    "public_method_defined?", "private_method_defined?", "protected_method_defined?",
+    "respond_to?", "const_get", "const_defined?", "constants", "instance_eval",
+    "instance_exec", "class_eval", "class_exec", "module_eval", "module_exec",
+    "global_variables", "all_symbols", NULL,
+};
+
 #ifdef MCGEXEC_GEMS_TABLE
 
 static const char *const time_names[] = { "Time", NULL };
@@ -56,18 +69,6 @@ const struct mcg_deferred_gem mcg_deferred[] = {
 const size_t mcg_ndeferred = sizeof(mcg_deferred) / sizeof(mcg_deferred[0]);
 #define ALL_DEFERRED ((1u << (sizeof(mcg_deferred) / sizeof(mcg_deferred[0]))) - 1)
 
-/* The names by which code reaches a method, constant or global it does not
- * spell, or sees which exist: any of them defines every deferred gem. */
-static const char *const reach_all[] = {
-    "send", "__send__", "public_send", "method", "methods", "public_methods",
-    "private_methods", "protected_methods", "singleton_methods", "instance_method",
-    "public_instance_method", "instance_methods", "public_instance_methods",
-    "private_instance_methods", "protected_instance_methods", "method_defined?",
-    "public_method_defined?", "private_method_defined?", "protected_method_defined?",
-    "respond_to?", "const_get", "const_defined?", "constants", "instance_eval",
-    "instance_exec", "class_eval", "class_exec", "module_eval", "module_exec",
-    "global_variables", "all_symbols", NULL,
-};
 
 /* Which deferred gems this VM has: a global whose name Ruby cannot spell,
  * as the policy state's (policystate.c). */
@@ -167,18 +168,25 @@ int mcg_gems_load(mrb_state *mrb, unsigned mask)
     return 0;
 }
 
-/* Is symbol s one of names (each looked up, not interned: a name the VM
- * has never seen is in no policy)? */
-static int named(mrb_state *mrb, const mrb_irep *irep, const char *const *names)
+/* The deferred gems a name brings, from the tables above; 0 for none.
+ * (A linear search: the policy's symbols are few, and most are short.) */
+static int is(const char *candidate, const char *name, size_t len)
 {
-    for (; *names; names++) {
-        mrb_sym s = mrb_intern_check_cstr(mrb, *names);
-        if (!s)
-            continue;
-        for (uint16_t i = 0; i < irep->slen; i++)
-            if (irep->syms[i] == s)
-                return 1;
-    }
+    return candidate[0] == name[0] && strncmp(candidate, name, len) == 0 &&
+           candidate[len] == '\0';
+}
+
+static unsigned gems_of_name(const char *name, size_t len)
+{
+    if (len == 0)
+        return 0;
+    for (size_t r = 0; reach_all[r]; r++)
+        if (is(reach_all[r], name, len))
+            return ALL_DEFERRED;
+    for (size_t d = 0; d < mcg_ndeferred; d++)
+        for (const char *const *n = mcg_deferred[d].names; *n; n++)
+            if (is(*n, name, len))
+                return 1u << d;
     return 0;
 }
 
@@ -189,11 +197,12 @@ static unsigned wanted(mrb_state *mrb, const mrb_irep *irep, int depth)
 
     if (!irep || depth > 1000) /* (the compiler nests far less) */
         return ALL_DEFERRED;
-    if (named(mrb, irep, reach_all))
-        return ALL_DEFERRED;
-    for (size_t d = 0; d < mcg_ndeferred; d++)
-        if (named(mrb, irep, mcg_deferred[d].names))
-            mask |= 1u << d;
+    for (uint16_t i = 0; i < irep->slen && mask != ALL_DEFERRED; i++) {
+        mrb_int len;
+        const char *name = mrb_sym_name_len(mrb, irep->syms[i], &len);
+        if (name)
+            mask |= gems_of_name(name, (size_t)len);
+    }
     for (uint16_t i = 0; i < irep->rlen && mask != ALL_DEFERRED; i++)
         mask |= wanted(mrb, irep->reps[i], depth + 1);
     return mask;
@@ -204,7 +213,39 @@ int mcg_gems_for(mrb_state *mrb, const mrb_irep *irep)
     return mcg_gems_load(mrb, wanted(mrb, irep, 0));
 }
 
-#else /* another libmruby: its gems as it defines them */
+#endif
+
+static int names_any(const char *const *names, const char *name, size_t len)
+{
+    for (; *names; names++)
+        if (strncmp(*names, name, len) == 0 && (*names)[len] == '\0')
+            return 1;
+    return 0;
+}
+
+static int irep_names(mrb_state *mrb, const mrb_irep *irep, const char *const *names, int depth)
+{
+    if (!irep || depth > 1000)
+        return 1;
+    for (uint16_t i = 0; i < irep->slen; i++) {
+        mrb_int len;
+        const char *name = mrb_sym_name_len(mrb, irep->syms[i], &len);
+        if (name && len > 0 &&
+            (names_any(names, name, (size_t)len) || names_any(reach_all, name, (size_t)len)))
+            return 1;
+    }
+    for (uint16_t i = 0; i < irep->rlen; i++)
+        if (irep_names(mrb, irep->reps[i], names, depth + 1))
+            return 1;
+    return 0;
+}
+
+int mcg_irep_names(mrb_state *mrb, const mrb_irep *irep, const char *const *names)
+{
+    return irep_names(mrb, irep, names, 0);
+}
+
+#ifndef MCGEXEC_GEMS_TABLE /* another libmruby: its gems as it defines them */
 
 const struct mcg_deferred_gem mcg_deferred[] = { { NULL, NULL } };
 const size_t mcg_ndeferred = 0;

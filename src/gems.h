@@ -28,6 +28,11 @@ mrb_state *mcg_gems_open(void);
  * 0, or -1 with mrb->exc set. */
 int mcg_gems_for(mrb_state *mrb, const mrb_irep *irep);
 
+/* Does the compiled code name one of names (NULL-terminated), or reach
+ * names it does not spell (send, const_get, ...)?  For what mcgexec itself
+ * defines only where a policy could use it (ENV). */
+int mcg_irep_names(mrb_state *mrb, const mrb_irep *irep, const char *const *names);
+
 /* Define the deferred gems whose bits (1 << index in mcg_deferred) are in
  * mask, as mcg_gems_for does (for tests); 0 or -1. */
 int mcg_gems_load(mrb_state *mrb, unsigned mask);

@@ -33,7 +33,7 @@
 /* src/mrblib, compiled to bytecode by mrbc at build time (as an mrbgem,
  * mruby's build compiles and loads it instead): group.rb apart, loaded on
  * the concise form's first use. */
-extern const uint8_t mcgexec_mrblib[], mcgexec_mrblib_group[];
+extern const uint8_t mcgexec_mrblib[], mcgexec_mrblib_group[], mcgexec_mrblib_env[];
 #endif
 
 extern char **environ;
@@ -129,6 +129,25 @@ static mrb_value api_percent_quota(mrb_state *mrb, mrb_value self)
  * sixth of what mcgexec does at start-up, for a form a policy in
  * mruby-cgroup style never uses.  Our own method, so nothing of mruby's
  * changes.  (The gem, in another mruby, loads it with the rest.) */
+#ifndef MCGEXEC_GEM
+/* Run a part of src/mrblib compiled apart, at the top level (as when the
+ * VM opened, not in the class of a method that loads it); mrb->exc on
+ * failure. */
+static void load_library_part(mrb_state *mrb, const uint8_t *bin)
+{
+    int ai = mrb_gc_arena_save(mrb);
+    mrbc_context *cxt = mrbc_context_new(mrb);
+    cxt->no_exec = TRUE;
+    mrb_value proc = mrb_load_irep_cxt(mrb, bin, cxt);
+    mrbc_context_free(mrb, cxt);
+    if (!mrb->exc && mrb_proc_p(proc)) {
+        MRB_PROC_SET_TARGET_CLASS(mrb_proc_ptr(proc), mrb->object_class);
+        mrb_top_run(mrb, mrb_proc_ptr(proc), mrb_top_self(mrb), 0);
+    }
+    mrb_gc_arena_restore(mrb, ai);
+}
+#endif
+
 static mrb_value api_load_group(mrb_state *mrb, mrb_value self)
 {
     struct policy_state *st = mcg_state_of(mrb);
@@ -138,18 +157,8 @@ static mrb_value api_load_group(mrb_state *mrb, mrb_value self)
         return mrb_nil_value();
     st->group_loaded = 1;
 #ifndef MCGEXEC_GEM
-    int ai = mrb_gc_arena_save(mrb);
     mcg_define_concise(mrb, st, mrb_module_get(mrb, "Mcgexec"));
-    /* at the top level, as when the VM opened, not in this method's class */
-    mrbc_context *cxt = mrbc_context_new(mrb);
-    cxt->no_exec = TRUE;
-    mrb_value proc = mrb_load_irep_cxt(mrb, mcgexec_mrblib_group, cxt);
-    mrbc_context_free(mrb, cxt);
-    if (!mrb->exc && mrb_proc_p(proc)) {
-        MRB_PROC_SET_TARGET_CLASS(mrb_proc_ptr(proc), mrb->object_class);
-        mrb_top_run(mrb, mrb_proc_ptr(proc), mrb_top_self(mrb), 0);
-    }
-    mrb_gc_arena_restore(mrb, ai);
+    load_library_part(mrb, mcgexec_mrblib_group);
     if (mrb->exc) { /* (none is expected: the library's own code) */
         mrb_value e = mrb_obj_value(mrb->exc);
         mrb->exc = NULL;
@@ -393,9 +402,14 @@ int mcg_policy_run(mrb_state *mrb, const char *code, size_t len, struct mcg_erro
                               : mrb_load_nstring_cxt(mrb, code, len, cxt);
     mrbc_context_free(mrb, cxt);
 #ifndef MCGEXEC_GEM
-    /* the gems the policy names, before its first line runs */
-    if (!mrb->exc && mrb_proc_p(proc))
-        mcg_gems_for(mrb, mrb_proc_ptr(proc)->body.irep);
+    /* the gems the policy names, and ENV (src/mrblib/env.rb) where it
+     * names it, before its first line runs: no policy can tell them from
+     * what the VM opened with (src/gems.c) */
+    static const char *const env_names[] = { "ENV", "Environment", NULL };
+    if (!mrb->exc && mrb_proc_p(proc) &&
+        mcg_gems_for(mrb, mrb_proc_ptr(proc)->body.irep) == 0 &&
+        mcg_irep_names(mrb, mrb_proc_ptr(proc)->body.irep, env_names))
+        load_library_part(mrb, mcgexec_mrblib_env);
 #endif
     if (!mrb->exc && mrb_proc_p(proc)) {
         struct RProc *p = mrb_proc_ptr(proc);

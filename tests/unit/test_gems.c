@@ -358,6 +358,29 @@ static void test_scan(void)
         CHECK(mask == want, "'%s': gems %#x, expected %#x", cases[i].code, mask, want);
         mrb_close(mrb);
     }
+    /* what mcgexec itself defines only where named: ENV */
+    static const char *const env[] = { "ENV", "Environment", NULL };
+    static const struct {
+        const char *code;
+        int names;
+    } env_cases[] = {
+        { "x = 1", 0 },
+        { "def f = ENV['HOME']", 1 },
+        { "[1].each { |x| Mcgexec::Environment }", 1 },
+        { "Object.const_get(:EN.to_s + 'V')", 1 },
+        { "'ENV'", 0 },
+    };
+    for (size_t i = 0; i < sizeof(env_cases) / sizeof(env_cases[0]); i++) {
+        mrb_state *mrb = mcg_gems_open();
+        mrbc_context *cxt = mrbc_context_new(mrb);
+        cxt->no_exec = TRUE;
+        mrb_value proc = mrb_load_string_cxt(mrb, env_cases[i].code, cxt);
+        mrbc_context_free(mrb, cxt);
+        CHECK(mrb_proc_p(proc) &&
+                  mcg_irep_names(mrb, mrb_proc_ptr(proc)->body.irep, env) == env_cases[i].names,
+              "'%s': ENV named should be %d", env_cases[i].code, env_cases[i].names);
+        mrb_close(mrb);
+    }
 }
 
 int main(void)
