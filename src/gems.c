@@ -126,9 +126,9 @@ static mrb_value init_gems(mrb_state *mrb, void *data)
     return mrb_nil_value();
 }
 
-mrb_state *mcg_gems_open(void)
+mrb_state *mcg_gems_open(mrb_allocf allocf)
 {
-    mrb_state *mrb = mrb_open_core(mrb_default_allocf, NULL);
+    mrb_state *mrb = mrb_open_core(allocf, NULL);
     struct init_range r = { 0, 0 };
     mrb_bool failed = FALSE;
 
@@ -250,9 +250,9 @@ int mcg_irep_names(mrb_state *mrb, const mrb_irep *irep, const char *const *name
 const struct mcg_deferred_gem mcg_deferred[] = { { NULL, NULL } };
 const size_t mcg_ndeferred = 0;
 
-mrb_state *mcg_gems_open(void)
+mrb_state *mcg_gems_open(mrb_allocf allocf)
 {
-    return mrb_open();
+    return mrb_open_allocf(allocf, NULL);
 }
 
 int mcg_gems_load(mrb_state *mrb, unsigned mask)

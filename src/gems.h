@@ -19,8 +19,9 @@ extern const struct mcg_gem mcg_gems[];
 extern const size_t mcg_ngems;
 
 /* A VM with mruby's core and the gems defined at start-up (every gem, in a
- * build against another libmruby); NULL when out of memory. */
-mrb_state *mcg_gems_open(void);
+ * build against another libmruby), its memory from allocf (mruby's
+ * mrb_default_allocf, or src/vmheap.c's); NULL when out of memory. */
+mrb_state *mcg_gems_open(mrb_allocf allocf);
 
 /* Before the policy runs: define each deferred gem whose names the
  * compiled policy (irep and the ireps inside it) mentions, or all of them

@@ -26,6 +26,7 @@
 
 #include "convert.h"
 #include "gems.h"
+#include "vmheap.h"
 #include "settings.h"
 #include "values.h"
 #include "policy-internal.h"
@@ -240,8 +241,11 @@ mrb_state *mcg_policy_open(struct mcg_run *run, const char *filename, char *cons
     st->run = run;
 #else
     /* mruby and the gems mruby_config.rb lists (those a policy must name
-     * to use come when it does: src/gems.c), then mcgexec's API */
-    mrb_state *mrb = mcg_gems_open();
+     * to use come when it does: src/gems.c), then mcgexec's API; a
+     * supervisor's VM in memory of its own, given back whole when it
+     * closes (src/vmheap.c) */
+    mrb_state *mrb = mcg_gems_open(run->supervised && mcg_vmheap_available() ? mcg_vmheap_allocf
+                                                                          : mrb_default_allocf);
     if (!mrb) {
         mcg_fail(err, "cannot start the mruby VM: out of memory");
         return NULL;
@@ -439,7 +443,15 @@ int mcg_policy_run(mrb_state *mrb, const char *code, size_t len, struct mcg_erro
 
 void mcg_policy_close(mrb_state *mrb)
 {
-    if (mrb)
-        mrb_close(mrb); /* frees the state too (state_free) */
+    if (!mrb)
+        return;
+#ifndef MCGEXEC_GEM
+    int own_heap = mrb->allocf == mcg_vmheap_allocf;
+#endif
+    mrb_close(mrb); /* frees the state too (state_free) */
+#ifndef MCGEXEC_GEM
+    if (own_heap)
+        mcg_vmheap_release();
+#endif
 }
 

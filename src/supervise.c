@@ -12,6 +12,8 @@
 #include "report.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
 #include <malloc.h>
 #include <sched.h>
 #include <signal.h>
@@ -19,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -90,7 +93,7 @@ struct child_args {
 #endif
 #endif
 #ifndef MCG_ASAN
-static char child_stack[256 * 1024] __attribute__((aligned(16)));
+static char child_stack[256 * 1024] __attribute__((aligned(4096))); /* whole pages: madvise */
 #endif
 
 static int child_main(void *p)
@@ -130,6 +133,10 @@ static pid_t start_child(struct mcg_run *run, char **command, const struct mcg_s
 #else
     pid_t child = clone(child_main, child_stack + sizeof(child_stack),
                         CLONE_VM | CLONE_VFORK | SIGCHLD, &ca);
+    /* The child ran on this stack in our memory until its exec: the pages
+     * it wrote are ours, dirty, for as long as the job runs.  Nothing of
+     * theirs is needed any more. */
+    madvise(child_stack, sizeof(child_stack), MADV_DONTNEED);
 #endif
     if (child < 0) {
         mcg_fail_errno(err, errno, "clone");
@@ -172,9 +179,52 @@ static void time_out(struct mcg_run *run, const struct mcg_supervise_opts *o, pi
     *kill_at = o->timeout + o->kill_after;
 }
 
+/* The stack below us.  The policy's VM ran deep there (mruby recurses in
+ * C), and those pages stay ours, dirty, while the job runs: a third of
+ * what the waiting supervisor holds.  Nothing lives below the stack
+ * pointer (the ABI's red zone is the leaf's, and this is no leaf), so they
+ * go back as the heap's free pages do; a margin stays for the calls and
+ * signal handlers still to come, which get zeroed pages if they go deeper. */
+static __attribute__((noinline)) int find_stack(uintptr_t *lo, uintptr_t *hi)
+{
+    char maps[8192];
+    int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+    ssize_t n = fd < 0 ? -1 : read(fd, maps, sizeof(maps) - 1);
+
+    if (fd >= 0)
+        close(fd);
+    if (n <= 0)
+        return -1;
+    maps[n] = '\0';
+    for (char *line = maps; *line;) {
+        char *eol = strchr(line, '\n');
+        if (eol)
+            *eol = '\0';
+        if (strstr(line, "[stack]") && sscanf(line, "%" SCNxPTR "-%" SCNxPTR, lo, hi) == 2)
+            return 0;
+        if (!eol)
+            break;
+        line = eol + 1;
+    }
+    return -1;
+}
+
+static void shed_stack(void)
+{
+    uintptr_t lo, hi;
+
+    /* (found in a frame of its own, gone before the stack pointer is read) */
+    if (find_stack(&lo, &hi) < 0)
+        return;
+    char here;
+    uintptr_t sp = (uintptr_t)&here, end = (sp - 8192) & ~(uintptr_t)4095;
+    if (sp > lo && sp < hi && end > lo)
+        madvise((void *)lo, end - lo, MADV_DONTNEED);
+}
+
 /* Wait for COMMAND, forwarding the signals in `set`, timing it out, and
- * once the job has lasted SHED_AFTER giving back the heap the policy run
- * left (a job that ends sooner would only pay for it). */
+ * once the job has lasted SHED_AFTER giving back the heap and stack the
+ * policy run left (a job that ends sooner would only pay for it). */
 static void wait_for_child(struct mcg_run *run, const struct mcg_supervise_opts *o, pid_t child,
                            const sigset_t *set, const struct timespec *t0, struct report *r,
                            int *status, struct rusage *ru)
@@ -212,6 +262,7 @@ static void wait_for_child(struct mcg_run *run, const struct mcg_supervise_opts 
                  * but they stay in the page cache: nothing real was given
                  * back, so mcgexec no longer does it.) */
                 malloc_trim(0);
+                shed_stack();
                 shed = 1;
             }
             if (o->timeout > 0 && !r->timed_out && now >= o->timeout)

@@ -230,7 +230,7 @@ static int in_names(const char *const *names, const char *name)
 static void test_names_cover_each_gem(void)
 {
     for (size_t d = 0; d < mcg_ndeferred; d++) {
-        mrb_state *mrb = mcg_gems_open();
+        mrb_state *mrb = mcg_gems_open(mrb_default_allocf);
         struct lines before = { 0 }, after = { 0 };
         describe_sorted(mrb, &before);
         CHECK(mcg_gems_load(mrb, 1u << d) == 0, "%s: loading failed", mcg_deferred[d].gem);
@@ -276,7 +276,7 @@ static void test_late_equals_in_order(void)
 {
     unsigned all = (1u << mcg_ndeferred) - 1;
     for (unsigned mask = 0; mask <= all; mask++) {
-        mrb_state *late = mcg_gems_open(), *ref = in_order(mask);
+        mrb_state *late = mcg_gems_open(mrb_default_allocf), *ref = in_order(mask);
         struct lines a = { 0 }, b = { 0 };
         const char *diff;
         CHECK(mcg_gems_load(late, mask) == 0, "mask %#x: loading failed", mask);
@@ -298,7 +298,7 @@ static void test_late_equals_in_order(void)
         mrb_close(ref);
     }
     /* all of them late is mrb_open() */
-    mrb_state *late = mcg_gems_open(), *ref = mrb_open();
+    mrb_state *late = mcg_gems_open(mrb_default_allocf), *ref = mrb_open();
     struct lines a = { 0 }, b = { 0 };
     const char *diff;
     mcg_gems_load(late, all);
@@ -337,7 +337,7 @@ static void test_scan(void)
         { "class A; def m = instance_eval { 1 }; end", "all" },
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        mrb_state *mrb = mcg_gems_open();
+        mrb_state *mrb = mcg_gems_open(mrb_default_allocf);
         mrbc_context *cxt = mrbc_context_new(mrb);
         cxt->no_exec = TRUE;
         mrb_value proc = mrb_load_string_cxt(mrb, cases[i].code, cxt);
@@ -371,7 +371,7 @@ static void test_scan(void)
         { "'ENV'", 0 },
     };
     for (size_t i = 0; i < sizeof(env_cases) / sizeof(env_cases[0]); i++) {
-        mrb_state *mrb = mcg_gems_open();
+        mrb_state *mrb = mcg_gems_open(mrb_default_allocf);
         mrbc_context *cxt = mrbc_context_new(mrb);
         cxt->no_exec = TRUE;
         mrb_value proc = mrb_load_string_cxt(mrb, env_cases[i].code, cxt);
