@@ -25,7 +25,12 @@ cases() {
         /bin/true ';;' \
         /usr/bin/systemd-run "${user[@]}" --scope --quiet /bin/true ';;' \
         build/mcgexec -e "group 'bench', memory: '64M'" -- true ';;' \
-        build/mcgexec --manager=cgroupfs -e '' -- true | sed "s/^/BENCH $1 /"
+        build/mcgexec --manager=cgroupfs -e '' -- true ';;' \
+        /usr/bin/systemd-run "${user[@]}" --scope --quiet -p MemoryMax=64M -p CPUQuota=50% \
+            -p TasksMax=64 /bin/true ';;' \
+        build/mcgexec -e "group 'bench', memory: '64M', cpu: '50%', pids: 64" -- true ';;' \
+        build/mcgexec --rm -e "group 'bench', memory: '64M', cpu: '50%', pids: 64" -- true |
+        sed "s/^/BENCH $1 /"
 }
 if [ "${1:-}" = --cases ]; then
     cases "$2"
@@ -69,14 +74,22 @@ for ctx in scope user; do
     read -r t2 a2 b2 <<< "${t[1]}"
     read -r t3 a3 b3 <<< "${t[2]}"
     read -r t4 a4 b4 <<< "${t[3]}"
+    read -r t5 a5 b5 <<< "${t[4]}"
+    read -r t6 a6 b6 <<< "${t[5]}"
+    read -r t7 a7 b7 <<< "${t[6]}"
     rows+="| $ctx | S1 true | $t1 | $a1 | $b1 |
 | $ctx | S2 systemd-run ${user}--scope --quiet true | $t2 | $a2 | $b2 |
 | $ctx | S3 mcgexec, scope and group | $t3 | $a3 | $b3 |
 | $ctx | S4 mcgexec, no group | $t4 | $a4 | $b4 |
+| $ctx | S5 systemd-run ${user}--scope with MemoryMax, CPUQuota, TasksMax | $t5 | $a5 | $b5 |
+| $ctx | S6 mcgexec, scope and group with memory, cpu, pids | $t6 | $a6 | $b6 |
+| $ctx | S7 the same with --rm | $t7 | $a7 | $b7 |
 "
     mcg=$(f "$t3" "$t4") run=$(f "$t2" "$t1")
     targets+="| from a $ctx: mcgexec's scope (S3 - S4) costs less than systemd-run's (S2 - S1) | $mcg ms against $run ms, $(r "$mcg" "$run") | $(verdict "$mcg" "$run") |
 | from a $ctx: S3 / S2 | $(r "$t3" "$t2") | |
+| from a $ctx: S6 / S5 <= 1.0 (three limits) | $(r "$t6" "$t5") | $(verdict "$(r "$t6" "$t5")" 1.0001) |
+| from a $ctx: S7 / S5 <= 1.0 (three limits, --rm) | $(r "$t7" "$t5") | $(verdict "$(r "$t7" "$t5")" 1.0001) |
 "
 done
 section=$(cat <<MD
@@ -93,7 +106,9 @@ from a scope of PID 1's (\`scope\`), and as an ordinary user from a scope of the
 manager's (\`user\`: mcgexec asks the user manager, beside \`systemd-run --user --scope\`).
 S3: \`mcgexec -e "group 'bench', memory: '64M'" -- true\`, the systemd manager: a transient
 scope with \`Delegate=yes\` through mcgexec-systemd, then the group below it; S4: mcgexec
-with no group (\`--manager=cgroupfs -e ''\`).
+with no group (\`--manager=cgroupfs -e ''\`); S5: systemd-run's scope with three limits,
+S6: mcgexec's with the same three (\`memory: '64M', cpu: '50%', pids: 64\`), S7: S6 with
+\`--rm\` (mcgexec waits for the job and removes its groups).
 
 | from | case | median | first quartile | third quartile (ms) |
 |---|---|---|---|---|
