@@ -396,8 +396,10 @@ Environment=MCGEXEC=$MCGEXEC
 ExecStart=/bin/sh -c 'bash $BATS_TEST_DIRNAME/ctr-inner.sh > /out/log 2>&1; echo "status \$?" >> /out/log'
 UNIT
     ln -s ../ctr-inner.service "$ctr/root/etc/systemd/system/multi-user.target.wants/"
+    # (the tree bound as it is: nspawn mounts a tmpfs on the container's
+    # /tmp, where a CI clone may live)
     timeout 300 systemd-nspawn --quiet --directory="$ctr/root" --machine="$G" --boot \
-        --bind="$ctr/out:/out" --console=pipe < /dev/null
+        --bind="$ctr/out:/out" --bind-ro="$TOP" --console=pipe < /dev/null
 }
 
 @test "in a container with systemd as PID 1 (systemd-nspawn): mcgexec asks the container's systemd, never the host's" {
