@@ -247,11 +247,10 @@ systemd_part=$(sed -n '/^## A transient scope on a systemd host/,$p' "$OUT" 2>/d
     echo "| case 3 policy, Ruby source | $ir_src |"
     echo "| case 3 policy, mrbc bytecode | $ir_mrb |"
     echo
-    echo "Each gem's share of start-up (instructions of its init, C and Ruby half; at 0.67 µs a"
-    echo "thousand instructions where \`true\` takes 0.68 ms, about 1.5 ms here) and when it is"
-    echo "defined: at start-up (it adds methods to core classes that a policy calls without naming"
-    echo "anything of the gem's own), or when the policy names it (src/gems.c: it adds its own"
-    echo "classes, globals and a few methods, which a policy must name to use):"
+    echo "Each gem's share of start-up (callgrind: the instructions of its init, C and Ruby half)"
+    echo "and when it is defined: at start-up (it adds methods to core classes that a policy calls"
+    echo "without naming anything of the gem's own), or when the policy names it (src/gems.c: it"
+    echo "adds its own classes, globals and a few methods, which a policy must name to use):"
     echo
     echo "| gem | instructions | defined |"
     echo "|---|---|---|"

@@ -118,6 +118,8 @@ void mcg_run_free(struct mcg_run *run)
     mcg_set_path(&run->unified, "");
     free(run->plan_offers);
     run->plan_offers = NULL;
+    free(run->own_scope);
+    run->own_scope = NULL;
     mcg_commit(run);    /* frees created and moved */
     mcg_free_refs(&run->pending);
     mcg_free_refs(&run->attached);

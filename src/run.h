@@ -98,6 +98,8 @@ struct mcg_run {
     struct mcg_list enabled;  /* struct group_ref *: v2 subtree_control entries this run
                                  added (dir, controller) */
     char *self_leaf;          /* v2: the leaf mcgexec moved itself into, if it had to */
+    char *own_scope;          /* the systemd scope this run started (absolute dir): it
+                                 and all below it go with mcgexec's exit */
     struct mcg_list refused;  /* char *: a dry run's places the caller would be
                                  refused (each said once) */
     const struct group_ref *join[MCG_NCTRL]; /* groups COMMAND joins itself

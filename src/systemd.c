@@ -254,6 +254,9 @@ static int start_scope(struct mcg_run *run, const char *unit, char *cg, size_t l
         (at = strlen(cg)) < n + 1 || strcmp(cg + at - n, unit) != 0 || cg[at - n - 1] != '/')
         return mcg_fail(err, "systemd started %s, but mcgexec is not in it (it is in %s)", unit, cg);
     mcg_log(run, "systemd started %s: %s%s", unit, run->unified, cg);
+    /* (what this run does inside goes with the scope: src/undo.c) */
+    if (asprintf(&run->own_scope, "%s%s", run->unified, cg) < 0)
+        run->own_scope = NULL;
     return 0;
 }
 

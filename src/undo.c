@@ -75,24 +75,39 @@ static void file_path(char *path, size_t len, const char *dir, const char *file)
     mcg_safe_append(path, n, len, file);
 }
 
+/* Inside the scope this run started?  Systemd removes it, and all below
+ * it, once mcgexec (its last process, the job's leftovers killed) exits:
+ * what this run changed there needs no undoing, except the job's groups,
+ * which --rm removes.  (Handler-safe: a comparison of strings.) */
+static int in_own_scope(const struct mcg_run *run, const char *dir)
+{
+    return run->own_scope && mcg_path_within(dir, run->own_scope);
+}
+
 static void undo_walk(struct mcg_run *run, const struct undo_ops *ops)
 {
     for (int self = 0; self < 2; self++) {
         for (size_t i = run->moved.n; i-- > 0;) {
             const struct moved *m = run->moved.items[i];
-            if ((m->pid == run->pid || m->with_self) == self)
+            if ((m->pid == run->pid || m->with_self) == self &&
+                !(m->pid == run->pid && in_own_scope(run, m->from)))
                 ops->move_back(run, m);
         }
         if (self)
             break;
         for (size_t i = run->created.n; i-- > 0;)
             ops->remove(run, run->created.items[i], 0);
-        for (size_t i = run->enabled.n; i-- > 0;)
-            ops->disable(run, run->enabled.items[i]);
+        for (size_t i = run->enabled.n; i-- > 0;) {
+            const struct group_ref *e = run->enabled.items[i];
+            if (!in_own_scope(run, e->dir))
+                ops->disable(run, e);
+        }
     }
     for (size_t i = run->created.n; i-- > 0;) {
         struct group_ref *r = run->created.items[i];
-        if (!r->gone)
+        /* (mcgexec's leaf in its own scope: mcgexec stays in it to the end) */
+        if (!r->gone && !(run->self_leaf && strcmp(r->dir, run->self_leaf) == 0 &&
+                          in_own_scope(run, r->dir)))
             ops->remove(run, r, 1);
     }
 }

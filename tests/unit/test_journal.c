@@ -237,6 +237,30 @@ static void test_undo_walk(void)
         mcg_run_free(&run);
     }
 
+    /* in a scope this run started (systemd removes it, and all below it,
+     * when mcgexec exits): the job's groups go, what went along with
+     * mcgexec goes home, but the controllers stay on, and mcgexec stays in
+     * its leaf, which stays too */
+    static const char *const own_scope[] = {
+        "move 99 /cg/other",
+        "rmdir /cg/svc/job/a",
+        "rmdir /cg/svc/job",
+        "move 77 /cg/svc",
+        NULL,
+    };
+    for (int handler = 0; handler < 2; handler++) {
+        v2_run(&run);
+        journal(&run, NULL);
+        run.own_scope = strdup("/cg/svc");
+        if (handler)
+            mcg_undo_for_signal(&run);
+        else
+            mcg_rollback(&run);
+        log_is(handler ? "the handler's walk in its own scope" : "mcg_rollback in its own scope",
+               own_scope);
+        mcg_run_free(&run);
+    }
+
     /* nothing journalled: nothing done; a dry run's journal is never walked */
     v2_run(&run);
     k_reset();
