@@ -1,7 +1,8 @@
 #define _GNU_SOURCE
 /* libFuzzer target: policy evaluation in dry-run mode, the way
  * `mcgexec --dry-run POLICY` runs it: open the VM with the Cgroup API and
- * every gem mruby_config.rb lists, evaluate the input as a policy (source
+ * every gem mruby_config.rb lists (all defined at once, where mcgexec
+ * defines some only for a policy that names them), evaluate the input as a policy (source
  * or RITE bytecode), plan the joins, roll back, close.  A dry run changes
  * nothing on the host.
  *
@@ -29,6 +30,7 @@
 #include <mruby/compile.h>
 
 #include "run.h"
+#include "gems.h"
 #include "policy.h"
 
 #ifndef MRB_USE_DEBUG_HOOK
@@ -100,6 +102,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (mrb) {
         executed = 0;
         mrb->code_fetch_hook = count;
+        /* every gem, those a policy must name to use too (src/gems.c),
+         * before the prelude takes IO and File's methods away */
+        mcg_gems_load(mrb, (1u << mcg_ndeferred) - 1);
         mrb_load_string(mrb, prelude);
         if (mrb->exc)
             abort(); /* the prelude itself must work */
