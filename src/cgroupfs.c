@@ -105,6 +105,20 @@ static int not_offered(const struct mcg_run *run, const char *name, const char *
     return -1;
 }
 
+/* Does `dir` offer controller `name` (its cgroup.controllers)?  0, -1
+ * with the error that says who can change that, -2 where unreadable. */
+static int offered_in(struct mcg_run *run, const char *name, const char *dir,
+                      struct mcg_error *err)
+{
+    char *text = NULL;
+
+    if (mcg_read(run, dir, "cgroup.controllers", &text, err) < 0)
+        return -2;
+    int r = mcg_has_word(text, name) ? 0 : not_offered(run, name, dir, text, err);
+    free(text);
+    return r;
+}
+
 /* Is controller c on in parent's cgroup.subtree_control (1), off but
  * available (0), or not offered there at all (-1, with the error)?  A dry
  * run's planned group has everything off; a planned scope of the user
@@ -113,32 +127,15 @@ static int controller_state(struct mcg_run *run, enum mcg_ctrl c, const char *pa
                             struct mcg_error *err)
 {
     const char *name = mcg_controllers[c].v2;
-    char *text = NULL, dir[PATH_MAX];
+    char *text = NULL;
 
-    snprintf(dir, sizeof(dir), "%s", parent);
-    if (run->dry_run && access(dir, F_OK) != 0) {
-        if (!run->plan_offers)
-            return 0;
-        snprintf(dir, sizeof(dir), "%s", run->plan_offers);
-        if (mcg_read(run, dir, "cgroup.controllers", &text, err) < 0)
-            return -2;
-        int avail = mcg_has_word(text, name);
-        int r = avail ? 0 : not_offered(run, name, dir, text, err);
-        free(text);
-        return r;
-    }
-    if (mcg_read(run, dir, "cgroup.subtree_control", &text, err) < 0)
+    if (run->dry_run && access(parent, F_OK) != 0)
+        return run->plan_offers ? offered_in(run, name, run->plan_offers, err) : 0;
+    if (mcg_read(run, parent, "cgroup.subtree_control", &text, err) < 0)
         return -2;
     int on = mcg_has_word(text, name);
     free(text);
-    if (on)
-        return 1;
-    if (mcg_read(run, dir, "cgroup.controllers", &text, err) < 0)
-        return -2;
-    int avail = mcg_has_word(text, name);
-    int r = avail ? 0 : not_offered(run, name, dir, text, err);
-    free(text);
-    return r;
+    return on ? 1 : offered_in(run, name, parent, err);
 }
 
 /* `pid` went into mcgexec's leaf with it: an undo takes it back after the

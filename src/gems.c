@@ -43,6 +43,37 @@ static const char *const reach_all[] = {
     "global_variables", "all_symbols", NULL,
 };
 
+/* Is the symbol name (len bytes, not terminated) one of names? */
+static int names_one_of(const char *const *names, const char *name, size_t len)
+{
+    for (; len && *names; names++)
+        if ((*names)[0] == name[0] && strncmp(*names, name, len) == 0 && (*names)[len] == '\0')
+            return 1;
+    return 0;
+}
+
+/* The bits of_name gives the symbols of irep and of the ireps inside it,
+ * OR-ed, stopping once all are set (also what an irep nested deeper than
+ * the compiler makes, or none, gets). */
+static unsigned scan(mrb_state *mrb, const mrb_irep *irep,
+                     unsigned (*of_name)(const char *name, size_t len, const void *ctx),
+                     const void *ctx, unsigned all, int depth)
+{
+    unsigned bits = 0;
+
+    if (!irep || depth > 1000)
+        return all;
+    for (uint16_t i = 0; i < irep->slen && bits != all; i++) {
+        mrb_int len;
+        const char *name = mrb_sym_name_len(mrb, irep->syms[i], &len);
+        if (name)
+            bits |= of_name(name, (size_t)len, ctx);
+    }
+    for (uint16_t i = 0; i < irep->rlen && bits != all; i++)
+        bits |= scan(mrb, irep->reps[i], of_name, ctx, all, depth + 1);
+    return bits;
+}
+
 #ifdef MCGEXEC_GEMS_TABLE
 
 static const char *const time_names[] = { "Time", NULL };
@@ -170,79 +201,33 @@ int mcg_gems_load(mrb_state *mrb, unsigned mask)
 
 /* The deferred gems a name brings, from the tables above; 0 for none.
  * (A linear search: the policy's symbols are few, and most are short.) */
-static int is(const char *candidate, const char *name, size_t len)
+static unsigned gems_of_name(const char *name, size_t len, const void *unused)
 {
-    return candidate[0] == name[0] && strncmp(candidate, name, len) == 0 &&
-           candidate[len] == '\0';
-}
-
-static unsigned gems_of_name(const char *name, size_t len)
-{
-    if (len == 0)
-        return 0;
-    for (size_t r = 0; reach_all[r]; r++)
-        if (is(reach_all[r], name, len))
-            return ALL_DEFERRED;
-    for (size_t d = 0; d < mcg_ndeferred; d++)
-        for (const char *const *n = mcg_deferred[d].names; *n; n++)
-            if (is(*n, name, len))
-                return 1u << d;
-    return 0;
-}
-
-/* The deferred gems irep and those inside it name. */
-static unsigned wanted(mrb_state *mrb, const mrb_irep *irep, int depth)
-{
-    unsigned mask = 0;
-
-    if (!irep || depth > 1000) /* (the compiler nests far less) */
+    (void)unused;
+    if (names_one_of(reach_all, name, len))
         return ALL_DEFERRED;
-    for (uint16_t i = 0; i < irep->slen && mask != ALL_DEFERRED; i++) {
-        mrb_int len;
-        const char *name = mrb_sym_name_len(mrb, irep->syms[i], &len);
-        if (name)
-            mask |= gems_of_name(name, (size_t)len);
-    }
-    for (uint16_t i = 0; i < irep->rlen && mask != ALL_DEFERRED; i++)
-        mask |= wanted(mrb, irep->reps[i], depth + 1);
-    return mask;
+    for (size_t d = 0; d < mcg_ndeferred; d++)
+        if (names_one_of(mcg_deferred[d].names, name, len))
+            return 1u << d;
+    return 0;
 }
 
 int mcg_gems_for(mrb_state *mrb, const mrb_irep *irep)
 {
-    return mcg_gems_load(mrb, wanted(mrb, irep, 0));
+    return mcg_gems_load(mrb, scan(mrb, irep, gems_of_name, NULL, ALL_DEFERRED, 0));
 }
 
 #endif
 
-static int names_any(const char *const *names, const char *name, size_t len)
+/* 1 where a name is one of `names` (or reaches names it does not spell). */
+static unsigned names_bit(const char *name, size_t len, const void *names)
 {
-    for (; *names; names++)
-        if (strncmp(*names, name, len) == 0 && (*names)[len] == '\0')
-            return 1;
-    return 0;
-}
-
-static int irep_names(mrb_state *mrb, const mrb_irep *irep, const char *const *names, int depth)
-{
-    if (!irep || depth > 1000)
-        return 1;
-    for (uint16_t i = 0; i < irep->slen; i++) {
-        mrb_int len;
-        const char *name = mrb_sym_name_len(mrb, irep->syms[i], &len);
-        if (name && len > 0 &&
-            (names_any(names, name, (size_t)len) || names_any(reach_all, name, (size_t)len)))
-            return 1;
-    }
-    for (uint16_t i = 0; i < irep->rlen; i++)
-        if (irep_names(mrb, irep->reps[i], names, depth + 1))
-            return 1;
-    return 0;
+    return names_one_of(names, name, len) || names_one_of(reach_all, name, len);
 }
 
 int mcg_irep_names(mrb_state *mrb, const mrb_irep *irep, const char *const *names)
 {
-    return irep_names(mrb, irep, names, 0);
+    return scan(mrb, irep, names_bit, names, 1, 0) != 0;
 }
 
 #ifndef MCGEXEC_GEMS_TABLE /* another libmruby: its gems as it defines them */

@@ -94,11 +94,11 @@ void mcg_run_init(struct mcg_run *run, const struct mcg_run_opts *o)
     run->supervised = o->supervised;
     run->root = o->root;
     run->manager_choice = o->manager;
-    run->slice = o->slice ? o->slice : geteuid() != 0 ? "app.slice" : "system.slice";
+    run->rootless = geteuid() != 0; /* (a setuid mcgexec refuses to start: main.c) */
+    run->slice = o->slice ? o->slice : run->rootless ? "app.slice" : "system.slice";
     run->slice_given = o->slice != NULL;
     run->command = o->command;
     run->pid = getpid();
-    run->rootless = geteuid() != 0; /* (a setuid mcgexec refuses to start: main.c) */
     run->unified = no_path;
     for (int c = 0; c < MCG_NCTRL; c++) {
         struct mcg_hier *h = &run->hier[c];

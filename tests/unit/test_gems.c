@@ -141,16 +141,13 @@ static void describe_sorted(mrb_state *mrb, struct lines *out)
     qsort(out->v, out->n, sizeof(*out->v), cmp_lines);
 }
 
-static int is_deferred(const char *gem, unsigned mask, int *index)
+/* gem's index in mcg_deferred, or -1 for a gem defined at start-up */
+static int deferred_index(const char *gem)
 {
     for (size_t d = 0; d < mcg_ndeferred; d++)
-        if (strcmp(mcg_deferred[d].gem, gem) == 0) {
-            if (index)
-                *index = (int)d;
-            return 1;
-        }
-    (void)mask;
-    return 0;
+        if (strcmp(mcg_deferred[d].gem, gem) == 0)
+            return (int)d;
+    return -1;
 }
 
 /* mruby's order, with the deferred gems of mask in it, as mrb_open() does
@@ -160,8 +157,8 @@ static mrb_state *in_order(unsigned mask)
     mrb_state *mrb = mrb_open_core(mrb_default_allocf, NULL);
 
     for (size_t i = 0; i < mcg_ngems; i++) {
-        int d = -1;
-        if (is_deferred(mcg_gems[i].name, mask, &d) && !(mask & (1u << d)))
+        int d = deferred_index(mcg_gems[i].name);
+        if (d >= 0 && !(mask & (1u << d)))
             continue;
         mcg_gems[i].init(mrb);
     }
@@ -272,6 +269,19 @@ static int same(const struct lines *a, const struct lines *b, const char **diff)
     return *diff == NULL;
 }
 
+/* The hidden global gems.c keeps in a VM it opened, which a VM opened
+ * in mruby's order lacks. */
+static void drop_gems_global(struct lines *l)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < l->n; i++)
+        if (strcmp(l->v[i], "mcgexec gems") != 0)
+            l->v[k++] = l->v[i];
+        else
+            free(l->v[i]);
+    l->n = k;
+}
+
 static void test_late_equals_in_order(void)
 {
     unsigned all = (1u << mcg_ndeferred) - 1;
@@ -282,15 +292,8 @@ static void test_late_equals_in_order(void)
         CHECK(mcg_gems_load(late, mask) == 0, "mask %#x: loading failed", mask);
         describe_sorted(late, &a);
         describe_sorted(ref, &b);
-        /* (each VM has its own hidden globals: mcgexec's, of gems.c) */
         CHECK(a.n > 100, "mask %#x: only %zu lines", mask, a.n);
-        size_t k = 0;
-        for (size_t i = 0; i < a.n; i++)
-            if (strcmp(a.v[i], "mcgexec gems") != 0)
-                a.v[k++] = a.v[i];
-            else
-                free(a.v[i]);
-        a.n = k;
+        drop_gems_global(&a);
         CHECK(same(&a, &b, &diff), "mask %#x: late and in-order VMs differ at %s", mask, diff);
         free_lines(&a);
         free_lines(&b);
@@ -304,14 +307,22 @@ static void test_late_equals_in_order(void)
     mcg_gems_load(late, all);
     describe_sorted(late, &a);
     describe_sorted(ref, &b);
-    size_t k = 0;
-    for (size_t i = 0; i < a.n; i++)
-        if (strcmp(a.v[i], "mcgexec gems") != 0)
-            a.v[k++] = a.v[i];
-    a.n = k;
+    drop_gems_global(&a);
     CHECK(same(&a, &b, &diff), "all late and mrb_open() differ at %s", diff);
+    free_lines(&a);
+    free_lines(&b);
     mrb_close(late);
     mrb_close(ref);
+}
+
+/* code compiled, not run, in mrb: its irep, or NULL */
+static const mrb_irep *compiled(mrb_state *mrb, const char *code)
+{
+    mrbc_context *cxt = mrbc_context_new(mrb);
+    cxt->no_exec = TRUE;
+    mrb_value proc = mrb_load_string_cxt(mrb, code, cxt);
+    mrbc_context_free(mrb, cxt);
+    return mrb_proc_p(proc) ? mrb_proc_ptr(proc)->body.irep : NULL;
 }
 
 /* The scan: a compiled snippet defines exactly the gems it names. */
@@ -338,16 +349,13 @@ static void test_scan(void)
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         mrb_state *mrb = mcg_gems_open(mrb_default_allocf);
-        mrbc_context *cxt = mrbc_context_new(mrb);
-        cxt->no_exec = TRUE;
-        mrb_value proc = mrb_load_string_cxt(mrb, cases[i].code, cxt);
-        mrbc_context_free(mrb, cxt);
-        CHECK(mrb_proc_p(proc), "case %zu does not compile", i);
-        if (!mrb_proc_p(proc)) {
+        const mrb_irep *irep = compiled(mrb, cases[i].code);
+        CHECK(irep != NULL, "case %zu does not compile", i);
+        if (!irep) {
             mrb_close(mrb);
             continue;
         }
-        CHECK(mcg_gems_for(mrb, mrb_proc_ptr(proc)->body.irep) == 0, "case %zu: failed", i);
+        CHECK(mcg_gems_for(mrb, irep) == 0, "case %zu: failed", i);
         mrb_value got = mrb_gv_get(mrb, mrb_intern_lit(mrb, "mcgexec gems"));
         unsigned mask = mrb_integer_p(got) ? (unsigned)mrb_integer(got) : 0, want = 0;
         if (strcmp(cases[i].gems, "all") == 0)
@@ -372,12 +380,8 @@ static void test_scan(void)
     };
     for (size_t i = 0; i < sizeof(env_cases) / sizeof(env_cases[0]); i++) {
         mrb_state *mrb = mcg_gems_open(mrb_default_allocf);
-        mrbc_context *cxt = mrbc_context_new(mrb);
-        cxt->no_exec = TRUE;
-        mrb_value proc = mrb_load_string_cxt(mrb, env_cases[i].code, cxt);
-        mrbc_context_free(mrb, cxt);
-        CHECK(mrb_proc_p(proc) &&
-                  mcg_irep_names(mrb, mrb_proc_ptr(proc)->body.irep, env) == env_cases[i].names,
+        const mrb_irep *irep = compiled(mrb, env_cases[i].code);
+        CHECK(irep && mcg_irep_names(mrb, irep, env) == env_cases[i].names,
               "'%s': ENV named should be %d", env_cases[i].code, env_cases[i].names);
         mrb_close(mrb);
     }
