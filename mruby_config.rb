@@ -73,4 +73,7 @@ MRuby::Build.new do |conf|
   # the fuzzing build (fuzz/fuzz_policy.c counts instructions with it).
   conf.cc.flags << '-fPIC'
   conf.cc.defines.concat ENV['MCGEXEC_MRUBY_DEFINES'].split if ENV['MCGEXEC_MRUBY_DEFINES']
+  # and -flto with fat objects where mcgexec is optimised at link time
+  # (CMake's MCGEXEC_LTO)
+  conf.cc.flags.concat ENV['MCGEXEC_MRUBY_FLAGS'].split if ENV['MCGEXEC_MRUBY_FLAGS']
 end

@@ -224,12 +224,15 @@ int mcg_getgrouplist(const char *user, gid_t group, gid_t *groups, int *ngroups)
 /* The static link routes every call of these in the program, mruby's gems'
  * included (mruby-io's File.expand_path("~user") calls getpwnam), here:
  * CMake links with -Wl,--wrap for each, so glibc's NSS versions, which
- * would load modules into a static program, are not linked at all. */
-struct passwd *__wrap_getpwnam(const char *name) { return mcg_getpwnam(name); }
-struct passwd *__wrap_getpwuid(uid_t uid) { return mcg_getpwuid(uid); }
-struct group *__wrap_getgrnam(const char *name) { return mcg_getgrnam(name); }
-struct group *__wrap_getgrgid(gid_t gid) { return mcg_getgrgid(gid); }
-int __wrap_getgrouplist(const char *user, gid_t group, gid_t *groups, int *ngroups)
+ * would load modules into a static program, are not linked at all.
+ * `used`: the redirection is the linker's, which link-time optimisation
+ * does not see, so to it nothing would call these (GCC bug 88643). */
+#define WRAPPER __attribute__((used))
+WRAPPER struct passwd *__wrap_getpwnam(const char *name) { return mcg_getpwnam(name); }
+WRAPPER struct passwd *__wrap_getpwuid(uid_t uid) { return mcg_getpwuid(uid); }
+WRAPPER struct group *__wrap_getgrnam(const char *name) { return mcg_getgrnam(name); }
+WRAPPER struct group *__wrap_getgrgid(gid_t gid) { return mcg_getgrgid(gid); }
+WRAPPER int __wrap_getgrouplist(const char *user, gid_t group, gid_t *groups, int *ngroups)
 {
     return mcg_getgrouplist(user, group, groups, ngroups);
 }
