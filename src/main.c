@@ -322,10 +322,10 @@ static int has_children(void)
  * process joins the groups itself, between fork and exec, so that the
  * supervisor never enters and leaves them).  The VM goes before COMMAND
  * starts, closing the files the policy opened and waiting for the children
- * it started with IO.popen; except that when mcgexec execs in place and
- * has no children, closing it would only free memory the exec frees too
- * (mruby-io opens every descriptor above 2 close-on-exec), so it is left
- * to the exec. */
+ * it started with IO.popen; except that where the policy left no children,
+ * closing it only frees memory (mruby-io opens every descriptor above 2
+ * close-on-exec): mcgexec execing in place leaves that to the exec, and a
+ * supervisor closes it once COMMAND has started, off COMMAND's way. */
 static int apply_policy(struct options *o, struct mcg_run *run, struct mcg_error *err)
 {
     char *policy_buf = NULL;
@@ -354,8 +354,10 @@ static int apply_policy(struct options *o, struct mcg_run *run, struct mcg_error
         give_up(run, mrb, err, MCG_EXIT_FAILURE);
         return 1;
     }
-    if (o->dry_run || o->wait || has_children())
+    if (o->dry_run || has_children())
         mcg_policy_close(mrb);
+    else if (o->wait)
+        o->sup.vm = mrb;
     else
         o->vm = mrb;
     free(policy_buf);

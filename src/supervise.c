@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "error.h"
+#include "policy.h"
 
 static const int forwarded[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH };
 #define NFORWARDED (sizeof(forwarded) / sizeof(forwarded[0]))
@@ -340,6 +341,10 @@ int mcg_supervise(struct mcg_run *run, char **command, const struct mcg_supervis
     fflush(stderr);
     clock_gettime(CLOCK_MONOTONIC, &t0);
     pid_t child = start_child(run, command, o, saved, &old, &status, &err);
+    /* The VM is closed while COMMAND starts, not before: the child has
+     * exec'd (or died) by now, and closing frees only memory (apply_policy
+     * hands it over only where the policy left no child to wait for). */
+    mcg_policy_close(o->vm);
     if (child < 0)
         return not_started(run, command, o, &before, status, &err);
     /* COMMAND runs.  Step out of its groups (if the policy put mcgexec in

@@ -16,6 +16,7 @@ struct mcg_supervise_opts {
     const char *stats_file; /* --stats=FILE; NULL for stderr */
     int json;               /* --stats-format=json */
     const struct mcg_creds *creds; /* --user, --no-new-privs: applied in the child */
+    struct mrb_state *vm;   /* the policy's VM, or NULL: closed once COMMAND has started */
 };
 
 /* Fork and exec `command` in the groups mcgexec joined, wait for it, and
