@@ -16,12 +16,20 @@ RUNS=${RUNS:-40}
 OUT=${OUT:-bench/RESULTS.md}
 HEADING="## A transient scope on a systemd host"
 
-# the four cases, interleaved, each line prefixed with $1 (scope: PID 1's,
-# user: the user manager's)
+# The cases, interleaved, each line prefixed with $1 (scope: PID 1's,
+# user: the user manager's).  A pause of $SETTLE seconds follows every
+# launch, its time not counted (bench/interleave.c --pause): what a scope
+# leaves to its manager when its last process exits (stopping the unit,
+# removing its cgroups) is done in the background, and without the pause
+# it fell on whichever launch came next.  Without it, in one guest, S7
+# took 406 ms where it followed S6 and 232 ms where it came first, and
+# S7 / S5 read 0.84 in one order and 0.59 in the other; with it, 0.72
+# and 0.89.
+SETTLE=${SETTLE:-0.5}
 cases() {
     local user=()
     [ "$1" != user ] || user=(--user)
-    build/bench_interleave "$RUNS" 3 \
+    build/bench_interleave --pause "$SETTLE" "$RUNS" 3 \
         /bin/true ';;' \
         /usr/bin/systemd-run "${user[@]}" --scope --quiet /bin/true ';;' \
         build/mcgexec -e "group 'bench', memory: '64M'" -- true ';;' \
@@ -99,7 +107,10 @@ Reproduce: \`sudo RUNS=$RUNS scripts/bench-systemd.sh\` (writes this section).
 
 In the guest of \`scripts/vm.sh --systemd\` ($version, Debian 12's kernel, software
 emulation: absolute times are many times a real machine's). Medians of $RUNS launches a
-case, interleaved, after 3 warm-up rounds, from a scope without \`Delegate=yes\` (a login
+case, interleaved in an order shuffled every round, after 3 warm-up rounds, each launch
+followed by a pause of $SETTLE s that is not counted (the unit's teardown that systemd does
+after a scope's last process has exited is not left to fall on the next launch), from a
+scope without \`Delegate=yes\` (a login
 session's shape: mcgexec's scope is a plain one, as systemd-run's; in a unit with
 \`Delegate=yes\` mcgexec needs no scope, and in a service without it, it refuses): as root
 from a scope of PID 1's (\`scope\`), and as an ordinary user from a scope of their own

@@ -169,9 +169,13 @@ ir_group=$(ir "$M" -n -e "group 'x', memory: '1G'" true)
 # each gem's share: the instructions of its init (C and Ruby half), from
 # an empty policy (the gems defined at start-up) and from one that names
 # every deferred gem (send reaches any name), each gem's first definition
-gem_ir() { # $1 callgrind output: "gem instructions" lines
+gem_ir() { # $1 callgrind output: "gem instructions" lines (the inclusive count
+           # of the init function in the gem's gem_init.c: with link-time
+           # optimisation callgrind also lists the parts inlined from
+           # mruby's files under the same name)
     callgrind_annotate --inclusive=yes --threshold=100 "$1" 2>/dev/null |
-        sed -n 's/^ *\([0-9,]*\) .*GENERATED_TMP_mrb_\(.*\)_gem_init \[.*/\2 \1/p' | tr -d ,
+        sed -n 's/^ *\([0-9,]*\) .*gem_init\.c:GENERATED_TMP_mrb_\([a-z0-9_]*\)_gem_init\( .*\)\{0,1\}$/\2 \1/p' |
+        tr -d , | sort -u -k1,1
 }
 valgrind --tool=callgrind --callgrind-out-file="$TMP/cg-empty" "$M" -n -e '' true >/dev/null 2>&1
 valgrind --tool=callgrind --callgrind-out-file="$TMP/cg-all" "$M" -n -e 'send(:p)' true >/dev/null 2>&1
@@ -203,7 +207,7 @@ systemd_part=$(sed -n '/^## A transient scope on a systemd host/,$p' "$OUT" 2>/d
     echo "Tools: bench/interleave.c, cgroup-tools $(dpkg-query -W -f='${Version}' cgroup-tools), $("$M" --version), linked $(ldd "$M" >/dev/null 2>&1 && echo dynamically || echo statically) (the default build); 3d, 4md, 5d: the same with -DMCGEXEC_STATIC=OFF.${BASELINE:+ Baseline (3o, 5o): $("$BASELINE" --version).}"
     echo
     echo "Medians of $RUNS launches a case, interleaved: $RUNS rounds of one launch of every case,"
-    echo "the first case rotating, after 20 warm-up rounds (bench/interleave.c: fork, exec, wait;"
+    echo "in an order shuffled every round, after 20 warm-up rounds (bench/interleave.c: fork, exec, wait;"
     echo "no shell; each program a copy made with cp, so that all are cached alike).  Case 3: a"
     echo "limit in cpu, cpuset, memory, blkio of an existing group G, joins"
     echo "all five, execs \`true\`; case 4: the floor, the same four writes and five attaches in C,"

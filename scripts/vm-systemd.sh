@@ -12,7 +12,7 @@
 # console, and the guest powers off after it.
 
 SYSROOT="$CACHE/systemd-$ver/root"
-PACKAGES=systemd,systemd-sysv,dbus,dbus-user-session,libpam-systemd,systemd-container,bats,bats-assert,bats-support,jq,procps,util-linux,kmod,psmisc
+PACKAGES=strace,systemd,systemd-sysv,dbus,dbus-user-session,libpam-systemd,systemd-container,bats,bats-assert,bats-support,jq,procps,util-linux,kmod,psmisc
 if [ ! -x "$SYSROOT/lib/systemd/systemd" ] ||
    [ "$(cat "$CACHE/systemd-$ver/packages" 2>/dev/null)" != "$PACKAGES" ]; then
     command -v debootstrap >/dev/null ||
