@@ -8,7 +8,7 @@
  * fixed seed): what one launch leaves the kernel or a service manager to
  * finish after it exits falls on whichever launch comes next, and in a
  * fixed cyclic order that was always the same neighbour.  In the start-up
- * benchmark the baseline's case 3o ran 0.1 ms faster than case 3 when each
+ * benchmark the baseline's case 3o ran 0.07 ms faster than case 3 when each
  * had its fixed place in a round of 19, and 0.1 ms slower side by side with
  * it in a round of four.  --pause waits that long after every launch,
  * untimed, for what a launch leaves behind to be done before the next
