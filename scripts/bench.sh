@@ -240,6 +240,12 @@ systemd_part=$(sed -n '/^## A transient scope on a systemd host/,$p' "$OUT" 2>/d
     if [ -n "$BASELINE" ]; then
         echo "| case 3 / case 3o (the baseline) <= 0.85 | $(r "$t3" "$t3o") | $(verdict "$(r "$t3" "$t3o")" 0.85) |"
         echo "| case 5 / case 5o (the baseline) <= 0.85 | $(r "$t5" "$t5o") | $(verdict "$(r "$t5" "$t5o")" 0.85) |"
+        # the least either case can take in this mruby and this libc: the
+        # floor that opens mruby's core (no gem, no work of mcgexec's own)
+        # and compiling the policy (4p - 4g), against the baseline
+        core3=$(awk -v a="$t4m" -v p="$t4p" -v g="$t4g" 'BEGIN { printf "%.3f", a + p - g }')
+        core5=$(awk -v a="$t5m" -v p="$t4p" -v g="$t4g" 'BEGIN { printf "%.3f", a + p - g }')
+        echo "| the floor of either in this mruby: mruby's core and compiling the policy, no gem and nothing of mcgexec's, (4m + 4p - 4g) / 3o and (5m + 4p - 4g) / 5o | $(r "$core3" "$t3o"), $(r "$core5" "$t5o") | |"
     fi
     echo "| case 5 / 5f, 5d / 5f, 5 / 5m | $(r "$t5" "$t5f"), $(r "$t5d" "$t5f"), $(r "$t5" "$t5m") | |"
     [ -z "$BASELINE" ] || echo "| case 5o / 5f: the baseline | $(r "$t5o" "$t5f") | |"
