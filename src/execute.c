@@ -252,6 +252,21 @@ static int apply_creds(const struct mcg_creds *cr, struct mcg_error *err)
 }
 
 /* execvp() without its /bin/sh fallback; returns the errno that failed. */
+static int exec_marker = -1;
+
+void mcg_mark_exec(int fd)
+{
+    exec_marker = fd;
+}
+
+static void reach_exec(void)
+{
+    if (exec_marker >= 0 && write(exec_marker, "x", 1) < 0) {
+        /* the parent then takes the child for dead before the exec */
+    }
+    exec_marker = -1;
+}
+
 static int exec_no_shell(char *const *command, char *const *envp)
 {
     const char *file = command[0];
@@ -262,6 +277,7 @@ static int exec_no_shell(char *const *command, char *const *envp)
 
     if (fl == 0)
         return ENOENT;
+    reach_exec();
     if (strchr(file, '/')) {
         execve(file, command, envp);
         return errno;

@@ -38,6 +38,11 @@ void mcg_creds_free(struct mcg_creds *cr);
  * without a #! line is an error (ENOEXEC), never a shell script.  Returns
  * only on failure: the exit status (125 for a failed drop, 127 not found,
  * 126 otherwise), with err saying what failed. */
+/* In a child about to become COMMAND: write one byte to fd just before
+ * the first execve, so that the parent can tell a child that died before
+ * it (nothing read) from one that reached it. */
+void mcg_mark_exec(int fd);
+
 int mcg_become_command(const struct mcg_creds *cr, char *const *command,
                        struct mcg_error *err);
 

@@ -158,6 +158,22 @@ int mcg_join_planned(struct mcg_run *run, pid_t pid, struct mcg_error *err)
     return 0;
 }
 
+const char *mcg_planned_birth(const struct mcg_run *run)
+{
+    const char *dir = NULL;
+
+    if (!run->unified || !run->unified[0])
+        return NULL;
+    for (int c = 0; c < MCG_NCTRL; c++) {
+        if (!run->join[c])
+            continue;
+        if (dir || strcmp(run->hier[c].mount, run->unified) != 0)
+            return NULL; /* (one hierarchy on v2: one join at most) */
+        dir = run->join[c]->dir;
+    }
+    return dir;
+}
+
 int mcg_join_pending(struct mcg_run *run, struct mcg_error *err)
 {
     mcg_guard_hold();

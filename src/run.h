@@ -187,6 +187,10 @@ int mcg_join_pending(struct mcg_run *run, struct mcg_error *err);
  * supervisor never enters and leaves the job's groups. */
 int mcg_plan_child_joins(struct mcg_run *run, struct mcg_error *err);
 int mcg_join_planned(struct mcg_run *run, pid_t pid, struct mcg_error *err);
+/* Where COMMAND's process can instead be started by the kernel (clone3's
+ * CLONE_INTO_CGROUP): on a unified host, the one group it would join; NULL
+ * on v1, or where it joins nothing. */
+const char *mcg_planned_birth(const struct mcg_run *run);
 
 /* After a failure: move back what this run moved and remove what it created. */
 void mcg_rollback(struct mcg_run *run);

@@ -13,6 +13,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/sched.h> /* struct clone_args, CLONE_INTO_CGROUP */
 #include <inttypes.h>
 #include <malloc.h>
 #include <sched.h>
@@ -22,12 +23,14 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "error.h"
 #include "policy.h"
+#include "values.h"
 
 static const int forwarded[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH };
 #define NFORWARDED (sizeof(forwarded) / sizeof(forwarded[0]))
@@ -71,17 +74,25 @@ static double seconds_since(const struct timespec *t0)
     return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
 }
 
-/* The process that becomes COMMAND, on a stack of its own while it shares
- * the supervisor's memory: it restores the signal actions, joins the
- * job's groups (only the child, so the supervisor never enters them),
- * drops to --user (only the child: the supervisor stays root to remove
- * the groups), and execs.  A failure is left in `status` and `err`. */
+/* The process that becomes COMMAND: it restores the signal actions, joins
+ * the job's groups unless the kernel started it there (only the child, so
+ * the supervisor never enters them), drops to --user (only the child: the
+ * supervisor stays root to remove the groups), and execs.  A failure is
+ * left in `status` and `err`, which the supervisor reads in its own memory
+ * where the child shares it, and else from `report_fd`. */
 struct child_args {
     struct mcg_run *run;
     char **command;
     const struct mcg_creds *creds;
     const struct sigaction *saved;
     const sigset_t *old;
+    int born_in_place;  /* started in the job's group: nothing to join */
+    int report_fd;      /* a pipe for the failure, or -1 */
+    int status;
+    struct mcg_error err;
+};
+
+struct child_report {
     int status;
     struct mcg_error err;
 };
@@ -103,28 +114,125 @@ static int child_main(void *p)
     for (size_t i = 0; i < NFORWARDED; i++)
         sigaction(forwarded[i], &a->saved[i], NULL);
     sigprocmask(SIG_SETMASK, a->old, NULL);
-    int status = mcg_join_planned(a->run, getpid(), &a->err) < 0
+    if (a->report_fd >= 0)
+        mcg_mark_exec(a->report_fd);
+    int status = !a->born_in_place && mcg_join_planned(a->run, getpid(), &a->err) < 0
                      ? MCG_EXIT_FAILURE
                      : mcg_become_command(a->creds, a->command, &a->err);
     a->status = status;
+    if (a->report_fd >= 0) {
+        struct child_report r = { .status = status, .err = a->err };
+        /* (one write below PIPE_BUF: whole or not at all) */
+        if (write(a->report_fd, &r, sizeof(r)) < 0) {
+            /* the supervisor then sees no report: the exit status tells */
+        }
+    }
     _exit(status);
 }
 
 /* How long a job runs before the supervisor gives back its memory. */
 #define SHED_AFTER 0.1 /* seconds */
 
-/* Start COMMAND's process.  As posix_spawn(3) does: the child shares our
- * memory and we wait until it has exec'd or died (CLONE_VM | CLONE_VFORK),
- * which spares copying the page tables of the policy's heap.  The child
- * calls only what is safe there: no malloc, system calls, and a message
- * into its own record.  Returns the child's pid, or -1 with *status the
- * exit status and err why (the child failed before or at the exec). */
+/* On cgroup v2, start COMMAND's process in the job's group (clone3 with
+ * CLONE_INTO_CGROUP, Linux 5.7), as systemd and crun do: a process moved
+ * by writing cgroup.procs takes cgroup_threadgroup_rwsem for writing, which
+ * waits for an RCU grace period (13 to 19 ms of the emulated guest's
+ * supervised launch, the one write that dwarfed the others), while one
+ * started there takes it only for reading; and it is charged to the job's
+ * limits from its first instant, not to the supervisor's cgroup, whose
+ * pids.max may have no room left for it.  As a fork (no CLONE_VM: a child
+ * sharing our memory would need a stack switch that only assembly can do
+ * with a raw clone3), waited for until it exec'd or died (CLONE_VFORK);
+ * its failure comes back through a close-on-exec pipe.  Returns the pid, -1
+ * with *status and err (the child failed before or at the exec), or -2
+ * where the kernel would not start it there (no clone3 under an older
+ * kernel or a seccomp filter such as Docker's default, or a refusal the
+ * write to cgroup.procs meets too and then explains): the caller starts it
+ * as before. */
+static pid_t start_child_in(struct mcg_run *run, const char *dir, struct child_args *ca,
+                            int *status, struct mcg_error *err)
+{
+    int fds[2], cg = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (cg < 0)
+        return -2;
+    if (pipe2(fds, O_CLOEXEC) < 0) {
+        close(cg);
+        return -2;
+    }
+    struct clone_args args = { .flags = CLONE_INTO_CGROUP | CLONE_VFORK,
+                               .exit_signal = SIGCHLD, .cgroup = (uint64_t)cg };
+    ca->born_in_place = 1;
+    ca->report_fd = fds[1];
+    pid_t child = (pid_t)syscall(SYS_clone3, &args, sizeof(args));
+    if (child == 0)
+        child_main(ca);
+    int e = errno;
+    close(cg);
+    close(fds[1]);
+    ca->born_in_place = 0;
+    ca->report_fd = -1;
+    if (child < 0) {
+        close(fds[0]);
+        mcg_log(run, "the command joins %s itself (clone3 into it: %s)", dir, strerror(e));
+        return -2;
+    }
+    /* What came back: nothing (the child died before its exec: charged
+     * to the job's group from its first page, it can meet a tiny memory
+     * limit there, where one sharing our memory met it only in the exec),
+     * the byte written just before the exec (it ran, or died in the exec),
+     * or that byte or not and then the failure. */
+    char buf[1 + sizeof(struct child_report)];
+    size_t got = 0;
+    ssize_t n;
+    while (got < sizeof(buf) && (n = read(fds[0], buf + got, sizeof(buf) - got)) != 0) {
+        if (n < 0 && errno != EINTR)
+            break;
+        if (n > 0)
+            got += (size_t)n;
+    }
+    close(fds[0]);
+    if (got >= sizeof(struct child_report)) {
+        struct child_report r;
+        memcpy(&r, buf + got - sizeof(r), sizeof(r));
+        *err = r.err;
+        waitpid(child, NULL, 0);
+        *status = r.status;
+        return -1;
+    }
+    if (got == 0) {
+        int ws = 0;
+        waitpid(child, &ws, 0);
+        const char *sig = WIFSIGNALED(ws) ? mcg_signal_name(WTERMSIG(ws)) : NULL;
+        if (sig)
+            mcg_fail(err, "failed to execute %s: killed by %s before its exec", ca->command[0], sig);
+        else
+            mcg_fail(err, "failed to execute %s: the process that was to become it ended "
+                          "before its exec", ca->command[0]);
+        *status = MCG_EXIT_CANNOT_RUN;
+        return -1;
+    }
+    return child;
+}
+
+/* Start COMMAND's process: in the job's group where the kernel can
+ * (above), else as posix_spawn(3) does: the child shares our memory and we
+ * wait until it has exec'd or died (CLONE_VM | CLONE_VFORK), which spares
+ * copying the page tables of the policy's heap.  Either child calls only
+ * what is safe there: no malloc, system calls, and a message into its own
+ * record.  Returns the child's pid, or -1 with *status the exit status and
+ * err why (the child failed before or at the exec). */
 static pid_t start_child(struct mcg_run *run, char **command, const struct mcg_supervise_opts *o,
                          struct sigaction *saved, const sigset_t *old, int *status,
                          struct mcg_error *err)
 {
     struct child_args ca = { .run = run, .command = command, .creds = o->creds,
-                             .saved = saved, .old = old, .status = -1 };
+                             .saved = saved, .old = old, .report_fd = -1, .status = -1 };
+    const char *birth = mcg_planned_birth(run);
+    if (birth) {
+        pid_t child = start_child_in(run, birth, &ca, status, err);
+        if (child != -2)
+            return child;
+    }
 #ifdef MCG_ASAN
     /* AddressSanitizer cannot follow a child onto a stack of its own:
      * vfork(), the same sharing on ours */

@@ -150,6 +150,29 @@ in_journal() {
     [ -z "$(systemctl list-units --all --no-legend 'mcgexec-*.scope')" ] || fail "a scope was started"
 }
 
+@test "supervised where seccomp denies clone3 (as Docker's default profile does): the job joins its group itself" {
+    local d=$BATS_TEST_TMPDIR
+    # the kernel cannot start the job in its group (clone3 fails with
+    # ENOSYS): the child is forked as before and joins the group itself
+    run systemd-run --unit "$UNIT" --quiet --pipe --wait -p Delegate=yes \
+        -p SystemCallFilter=~clone3 -p SystemCallErrorNumber=ENOSYS \
+        mcgexec -v --wait -e "group 'job', pids: 8" -- cat /proc/self/cgroup
+    assert_success
+    assert_line --regexp "^mcgexec: the command joins /sys/fs/cgroup/system\.slice/$UNIT\.service/job itself \(clone3 into it: Function not implemented\)\$"
+    assert_line --regexp "^0::/system\.slice/$UNIT\.service/job\$"
+    # and the supervised battery, on that path
+    run systemd-run --unit "$UNIT-2" --quiet --pipe --wait -p Delegate=yes \
+        -p SystemCallFilter=~clone3 -p SystemCallErrorNumber=ENOSYS bash -c "$SUPERVISED_CHECKS" - "$d"
+    assert_success
+    check_supervised "$d" "/system\.slice/$UNIT-2\.service"
+    # where clone3 works, the job is started in its group: no such line
+    run systemd-run --unit "$UNIT-3" --quiet --pipe --wait -p Delegate=yes \
+        mcgexec -v --wait -e "group 'job', pids: 8" -- cat /proc/self/cgroup
+    assert_success
+    refute_line --partial "itself (clone3"
+    assert_line --regexp "^0::/system\.slice/$UNIT-3\.service/job\$"
+}
+
 @test "supervised: two SIGTERMs end the whole job, from a scope and in a delegated service" {
     local bg=$BATS_TEST_TMPDIR/bg pid
     # (systemd-run --scope execs the command: $! is mcgexec)

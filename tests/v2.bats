@@ -135,6 +135,30 @@ $code" -- true
     check_cgroup_value memory memory.max $((48 << 20)) "$G/svc/job"
 }
 
+@test "supervised: the job is started in its group, even where the supervisor's own cgroup has room for no other process" {
+    requires_controller pids
+    # box/sup holds the supervisor and nothing more (pids.max 1): a child
+    # forked there and moved to its group afterwards could not be forked at
+    # all; one the kernel starts in box/job (clone3 into the cgroup) can
+    "$MCGEXEC" -e "Cgroup::PIDS.new('$G/box/sup').create" -- true
+    box=$(group_dir pids)/box
+    echo 1 > "$box/sup/pids.max"
+    rel=${box#"$(mount_of pids)"}
+    for mode in --rm --wait; do
+        run sh -c 'echo $$ > "$1/sup/cgroup.procs" && exec "$0" -v --root "$2" '"$mode"' -e "group \"job\", pids: 8" -- cat /proc/self/cgroup' \
+            "$MCGEXEC" "$box" "$rel"
+        assert_success
+        assert_line --regexp "^0::/(.*/)?$G/box/job\$"
+        refute_line --partial "joins $box/job itself"
+        [ "$(awk '$1 == "max" { print $2 }' "$box/sup/pids.events")" = 0 ] ||
+            fail "a fork was refused in the supervisor's cgroup"
+        if [ "$mode" = --rm ]; then
+            [ ! -e "$box/job" ] || fail "--rm left the job's group"
+        fi
+    done
+    check_cgroup_value pids pids.max 8 "$G/box/job"
+}
+
 @test "--root self where other processes share the cgroup: the error names the rule and the group" {
     requires_controller memory
     "$MCGEXEC" -e "Cgroup::MEMORY.new('$G/svc').create" -- true
