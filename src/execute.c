@@ -322,7 +322,7 @@ int mcg_become_command(const struct mcg_creds *cr, char *const *command,
 {
     if (cr && apply_creds(cr, err) < 0)
         return MCG_EXIT_FAILURE;
-    int e = exec_no_shell(command, cr->envp ? cr->envp : environ);
+    int e = exec_no_shell(command, cr && cr->envp ? cr->envp : environ);
     if (e == ENOEXEC)
         mcg_fail(err, "failed to execute %s: %s (no #! line? mcgexec never runs COMMAND "
                  "through a shell)", command[0], strerror(e));
