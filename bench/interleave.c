@@ -7,12 +7,11 @@
  * Each round runs the commands in an order of its own (shuffled, with a
  * fixed seed): what one launch leaves the kernel or a service manager to
  * finish after it exits falls on whichever launch comes next, and in a
- * fixed cyclic order that was always the same neighbour.  In the start-up
- * benchmark the baseline's case 3o ran 0.07 ms faster than case 3 when each
- * had its fixed place in a round of 19, and 0.1 ms slower side by side with
- * it in a round of four.  --pause waits that long after every launch,
- * untimed, for what a launch leaves behind to be done before the next
- * starts (scripts/bench-systemd.sh: a scope's teardown).
+ * fixed cyclic order that was always the same neighbour.  In the systemd
+ * guest (scripts/bench-systemd.sh) one case took 406 ms after its fixed
+ * neighbour and 232 ms where it came first.  --pause waits that long after
+ * every launch, untimed, for what a launch leaves behind to be done before
+ * the next starts (there: a scope's teardown).
  *
  *   interleave [--pause SECONDS] RUNS WARMUP CMD [ARG...] [';;' CMD [ARG...]]...
  *
