@@ -43,12 +43,13 @@ F=mcgbench-fresh-$$
 CTRLS="cpu cpuacct cpuset memory blkio"
 TMP=$(mktemp -d)
 
-# Every program measured is a copy, made the same way.  How a file was
-# written decides how the kernel caches it: a binary the linker wrote
-# launched 0.06 to 0.09 ms slower here than a byte-identical copy made
-# with cp (which writes it as dpkg installs it), so that comparing a
-# fresh build with an older one, or with a floor built at another time,
-# measured the linker rather than the program.
+# Every program measured is a copy, made the same way at the same moment.
+# When and how a file was written decides how the kernel caches it: a
+# binary the linker had written earlier launched 0.06 to 0.09 ms slower
+# here than a fresh byte-identical copy made with cp, and a copy made half
+# an hour earlier 0.11 to 0.13 ms slower than two fresh ones, so that
+# comparing a fresh build with an older one, or with a floor built at
+# another time, measured the files rather than the programs.
 mkdir "$TMP/bin"
 copy() { # $1 a name, $2 the program: prints the copy's path
     cp "$2" "$TMP/bin/$1" && echo "$TMP/bin/$1"
