@@ -251,8 +251,7 @@ static int apply_creds(const struct mcg_creds *cr, struct mcg_error *err)
     return 0;
 }
 
-/* execvp() without its /bin/sh fallback; returns the errno that failed. */
-static int exec_marker = -1;
+static int exec_marker = -1; /* mcg_mark_exec's fd, in the child only */
 
 void mcg_mark_exec(int fd)
 {
@@ -267,6 +266,7 @@ static void reach_exec(void)
     exec_marker = -1;
 }
 
+/* execvp() without its /bin/sh fallback; returns the errno that failed. */
 static int exec_no_shell(char *const *command, char *const *envp)
 {
     const char *file = command[0];

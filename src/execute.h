@@ -32,17 +32,17 @@ int mcg_parse_user(const char *spec, struct mcg_creds *cr, struct mcg_error *err
 /* What mcg_parse_user allocated. */
 void mcg_creds_free(struct mcg_creds *cr);
 
+/* In a child about to become COMMAND: write one byte to fd just before
+ * the first execve, so that the parent can tell a child that died before
+ * it (nothing read) from one that reached it. */
+void mcg_mark_exec(int fd);
+
 /* Become COMMAND: drop to cr's ids (supplementary groups, gid, uid, each
  * verified, then a check that root cannot be regained), set no_new_privs
  * if asked, and exec without execvp()'s /bin/sh fallback, so a file
  * without a #! line is an error (ENOEXEC), never a shell script.  Returns
  * only on failure: the exit status (125 for a failed drop, 127 not found,
  * 126 otherwise), with err saying what failed. */
-/* In a child about to become COMMAND: write one byte to fd just before
- * the first execve, so that the parent can tell a child that died before
- * it (nothing read) from one that reached it. */
-void mcg_mark_exec(int fd);
-
 int mcg_become_command(const struct mcg_creds *cr, char *const *command,
                        struct mcg_error *err);
 

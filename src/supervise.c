@@ -74,27 +74,27 @@ static double seconds_since(const struct timespec *t0)
     return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
 }
 
+/* How the process that was to become COMMAND failed. */
+struct child_report {
+    int status;           /* -1 while nothing failed */
+    struct mcg_error err;
+};
+
 /* The process that becomes COMMAND: it restores the signal actions, joins
  * the job's groups unless the kernel started it there (only the child, so
  * the supervisor never enters them), drops to --user (only the child: the
  * supervisor stays root to remove the groups), and execs.  A failure is
- * left in `status` and `err`, which the supervisor reads in its own memory
- * where the child shares it, and else from `report_fd`. */
+ * left in `out`, which the supervisor reads in its own memory where the
+ * child shares it, and else from `report_fd`. */
 struct child_args {
     struct mcg_run *run;
     char **command;
     const struct mcg_creds *creds;
     const struct sigaction *saved;
     const sigset_t *old;
-    int born_in_place;  /* started in the job's group: nothing to join */
-    int report_fd;      /* a pipe for the failure, or -1 */
-    int status;
-    struct mcg_error err;
-};
-
-struct child_report {
-    int status;
-    struct mcg_error err;
+    int report_fd;      /* -1, or a pipe: the child was started in the job's
+                           group as a fork (start_child_in) and joins nothing */
+    struct child_report out;
 };
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -116,14 +116,13 @@ static int child_main(void *p)
     sigprocmask(SIG_SETMASK, a->old, NULL);
     if (a->report_fd >= 0)
         mcg_mark_exec(a->report_fd);
-    int status = !a->born_in_place && mcg_join_planned(a->run, getpid(), &a->err) < 0
+    int status = a->report_fd < 0 && mcg_join_planned(a->run, getpid(), &a->out.err) < 0
                      ? MCG_EXIT_FAILURE
-                     : mcg_become_command(a->creds, a->command, &a->err);
-    a->status = status;
+                     : mcg_become_command(a->creds, a->command, &a->out.err);
+    a->out.status = status;
     if (a->report_fd >= 0) {
-        struct child_report r = { .status = status, .err = a->err };
         /* (one write below PIPE_BUF: whole or not at all) */
-        if (write(a->report_fd, &r, sizeof(r)) < 0) {
+        if (write(a->report_fd, &a->out, sizeof(a->out)) < 0) {
             /* the supervisor then sees no report: the exit status tells */
         }
     }
@@ -161,7 +160,6 @@ static pid_t start_child_in(struct mcg_run *run, const char *dir, struct child_a
     }
     struct clone_args args = { .flags = CLONE_INTO_CGROUP | CLONE_VFORK,
                                .exit_signal = SIGCHLD, .cgroup = (uint64_t)cg };
-    ca->born_in_place = 1;
     ca->report_fd = fds[1];
     pid_t child = (pid_t)syscall(SYS_clone3, &args, sizeof(args));
     if (child == 0)
@@ -169,7 +167,6 @@ static pid_t start_child_in(struct mcg_run *run, const char *dir, struct child_a
     int e = errno;
     close(cg);
     close(fds[1]);
-    ca->born_in_place = 0;
     ca->report_fd = -1;
     if (child < 0) {
         close(fds[0]);
@@ -226,7 +223,8 @@ static pid_t start_child(struct mcg_run *run, char **command, const struct mcg_s
                          struct mcg_error *err)
 {
     struct child_args ca = { .run = run, .command = command, .creds = o->creds,
-                             .saved = saved, .old = old, .report_fd = -1, .status = -1 };
+                             .saved = saved, .old = old, .report_fd = -1,
+                             .out = { .status = -1 } };
     const char *birth = mcg_planned_birth(run);
     if (birth) {
         pid_t child = start_child_in(run, birth, &ca, status, err);
@@ -252,10 +250,10 @@ static pid_t start_child(struct mcg_run *run, char **command, const struct mcg_s
         *status = MCG_EXIT_FAILURE;
         return -1;
     }
-    if (ca.status >= 0) {
-        *err = ca.err;
+    if (ca.out.status >= 0) {
+        *err = ca.out.err;
         waitpid(child, NULL, 0);
-        *status = ca.status;
+        *status = ca.out.status;
         return -1;
     }
     return child;
