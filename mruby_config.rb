@@ -8,8 +8,10 @@
 # package) or from -DMCGEXEC_MRUBY_SOURCE=DIR, and links mcgexec against
 # the libmruby.a it writes.  Every gem listed here is defined when the VM
 # opens, before the policy runs: what a policy can use is this list.  To
-# give policies another gem, add a line here with its reason, rebuild, and
-# list it in the README and the man page (GEMS).
+# give policies another gem, add a line here with its reason, rebuild,
+# list it in the README and the man page (GEMS), and record what the VM now
+# defines (build/test_gems --write-shape tests/unit/vm-shape.txt, which
+# the unit tests hold the VM to).
 #
 # mcgexec's own classes (Cgroup, Mcgexec, the `group` form, ENV) are not a
 # gem in this build: CMake compiles them with mcgexec, so that the checking

@@ -9,8 +9,21 @@
  *    constants, globals and methods, each method the same C function or
  *    the same compiled Ruby.
  *
+ * and a third, of the mruby the build made (patches/mruby applied, the gems
+ * of mruby_config.rb):
+ *
+ *  - mrb_open()'s VM has the shape recorded in tests/unit/vm-shape.txt,
+ *    which was written from Debian's mruby source with no patch of the
+ *    project's applied: a patch that speeds mruby up (0002 defines every
+ *    method by its compile-time symbol) changes nothing a policy can see.
+ *    A change of mruby_config.rb's gems changes the shape on purpose:
+ *    `test_gems --write-shape tests/unit/vm-shape.txt` records the new one.
+ *
  * A VM is described as sorted lines "Path#method=where", "Path::CONST" and
- * "$global", walking every class and module reachable from Object. */
+ * "$global", walking every class and module reachable from Object (by the
+ * first of its constants' names in sorted order).  In a shape, `where` is
+ * what a method is (a C function, a C function taking no arguments, Ruby,
+ * or undefined), not its address. */
 #include "check.h"
 #include "gems.h"
 
@@ -48,6 +61,7 @@ static void free_lines(struct lines *l)
 struct walk {
     mrb_state *mrb;
     struct lines *out;
+    int shape; /* what each method is, not where */
     const char *path;
     struct RClass *seen[4096];
     size_t nseen;
@@ -59,6 +73,15 @@ static int one_method(mrb_state *mrb, mrb_sym mid, mrb_method_t m, void *data)
     char line[512];
     const void *where = NULL;
 
+    if (w->shape) {
+        const char *kind = MRB_METHOD_UNDEF_P(m)                        ? "undef"
+                           : MRB_METHOD_CFUNC_P(m) && MRB_METHOD_NOARG_P(m) ? "C, no arguments"
+                           : MRB_METHOD_CFUNC_P(m)                      ? "C"
+                                                                        : "Ruby";
+        snprintf(line, sizeof(line), "%s#%s=%s", w->path, mrb_sym_name(mrb, mid), kind);
+        add(w->out, line);
+        return 0;
+    }
     if (MRB_METHOD_UNDEF_P(m))
         where = "undef";
     else if (MRB_METHOD_FUNC_P(m))
@@ -80,6 +103,14 @@ static int const_name(mrb_state *mrb, mrb_sym s, mrb_value v, void *data)
     if (n[0] >= 'A' && n[0] <= 'Z')
         mrb_ary_push(mrb, *(mrb_value *)data, mrb_symbol_value(s));
     return 0;
+}
+
+static mrb_state *sorting; /* the VM whose symbols by_name compares */
+
+static int by_name(const void *a, const void *b)
+{
+    return strcmp(mrb_sym_name(sorting, mrb_symbol(*(const mrb_value *)a)),
+                  mrb_sym_name(sorting, mrb_symbol(*(const mrb_value *)b)));
 }
 
 static void walk_module(struct walk *w, struct RClass *c, const char *path)
@@ -105,6 +136,10 @@ static void walk_module(struct walk *w, struct RClass *c, const char *path)
      * with a capital), and the classes and modules among them */
     mrb_value names = mrb_ary_new(mrb);
     mrb_iv_foreach(mrb, mrb_obj_value(c), const_name, &names);
+    /* in the order of their names, not of the table (which follows the
+     * symbols' numbers): a class reachable by two names is walked under
+     * the same one in every build */
+    qsort(RARRAY_PTR(names), (size_t)RARRAY_LEN(names), sizeof(mrb_value), by_name);
     for (mrb_int i = 0; i < RARRAY_LEN(names); i++) {
         mrb_sym s = mrb_symbol(RARRAY_PTR(names)[i]);
         char sub[256];
@@ -116,17 +151,24 @@ static void walk_module(struct walk *w, struct RClass *c, const char *path)
     }
 }
 
-static void describe(mrb_state *mrb, struct lines *out)
+static void describe_as(mrb_state *mrb, struct lines *out, int shape)
 {
     struct walk *w = calloc(1, sizeof(*w));
+    sorting = mrb;
     w->mrb = mrb;
     w->out = out;
+    w->shape = shape;
     w->path = "";
     walk_module(w, mrb->object_class, "Object");
     mrb_value g = mrb_funcall(mrb, mrb_top_self(mrb), "global_variables", 0);
     for (mrb_int i = 0; mrb_array_p(g) && i < RARRAY_LEN(g); i++)
         add(out, mrb_sym_name(mrb, mrb_symbol(RARRAY_PTR(g)[i])));
     free(w);
+}
+
+static void describe(mrb_state *mrb, struct lines *out)
+{
+    describe_as(mrb, out, 0);
 }
 
 /* qsort's comparison works on char **: */
@@ -387,8 +429,70 @@ static void test_scan(void)
     }
 }
 
-int main(void)
+/* mrb_open()'s VM in shape lines, sorted */
+static void shape_of_mrb_open(struct lines *out)
 {
+    mrb_state *mrb = mrb_open();
+    describe_as(mrb, out, 1);
+    qsort(out->v, out->n, sizeof(*out->v), cmp_lines);
+    mrb_close(mrb);
+}
+
+static int write_shape(const char *file)
+{
+    struct lines l = { 0 };
+    FILE *f = fopen(file, "w");
+    if (!f) {
+        perror(file);
+        return 1;
+    }
+    shape_of_mrb_open(&l);
+    for (size_t i = 0; i < l.n; i++)
+        fprintf(f, "%s\n", l.v[i]);
+    free_lines(&l);
+    return fclose(f) == 0 ? 0 : 1;
+}
+
+static void test_shape(const char *file)
+{
+    struct lines got = { 0 }, want = { 0 };
+    char buf[1024];
+    FILE *f = fopen(file, "r");
+
+    CHECK(f != NULL, "%s: cannot read it", file);
+    if (!f)
+        return;
+    while (fgets(buf, sizeof(buf), f)) {
+        buf[strcspn(buf, "\n")] = '\0';
+        add(&want, buf);
+    }
+    fclose(f);
+    shape_of_mrb_open(&got);
+    CHECK(want.n > 1000, "%s: only %zu lines", file, want.n);
+    size_t i = 0, j = 0, extra = 0, missing = 0;
+    while (i < got.n || j < want.n) {
+        int c = i == got.n ? 1 : j == want.n ? -1 : strcmp(got.v[i], want.v[j]);
+        if (c < 0 && extra++ < 5)
+            fprintf(stderr, "test_gems: mrb_open() has %s, %s does not\n", got.v[i], file);
+        if (c > 0 && missing++ < 5)
+            fprintf(stderr, "test_gems: %s has %s, mrb_open() does not\n", file, want.v[j]);
+        i += c <= 0;
+        j += c >= 0;
+    }
+    CHECK(extra == 0 && missing == 0, "mrb_open()'s VM differs from %s: %zu lines more, %zu missing",
+          file, extra, missing);
+    free_lines(&got);
+    free_lines(&want);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc == 3 && strcmp(argv[1], "--write-shape") == 0)
+        return write_shape(argv[2]);
+    if (argc > 2 || (argc == 2 && argv[1][0] == '-')) {
+        fprintf(stderr, "usage: test_gems [SHAPE_FILE] | test_gems --write-shape FILE\n");
+        return 2;
+    }
     if (mcg_ndeferred == 0) {
         printf("test_gems: no deferred gems in this build (another libmruby)\n");
         return 0;
@@ -396,6 +500,8 @@ int main(void)
     test_names_cover_each_gem();
     test_late_equals_in_order();
     test_scan();
+    if (argc == 2)
+        test_shape(argv[1]);
     printf("test_gems: %d checks, %d failed\n", checks, failures);
     return failures ? 1 : 0;
 }
