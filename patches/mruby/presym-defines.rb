@@ -43,7 +43,8 @@ FUNCTIONS = {
   'mrb_define_class_under' => 1, 'mrb_define_module_under' => 1,
 }.freeze
 
-# one argument: no commas or parentheses inside, as every call rewritten is
+# one argument before the name: a variable or an expression with at most one
+# call in it (mrb_class_get(mrb, "Integer")), as in every call rewritten
 ARG = /[^,()"]+(?:\([^()]*\))?[^,()"]*/
 CALL = /\b(#{FUNCTIONS.keys.join('|')})(\s*\(\s*mrb\s*,)((?:\s*#{ARG},){0,1}?)(\s*)"((?:[^"\\]|\\.)*)"/
 
