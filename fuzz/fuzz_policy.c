@@ -11,7 +11,8 @@
  * files written, no commands started, no descriptors of the fuzzer
  * closed); a run may execute at most BUDGET VM instructions (mruby's debug
  * hook, built into this target's mruby: mruby 3.1 has no other way to
- * interrupt a running VM), after which every instruction raises; and the
+ * interrupt a running VM), after which every instruction raises, so that
+ * no rescue can go on; and the
  * few inputs whose work happens in C and could outlast the fuzzer's
  * timeout without executing instructions (sleep, sorting huge arrays) are
  * skipped.  Large allocations fail as they would for mcgexec under a
@@ -49,10 +50,18 @@ static void count(struct mrb_state *mrb, const struct mrb_irep *irep, const mrb_
                   mrb_value *regs)
 {
     (void)irep;
-    (void)pc;
     (void)regs;
-    if (++executed > BUDGET)
+    if (++executed > BUDGET) {
+        /* The VM looks for a handler from the place its frame last saved
+         * (ci->pc, saved at calls), not from the instruction it was about
+         * to run.  Raised from a rescue clause, the exception would be
+         * placed back inside the begin that clause belongs to, and the
+         * clause entered again, forever: `loop { }` did that (Kernel#loop
+         * rescues StopIteration).  The instruction's own place makes each
+         * raise leave the clause, and the frame, as a raise there would. */
+        mrb->c->ci->pc = pc;
         mrb_raise(mrb, E_RUNTIME_ERROR, "fuzz_policy: instruction budget used up");
+    }
 }
 
 /* what the input may not reach */
