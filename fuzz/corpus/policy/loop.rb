@@ -1,1 +1,0 @@
-p loop {  StopIteration }
