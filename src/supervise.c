@@ -142,14 +142,13 @@ static int child_main(void *p)
  * pids.max may have no room left for it.  As a fork (no CLONE_VM: a child
  * sharing our memory would need a stack switch that only assembly can do
  * with a raw clone3), waited for until it exec'd or died (CLONE_VFORK);
- * its failure comes back through a close-on-exec pipe.  Returns the pid, -1
- * with *status and err (the child failed before or at the exec), or -2
- * where the kernel would not start it there (no clone3 under an older
- * kernel or a seccomp filter such as Docker's default, or a refusal the
- * write to cgroup.procs meets too and then explains): the caller starts it
- * as before. */
-static pid_t start_child_in(struct mcg_run *run, const char *dir, struct child_args *ca,
-                            int *status, struct mcg_error *err)
+ * its failure comes back through a close-on-exec pipe into ca->out, where
+ * a child sharing our memory leaves its own.  Returns the pid, or -2 where
+ * the kernel would not start it there (no clone3 under an older kernel or
+ * a seccomp filter such as Docker's default, or a refusal the write to
+ * cgroup.procs meets too and then explains): the caller starts it as
+ * before. */
+static pid_t start_child_in(struct mcg_run *run, const char *dir, struct child_args *ca)
 {
     int fds[2], cg = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (cg < 0)
@@ -189,24 +188,21 @@ static pid_t start_child_in(struct mcg_run *run, const char *dir, struct child_a
     }
     close(fds[0]);
     if (got >= sizeof(struct child_report)) {
-        struct child_report r;
-        memcpy(&r, buf + got - sizeof(r), sizeof(r));
-        *err = r.err;
-        waitpid(child, NULL, 0);
-        *status = r.status;
-        return -1;
-    }
-    if (got == 0) {
-        int ws = 0;
-        waitpid(child, &ws, 0);
-        const char *sig = WIFSIGNALED(ws) ? mcg_signal_name(WTERMSIG(ws)) : NULL;
+        memcpy(&ca->out, buf + got - sizeof(ca->out), sizeof(ca->out));
+    } else if (got == 0) {
+        /* (how it ended, seen without reaping it: the caller reaps) */
+        siginfo_t info = { 0 };
+        waitid(P_PID, (id_t)child, &info, WEXITED | WNOWAIT);
+        const char *sig = info.si_code == CLD_KILLED || info.si_code == CLD_DUMPED
+                              ? mcg_signal_name(info.si_status)
+                              : NULL;
         if (sig)
-            mcg_fail(err, "failed to execute %s: killed by %s before its exec", ca->command[0], sig);
+            mcg_fail(&ca->out.err, "failed to execute %s: killed by %s before its exec",
+                     ca->command[0], sig);
         else
-            mcg_fail(err, "failed to execute %s: the process that was to become it ended "
-                          "before its exec", ca->command[0]);
-        *status = MCG_EXIT_CANNOT_RUN;
-        return -1;
+            mcg_fail(&ca->out.err, "failed to execute %s: the process that was to become it "
+                                   "ended before its exec", ca->command[0]);
+        ca->out.status = MCG_EXIT_CANNOT_RUN;
     }
     return child;
 }
@@ -226,25 +222,23 @@ static pid_t start_child(struct mcg_run *run, char **command, const struct mcg_s
                              .saved = saved, .old = old, .report_fd = -1,
                              .out = { .status = -1 } };
     const char *birth = mcg_planned_birth(run);
-    if (birth) {
-        pid_t child = start_child_in(run, birth, &ca, status, err);
-        if (child != -2)
-            return child;
-    }
+    pid_t child = birth ? start_child_in(run, birth, &ca) : -2;
+    if (child == -2) {
 #ifdef MCG_ASAN
-    /* AddressSanitizer cannot follow a child onto a stack of its own:
-     * vfork(), the same sharing on ours */
-    pid_t child = vfork();
-    if (child == 0)
-        child_main(&ca);
+        /* AddressSanitizer cannot follow a child onto a stack of its own:
+         * vfork(), the same sharing on ours */
+        child = vfork();
+        if (child == 0)
+            child_main(&ca);
 #else
-    pid_t child = clone(child_main, child_stack + sizeof(child_stack),
-                        CLONE_VM | CLONE_VFORK | SIGCHLD, &ca);
-    /* The child ran on this stack in our memory until its exec: the pages
-     * it wrote are ours, dirty, for as long as the job runs.  Nothing of
-     * theirs is needed any more. */
-    madvise(child_stack, sizeof(child_stack), MADV_DONTNEED);
+        child = clone(child_main, child_stack + sizeof(child_stack),
+                      CLONE_VM | CLONE_VFORK | SIGCHLD, &ca);
+        /* The child ran on this stack in our memory until its exec: the
+         * pages it wrote are ours, dirty, for as long as the job runs.
+         * Nothing of theirs is needed any more. */
+        madvise(child_stack, sizeof(child_stack), MADV_DONTNEED);
 #endif
+    }
     if (child < 0) {
         mcg_fail_errno(err, errno, "clone");
         *status = MCG_EXIT_FAILURE;
