@@ -166,9 +166,13 @@ in_journal() {
     assert_success
     check_supervised "$d" "/system\.slice/$UNIT-2\.service"
     # where clone3 works, the job is started in its group: no such line
+    # (a kernel before 5.7 has no clone3 for any unit)
     run systemd-run --unit "$UNIT-3" --quiet --pipe --wait -p Delegate=yes \
         mcgexec -v --wait -e "group 'job', pids: 8" -- cat /proc/self/cgroup
     assert_success
+    if [[ "$output" == *"itself (clone3 into it: Function not implemented)"* ]]; then
+        skip "this kernel has no clone3: only the fallback was tested"
+    fi
     refute_line --partial "itself (clone3"
     assert_line --regexp "^0::/system\.slice/$UNIT-3\.service/job\$"
 }
