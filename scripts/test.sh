@@ -88,7 +88,7 @@ step "host suite" bats tests/
 # In the guests, the files whose tests do not depend on the cgroup layout
 # are left out: the emulated guest costs about 5 s a test, and these run on
 # the host (and under ASan) already.
-GUEST_SKIP="cli completion security runtime systemd"
+GUEST_SKIP="cli completion security runtime systemd runners"
 guest_files=""
 for f in tests/*.bats; do
     case " $GUEST_SKIP " in *" $(basename "$f" .bats) "*) continue ;; esac
@@ -103,7 +103,7 @@ for layout in v2 v1 bfq systemd; do
     if [ "$layout" = systemd ]; then
         # systemd as PID 1: the delegation tests and the user manager's
         # (the rest ran in the v2 guest)
-        logged scripts/vm.sh --systemd -- bats tests/systemd.bats tests/rootless.bats || status=$?
+        logged scripts/vm.sh --systemd -- bats tests/systemd.bats tests/rootless.bats tests/runners.bats || status=$?
     elif [ "$layout" = bfq ]; then
         # the I/O weight where the BFQ scheduler is loaded, on v1 and v2: the
         # branch of the weight tests that a host without BFQ (and the plain

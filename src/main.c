@@ -56,6 +56,9 @@ static void usage(FILE *out)
           "                      runs (default: $MCGEXEC_MANAGER, else auto)\n"
           "     --slice SLICE    the slice of the systemd manager's scope (system.slice;\n"
           "                      without root, in the user's manager, app.slice)\n"
+          "     --scope          a transient scope of its own wherever systemd runs, as\n"
+          "                      systemd-run --scope: out of a service or delegated unit\n"
+          "                      (bound to a service: its stop still ends the job)\n"
           " -w, --wait           stay as a supervisor: forward signals, wait for COMMAND,\n"
           "                      exit with its status (killed by signal N: mcgexec ends\n"
           "                      by signal N too, 128+N in a shell)\n"
@@ -121,8 +124,10 @@ struct options {
     const char *code;          /* -e CODE, or the policy file's contents */
     const char *policy_name;   /* the file, or "-e" */
     const char *root, *user;
+    int root_given;            /* --root (not $MCGEXEC_ROOT) */
     enum mcg_manager_choice manager;
     const char *slice;
+    int scope;                 /* --scope */
     char **command;
     int dry_run, verbose, wait;
     struct mcg_supervise_opts sup;
@@ -189,6 +194,7 @@ static int take_option(int c, struct options *o)
         break;
     case 'r':
         o->root = optarg;
+        o->root_given = 1;
         break;
     case 'w':
         o->wait = 1;
@@ -223,6 +229,9 @@ static int take_option(int c, struct options *o)
         if (!mcg_valid_slice(optarg))
             return misuse("--slice takes a slice unit's name, such as system.slice or batch.slice");
         o->slice = optarg;
+        break;
+    case 'C':
+        o->scope = 1;
         break;
     case 'P':
         o->creds.no_new_privs = 1;
@@ -266,6 +275,7 @@ static int parse_options(int argc, char **argv, struct options *o)
         { "list-settings", no_argument, NULL, 'L' },
         { "manager", required_argument, NULL, 'M' },
         { "slice", required_argument, NULL, 's' },
+        { "scope", no_argument, NULL, 'C' },
         { NULL, 0, NULL, 0 },
     };
     int c, r;
@@ -296,6 +306,11 @@ static int parse_options(int argc, char **argv, struct options *o)
         return misuse("no COMMAND given");
     if (o->root && strcmp(o->root, "self") != 0 && o->root[0] != '/')
         return misuse("--root takes an absolute path or 'self'");
+    if (o->root_given && o->scope)
+        return misuse("--scope puts the groups below a scope of its own, --root below a cgroup "
+                      "you name: give one of them");
+    if (o->scope)
+        o->root = NULL; /* (the option beats $MCGEXEC_ROOT, as --root does) */
     return -1;
 }
 
@@ -342,11 +357,17 @@ static int apply_policy(struct options *o, struct mcg_run *run, struct mcg_error
     mcg_run_init(run, &(struct mcg_run_opts){ .dry_run = o->dry_run, .verbose = o->verbose,
                                               .supervised = o->wait, .root = o->root,
                                               .manager = o->manager, .slice = o->slice,
+                                              .scope = o->scope,
+                                              .stop_signal = o->sup.timeout_signal,
+                                              .stop_grace = o->sup.kill_after,
                                               .command = o->command });
     mcg_guard_begin(run);
     struct mrb_state *mrb = mcg_policy_open(run, o->policy_name, o->command, err);
+    /* (the manager may make a run supervised while the policy runs: a
+     * job that only mcgexec can end with the service it left) */
     if (!mrb || mcg_policy_run(mrb, o->code, len, err) < 0 ||
-        (o->wait ? mcg_plan_child_joins(run, err) : mcg_join_pending(run, err)) < 0) {
+        ((o->wait = run->supervised) ? mcg_plan_child_joins(run, err)
+                                     : mcg_join_pending(run, err)) < 0) {
         free(policy_buf);
         o->code = NULL;
         if (!o->dry_run)

@@ -108,6 +108,19 @@ static int choose(struct mcg_run *run, struct mcg_error *err)
             m = &mcg_systemd_manager;
         }
     }
+    if (run->scope_forced && m != &mcg_systemd_manager) {
+        /* (asked for by name: never a silent fallback to writing the
+         * hierarchy, which is what --scope is to avoid) */
+        if (run->manager_choice == MCG_MANAGER_CGROUPFS)
+            mcg_fail(err, "--scope asks systemd for a scope, and --manager=cgroupfs asks it for "
+                          "nothing: give one of them");
+        else
+            mcg_fail(err, "--scope: systemd manages no cgroups here (%s); leave --scope out",
+                     !unified ? "a cgroup v1 host: systemd delegates only on cgroup v2"
+                              : "systemd does not run this host");
+        err->about_host = 1;
+        return -1;
+    }
     if (run->rootless && m != &mcg_systemd_manager && run->manager_choice == MCG_MANAGER_AUTO &&
         refuse_rootless(run, unified, err) < 0)
         return -1;

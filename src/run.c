@@ -8,6 +8,7 @@
 #include "xalloc.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -97,6 +98,10 @@ void mcg_run_init(struct mcg_run *run, const struct mcg_run_opts *o)
     run->rootless = geteuid() != 0; /* (a setuid mcgexec refuses to start: main.c) */
     run->slice = o->slice ? o->slice : run->rootless ? "app.slice" : "system.slice";
     run->slice_given = o->slice != NULL;
+    run->scope_forced = o->scope;
+    run->stop_signal = o->stop_signal ? o->stop_signal : SIGTERM;
+    run->stop_grace = o->stop_grace;
+    run->unit_watch = -1;
     run->command = o->command;
     run->pid = getpid();
     run->unified = no_path;
@@ -120,6 +125,11 @@ void mcg_run_free(struct mcg_run *run)
     run->plan_offers = NULL;
     free(run->own_scope);
     run->own_scope = NULL;
+    if (run->unit_watch >= 0)
+        close(run->unit_watch);
+    run->unit_watch = -1;
+    free(run->unit_watched);
+    run->unit_watched = NULL;
     mcg_commit(run);    /* frees created and moved */
     mcg_free_refs(&run->pending);
     mcg_free_refs(&run->attached);
@@ -414,4 +424,10 @@ void mcg_commit(struct mcg_run *run)
     mcg_guard_hold();
     commit_held(run);
     mcg_guard_release();
+}
+
+int mcg_unit_watch(const struct mcg_run *run, const char **unit)
+{
+    *unit = run->unit_watched;
+    return run->unit_watch;
 }

@@ -72,6 +72,14 @@ struct mcg_run {
     const char *slice;      /* --slice: where the systemd manager's scope goes (default
                                system.slice; for a user, app.slice, as systemd-run's) */
     int slice_given;        /* --slice was given (not the default) */
+    int scope_forced;       /* --scope: a scope of its own, wherever mcgexec runs */
+    int stop_signal;        /* what stopping mcgexec's scope sends first, then SIGKILL */
+    double stop_grace;      /* after this many seconds (--timeout-signal, --kill-after) */
+    int unit_watch;         /* a pidfd of the main process of the service mcgexec left
+                               for a scope it cannot be bound to (a system service's
+                               job in the user's manager), or -1: the supervisor ends
+                               the job when that process ends */
+    char *unit_watched;     /* that service's name */
     char *const *command;   /* COMMAND and its arguments (a scope's description) */
     int placed;             /* the manager's place() ran */
     int dry_run;
@@ -113,6 +121,9 @@ struct mcg_run_opts {
     const char *root;               /* --root / MCGEXEC_ROOT; NULL for none */
     enum mcg_manager_choice manager;
     const char *slice;              /* --slice; NULL for system.slice */
+    int scope;                      /* --scope */
+    int stop_signal;                /* --timeout-signal */
+    double stop_grace;              /* --kill-after, seconds */
     char *const *command;           /* COMMAND and its arguments */
 };
 
@@ -221,6 +232,12 @@ const char *mcg_group_name_of(const struct mcg_run *run, enum mcg_ctrl c, const 
 
 /* Did this run create `dir` (or a group above it)? */
 int mcg_created_here(const struct mcg_run *run, const char *dir);
+
+/* The service whose stop must end the job, where nothing else ties the
+ * job to it (src/systemd.c): a pidfd that polls readable once the
+ * service's main process has ended, with the service's name in *unit;
+ * -1 where there is none. */
+int mcg_unit_watch(const struct mcg_run *run, const char **unit);
 
 /* Move mcgexec back where it was before joining (the supervisor must not
  * be in the job's groups: not charged, not killed with them). */

@@ -16,12 +16,14 @@
 #include <linux/sched.h> /* struct clone_args, CLONE_INTO_CGROUP */
 #include <inttypes.h>
 #include <malloc.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/signalfd.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -265,21 +267,6 @@ static int not_started(struct mcg_run *run, char **command, const struct mcg_sup
     return status;
 }
 
-/* The timeout: --timeout-signal to the whole job, then after --kill-after
- * SIGKILL to what is left (as timeout(1) -k and systemd's stop do). */
-static void time_out(struct mcg_run *run, const struct mcg_supervise_opts *o, pid_t child,
-                     struct report *r, double *kill_at)
-{
-    r->timed_out = 1;
-    if (o->timeout_signal == SIGKILL || o->kill_after <= 0) {
-        r->killed = kill_job(run, child);
-        r->hard_killed = 1;
-        return;
-    }
-    r->killed = signal_job(run, child, o->timeout_signal);
-    *kill_at = o->timeout + o->kill_after;
-}
-
 /* The stack below us.  The policy's VM ran deep there (mruby recurses in
  * C), and those pages stay ours, dirty, while the job runs: a third of
  * what the waiting supervisor holds.  Nothing lives below the stack
@@ -323,18 +310,64 @@ static void shed_stack(void)
         madvise((void *)lo, end - lo, MADV_DONTNEED);
 }
 
-/* Wait for COMMAND, forwarding the signals in `set`, timing it out, and
- * once the job has lasted SHED_AFTER giving back the heap and stack the
- * policy run left (a job that ends sooner would only pay for it). */
+/* The next of the forwarded signals or SIGCHLD (`set`, blocked), waiting
+ * at most `w` seconds (w < 0: no limit): the signal; -1 with errno EAGAIN
+ * at the deadline (or EINTR); or 0 where the service whose end must end
+ * the job (mcg_unit_watch) ended first.  Without one, sigtimedwait takes
+ * the signals; with one, a signalfd of the same set is polled beside it,
+ * so that no signal is taken by a handler and lost. */
+static int next_event(const sigset_t *set, double w, int watch, int *sfd)
+{
+    siginfo_t info;
+    struct timespec ts = { (time_t)w, (long)((w - (double)(time_t)w) * 1e9) };
+
+    if (watch < 0)
+        return w >= 0 ? sigtimedwait(set, &info, &ts) : sigwaitinfo(set, &info);
+    if (*sfd < 0 && (*sfd = signalfd(-1, set, SFD_CLOEXEC | SFD_NONBLOCK)) < 0)
+        return w >= 0 ? sigtimedwait(set, &info, &ts) : sigwaitinfo(set, &info);
+    struct pollfd p[2] = { { .fd = *sfd, .events = POLLIN }, { .fd = watch, .events = POLLIN } };
+    int n = ppoll(p, 2, w >= 0 ? &ts : NULL, NULL);
+    if (n == 0)
+        errno = EAGAIN;
+    if (n <= 0)
+        return -1;
+    struct signalfd_siginfo si;
+    if ((p[0].revents & POLLIN) && read(*sfd, &si, sizeof(si)) == (ssize_t)sizeof(si))
+        return (int)si.ssi_signo;
+    if (p[1].revents & (POLLIN | POLLHUP | POLLERR))
+        return 0;
+    errno = EINTR;
+    return -1;
+}
+
+/* Cancel the job as --timeout does: its signal to the whole job, then
+ * SIGKILL to what is left once the grace (seconds from now) ends. */
+static void cancel_job(struct mcg_run *run, const struct mcg_supervise_opts *o, pid_t child,
+                       struct report *r, double now, double *kill_at)
+{
+    if (o->timeout_signal == SIGKILL || o->kill_after <= 0) {
+        r->killed = kill_job(run, child);
+        r->hard_killed = 1;
+        return;
+    }
+    r->killed = signal_job(run, child, o->timeout_signal);
+    *kill_at = now + o->kill_after;
+}
+
+/* Wait for COMMAND, forwarding the signals in `set`, timing it out, ending
+ * it with the service it left (mcg_unit_watch), and once the job has
+ * lasted SHED_AFTER giving back the heap and stack the policy run left (a
+ * job that ends sooner would only pay for it). */
 static void wait_for_child(struct mcg_run *run, const struct mcg_supervise_opts *o, pid_t child,
                            const sigset_t *set, const struct timespec *t0, struct report *r,
                            int *status, struct rusage *ru)
 {
-    int shed = 0, terms = 0;
+    int shed = 0, terms = 0, sfd = -1, cancelled = 0;
+    const char *unit = NULL;
+    int watch = mcg_unit_watch(run, &unit);
     double kill_at = -1; /* seconds since the start: the grace's end */
 
     for (;;) {
-        siginfo_t info;
         int sig;
         /* the next deadline, in seconds since the start: giving memory
          * back, the timeout, the end of its grace; none: wait for a
@@ -344,14 +377,17 @@ static void wait_for_child(struct mcg_run *run, const struct mcg_supervise_opts 
             next = o->timeout;
         if (kill_at >= 0 && !r->hard_killed && (next < 0 || kill_at < next))
             next = kill_at;
-        if (next >= 0) {
-            double w = next - seconds_since(t0);
-            if (w < 0)
-                w = 0;
-            struct timespec ts = { (time_t)w, (long)((w - (double)(time_t)w) * 1e9) };
-            sig = sigtimedwait(set, &info, &ts);
-        } else {
-            sig = sigwaitinfo(set, &info);
+        double w = next >= 0 ? next - seconds_since(t0) : -1;
+        sig = next_event(set, next >= 0 && w < 0 ? 0 : w, watch, &sfd);
+        if (sig == 0) {
+            /* (once: the pidfd stays readable) */
+            fprintf(stderr, "mcgexec: %s ended (its main process exited): ending the job, as "
+                            "stopping the service would\n", unit);
+            watch = -1;
+            cancelled = 1;
+            if (!r->hard_killed)
+                cancel_job(run, o, child, r, seconds_since(t0), &kill_at);
+            continue;
         }
         if (sig < 0) {
             if (errno != EAGAIN)
@@ -366,9 +402,10 @@ static void wait_for_child(struct mcg_run *run, const struct mcg_supervise_opts 
                 shed_stack();
                 shed = 1;
             }
-            if (o->timeout > 0 && !r->timed_out && now >= o->timeout)
-                time_out(run, o, child, r, &kill_at);
-            else if (kill_at >= 0 && !r->hard_killed && now >= kill_at) {
+            if (o->timeout > 0 && !r->timed_out && now >= o->timeout) {
+                r->timed_out = 1;
+                cancel_job(run, o, child, r, now, &kill_at);
+            } else if (kill_at >= 0 && !r->hard_killed && now >= kill_at) {
                 kill_job(run, child);
                 r->hard_killed = 1;
             }
@@ -376,11 +413,11 @@ static void wait_for_child(struct mcg_run *run, const struct mcg_supervise_opts 
         }
         if (sig == SIGCHLD) {
             if (wait4(child, status, WNOHANG, ru) == child) {
-                /* timed out, and COMMAND ended in its grace: what it left
-                 * in the job's groups goes too */
-                if (r->timed_out && !r->hard_killed)
+                /* timed out or cancelled, and COMMAND ended in its grace:
+                 * what it left in the job's groups goes too */
+                if ((r->timed_out || cancelled) && !r->hard_killed)
                     kill_job(run, 0); /* (child: reaped, its pid no longer ours) */
-                return;
+                break;
             }
             continue;
         }
@@ -389,6 +426,8 @@ static void wait_for_child(struct mcg_run *run, const struct mcg_supervise_opts 
         if ((sig == SIGINT || sig == SIGTERM) && ++terms >= 2)
             kill_job(run, child);
     }
+    if (sfd >= 0)
+        close(sfd);
 }
 
 /* The job died of `sig`: end mcgexec by the same signal, once the groups

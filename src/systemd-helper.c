@@ -7,25 +7,32 @@
  * dynamically against libsystemd (sd-bus) the ordinary way, and mcgexec
  * runs it only where it asks systemd for something.
  *
- *   mcgexec-systemd start-scope UNIT SLICE PID DESCRIPTION
+ *   mcgexec-systemd start-scope UNIT SLICE PID DESCRIPTION KILL_SIGNAL STOP_USEC BINDS_TO
  *
  * asks systemd for a transient scope UNIT in SLICE that holds process PID,
  * with Delegate=yes (what runc and crun ask for a container), and waits
  * until systemd has started it: moved PID into the scope's cgroup, which
- * mcgexec then reads in /proc/self/cgroup; prints "started".
+ * mcgexec then reads in /proc/self/cgroup; prints "started".  Stopping the
+ * scope sends KILL_SIGNAL, then SIGKILL after STOP_USEC (mcgexec's
+ * --timeout-signal and --kill-after: a stop is a cancellation); BINDS_TO,
+ * unless "-", is the unit the scope is bound to (BindsTo=): the service
+ * mcgexec was started in, whose stop then stops the scope.
  *
- *   mcgexec-systemd delegated UNIT
+ *   mcgexec-systemd unit UNIT
  *
- * prints "yes" or "no": the Delegate property of service or scope UNIT,
- * for the cgroups that carry no delegation mark (systemd before 251 sets
- * none).  It changes nothing, so a dry run asks it too.
+ * prints "DELEGATE MAINPID CONTROLPID" ("no 812 0"): the Delegate
+ * property of service or scope UNIT, for the cgroups that carry no
+ * delegation mark (systemd before 251 sets none), and a service's main
+ * and control processes (0 for none, and for a scope), by which mcgexec
+ * tells the service's own program from a job in its process tree.  It
+ * changes nothing, so a dry run asks it too.
  *
  *   mcgexec-systemd control-group
  *
  * prints the manager's own cgroup (its ControlGroup property): where a dry
  * run plans the user manager's scope.
  *
- * With --user RUNTIME_DIR first, both ask the user's own manager
+ * With --user RUNTIME_DIR first, each asks the user's own manager
  * (user@UID.service) instead of PID 1: over its private socket,
  * RUNTIME_DIR/systemd/private, as systemd-run --user does, so no session
  * D-Bus daemon is needed; the peer must be the caller or root.
@@ -35,6 +42,7 @@
  * it asks only what its caller may ask. */
 #define _GNU_SOURCE /* struct ucred */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -134,14 +142,27 @@ static int on_job_removed(sd_bus_message *m, void *userdata, sd_bus_error *e)
     return 0;
 }
 
-static int append_props(sd_bus_message *m, const char *slice, uint32_t pid,
-                        const char *description)
+/* What the scope is asked to be (start_scope's arguments). */
+struct scope_props {
+    const char *slice, *description, *binds_to;
+    uint32_t pid;
+    int32_t kill_signal;
+    uint64_t stop_usec;
+};
+
+static int append_props(sd_bus_message *m, const struct scope_props *p)
 {
     int r = sd_bus_message_open_container(m, 'a', "(sv)");
     if (r >= 0)
-        r = sd_bus_message_append(m, "(sv)(sv)(sv)(sv)(sv)", "Description", "s", description,
-                                  "Slice", "s", slice, "Delegate", "b", 1, "PIDs", "au", 1, pid,
-                                  "CollectMode", "s", "inactive-or-failed");
+        r = sd_bus_message_append(m, "(sv)(sv)(sv)(sv)(sv)(sv)(sv)", "Description", "s",
+                                  p->description, "Slice", "s", p->slice, "Delegate", "b", 1,
+                                  "PIDs", "au", 1, p->pid, "CollectMode", "s",
+                                  "inactive-or-failed", "KillSignal", "i", p->kill_signal,
+                                  "TimeoutStopUSec", "t", p->stop_usec);
+    /* (no After=: a oneshot service is "activating" while its job runs,
+     * and the scope's start would wait for that to end) */
+    if (r >= 0 && p->binds_to)
+        r = sd_bus_message_append(m, "(sv)", "BindsTo", "as", 1, p->binds_to);
     if (r >= 0)
         r = sd_bus_message_close_container(m);
     if (r >= 0) /* no auxiliary units */
@@ -173,41 +194,49 @@ static int wait_job(sd_bus *bus, struct job_wait *w)
     return 0;
 }
 
-/* Has service or scope `unit` Delegate=yes?  1, 0, or -1 with the
- * reason printed. */
-static int unit_delegated(sd_bus *bus, const char *unit)
+/* Service or scope `unit`'s Delegate property, and a service's main and
+ * control processes.  0, or -1 with the reason printed. */
+static int unit_info(sd_bus *bus, const char *unit, int *delegate, uint32_t *main_pid,
+                     uint32_t *control_pid)
 {
     sd_bus_error e = SD_BUS_ERROR_NULL;
     char *path = NULL;
-    int yes = 0;
     size_t n = strlen(unit);
-    const char *iface = n > 6 && strcmp(unit + n - 6, ".scope") == 0
-                            ? "org.freedesktop.systemd1.Scope"
-                            : "org.freedesktop.systemd1.Service";
+    int scope = n > 6 && strcmp(unit + n - 6, ".scope") == 0;
+    const char *iface = scope ? "org.freedesktop.systemd1.Scope"
+                              : "org.freedesktop.systemd1.Service";
     int r = sd_bus_path_encode(SD_PATH "/unit", unit, &path);
 
+    *delegate = 0;
+    *main_pid = *control_pid = 0;
     if (r >= 0)
-        r = sd_bus_get_property_trivial(bus, SD_DEST, path, iface, "Delegate", &e, 'b', &yes);
+        r = sd_bus_get_property_trivial(bus, SD_DEST, path, iface, "Delegate", &e, 'b', delegate);
+    if (r >= 0 && !scope)
+        r = sd_bus_get_property_trivial(bus, SD_DEST, path, iface, "MainPID", &e, 'u', main_pid);
+    if (r >= 0 && !scope)
+        r = sd_bus_get_property_trivial(bus, SD_DEST, path, iface, "ControlPID", &e, 'u',
+                                        control_pid);
     if (r < 0)
         fail(unit, r, &e);
     sd_bus_error_free(&e);
     free(path);
-    return r < 0 ? -1 : yes != 0;
+    return r < 0 ? -1 : 0;
 }
 
-static int delegated(const char *unit)
+static int print_unit(const char *unit)
 {
     sd_bus *bus = NULL;
-    int private_bus, r = open_bus(&bus, &private_bus);
+    uint32_t main_pid, control_pid;
+    int delegate, private_bus, r = open_bus(&bus, &private_bus);
 
     if (r < 0)
         return fail(user_dir ? "cannot connect to the user manager" : "cannot connect to systemd's bus",
                     r, NULL);
-    r = unit_delegated(bus, unit);
+    r = unit_info(bus, unit, &delegate, &main_pid, &control_pid);
     sd_bus_flush_close_unref(bus);
     if (r < 0)
         return 1;
-    printf("%s\n", r ? "yes" : "no");
+    printf("%s %" PRIu32 " %" PRIu32 "\n", delegate ? "yes" : "no", main_pid, control_pid);
     return fflush(stdout) == 0 ? 0 : 1;
 }
 
@@ -234,8 +263,8 @@ static int control_group(void)
 
 /* The StartTransientUnit call; the job's path into w->job.  0, or 1
  * with the reason printed. */
-static int call_start(sd_bus *bus, const char *unit, const char *slice, uint32_t pid,
-                      const char *description, struct job_wait *w)
+static int call_start(sd_bus *bus, const char *unit, const struct scope_props *p,
+                      struct job_wait *w)
 {
     sd_bus_message *m = NULL, *reply = NULL;
     sd_bus_error e = SD_BUS_ERROR_NULL;
@@ -247,7 +276,7 @@ static int call_start(sd_bus *bus, const char *unit, const char *slice, uint32_t
     if (r >= 0)
         r = sd_bus_message_append(m, "ss", unit, "fail");
     if (r >= 0)
-        r = append_props(m, slice, pid, description);
+        r = append_props(m, p);
     if (r < 0)
         fail("cannot build the StartTransientUnit call", r, NULL);
     else if ((r = sd_bus_call(bus, m, 0, &e, &reply)) < 0)
@@ -262,8 +291,7 @@ static int call_start(sd_bus *bus, const char *unit, const char *slice, uint32_t
     return ret;
 }
 
-static int start_scope(const char *unit, const char *slice, uint32_t pid,
-                       const char *description)
+static int start_scope(const char *unit, const struct scope_props *p)
 {
     sd_bus *bus = NULL;
     sd_bus_error e = SD_BUS_ERROR_NULL;
@@ -287,7 +315,7 @@ static int start_scope(const char *unit, const char *slice, uint32_t pid,
         fail("Subscribe", r, &e);
         goto out;
     }
-    if (call_start(bus, unit, slice, pid, description, &w) != 0)
+    if (call_start(bus, unit, p, &w) != 0)
         goto out;
     if ((r = wait_job(bus, &w)) < 0) {
         fail(r == -ETIMEDOUT ? "the scope's start job did not end in 30 s"
@@ -309,6 +337,20 @@ out:
     return ret;
 }
 
+/* A decimal argument within [min, max], or -1 with the reason printed. */
+static int number(const char *s, unsigned long long min, unsigned long long max,
+                  unsigned long long *out)
+{
+    char *end;
+    errno = 0;
+    *out = strtoull(s, &end, 10);
+    if (errno || end == s || *end || *s == '-' || *out < min || *out > max) {
+        fprintf(stderr, "mcgexec-systemd: bad number '%s'\n", s);
+        return -1;
+    }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc > 2 && strcmp(argv[1], "--user") == 0) {
@@ -317,24 +359,26 @@ int main(int argc, char **argv)
         argv += 2;
         argc -= 2;
     }
-    if (argc == 6 && strcmp(argv[1], "start-scope") == 0) {
-        char *end;
-        errno = 0;
-        unsigned long pid = strtoul(argv[4], &end, 10);
-        if (errno || *end || pid == 0 || pid > UINT32_MAX) {
-            fprintf(stderr, "mcgexec-systemd: bad pid '%s'\n", argv[4]);
+    if (argc == 9 && strcmp(argv[1], "start-scope") == 0) {
+        unsigned long long pid, sig, usec;
+        if (number(argv[4], 1, UINT32_MAX, &pid) < 0 || number(argv[6], 1, 64, &sig) < 0 ||
+            number(argv[7], 1, UINT64_MAX, &usec) < 0)
             return 2;
-        }
-        return start_scope(argv[2], argv[3], (uint32_t)pid, argv[5]);
+        struct scope_props p = { .slice = argv[3], .description = argv[5],
+                                 .binds_to = strcmp(argv[8], "-") == 0 ? NULL : argv[8],
+                                 .pid = (uint32_t)pid, .kill_signal = (int32_t)sig,
+                                 .stop_usec = usec };
+        return start_scope(argv[2], &p);
     }
-    if (argc == 3 && strcmp(argv[1], "delegated") == 0)
-        return delegated(argv[2]);
+    if (argc == 3 && strcmp(argv[1], "unit") == 0)
+        return print_unit(argv[2]);
     if (argc == 2 && strcmp(argv[1], "control-group") == 0)
         return control_group();
     int help = argc == 2 && strcmp(argv[1], "--help") == 0;
     fprintf(help ? stdout : stderr,
             "usage: mcgexec-systemd [--user RUNTIME_DIR] start-scope UNIT SLICE PID DESCRIPTION\n"
-            "       mcgexec-systemd [--user RUNTIME_DIR] delegated UNIT\n"
+            "                           KILL_SIGNAL STOP_USEC BINDS_TO|-\n"
+            "       mcgexec-systemd [--user RUNTIME_DIR] unit UNIT\n"
             "       mcgexec-systemd [--user RUNTIME_DIR] control-group\n"
             "(run by mcgexec's systemd manager; see man mcgexec, SYSTEMD)\n");
     return help ? 0 : 2;

@@ -11,23 +11,34 @@
  *    property, which mcgexec-systemd reads), the groups go below the
  *    delegated cgroup (with --root, below that root, which must be in
  *    such a subtree);
- *  - where mcgexec is a process of a service without Delegate=yes, it
- *    refuses: a scope of its own would take the job out of the service
- *    (its journal, its limits and accounting, systemctl stop and restart),
- *    and the service's own cgroup is systemd's;
- *  - elsewhere (a login session, a scope, a CI runner's shell) mcgexec asks
- *    systemd for a transient scope that holds it, with Delegate=yes, in
- *    --slice (as runc and crun ask for a container), and the groups go
- *    below the scope, which ends when its last process does; systemd then
- *    removes its cgroup with every group below it.
+ *  - where mcgexec is a service's own program (its main or control
+ *    process, or a child of one: a shell its ExecStart= runs) and the
+ *    service has no Delegate=yes, it refuses: a scope of its own would
+ *    take the service's work out of it (its limits and accounting), and
+ *    the service's own cgroup is systemd's; --scope says to go anyway;
+ *  - elsewhere (a job deeper in a service's process tree: a CI runner's;
+ *    a login session, a scope) mcgexec asks systemd for a transient scope
+ *    that holds it, with Delegate=yes, in --slice (as runc and crun ask
+ *    for a container), and the groups go below the scope, which ends when
+ *    its last process does; systemd then removes its cgroup with every
+ *    group below it.  A scope made for a job of a service is bound to the
+ *    service (BindsTo=): stopping the runner stops the scope, which sends
+ *    --timeout-signal, then SIGKILL after --kill-after, as a cancellation
+ *    does, whether or not mcgexec is still alive; and since systemd does
+ *    not pass a restart on to a scope, mcgexec stays as the job's
+ *    supervisor and ends it the same way when the service's main process
+ *    ends.  A scope left from a login session is bound to nothing: its
+ *    processes outlive it by design;
+ *  - with --scope, a scope of its own wherever mcgexec is, bound as above.
  * Below the delegated cgroup the work is the cgroupfs manager's.
  *
  * Not root, mcgexec asks the user's own manager (user@UID.service), which
  * systemd delegates cpu, memory and pids to (since 252; more with an
  * administrator's drop-in), the way systemd-run --user does: its scope
- * lands in the user's tree, in app.slice by default.  A user in a system
- * service (a CI runner's account) cannot change that service, so gets a
- * user scope too; only a user service without Delegate=yes is refused.
+ * lands in the user's tree, in app.slice by default.  A job of a system
+ * service running as the user (a CI runner's account) gets a user scope
+ * too, which no unit of PID 1 can be bound to: there the supervisor alone
+ * ends the job with the service.
  *
  * The D-Bus calls are made by mcgexec-systemd (src/systemd-helper.c), which
  * links libsystemd: a statically linked mcgexec cannot load it. */
@@ -40,10 +51,13 @@
 #include "xalloc.h"
 
 #include <errno.h>
+#include <pwd.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #ifndef MCGEXEC_SYSTEMD_HELPER
@@ -54,7 +68,7 @@
  * run without root; "" asks PID 1. */
 static char user_dir[PATH_MAX];
 
-/* Run mcgexec-systemd `helper` with args (NULL-terminated, at most 6),
+/* Run mcgexec-systemd `helper` with args (NULL-terminated, at most 12),
  * asking the user manager when `user` (user_dir is then set), else PID 1;
  * its one line of output, or why it failed, into out.  -1 when it failed.
  * It gets no environment but the system bus's address. */
@@ -62,7 +76,7 @@ static int run_helper(const char *helper, int user, const char *const args[], ch
                       size_t len)
 {
     char *env[2] = { NULL, NULL }, *bus = getenv("DBUS_SYSTEM_BUS_ADDRESS"), *bus_env = NULL;
-    const char *argv[10];
+    const char *argv[16];
     size_t n = 0;
 
     argv[n++] = helper;
@@ -113,8 +127,15 @@ static int user_runtime(struct mcg_run *run, struct mcg_error *err)
     }
     snprintf(sock, sizeof(sock), "%s/systemd/private", user_dir);
     if (access(sock, F_OK) != 0) {
-        mcg_fail(err, "no systemd user manager runs for uid %u (no %s): log in (a login starts "
-                      "it), or have it run without one: loginctl enable-linger", uid, sock);
+        /* (a CI runner's account is a system user that never logs in) */
+        struct passwd *pw = getpwuid(uid);
+        char who[64];
+        snprintf(who, sizeof(who), "%s", pw && pw->pw_name ? pw->pw_name : "USER");
+        mcg_fail(err, "no systemd user manager runs for uid %u (no %s): a login starts one; for "
+                      "an account that never logs in (a CI runner's), root can start it at boot "
+                      "with 'loginctl enable-linger %s', or run the job as root (sudo mcgexec "
+                      "--user %s ...), or give the runner's service Delegate=yes",
+                 uid, sock, who, who);
         goto refused;
     }
     mcg_log(run, "%ssystemd: the user manager of uid %u, at %s%s", run->dry_run ? "# " : "", uid,
@@ -212,41 +233,70 @@ static void describe(const struct mcg_run *run, char *desc, size_t len)
 
     for (char *const *a = run->command; a && *a && at < len - 1; a++)
         at += (size_t)snprintf(desc + at, len - at, " %s", *a);
+    /* (one line in systemctl status and in the log: a script's newlines
+     * and tabs as spaces) */
+    for (char *p = desc; *p; p++)
+        if ((unsigned char)*p < 0x20 || *p == 0x7f)
+            *p = ' ';
     if (at >= len - 1 && len > 4)
         strcpy(desc + len - 4, "...");
 }
 
+/* What stopping the scope sends, and after how long SIGKILL: mcgexec's
+ * --timeout-signal and --kill-after, so that a stop (of the scope, or of
+ * the service it is bound to) ends the job as a cancellation does. */
+static void stop_grace(const struct mcg_run *run, int *sig, unsigned long long *usec)
+{
+    *sig = run->stop_grace > 0 ? run->stop_signal : SIGKILL;
+    *usec = run->stop_grace > 0 ? (unsigned long long)(run->stop_grace * 1e6) : 1;
+    if (*usec == 0)
+        *usec = 1; /* (0 would mean no timeout at all to systemd) */
+}
+
 /* The log line of the StartTransientUnit call: what a dry run would ask,
  * what --verbose says was asked. */
-static void log_call(struct mcg_run *run, const char *unit, const char *desc)
+static void log_call(struct mcg_run *run, const char *unit, const char *desc,
+                     const char *binds_to)
 {
+    int sig;
+    unsigned long long usec;
+
+    stop_grace(run, &sig, &usec);
     mcg_log(run, "%ssystemd%s: StartTransientUnit %s, mode fail: Description=\"%s\" Slice=%s "
-                 "Delegate=yes PIDs=%d CollectMode=inactive-or-failed",
+                 "Delegate=yes PIDs=%d CollectMode=inactive-or-failed KillSignal=SIG%s "
+                 "TimeoutStopUSec=%llu%s%s",
             run->dry_run ? "# " : "", run->rootless ? " (user manager)" : "", unit, desc,
-            run->slice, (int)run->pid);
+            run->slice, (int)run->pid, sigabbrev_np(sig) ? sigabbrev_np(sig) : "?", usec,
+            binds_to ? " BindsTo=" : "", binds_to ? binds_to : "");
 }
 
 /* Have systemd start scope `unit` and put its cgroup in cg.  A dry run
  * asks systemd nothing. */
-static int start_scope(struct mcg_run *run, const char *unit, char *cg, size_t len,
-                       struct mcg_error *err)
+static int start_scope(struct mcg_run *run, const char *unit, const char *binds_to, char *cg,
+                       size_t len, struct mcg_error *err)
 {
-    char helper[PATH_MAX], pid[16], desc[128];
+    char helper[PATH_MAX], pid[16], desc[128], sig_s[16], usec_s[32];
+    int sig;
+    unsigned long long usec;
 
+    stop_grace(run, &sig, &usec);
     snprintf(pid, sizeof(pid), "%d", (int)run->pid);
+    snprintf(sig_s, sizeof(sig_s), "%d", sig);
+    snprintf(usec_s, sizeof(usec_s), "%llu", usec);
     describe(run, desc, sizeof(desc));
     if (need_helper(helper, sizeof(helper), err) < 0 ||
         (run->rootless && user_runtime(run, err) < 0))
         return -1;
     if (run->dry_run) {
-        log_call(run, unit, desc);
+        log_call(run, unit, desc, binds_to);
         return plan_scope(run, helper, unit, cg, len, err);
     }
-    const char *args[] = { "start-scope", unit, run->slice, pid, desc, NULL };
+    const char *args[] = { "start-scope", unit, run->slice, pid, desc, sig_s, usec_s,
+                           binds_to ? binds_to : "-", NULL };
     if (run_helper(helper, run->rootless, args, cg, len) < 0)
         return mcg_fail(err, "%s did not start %s for the groups: %s",
                         run->rootless ? "the systemd user manager" : "systemd", unit, cg);
-    log_call(run, unit, desc);
+    log_call(run, unit, desc, binds_to);
     /* where systemd put mcgexec: the scope's cgroup */
     size_t n = strlen(unit), at;
     cg[0] = '/';
@@ -287,21 +337,51 @@ static int user_managers_unit(const char *rel, size_t end)
     return at && (at == rel || at[-1] == '/') && (size_t)(at - rel) + (size_t)n <= end;
 }
 
+/* What systemd says of a unit (mcgexec-systemd unit). */
+struct unit_info {
+    int asked;              /* systemd was asked (else the rest is 0) */
+    int delegate;           /* Delegate=yes */
+    pid_t main_pid, control_pid; /* a service's; 0 for none */
+};
+
+/* Ask the manager of `unit` (the user's where `user`, else PID 1) about it. */
+static int ask_unit(struct mcg_run *run, const char *unit, int user, struct unit_info *ui,
+                    struct mcg_error *err)
+{
+    char helper[PATH_MAX], answer[256], yes[8];
+    unsigned long main_pid, control_pid;
+
+    if (need_helper(helper, sizeof(helper), err) < 0 || (user && user_runtime(run, err) < 0))
+        return -1;
+    const char *args[] = { "unit", unit, NULL };
+    if (run_helper(helper, user, args, answer, sizeof(answer)) < 0)
+        return mcg_fail(err, "cannot ask systemd about %s (its Delegate=, MainPID=): %s", unit,
+                        answer);
+    if (sscanf(answer, "%7s %lu %lu", yes, &main_pid, &control_pid) != 3)
+        return mcg_fail(err, "mcgexec-systemd said '%s' of %s, not its Delegate= and processes",
+                        answer, unit);
+    *ui = (struct unit_info){ .asked = 1, .delegate = strcmp(yes, "yes") == 0,
+                              .main_pid = (pid_t)main_pid, .control_pid = (pid_t)control_pid };
+    return 0;
+}
+
 /* Is cgroup `rel` (relative to the mount) in a subtree systemd delegated?
  * Walking up from it to the cgroup of the unit that holds it: the first
  * with systemd's mark is the delegated cgroup; where none has it, the
  * unit's Delegate property says (systemd before 251 sets no mark).
  * With the delegated cgroup in `root`: 1 found by its mark, 2 by what
  * systemd says; 0 with the unit's name in `unit` ("" where no service or
- * scope holds `rel`); -1 on error. */
+ * scope holds `rel`) and, for a service, what systemd said of it in *ui;
+ * -1 on error. */
 static int find_delegation(struct mcg_run *run, const char *rel, char *root, size_t rlen,
-                           char *unit, size_t ulen, struct mcg_error *err)
+                           char *unit, size_t ulen, struct unit_info *ui, struct mcg_error *err)
 {
     size_t end = 0, n = strlen(rel);
     const char *u = mcg_unit_of(rel, &end);
-    char dir[PATH_MAX], helper[PATH_MAX], answer[256];
+    char dir[PATH_MAX];
 
     unit[0] = '\0';
+    *ui = (struct unit_info){ 0 };
     /* from rel up to the unit's cgroup (or the root), each level once */
     for (;;) {
         snprintf(root, rlen, "%.*s", (int)n, rel);
@@ -319,17 +399,13 @@ static int find_delegation(struct mcg_run *run, const char *rel, char *root, siz
     snprintf(unit, ulen, "%.*s", (int)(rel + end - u), u);
     /* no mark: ask systemd about a service (a scope without the mark gets
      * a scope of mcgexec's own, as before; none is refused) */
-    if (strcmp(unit + strlen(unit) - 6, ".scope") == 0)
+    if (mcg_unit_kind_is(unit, ".scope"))
         return 0;
     /* (a user asks their own manager about its units, PID 1 about the
      * system's: a system service running as the user) */
-    int user = run->rootless && user_managers_unit(rel, end);
-    if (need_helper(helper, sizeof(helper), err) < 0 || (user && user_runtime(run, err) < 0))
+    if (ask_unit(run, unit, run->rootless && user_managers_unit(rel, end), ui, err) < 0)
         return -1;
-    const char *args[] = { "delegated", unit, NULL };
-    if (run_helper(helper, user, args, answer, sizeof(answer)) < 0)
-        return mcg_fail(err, "cannot ask systemd whether %s has Delegate=yes: %s", unit, answer);
-    if (strcmp(answer, "yes") != 0)
+    if (!ui->delegate)
         return 0;
     snprintf(root, rlen, "%.*s", (int)end, rel);
     if (mcg_join_path(dir, sizeof(dir), run->unified, root) < 0 || !ours(run, dir))
@@ -348,7 +424,8 @@ static void log_delegated(struct mcg_run *run, int how, const char *root, const 
 static int check_root(struct mcg_run *run, const struct mcg_hier *h, struct mcg_error *err)
 {
     char root[PATH_MAX], unit[256];
-    int r = find_delegation(run, h->base, root, sizeof(root), unit, sizeof(unit), err);
+    struct unit_info ui;
+    int r = find_delegation(run, h->base, root, sizeof(root), unit, sizeof(unit), &ui, err);
 
     if (r < 0)
         return -1;
@@ -364,14 +441,120 @@ static int check_root(struct mcg_run *run, const struct mcg_hier *h, struct mcg_
     return 0;
 }
 
-/* When the policy names its first group: below the delegated cgroup that
- * holds mcgexec, else below a scope of its own; a service without
- * Delegate=yes is refused. */
-static int systemd_place(struct mcg_run *run, const char *first, struct mcg_error *err)
+/* mcgexec is a service's own program (src/unitname.c, mcg_own_program),
+ * and the service has no Delegate=yes: its cgroup is systemd's, and a
+ * scope would take the service's own work out of it. */
+static int refuse_own_program(const char *unit, int user_unit,
+                              const struct unit_info *ui, struct mcg_error *err)
+{
+    mcg_fail(err, "mcgexec is the program of %s (its %s process %d%s), which has no "
+                  "Delegate=yes: its cgroup is systemd's; add Delegate=yes to it (systemctl%s "
+                  "edit %s), or give --scope for a scope of mcgexec's own, which takes the job "
+                  "out of the service's limits and accounting (stopping the service still ends it)",
+             unit, ui->main_pid > 0 ? "main" : "control",
+             (int)(ui->main_pid > 0 ? ui->main_pid : ui->control_pid),
+             getpid() == ui->main_pid || getpid() == ui->control_pid ? "" : ", mcgexec's parent",
+             user_unit ? " --user" : "", unit);
+    err->about_host = 1;
+    return -1;
+}
+
+/* A job leaving a service for a scope must end with the service, and a
+ * scope's BindsTo= passes on the service's stop but not its restart (a
+ * restart reaches a scope as a try-restart, which systemd drops), and no
+ * unit of the user's manager can be bound to one of PID 1 at all.  So
+ * mcgexec stays as the job's supervisor and ends the job when the
+ * service's main process ends, by pidfd (5.3): a stop, a restart, a
+ * crash.  The process is checked to be in the service's cgroup once its
+ * pidfd is open, so a pid reused since systemd named it is never watched. */
+static int watch_service(struct mcg_run *run, const char *unit, const struct unit_info *ui,
+                         const char *svc_cg, int bound, struct mcg_error *err)
 {
     const char *dry = run->dry_run ? "# " : "";
+    pid_t pid = ui->main_pid > 0 ? ui->main_pid : ui->control_pid;
+    char cg[PATH_MAX];
+
+    if (pid <= 0) {
+        mcg_log(run, "%s%s has no main or control process to watch: only %s", dry, unit,
+                bound ? "its stop (BindsTo=) ends the job" : "nothing ends the job with it");
+        return 0;
+    }
+    if (bound)
+        mcg_log(run, "%s%s: the scope is bound to it (BindsTo=: its stop stops the scope), and "
+                     "mcgexec stays as the job's supervisor (as --wait) to end the job when the "
+                     "service's main process (%d) ends: a restart, which systemd does not pass "
+                     "on to a scope", dry, unit, (int)pid);
+    else
+        mcg_log(run, "%s%s is a system service, and the user's manager cannot bind a scope to "
+                     "it: mcgexec stays as the job's supervisor (as --wait) and ends the job "
+                     "when the service's main process (%d) ends, as its stop or restart would",
+                dry, unit, (int)pid);
+    run->supervised = 1;
+    if (run->dry_run)
+        return 0;
+    int fd = (int)syscall(SYS_pidfd_open, pid, 0);
+    size_t n = strlen(svc_cg);
+    if (fd < 0 || mcg_read_proc_cgroup(run, pid, MCG_CPUACCT, cg, sizeof(cg)) < 0 ||
+        strncmp(cg, svc_cg, n) != 0 || (cg[n] != '\0' && cg[n] != '/')) {
+        if (fd >= 0)
+            close(fd);
+        return mcg_fail(err, "cannot watch %s's main process %d (pidfd_open: %s): the job would "
+                             "outlive the service", unit, (int)pid,
+                        fd < 0 ? strerror(errno) : "it is no longer the service's");
+    }
+    run->unit_watch = fd;
+    run->unit_watched = xstrdup(unit);
+    return 0;
+}
+
+/* mcgexec leaves the unit that holds it (cgroup `rel`, unit `unit`, what
+ * systemd said of it in *ui) for a scope of its own: is that allowed, and
+ * what ties the job to the unit?  A service's own program without
+ * Delegate=yes is refused (unless --scope); a job in a service's process
+ * tree (a CI runner's) gets a scope bound to the service (*binds_to), so
+ * that stopping the service stops the scope, and (watch_service) a
+ * supervisor that ends the job when the service's main process ends.  A
+ * scope (a login session,
+ * another program's) binds nothing: its processes outlive it by design
+ * (KillUserProcesses=no). */
+static int leave_unit(struct mcg_run *run, const char *rel, const char *unit,
+                      struct unit_info *ui, const char **binds_to, struct mcg_error *err)
+{
+    const char *dry = run->dry_run ? "# " : "";
+    size_t end = 0;
+    int user_unit = run->rootless && user_managers_unit(rel, strlen(rel));
+
+    *binds_to = NULL;
+    if (!mcg_unit_kind_is(unit, ".service"))
+        return 0;
+    if (!ui->asked && ask_unit(run, unit, user_unit, ui, err) < 0)
+        return -1;
+    if (!run->scope_forced) {
+        if (mcg_own_program(getpid(), getppid(), ui->main_pid, ui->control_pid))
+            return refuse_own_program(unit, user_unit, ui, err);
+        mcg_log(run, "%s%s has no Delegate=yes, and mcgexec is a job in its process tree, not "
+                     "its program (main process %d, control process %d; mcgexec %d, its parent "
+                     "%d): a scope of its own", dry, unit,
+                (int)ui->main_pid, (int)ui->control_pid, (int)getpid(), (int)getppid());
+    }
+    if (!run->rootless || user_unit)
+        *binds_to = unit;
+    mcg_unit_of(rel, &end);
+    char svc_cg[PATH_MAX];
+    snprintf(svc_cg, sizeof(svc_cg), "%.*s", (int)end, rel);
+    return watch_service(run, unit, ui, svc_cg, *binds_to != NULL, err);
+}
+
+/* When the policy names its first group: below the delegated cgroup that
+ * holds mcgexec, else below a scope of its own (leave_unit says when that
+ * is refused); with --scope, a scope of its own wherever mcgexec is. */
+static int systemd_place(struct mcg_run *run, const char *first, struct mcg_error *err)
+{
+    const char *dry = run->dry_run ? "# " : "", *binds_to = NULL;
     struct mcg_hier *h = NULL;
-    char unit[256], root[PATH_MAX], cg[PATH_MAX];
+    struct unit_info ui = { 0 };
+    char unit[256] = "", scope[256], root[PATH_MAX], cg[PATH_MAX];
+    size_t end = 0;
 
     for (int c = 0; c < MCG_NCTRL && !h; c++)
         if (run->hier[c].mount[0])
@@ -380,33 +563,26 @@ static int systemd_place(struct mcg_run *run, const char *first, struct mcg_erro
         return 0; /* no controller: mcg_hier_get says so */
     if (run->root)
         return check_root(run, h, err);
-    int r = find_delegation(run, h->orig, root, sizeof(root), unit, sizeof(unit), err);
-    if (r < 0)
-        return -1;
-    if (r > 0) {
-        log_delegated(run, r, root, ": group names resolve below it");
-        mcg_settle_below(run, root, 0);
-        return 0;
+    if (run->scope_forced) {
+        const char *u = mcg_unit_of(h->orig, &end);
+        if (u)
+            snprintf(unit, sizeof(unit), "%.*s", (int)(h->orig + end - u), u);
+        mcg_log(run, "%s--scope: a scope of its own, whatever holds mcgexec (%s)", dry,
+                unit[0] ? unit : "no unit");
+    } else {
+        int r = find_delegation(run, h->orig, root, sizeof(root), unit, sizeof(unit), &ui, err);
+        if (r < 0)
+            return -1;
+        if (r > 0) {
+            log_delegated(run, r, root, ": group names resolve below it");
+            mcg_settle_below(run, root, 0);
+            return 0;
+        }
     }
-    size_t n = strlen(unit);
-    int user_unit = run->rootless && user_managers_unit(h->orig, strlen(h->orig));
-    if (n > 8 && strcmp(unit + n - 8, ".service") == 0 && (!run->rootless || user_unit)) {
-        mcg_fail(err, "mcgexec runs in %s, which has no Delegate=yes: its cgroup is systemd's, and "
-                      "a scope of mcgexec's own would take the job out of the service (its journal, "
-                      "limits, stop and restart); add Delegate=yes to %s (systemctl%s edit %s)",
-                 unit, unit, user_unit ? " --user" : "", unit);
-        err->about_host = 1;
+    if (unit[0] && leave_unit(run, h->orig, unit, &ui, &binds_to, err) < 0)
         return -1;
-    }
-    /* (a user cannot change a system service that runs as them, such as
-     * a CI runner's: the job goes to a scope of the user's manager, and
-     * the service's stop reaches it through mcgexec, as the runner's own
-     * signals do) */
-    if (n > 8 && strcmp(unit + n - 8, ".service") == 0)
-        mcg_log(run, "%s%s is a system service running as uid %d: the job gets a scope of the "
-                     "user's manager", dry, unit, (int)geteuid());
-    mcg_scope_name(first, run->pid, unit, sizeof(unit));
-    if (start_scope(run, unit, cg, sizeof(cg), err) < 0)
+    mcg_scope_name(first, run->pid, scope, sizeof(scope));
+    if (start_scope(run, scope, binds_to, cg, sizeof(cg), err) < 0)
         return -1;
     mcg_log(run, "%sgroup names resolve below %s%s", dry, run->unified, cg);
     mcg_settle_below(run, cg + 1, 1);

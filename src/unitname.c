@@ -81,3 +81,20 @@ const char *mcg_unit_of(const char *cgroup, size_t *end)
     }
     return NULL;
 }
+
+int mcg_unit_kind_is(const char *unit, const char *kind)
+{
+    size_t n = strlen(unit), k = strlen(kind);
+
+    return n > k && strcmp(unit + n - k, kind) == 0;
+}
+
+int mcg_own_program(pid_t pid, pid_t ppid, pid_t main_pid, pid_t control_pid)
+{
+    const pid_t unit_pids[] = { main_pid, control_pid };
+
+    for (size_t i = 0; i < 2; i++)
+        if (unit_pids[i] > 0 && (pid == unit_pids[i] || ppid == unit_pids[i]))
+            return 1;
+    return 0;
+}

@@ -27,4 +27,14 @@ void mcg_scope_name(const char *group, pid_t pid, char *out, size_t len);
  * does (a slice, the root). */
 const char *mcg_unit_of(const char *cgroup, size_t *end);
 
+/* Does unit name `unit` end in `kind` (".service", ".scope")? */
+int mcg_unit_kind_is(const char *unit, const char *kind);
+
+/* Is process `pid`, whose parent is `ppid`, a service's own program: its
+ * main or control process (`main_pid`, `control_pid`, 0 for none), or
+ * started directly by one of them (a shell its ExecStart= runs)?  Deeper
+ * (the grandchild of a CI runner's main process) it is a job in the
+ * service's process tree, which gets a scope of its own (src/systemd.c). */
+int mcg_own_program(pid_t pid, pid_t ppid, pid_t main_pid, pid_t control_pid);
+
 #endif

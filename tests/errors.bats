@@ -224,3 +224,19 @@ Cgroup::PIDS.new('$G').create"
     assert_output "mcgexec: -e:2: no cgroup manager: an earlier error said why"
     assert_not_ran
 }
+
+@test "--scope where systemd manages no cgroups (cgroup v1, v2 without systemd), or with --root or --manager=cgroupfs: one line, 125, nothing made" {
+    is_v2 && [ -d /run/systemd/system ] && skip "systemd runs this cgroup v2 host: tests/runners.bats"
+    local why="a cgroup v1 host: systemd delegates only on cgroup v2"
+    is_v2 && why="systemd does not run this host"
+    run_marked --scope -e "group '$G', memory: '64M'"
+    assert_output "mcgexec: --scope: systemd manages no cgroups here ($why); leave --scope out"
+    assert_not_ran
+    run_marked --scope --manager=cgroupfs -e "group '$G', memory: '64M'"
+    assert_output "mcgexec: --scope asks systemd for a scope, and --manager=cgroupfs asks it for nothing: give one of them"
+    assert_not_ran
+    run_marked --scope --root self -e "group '$G', memory: '64M'"
+    assert_line --index 0 "mcgexec: --scope puts the groups below a scope of its own, --root below a cgroup you name: give one of them"
+    assert_equal "$status" 125
+    [ ! -e "$BATS_TEST_TMPDIR/ran" ] || fail "COMMAND ran"
+}

@@ -106,12 +106,17 @@ in_journal() {
     journalctl --no-pager -q -o cat -u "$1" 2>/dev/null | grep -qxF "$2"
 }
 
-@test "a service without Delegate=yes is refused, in one line its journal holds: 125, no scope, nothing made" {
+# in_journal_re UNIT REGEX: a line of the unit's journal that REGEX matches
+in_journal_re() {
+    journalctl --no-pager -q -o cat -u "$1" 2>/dev/null | grep -qE "$2"
+}
+
+@test "a service's own program without Delegate=yes is refused, in one line its journal holds: 125, no scope, nothing made" {
     run systemd-run --unit "$UNIT" --quiet --wait "$MCGEXEC" -e "group 'job', memory: '64M'" -- \
         touch "$BATS_TEST_TMPDIR/ran"
     assert_equal "$status" 125
-    local want="mcgexec: mcgexec runs in $UNIT.service, which has no Delegate=yes: its cgroup is systemd's, and a scope of mcgexec's own would take the job out of the service (its journal, limits, stop and restart); add Delegate=yes to $UNIT.service (systemctl edit $UNIT.service)"
-    wait_until in_journal "$UNIT.service" "$want"
+    local want="which has no Delegate=yes: its cgroup is systemd's; add Delegate=yes to it (systemctl edit $UNIT.service), or give --scope for a scope of mcgexec's own, which takes the job out of the service's limits and accounting (stopping the service still ends it)"
+    wait_until in_journal_re "$UNIT.service" "^mcgexec: mcgexec is the program of $UNIT\.service \(its main process [0-9]+\), ${want//[.()]/.}\$"
     [ ! -e "$BATS_TEST_TMPDIR/ran" ] || fail "COMMAND ran"
     [ -z "$(systemctl list-units --all --no-legend 'mcgexec-*.scope')" ] || fail "a scope was started"
     [ -z "$(ls -d /sys/fs/cgroup/system.slice/*/job 2>/dev/null)" ] || fail "a group was made"
@@ -120,7 +125,8 @@ in_journal() {
         "\"$MCGEXEC\" -e \"group 'job', memory: '64M'\" -- true; echo \"status \$?\""
     systemctl reset-failed "$UNIT-sh.service" 2>/dev/null || true
     assert_success
-    assert_line --index 0 "${want//$UNIT.service/$UNIT-sh.service}"
+    want=${want//$UNIT.service/$UNIT-sh.service}
+    assert_line --index 0 --regexp "^mcgexec: mcgexec is the program of $UNIT-sh\.service \(its main process [0-9]+, mcgexec's parent\), ${want//[.()]/.}"
     assert_line --index 1 "status 125"
 }
 
@@ -251,7 +257,7 @@ in_journal() {
     local pid=${scope#mcgexec-job-}
     pid=${pid%.scope}
     assert_line --index 1 "# manager: systemd (auto: cgroup v2, and systemd runs this host)"
-    assert_line --index 2 "# systemd: StartTransientUnit $scope, mode fail: Description=\"mcgexec: true\" Slice=app.slice Delegate=yes PIDs=$pid CollectMode=inactive-or-failed"
+    assert_line --index 2 "# systemd: StartTransientUnit $scope, mode fail: Description=\"mcgexec: true\" Slice=app.slice Delegate=yes PIDs=$pid CollectMode=inactive-or-failed KillSignal=SIGTERM TimeoutStopUSec=5000000"
     assert_line --index 3 "# group names resolve below /sys/fs/cgroup/app.slice/$scope"
     assert_line --index 4 "write /sys/fs/cgroup/app.slice/$scope/cgroup.subtree_control +memory"
     assert_line --index 5 "mkdir /sys/fs/cgroup/app.slice/$scope/job"
@@ -262,7 +268,7 @@ in_journal() {
         "$MCGEXEC" -n -e "group 'job', memory: '64M'" -- true
     systemctl reset-failed "$UNIT-n.service" 2>/dev/null || true
     assert_equal "$status" 125
-    assert_line --partial "mcgexec: mcgexec runs in $UNIT-n.service, which has no Delegate=yes"
+    assert_line --partial "mcgexec: mcgexec is the program of $UNIT-n.service"
 
     MCGEXEC_MANAGER=cgroupfs run systemd-run --unit "$UNIT-c" --quiet --pipe --wait -E MCGEXEC_MANAGER \
         "$MCGEXEC" -n -e "group 'job', memory: '64M'" -- true
@@ -449,8 +455,12 @@ UNIT
     assert_line --regexp '^job at /system\.slice/mcgexec-job-[0-9]+\.scope/job$'
     assert_line "memory.max 67108864"
     assert_line "pids.max 20"
-    # a service of the container without Delegate=yes: refused as on a host
-    assert_line "refused: mcgexec: mcgexec runs in ctr-inner.service, which has no Delegate=yes: its cgroup is systemd's, and a scope of mcgexec's own would take the job out of the service (its journal, limits, stop and restart); add Delegate=yes to ctr-inner.service (systemctl edit ctr-inner.service)"
+    # a job of a service of the container without Delegate=yes (a runner's
+    # shape): a scope bound to it; the service's own program: refused, as
+    # on a host
+    assert_line --regexp '^runner job at /system\.slice/mcgexec-job-[0-9]+\.scope/job$'
+    assert_line --regexp '^mcgexec: systemd: StartTransientUnit mcgexec-job-[0-9]+\.scope, .* BindsTo=ctr-inner\.service$'
+    assert_line --regexp "^refused: mcgexec: mcgexec is the program of run-[a-z0-9]+\.service \(its main process [0-9]+\), which has no Delegate=yes: its cgroup is systemd's; add Delegate=yes to it"
     assert_line "refused status 125"
     assert_line "leftovers: none"
     assert_line "status 0"

@@ -81,6 +81,18 @@ int main(void)
     unit_is(".service", NULL, NULL);
     unit_is("system.slice/.scope/x", NULL, NULL);
 
+    /* the unit's own program: its main or control process, or their child */
+    CHECK(mcg_own_program(812, 1, 812, 0), "ExecStart=mcgexec: the main process");
+    CHECK(mcg_own_program(900, 812, 812, 0), "ExecStart=sh -c 'mcgexec ...': a child of the main process");
+    CHECK(mcg_own_program(901, 700, 0, 700), "a child of ExecStartPre='s control process");
+    CHECK(mcg_own_program(700, 1, 812, 700), "the control process itself");
+    CHECK(!mcg_own_program(950, 949, 812, 0), "a runner's job: the main process's grandchild");
+    CHECK(!mcg_own_program(950, 949, 0, 0), "a service with no main or control process");
+    CHECK(!mcg_own_program(950, 0, 0, 0), "no parent, no main: not the unit's program");
+    CHECK(mcg_unit_kind_is("ci-runner.service", ".service"), "a service");
+    CHECK(!mcg_unit_kind_is("x.scope", ".service"), "a scope is not a service");
+    CHECK(!mcg_unit_kind_is(".service", ".service"), "no name");
+
     printf("test_unitname: %d checks, %d failed\n", checks, failures);
     return failures ? 1 : 0;
 }
