@@ -3,7 +3,8 @@
 # A Debian 12 system (debootstrap --variant=minbase with systemd, dbus
 # (the system bus, and a session bus for user managers: systemd-run --user),
 # logind's PAM module for user managers, systemd-nspawn for a container
-# with systemd inside, bats and the tools the tests use), built once per
+# with systemd inside, bats and the tools the tests use; make, sudo and
+# python3-yaml for the CI runners' emulations of tests/ci), built once per
 # kernel version and package list into $CACHE/systemd-$ver/root and copied
 # into the initramfs each run with the tree.  systemd boots it as PID 1
 # (rdinit=/lib/systemd/systemd; without /etc/initrd-release it is a normal
@@ -12,7 +13,7 @@
 # console, and the guest powers off after it.
 
 SYSROOT="$CACHE/systemd-$ver/root"
-PACKAGES=strace,systemd,systemd-sysv,dbus,dbus-user-session,libpam-systemd,systemd-container,bats,bats-assert,bats-support,jq,procps,util-linux,kmod,psmisc
+PACKAGES=strace,systemd,systemd-sysv,dbus,dbus-user-session,libpam-systemd,systemd-container,bats,bats-assert,bats-support,jq,procps,util-linux,kmod,psmisc,make,sudo,python3-yaml
 if [ ! -x "$SYSROOT/lib/systemd/systemd" ] ||
    [ "$(cat "$CACHE/systemd-$ver/packages" 2>/dev/null)" != "$PACKAGES" ]; then
     command -v debootstrap >/dev/null ||

@@ -33,6 +33,8 @@ teardown() {
             systemctl --user stop 'mcgexec-*.scope' 2>/dev/null || true
         [ -z "${LINGER:-}" ] || loginctl disable-linger "$TESTER"
     fi
+    rm -f /etc/sudoers.d/mcgtest-runner
+    [ -z "${DOC_LINK:-}" ] || rm -f "$DOC_LINK"
     rm -rf "$D"
 }
 
@@ -77,6 +79,54 @@ requires_runner_account() {
     loginctl enable-linger "$TESTER"
     LINGER=1
     wait_until test -S "/run/user/$TUID/systemd/private"
+}
+
+# The runner's account as a CI runner's, without linger: a login session
+# (su) starts its user manager.
+requires_account() {
+    id "$TESTER" >/dev/null 2>&1 || fail "the systemd guest has no user $TESTER"
+    TUID=$(id -u "$TESTER")
+    chown "$TESTER" "$D"
+}
+
+# Passwordless sudo for the runner's account, as hosted runners have.
+sudo_for_runner() {
+    echo "$TESTER ALL=(ALL) NOPASSWD: ALL" > /etc/sudoers.d/mcgtest-runner
+    chmod 440 /etc/sudoers.d/mcgtest-runner
+}
+
+# The examples where the .deb installs them (the CI files name that path).
+installed_examples() {
+    local doc=/usr/share/doc/mcgexec
+    [ -e "$doc/examples" ] && return 0
+    mkdir -p "$doc"
+    ln -s "$TOP/examples" "$doc/examples"
+    DOC_LINK=$doc/examples
+}
+
+# A project for the CI examples to build, in $D/ws: the tree's examples/ci
+# and a Makefile whose targets say where they ran; FAIL=1 fails the build,
+# SLOW=1 hangs it in `sleep 300` (its pid in $D/ws/slow.pid).
+workspace() {
+    local ws=$D/ws
+    mkdir -p "$ws/examples"
+    cp -r "$TOP/examples/ci" "$ws/examples/"
+    cat > "$ws/Makefile" <<'MAKEFILE'
+where = cg=$$(sed -n 's/^0:://p' /proc/self/cgroup)
+all:
+	@$(where); echo "make all as $$(id -un) in $$cg, memory.max $$(cat /sys/fs/cgroup$$cg/memory.max)"
+	@if [ -n "$$SLOW" ]; then sleep 300 & echo $$! > $(CURDIR)/slow.pid; wait; fi
+	@test -z "$$FAIL"
+test:
+	@$(where); echo "make test as $$(id -un) in $$cg"
+MAKEFILE
+    chown -R "$TESTER" "$ws"
+    echo "$ws"
+}
+
+# The scope and group job.rb makes for job ID, below PARENT: a pattern.
+job_cg() {
+    echo "$2/mcgexec-ci-$1-[0-9]+\.scope/ci/$1"
 }
 
 @test "a root job in a runner's service without Delegate=yes: a scope of its own, bound to the service; its limits, its output on the runner's pipe" {
@@ -257,4 +307,130 @@ requires_runner_account() {
         "$MCGEXEC" -e "group 'job', memory: '64M'" -- true
     assert_equal "$status" 125
     assert_output --partial "mcgexec: mcgexec is the program of $UNIT-own.service (its main process"
+}
+
+@test "examples/ci/github-workflow.yml as GitHub's runner runs it (the runner's account with linger, sudo): limits, statuses, summary; a cancelled run and a stopped runner leave nothing" {
+    requires_runner_account
+    sudo_for_runner
+    local ws user_cg="/user\.slice/user-$TUID\.slice/user@$TUID\.service/app\.slice" out
+    ws=$(workspace)
+    # the runner's service as GitHub's template has it (KillMode=process)
+    gh() {
+        systemd-run --quiet --uid="$TESTER" -p KillMode=process -p KillSignal=SIGTERM \
+            -p WorkingDirectory="$ws" -E PATH="$PATH" -E GITHUB_RUN_ID=4242 "$@" \
+            python3 "$BATS_TEST_DIRNAME/ci/gha-runner.py" "$ws/examples/ci/github-workflow.yml" build "$ws"
+    }
+    run gh --unit "$UNIT" --pipe --wait
+    assert_success
+    assert_line "step Build, within the job's limits: exit 0"
+    assert_line --regexp "^make all as $TESTER in $(job_cg 4242 "$user_cg"), memory.max 4294967296\$"
+    assert_line "step Test as root, with a report of what the tests used: exit 0"
+    assert_line --regexp "^make test as root in $(job_cg 4242 /system\.slice)\$"
+    assert_line "step Summary: exit 0"
+    assert_line "job: success"
+    grep -q '^| wall | cpu | peak memory | OOM killed |$' "$ws/SUMMARY.md" || fail "summary: $(cat "$ws/SUMMARY.md")"
+    # a failing build: its status passes through, the steps after it skip
+    run gh --unit "$UNIT-f" --pipe --wait -E FAIL=1
+    assert_failure
+    assert_line "step Build, within the job's limits: exit 2"
+    assert_line "step Test as root, with a report of what the tests used: skipped"
+    assert_line "job: failure"
+    wait_until no_scopes
+    # a cancelled run (the listener's SIGINT), then a stopped runner
+    for how in cancel stop; do
+        rm -f "$ws/slow.pid"
+        out=$D/gh-$how.out
+        gh --unit "$UNIT-$how" -E SLOW=1 -p StandardOutput=file:"$out" -p StandardError=file:"$out"
+        wait_for "$ws/slow.pid"
+        if [ "$how" = cancel ]; then
+            kill -INT "$(systemctl show -P MainPID "$UNIT-$how.service")"
+        else
+            systemctl stop "$UNIT-$how.service"
+        fi
+        wait_until sh -c "! kill -0 $(cat "$ws/slow.pid") 2>/dev/null"
+        wait_until no_scopes
+        local i
+        for i in $(seq 200); do
+            [ "$(systemctl show -P ActiveState "$UNIT-$how.service")" = active ] || break
+            sleep 0.1
+        done
+        [ "$(systemctl show -P ActiveState "$UNIT-$how.service")" != active ] ||
+            fail "$how: the runner is still active: $(cat "$out")"
+        [ "$how" = stop ] || grep -qx "job: cancelled" "$out" || fail "$how: $(cat "$out")"
+    done
+}
+
+@test "examples/ci/gitlab-ci.yml as GitLab Runner's shell executor runs it (root's runner, su to the account: a login session): rootless and sudo jobs; a cancelled job leaves nothing" {
+    requires_account
+    sudo_for_runner
+    installed_examples
+    local ws user_cg="/user\.slice/user-$TUID\.slice/user@$TUID\.service/app\.slice" id
+    ws=$(workspace)
+    gl() { # JOB [systemd-run options]: the runner's service, root's
+        local job=$1
+        shift
+        systemd-run --quiet -E PATH="$PATH" "$@" \
+            python3 "$BATS_TEST_DIRNAME/ci/gitlab-runner.py" shell "$ws/examples/ci/gitlab-ci.yml" "$job" "$ws" "$TESTER"
+    }
+    # as the account: its user manager, started by su's login session
+    run gl build-rootless --unit "$UNIT" --pipe --wait
+    assert_success
+    assert_line "stage step_script: exit 0"
+    id=$(jq -r '.groups.memory' "$ws/mcgexec-report.json" | sed 's|.*/ci/||')
+    assert_line --regexp "^make all as $TESTER in $(job_cg "$id" "$user_cg"), memory.max 4294967296\$"
+    assert_equal "$(jq -r .exit_code "$ws/mcgexec-report.json")" 0
+    assert_line "job: success"
+    # with sudo: PID 1's scope, the after_script reads the report
+    rm -f "$ws/mcgexec-report.json"
+    run gl build --unit "$UNIT-root" --pipe --wait
+    assert_success
+    id=$(jq -r '.groups.memory' "$ws/mcgexec-report.json" | sed 's|.*/ci/||')
+    assert_line --regexp "^make all as root in $(job_cg "$id" /system\.slice), memory.max 4294967296\$"
+    assert_line --partial '"oom_killed": false'
+    assert_line "stage after_script: exit 0"
+    # a failing job's status passes through
+    rm -f "$ws/mcgexec-report.json"
+    run gl build-rootless --unit "$UNIT-f" --pipe --wait -E FAIL=1
+    assert_failure
+    assert_line "stage step_script: exit 2"
+    assert_line "job: failure"
+    # a cancelled job: the runner's SIGTERM to the job's process group
+    rm -f "$ws/slow.pid"
+    gl build-rootless --unit "$UNIT-c" -E SLOW=1 -p StandardOutput=file:"$D/c.out"
+    wait_for "$ws/slow.pid"
+    kill -TERM "$(systemctl show -P MainPID "$UNIT-c.service")"
+    wait_until sh -c "! kill -0 $(cat "$ws/slow.pid") 2>/dev/null"
+    wait_until no_scopes
+    wait_until grep -qx "job: cancelled" "$D/c.out"
+}
+
+@test "examples/ci/gitlab-custom-run.sh as a custom executor's run_exec: the job's script under job.rb's limits, in a scope bound to the runner; failure codes; a stopped runner leaves nothing" {
+    requires_account
+    installed_examples
+    local ws
+    ws=$(workspace)
+    # (run_exec and its policy where the package puts them: root's, as a
+    # policy run as root must be)
+    cu() { # [systemd-run options]: the runner's service, root's
+        systemd-run --quiet -E PATH="$PATH" "$@" \
+            python3 "$BATS_TEST_DIRNAME/ci/gitlab-runner.py" custom "$ws/examples/ci/gitlab-ci.yml" build-custom "$ws" /usr/share/doc/mcgexec/examples/ci/gitlab-custom-run.sh
+    }
+    run cu --unit "$UNIT" --pipe --wait
+    assert_success
+    assert_line "stage step_script: exit 0"
+    assert_line --regexp "^make all as root in $(job_cg '[0-9]+' /system\.slice), memory.max 4294967296\$"
+    assert_equal "$(jq -r .exit_code "$ws/mcgexec-report.json")" 0
+    # the build fails: BUILD_FAILURE_EXIT_CODE; mcgexec refuses: SYSTEM_FAILURE_EXIT_CODE
+    run cu --unit "$UNIT-f" --pipe --wait -E FAIL=1
+    assert_line "stage step_script: exit 17"
+    run cu --unit "$UNIT-p" --pipe --wait -E MCGEXEC_POLICY=/nonexistent.rb
+    assert_line "stage step_script: exit 18"
+    # the runner stopped mid-job (its own SIGTERM to the job's process
+    # group, and the scope bound to it)
+    rm -f "$ws/slow.pid"
+    cu --unit "$UNIT-s" -E SLOW=1
+    wait_for "$ws/slow.pid"
+    systemctl stop "$UNIT-s.service"
+    wait_until sh -c "! kill -0 $(cat "$ws/slow.pid") 2>/dev/null"
+    wait_until no_scopes
 }
