@@ -5,8 +5,8 @@
 # shipped (scripts/package.sh: the .deb of the static default installed and
 # removed, the dynamic build, libmruby built from source with mruby_config.rb), then the same
 # bats suite inside a cgroup v2 kernel under qemu (scripts/vm.sh), and
-# tests/systemd.bats and tests/rootless.bats in a guest that boots systemd
-# as PID 1.  Tests that
+# tests/systemd.bats, tests/rootless.bats and tests/runners.bats in a guest
+# that boots systemd as PID 1.  Tests that
 # need root or a controller the host lacks skip; a guest that cannot boot
 # here is reported as skipped, never as passed.
 #
@@ -15,7 +15,7 @@
 #                        (default: v2; bfq, the I/O weight tests in v1 and v2
 #                        guests with the BFQ scheduler loaded; and systemd,
 #                        the guest with systemd as PID 1 that runs
-#                        tests/systemd.bats and tests/rootless.bats)
+#                        tests/systemd.bats, rootless.bats and runners.bats)
 #   MCGEXEC_CHECKS=none  skip scripts/check.sh
 #   MCGEXEC_PACKAGE=none skip scripts/package.sh
 #
@@ -101,8 +101,8 @@ for layout in v2 v1 bfq systemd; do
     echo "--- the bats suite in a cgroup $layout guest (qemu, software emulation) ---"
     status=0
     if [ "$layout" = systemd ]; then
-        # systemd as PID 1: the delegation tests and the user manager's
-        # (the rest ran in the v2 guest)
+        # systemd as PID 1: the delegation tests, the user manager's and
+        # the CI runners' (the rest ran in the v2 guest)
         logged scripts/vm.sh --systemd -- bats tests/systemd.bats tests/rootless.bats tests/runners.bats || status=$?
     elif [ "$layout" = bfq ]; then
         # the I/O weight where the BFQ scheduler is loaded, on v1 and v2: the
