@@ -88,15 +88,15 @@ step "host suite" bats tests/
 # In the guests, the files whose tests do not depend on the cgroup layout
 # are left out: the emulated guest costs about 5 s a test, and these run on
 # the host (and under ASan) already.
-GUEST_SKIP="cli completion security runtime systemd runners"
+GUEST_SKIP="cli completion security runtime systemd runners slurm"
 guest_files=""
 for f in tests/*.bats; do
     case " $GUEST_SKIP " in *" $(basename "$f" .bats) "*) continue ;; esac
     guest_files="$guest_files $f"
 done
 
-guests=${MCGEXEC_VM:-v2 bfq systemd}
-for layout in v2 v1 bfq systemd; do
+guests=${MCGEXEC_VM:-v2 bfq systemd slurm}
+for layout in v2 v1 bfq systemd slurm; do
     case " $guests " in *" $layout "*) ;; *) continue ;; esac
     echo "--- the bats suite in a cgroup $layout guest (qemu, software emulation) ---"
     status=0
@@ -104,6 +104,10 @@ for layout in v2 v1 bfq systemd; do
         # systemd as PID 1: the delegation tests, the user manager's and
         # the CI runners' (the rest ran in the v2 guest)
         logged scripts/vm.sh --systemd -- bats tests/systemd.bats tests/rootless.bats tests/runners.bats || status=$?
+    elif [ "$layout" = slurm ]; then
+        # a one-node Slurm cluster in the systemd guest: another program's
+        # delegation
+        logged scripts/vm.sh --slurm -- bats tests/slurm.bats || status=$?
     elif [ "$layout" = bfq ]; then
         # the I/O weight where the BFQ scheduler is loaded, on v1 and v2: the
         # branch of the weight tests that a host without BFQ (and the plain

@@ -12,28 +12,30 @@
 # The command runs in mcgexec-vm.service, its output on the serial
 # console, and the guest powers off after it.
 
-SYSROOT="$CACHE/systemd-$ver/root"
+ROOTFS="$CACHE/$layout-$ver"
+SYSROOT="$ROOTFS/root"
 PACKAGES=strace,systemd,systemd-sysv,dbus,dbus-user-session,libpam-systemd,systemd-container,bats,bats-assert,bats-support,jq,procps,util-linux,kmod,psmisc,make,sudo,python3-yaml
+[ "$layout" != slurm ] || PACKAGES=$PACKAGES,slurmctld,slurmd,slurm-client,munge
 if [ ! -x "$SYSROOT/lib/systemd/systemd" ] ||
-   [ "$(cat "$CACHE/systemd-$ver/packages" 2>/dev/null)" != "$PACKAGES" ]; then
+   [ "$(cat "$ROOTFS/packages" 2>/dev/null)" != "$PACKAGES" ]; then
     command -v debootstrap >/dev/null ||
         DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap >/dev/null 2>&1 ||
         cannot "no debootstrap for the systemd guest"
     mirror=$(sed -n 's/^URIs: *\(http[^ ]*debian\)$/\1/p' /etc/apt/sources.list.d/debian.sources \
                  2>/dev/null | head -n 1)
-    rm -rf "$CACHE/systemd-$ver"
-    mkdir -p "$CACHE/systemd-$ver"
-    echo "vm: building the systemd guest's root file system (debootstrap, once)" >&2
+    rm -rf "$ROOTFS"
+    mkdir -p "$ROOTFS"
+    echo "vm: building the $layout guest's root file system (debootstrap, once)" >&2
     debootstrap --variant=minbase \
         --include="$PACKAGES" \
         bookworm "$SYSROOT.new" "${mirror:-http://deb.debian.org/debian}" \
-        > "$CACHE/systemd-$ver/debootstrap.log" 2>&1 ||
-        cannot "debootstrap failed (see $CACHE/systemd-$ver/debootstrap.log)"
+        > "$ROOTFS/debootstrap.log" 2>&1 ||
+        cannot "debootstrap failed (see $ROOTFS/debootstrap.log)"
     # what a test guest never reads
     rm -rf "$SYSROOT.new"/var/cache/apt/* "$SYSROOT.new"/var/lib/apt/lists/* \
         "$SYSROOT.new"/usr/share/{doc,man,locale,info}
     mv "$SYSROOT.new" "$SYSROOT"
-    echo "$PACKAGES" > "$CACHE/systemd-$ver/packages"
+    echo "$PACKAGES" > "$ROOTFS/packages"
 fi
 
 cp -a "$SYSROOT" "$STAGE"
@@ -60,6 +62,8 @@ chroot "$STAGE" useradd --create-home --shell /bin/bash --uid 1000 tester
 
 mkdir -p "$STAGE/etc/tmpfiles.d"
 echo 'd /tmp 1777 root root -' > "$STAGE/etc/tmpfiles.d/tmp.conf"
+
+[ "$layout" != slurm ] || . "$TOP/scripts/vm-slurm.sh"
 
 printf '%q ' "$@" > "$STAGE/vm-command"
 cat > "$STAGE/vm-run" <<RUN

@@ -3,7 +3,7 @@
 # command from this source tree inside it, and exit with that command's
 # status.
 #
-#   scripts/vm.sh [--v2|--v1|--systemd] [--bfq] [--timeout SECONDS] [--] COMMAND [ARG...]
+#   scripts/vm.sh [--v2|--v1|--systemd|--slurm] [--bfq] [--timeout SECONDS] [--] COMMAND [ARG...]
 #
 # v2 (default): cgroup_no_v1=all, cgroup2 mounted at /sys/fs/cgroup.
 # v1: one v1 hierarchy per controller under /sys/fs/cgroup.
@@ -21,6 +21,11 @@
 # COMMAND runs as root from the tree's root in a service of its own,
 # mcgexec-vm.service, then the guest powers off.
 #
+# slurm: the systemd guest plus a one-node Slurm cluster (Debian 12's
+# slurmctld, slurmd and munge; cgroup/v2, proctrack/cgroup, task/cgroup),
+# a separate root file system (build/vm/slurm-VERSION) so that the plain
+# systemd guest stays small; COMMAND runs once the node is idle.
+#
 # Exit status: COMMAND's; 77 when the VM cannot run here (no qemu and no
 # way to install it, no kernel package, no debootstrap or no mirror for
 # the systemd guest): callers report a skip.
@@ -36,6 +41,7 @@ while [ $# -gt 0 ]; do
         --v1) layout=v1 ;;
         --v2) layout=v2 ;;
         --systemd) layout=systemd ;;
+        --slurm) layout=slurm ;;
         --bfq) bfq=1 ;;
         --timeout) limit=$2; shift ;;
         --) shift; break ;;
@@ -43,7 +49,7 @@ while [ $# -gt 0 ]; do
     esac
     shift
 done
-[ $# -gt 0 ] || { echo "usage: $0 [--v2|--v1|--systemd] [--bfq] [--timeout S] -- COMMAND..." >&2; exit 2; }
+[ $# -gt 0 ] || { echo "usage: $0 [--v2|--v1|--systemd|--slurm] [--bfq] [--timeout S] -- COMMAND..." >&2; exit 2; }
 
 cannot() { echo "vm: $*" >&2; exit 77; }
 
@@ -122,7 +128,7 @@ copy_tree() {
 
 # the guest's own files: busybox and the host's tools, or a Debian system
 # with systemd
-if [ "$layout" = systemd ]; then
+if [ "$layout" = systemd ] || [ "$layout" = slurm ]; then
     . "$TOP/scripts/vm-systemd.sh"
 else
     . "$TOP/scripts/vm-busybox.sh"
@@ -136,7 +142,7 @@ case $layout in
     v1) append="$append rdinit=/init" ;;
     # systemd's own boot (unified is its default), nothing on the console
     # but the command's output
-    systemd) append="$append rdinit=/lib/systemd/systemd systemd.show_status=0"
+    systemd|slurm) append="$append rdinit=/lib/systemd/systemd systemd.show_status=0"
              memory=2048 ;;
 esac
 

@@ -366,8 +366,9 @@ static int apply_policy(struct options *o, struct mcg_run *run, struct mcg_error
     /* (the manager may make a run supervised while the policy runs: a
      * job that only mcgexec can end with the service it left) */
     if (!mrb || mcg_policy_run(mrb, o->code, len, err) < 0 ||
-        ((o->wait = run->supervised) ? mcg_plan_child_joins(run, err)
-                                     : mcg_join_pending(run, err)) < 0) {
+        ((o->sup.rm |= run->rm_forced, o->wait = run->supervised)
+             ? mcg_plan_child_joins(run, err)
+             : mcg_join_pending(run, err)) < 0) {
         free(policy_buf);
         o->code = NULL;
         if (!o->dry_run)

@@ -80,6 +80,9 @@ struct mcg_run {
                                job in the user's manager), or -1: the supervisor ends
                                the job when that process ends */
     char *unit_watched;     /* that service's name */
+    int rm_forced;          /* the groups go when the job ends, as with --rm: they are
+                               inside another program's cgroups, which it must be able
+                               to remove (src/systemd.c) */
     char *const *command;   /* COMMAND and its arguments (a scope's description) */
     int placed;             /* the manager's place() ran */
     int dry_run;

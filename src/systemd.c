@@ -312,8 +312,10 @@ static int start_scope(struct mcg_run *run, const char *unit, const char *binds_
 
 /* Is the delegated cgroup `dir` the caller's?  Always for root; a user's
  * only where systemd handed it to them (it chowns a delegated cgroup to
- * the unit's User=), so a shell that switched users inside a delegated
- * service gets a scope of its own rather than a Permission denied. */
+ * the unit's User=), so that a user inside another program's delegated
+ * subtree (a Slurm job's task, a shell that switched users inside a
+ * delegated service) gets one line naming --scope rather than a
+ * Permission denied, and is never moved out of it unasked. */
 static int ours(const struct mcg_run *run, const char *dir)
 {
     static const char *const files[] = { "", "/cgroup.procs", "/cgroup.subtree_control" };
@@ -365,29 +367,59 @@ static int ask_unit(struct mcg_run *run, const char *unit, int user, struct unit
     return 0;
 }
 
+/* Is `rest` (a cgroup path below a delegated cgroup) only the leaves an
+ * earlier mcgexec stepped into (mcgexec.PID: a shell wrapper's), not
+ * cgroups another program made? */
+static int own_leaves(const char *rest)
+{
+    while (*rest) {
+        size_t n = strcspn(rest, "/");
+        if (n <= 8 || strncmp(rest, "mcgexec.", 8) != 0 || strspn(rest + 8, "0123456789") != n - 8)
+            return 0;
+        rest += n;
+        rest += *rest == '/';
+    }
+    return 1;
+}
+
 /* Is cgroup `rel` (relative to the mount) in a subtree systemd delegated?
  * Walking up from it to the cgroup of the unit that holds it: the first
  * with systemd's mark is the delegated cgroup; where none has it, the
  * unit's Delegate property says (systemd before 251 sets no mark).
- * With the delegated cgroup in `root`: 1 found by its mark, 2 by what
- * systemd says; 0 with the unit's name in `unit` ("" where no service or
- * scope holds `rel`) and, for a service, what systemd said of it in *ui;
+ * Returns, with the cgroup names resolve below in `root`:
+ *  1: the delegated cgroup, found by its mark; 2: by what systemd says;
+ *  3: mcgexec's own cgroup, deep inside a delegated subtree that another
+ *     program made cgroups in (Slurm's slurmstepd.scope/job_N/.../task_K,
+ *     an outer mcgexec's job): that program owns the subtree, and mcgexec
+ *     stays where it was put, as --root self (*outer: the delegated cgroup);
+ *  4: (a user) a delegated subtree that is not the user's (another
+ *     program's, run as root), with that cgroup in *outer: refused;
+ *  0: none, with the unit's name in `unit` ("" where no service or scope
+ *     holds `rel`) and, for a service, what systemd said of it in *ui;
  * -1 on error. */
 static int find_delegation(struct mcg_run *run, const char *rel, char *root, size_t rlen,
-                           char *unit, size_t ulen, struct unit_info *ui, struct mcg_error *err)
+                           char *unit, size_t ulen, struct unit_info *ui, char *outer,
+                           size_t olen, struct mcg_error *err)
 {
     size_t end = 0, n = strlen(rel);
     const char *u = mcg_unit_of(rel, &end);
     char dir[PATH_MAX];
 
-    unit[0] = '\0';
+    unit[0] = outer[0] = '\0';
     *ui = (struct unit_info){ 0 };
     /* from rel up to the unit's cgroup (or the root), each level once */
     for (;;) {
         snprintf(root, rlen, "%.*s", (int)n, rel);
         if (n > 0 && mcg_join_path(dir, sizeof(dir), run->unified, root) == 0 &&
-            mcg_delegated(dir) && ours(run, dir))
-            return 1;
+            mcg_delegated(dir)) {
+            snprintf(outer, olen, "%s", dir);
+            if (!ours(run, dir))
+                return 4;
+            if (rel[n] == '\0' || own_leaves(rel + n + 1))
+                return 1;
+            snprintf(root, rlen, "%s", rel);
+            return 3;
+        }
         if (n == 0 || (u && n <= end))
             break;
         while (n > 0 && rel[n - 1] != '/')
@@ -423,13 +455,14 @@ static void log_delegated(struct mcg_run *run, int how, const char *root, const 
 /* --root under systemd: only inside a subtree systemd delegated. */
 static int check_root(struct mcg_run *run, const struct mcg_hier *h, struct mcg_error *err)
 {
-    char root[PATH_MAX], unit[256];
+    char root[PATH_MAX], unit[256], outer[PATH_MAX];
     struct unit_info ui;
-    int r = find_delegation(run, h->base, root, sizeof(root), unit, sizeof(unit), &ui, err);
+    int r = find_delegation(run, h->base, root, sizeof(root), unit, sizeof(unit), &ui, outer,
+                            sizeof(outer), err);
 
     if (r < 0)
         return -1;
-    if (r == 0) {
+    if (r == 0 || r == 4) {
         mcg_fail(err, "--root %s: %s%s%s is not in a cgroup systemd delegated, and systemd owns "
                       "the rest of the hierarchy: run mcgexec in a unit with Delegate=yes, leave "
                       "--root out (a scope of its own), or give --manager=cgroupfs to write there "
@@ -437,8 +470,21 @@ static int check_root(struct mcg_run *run, const struct mcg_hier *h, struct mcg_
         err->about_host = 1;
         return -1;
     }
-    log_delegated(run, r, root, ": --root is inside it");
+    if (r == 3)
+        mcg_log(run, "%s%s is delegated (Delegate=yes): --root is inside it",
+                run->dry_run ? "# " : "", outer);
+    else
+        log_delegated(run, r, root, ": --root is inside it");
     return 0;
+}
+
+/* The unit that holds cgroup `rel`, for a message ("" for none). */
+static void unit_holding(const char *rel, char *unit, size_t len)
+{
+    size_t end = 0;
+    const char *u = mcg_unit_of(rel, &end);
+
+    snprintf(unit, len, "%.*s", u ? (int)(rel + end - u) : 0, u ? u : "");
 }
 
 /* mcgexec is a service's own program (src/unitname.c, mcg_own_program),
@@ -553,7 +599,7 @@ static int systemd_place(struct mcg_run *run, const char *first, struct mcg_erro
     const char *dry = run->dry_run ? "# " : "", *binds_to = NULL;
     struct mcg_hier *h = NULL;
     struct unit_info ui = { 0 };
-    char unit[256] = "", scope[256], root[PATH_MAX], cg[PATH_MAX];
+    char unit[256] = "", scope[256], root[PATH_MAX], cg[PATH_MAX], outer[PATH_MAX];
     size_t end = 0;
 
     for (int c = 0; c < MCG_NCTRL && !h; c++)
@@ -570,13 +616,43 @@ static int systemd_place(struct mcg_run *run, const char *first, struct mcg_erro
         mcg_log(run, "%s--scope: a scope of its own, whatever holds mcgexec (%s)", dry,
                 unit[0] ? unit : "no unit");
     } else {
-        int r = find_delegation(run, h->orig, root, sizeof(root), unit, sizeof(unit), &ui, err);
+        int r = find_delegation(run, h->orig, root, sizeof(root), unit, sizeof(unit), &ui, outer,
+                                sizeof(outer), err);
         if (r < 0)
             return -1;
-        if (r > 0) {
+        if (r == 1 || r == 2) {
             log_delegated(run, r, root, ": group names resolve below it");
             mcg_settle_below(run, root, 0);
             return 0;
+        }
+        if (r == 3) {
+            /* (no controller is enabled above it, and none of its other
+             * processes is moved: src/cgroupfs.c, as for --root self) */
+            mcg_log(run, "%smcgexec runs inside %s, which systemd delegated (Delegate=yes), in "
+                         "cgroups the program it was delegated to made: that program owns them, "
+                         "and group names resolve below mcgexec's own cgroup, %s/%s, as with "
+                         "--root self", dry, outer, run->unified, root);
+            /* That program removes its cgroups when its work ends (Slurm,
+             * task_K at the step's end) and cannot remove one holding
+             * groups of mcgexec's: they go when the job ends, so mcgexec
+             * stays as its supervisor. */
+            if (!run->supervised)
+                mcg_log(run, "%smcgexec stays as the job's supervisor and removes its groups "
+                             "when the job ends (as --rm): the cgroups they are in are that "
+                             "program's to remove", dry);
+            run->supervised = run->rm_forced = 1;
+            mcg_settle_below(run, root, 0);
+            return 0;
+        }
+        if (r == 4) {
+            unit_holding(h->orig, unit, sizeof(unit));
+            mcg_fail(err, "mcgexec runs inside %s, a subtree systemd delegated to another program "
+                          "(%s), whose cgroups uid %d cannot change: ask that program for the "
+                          "limits (as srun --mem does), or give --scope to move the job to a scope "
+                          "of your user manager, out of that program's limits, accounting and "
+                          "signals", outer, unit[0] ? unit : "no unit", (int)geteuid());
+            err->about_host = 1;
+            return -1;
         }
     }
     if (unit[0] && leave_unit(run, h->orig, unit, &ui, &binds_to, err) < 0)
