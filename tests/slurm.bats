@@ -89,3 +89,26 @@ TASK_REPORT='cg=$(sed -n "s/^0:://p" /proc/self/cgroup); echo "${cg#*_slurmstepd
     assert_line 67108864
     systemctl stop "user@$tuid.service"
 }
+
+@test "examples/ci/slurm-batch.sh under sbatch: each step below its task's cgroup, under the step policy's limits; nothing left" {
+    local ws=$D/ws before
+    mkdir -p "$ws"
+    printf 'all:\n\t@cg=$$(sed -n "s/^0:://p" /proc/self/cgroup); echo "make in $${cg#*_slurmstepd.scope}, memory.max $$(cat /sys/fs/cgroup$$cg/memory.max), cpu.max $$(cat /sys/fs/cgroup$$cg/cpu.max)"\n' > "$ws/Makefile"
+    srun true
+    before=$(scope_state)
+    # (the installed examples are root's, as a policy run as root must be)
+    MCGEXEC_POLICY=$TOP/examples/ci/slurm-step.rb \
+        sbatch --wait --mem=1G --chdir="$ws" --output="$ws/out" "$TOP/examples/ci/slurm-batch.sh" ||
+        fail "the batch job failed: $(cat "$ws/out")"
+    run cat "$ws/out"
+    assert_line --regexp '^step in /system\.slice/[^/]+_slurmstepd\.scope/job_[0-9]+/step_0/user/task_0/step-0$'
+    assert_line --regexp '^make in /job_[0-9]+/step_1/user/task_0/step-1, memory.max 268435456, cpu.max 50000 100000$'
+    wait_until test "$(scope_state)" = "$before"
+    # mcgexec directly in the batch script: one line, the script's status
+    printf '#!/bin/sh\n"%s" "%s" -- true\n' "$MCGEXEC" "$TOP/examples/ci/slurm-step.rb" > "$D/direct.sh"
+    run sbatch --wait --output="$D/direct.out" "$D/direct.sh"
+    assert_failure
+    run cat "$D/direct.out"
+    assert_output --partial "the no-internal-processes rule"
+    wait_until test "$(scope_state)" = "$before"
+}
