@@ -11,11 +11,13 @@
 # here is reported as skipped, never as passed.
 #
 #   MCGEXEC_VM=none      do not boot guests
-#   MCGEXEC_VM="v2 v1 bfq systemd"  also run the suite in a cgroup v1 guest
-#                        (default: v2; bfq, the I/O weight tests in v1 and v2
-#                        guests with the BFQ scheduler loaded; and systemd,
-#                        the guest with systemd as PID 1 that runs
-#                        tests/systemd.bats, rootless.bats and runners.bats)
+#   MCGEXEC_VM="v2 v1 bfq systemd slurm"  also run the suite in a cgroup v1
+#                        guest (default: v2; bfq, the I/O weight tests in v1
+#                        and v2 guests with the BFQ scheduler loaded;
+#                        systemd, the guest with systemd as PID 1 that runs
+#                        tests/systemd.bats, rootless.bats and runners.bats;
+#                        and slurm, that guest with a one-node Slurm cluster,
+#                        for tests/slurm.bats)
 #   MCGEXEC_CHECKS=none  skip scripts/check.sh
 #   MCGEXEC_PACKAGE=none skip scripts/package.sh
 #

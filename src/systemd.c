@@ -10,7 +10,11 @@
  *    or, for a unit without the mark, systemd before 251, its Delegate
  *    property, which mcgexec-systemd reads), the groups go below the
  *    delegated cgroup (with --root, below that root, which must be in
- *    such a subtree);
+ *    such a subtree); but where mcgexec is deeper, in cgroups another
+ *    program made there (Slurm's job_N/step_M/user/task_K in its
+ *    slurmstepd.scope), that program owns them, and the groups go below
+ *    mcgexec's own cgroup, removed when the job ends (a user there is
+ *    refused rather than moved out of them);
  *  - where mcgexec is a service's own program (its main or control
  *    process, or a child of one: a shell its ExecStart= runs) and the
  *    service has no Delegate=yes, it refuses: a scope of its own would
