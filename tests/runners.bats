@@ -347,9 +347,15 @@ job_cg() {
         else
             systemctl stop "$UNIT-$how.service"
         fi
-        wait_until sh -c "! kill -0 $(cat "$ws/slow.pid") 2>/dev/null"
-        wait_until no_scopes
+        # (a cancellation's grace is the runner's: SIGINT, SIGTERM 7.5 s
+        # later, SIGKILL 2.5 s after that; 60 s at most here)
         local i
+        for i in $(seq 600); do
+            kill -0 "$(cat "$ws/slow.pid")" 2>/dev/null || break
+            sleep 0.1
+        done
+        ! kill -0 "$(cat "$ws/slow.pid")" 2>/dev/null || fail "$how: the job outlived it: $(cat "$out")"
+        wait_until no_scopes
         for i in $(seq 200); do
             [ "$(systemctl show -P ActiveState "$UNIT-$how.service")" = active ] || break
             sleep 0.1

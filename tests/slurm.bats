@@ -67,6 +67,8 @@ TASK_REPORT='cg=$(sed -n "s/^0:://p" /proc/self/cgroup); echo "${cg#*_slurmstepd
         dd if=/dev/zero of=/dev/null bs=128M count=1
     assert_failure
     assert_line "mcgexec: dd was killed by the OOM killer: group jobB stayed under its own memory limit (512.0 MiB), so a limit above it (its unit's, a parent group's) or the host's memory ran out"
+    # Slurm saw it too, in its step's cgroup (memory.events counts below)
+    assert_output --regexp "slurmstepd.*Detected 1 oom.kill event"
     # and the policy's own, tighter limit: its line, as anywhere
     run srun --mem=300M "$MCGEXEC" --wait -e "group 'jobB', memory: '32M'" -- \
         dd if=/dev/zero of=/dev/null bs=96M count=1
