@@ -333,6 +333,18 @@ static int has_children(void)
     return waitid(P_ALL, 0, &info, WEXITED | WNOHANG | WNOWAIT) == 0;
 }
 
+/* After the policy: join its groups, or, supervised, plan the joins.
+ * The manager may have made the run supervised while the policy ran (a
+ * job that only mcgexec can end with the service it left) and its groups
+ * removed at the end (inside another program's cgroups): the options
+ * follow the run. */
+static int join_after_policy(struct options *o, struct mcg_run *run, struct mcg_error *err)
+{
+    o->wait = run->supervised;
+    o->sup.rm |= run->rm_forced;
+    return o->wait ? mcg_plan_child_joins(run, err) : mcg_join_pending(run, err);
+}
+
 /* Run the policy and join (or, supervised, plan the joins: COMMAND's
  * process joins the groups itself, between fork and exec, so that the
  * supervisor never enters and leaves them).  The VM goes before COMMAND
@@ -363,12 +375,7 @@ static int apply_policy(struct options *o, struct mcg_run *run, struct mcg_error
                                               .command = o->command });
     mcg_guard_begin(run);
     struct mrb_state *mrb = mcg_policy_open(run, o->policy_name, o->command, err);
-    /* (the manager may make a run supervised while the policy runs: a
-     * job that only mcgexec can end with the service it left) */
-    if (!mrb || mcg_policy_run(mrb, o->code, len, err) < 0 ||
-        ((o->sup.rm |= run->rm_forced, o->wait = run->supervised)
-             ? mcg_plan_child_joins(run, err)
-             : mcg_join_pending(run, err)) < 0) {
+    if (!mrb || mcg_policy_run(mrb, o->code, len, err) < 0 || join_after_policy(o, run, err) < 0) {
         free(policy_buf);
         o->code = NULL;
         if (!o->dry_run)

@@ -321,9 +321,8 @@ static int next_event(const sigset_t *set, double w, int watch, int *sfd)
     siginfo_t info;
     struct timespec ts = { (time_t)w, (long)((w - (double)(time_t)w) * 1e9) };
 
-    if (watch < 0)
-        return w >= 0 ? sigtimedwait(set, &info, &ts) : sigwaitinfo(set, &info);
-    if (*sfd < 0 && (*sfd = signalfd(-1, set, SFD_CLOEXEC | SFD_NONBLOCK)) < 0)
+    /* (were no signalfd to be had, the signals alone, as without a watch) */
+    if (watch < 0 || (*sfd < 0 && (*sfd = signalfd(-1, set, SFD_CLOEXEC | SFD_NONBLOCK)) < 0))
         return w >= 0 ? sigtimedwait(set, &info, &ts) : sigwaitinfo(set, &info);
     struct pollfd p[2] = { { .fd = *sfd, .events = POLLIN }, { .fd = watch, .events = POLLIN } };
     int n = ppoll(p, 2, w >= 0 ? &ts : NULL, NULL);

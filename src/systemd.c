@@ -604,7 +604,6 @@ static int systemd_place(struct mcg_run *run, const char *first, struct mcg_erro
     struct mcg_hier *h = NULL;
     struct unit_info ui = { 0 };
     char unit[256] = "", scope[256], root[PATH_MAX], cg[PATH_MAX], outer[PATH_MAX];
-    size_t end = 0;
 
     for (int c = 0; c < MCG_NCTRL && !h; c++)
         if (run->hier[c].mount[0])
@@ -614,9 +613,7 @@ static int systemd_place(struct mcg_run *run, const char *first, struct mcg_erro
     if (run->root)
         return check_root(run, h, err);
     if (run->scope_forced) {
-        const char *u = mcg_unit_of(h->orig, &end);
-        if (u)
-            snprintf(unit, sizeof(unit), "%.*s", (int)(h->orig + end - u), u);
+        unit_holding(h->orig, unit, sizeof(unit));
         mcg_log(run, "%s--scope: a scope of its own, whatever holds mcgexec (%s)", dry,
                 unit[0] ? unit : "no unit");
     } else {
