@@ -81,6 +81,11 @@ requires_runner_account() {
     wait_until test -S "/run/user/$TUID/systemd/private"
 }
 
+# Is unit $1 no longer active?
+inactive() {
+    [ "$(systemctl show -P ActiveState "$1")" != active ]
+}
+
 # The runner's account as a CI runner's, without linger: a login session
 # (su) starts its user manager.
 requires_account() {
@@ -183,7 +188,7 @@ job_cg() {
     # grace, the last by SIGKILL after 1 s)
     wait_until no_scopes
     for s in a b c; do
-        ! kill -0 "$(cat "$D/$s.pid")" 2>/dev/null || fail "job $s is still running"
+        gone "$(cat "$D/$s.pid")" || fail "job $s is still running"
     done
     grep -qx "got TERM" "$D/$UNIT-a.out" || fail "job a: $(cat "$D/$UNIT-a.out")"
     grep -qx "got TERM" "$D/$UNIT-b.out" || fail "job b: $(cat "$D/$UNIT-b.out")"
@@ -197,14 +202,10 @@ job_cg() {
     local old
     old=$(cat "$D/a.pid")
     systemctl restart "$UNIT-a.service"
-    wait_until sh -c "! kill -0 $old 2>/dev/null"
+    wait_until gone "$old"
     # (the restarted runner ran the job again: its own, new scope)
-    local i
-    for i in $(seq 100); do
-        [ "$(cat "$D/a.pid" 2>/dev/null)" = "$old" ] || break
-        sleep 0.1
-    done
-    [ "$(cat "$D/a.pid" 2>/dev/null)" != "$old" ] || fail "the restarted runner's job: $(cat "$D/$UNIT-a.out")"
+    pid_changed() { [ "$(cat "$D/a.pid" 2>/dev/null)" != "$1" ]; }
+    within 10 pid_changed "$old" || fail "the restarted runner's job: $(cat "$D/$UNIT-a.out")"
     systemctl stop "$UNIT-a.service"
     wait_until no_scopes
 }
@@ -237,7 +238,7 @@ job_cg() {
     assert_equal "$(systemctl show -P BindsTo "$scope")" "$UNIT-s.service"
     systemctl stop "$UNIT-s.service"
     wait_until unit_gone "$scope"
-    ! kill -0 "$(cat "$D/s.pid")" 2>/dev/null || fail "the job outlived the service"
+    gone "$(cat "$D/s.pid")" || fail "the job outlived the service"
 }
 
 @test "--scope from every shape: a login's scope, a delegated service, a runner's job; --dry-run shows each decision" {
@@ -297,7 +298,7 @@ job_cg() {
         fail "$(cat "$out")"
     grep -qx 67108864 "$out" || fail "$(cat "$out")"
     systemctl stop "$UNIT.service"
-    wait_until sh -c "! kill -0 $(cat "$D/u.pid") 2>/dev/null"
+    wait_until gone "$(cat "$D/u.pid")"
     wait_until no_scopes
     grep -qx "mcgexec: $UNIT.service ended (its main process exited): ending the job, as stopping the service would" "$out" ||
         fail "$(cat "$out")"
@@ -349,19 +350,9 @@ job_cg() {
         fi
         # (a cancellation's grace is the runner's: SIGINT, SIGTERM 7.5 s
         # later, SIGKILL 2.5 s after that; 60 s at most here)
-        local i
-        for i in $(seq 600); do
-            kill -0 "$(cat "$ws/slow.pid")" 2>/dev/null || break
-            sleep 0.1
-        done
-        ! kill -0 "$(cat "$ws/slow.pid")" 2>/dev/null || fail "$how: the job outlived it: $(cat "$out")"
+        within 60 gone "$(cat "$ws/slow.pid")" || fail "$how: the job outlived it: $(cat "$out")"
         wait_until no_scopes
-        for i in $(seq 200); do
-            [ "$(systemctl show -P ActiveState "$UNIT-$how.service")" = active ] || break
-            sleep 0.1
-        done
-        [ "$(systemctl show -P ActiveState "$UNIT-$how.service")" != active ] ||
-            fail "$how: the runner is still active: $(cat "$out")"
+        within 20 inactive "$UNIT-$how.service" || fail "$how: the runner is still active: $(cat "$out")"
         [ "$how" = stop ] || grep -qx "job: cancelled" "$out" || fail "$how: $(cat "$out")"
     done
 }
@@ -405,7 +396,7 @@ job_cg() {
     gl build-rootless --unit "$UNIT-c" -E SLOW=1 -p StandardOutput=file:"$D/c.out"
     wait_for "$ws/slow.pid"
     kill -TERM "$(systemctl show -P MainPID "$UNIT-c.service")"
-    wait_until sh -c "! kill -0 $(cat "$ws/slow.pid") 2>/dev/null"
+    wait_until gone "$(cat "$ws/slow.pid")"
     wait_until no_scopes
     wait_until grep -qx "job: cancelled" "$D/c.out"
 }
@@ -437,6 +428,6 @@ job_cg() {
     cu --unit "$UNIT-s" -E SLOW=1
     wait_for "$ws/slow.pid"
     systemctl stop "$UNIT-s.service"
-    wait_until sh -c "! kill -0 $(cat "$ws/slow.pid") 2>/dev/null"
+    wait_until gone "$(cat "$ws/slow.pid")"
     wait_until no_scopes
 }

@@ -12,14 +12,26 @@ wait_for() {
     fail "nothing in $1"
 }
 
-# wait_until COMMAND...: until it succeeds (10 s at most)
-wait_until() {
-    local i
-    for i in $(seq 100); do
+# within SECONDS COMMAND...: until it succeeds, SECONDS at most; status 1
+# if it never did (the caller says why)
+within() {
+    local n=$(($1 * 10)) i
+    shift
+    for i in $(seq "$n"); do
         "$@" && return 0
         sleep 0.1
     done
-    fail "waited 10 s for: $*"
+    return 1
+}
+
+# wait_until COMMAND...: until it succeeds (10 s at most)
+wait_until() {
+    within 10 "$@" || fail "waited 10 s for: $*"
+}
+
+# gone PID: has process PID ended?
+gone() {
+    ! kill -0 "$1" 2>/dev/null
 }
 
 # Is unit $1 gone, with its cgroup?  (A transient unit is unloaded once it
