@@ -251,8 +251,10 @@ static int empty_for_children(struct mcg_run *run, enum mcg_ctrl c, struct mcg_h
     int made, others = 0, any = 0;
     int top = strcmp(parent, h->mount) == 0;
 
-    /* the host's root is exempt from the rule; a cgroup namespace's is not */
-    if (run->self_leaf || (top && !run->ns_root))
+    /* the host's root is exempt from the rule; a cgroup namespace's is not;
+     * a threaded domain keeps its processes (src/threaded.c) */
+    if (run->self_leaf || (top && !run->ns_root) ||
+        (run->thread_domain && mcg_path_within(parent, run->thread_domain)))
         return 0;
     if (top)
         return empty_ns_root(run, c, h, parent, err);
@@ -312,6 +314,31 @@ static int enable_in(struct mcg_run *run, enum mcg_ctrl c, struct mcg_hier *h,
     return 0;
 }
 
+/* Below a threaded domain (src/threaded.c), a new group is threaded: the
+ * kernel makes a child of a threaded group "domain invalid" until told. */
+static int make_threaded(struct mcg_run *run, const char *dir, struct mcg_error *err)
+{
+    if (!run->thread_domain || strcmp(dir, run->thread_domain) == 0 ||
+        !mcg_path_within(dir, run->thread_domain))
+        return 0;
+    return mcg_write(run, dir, "cgroup.type", "threaded", err);
+}
+
+/* enable_in, but below a threaded domain a domain controller (memory, io)
+ * is not enabled: the domain's own files serve every group below it, so
+ * it need only have them. */
+static int enable_here(struct mcg_run *run, enum mcg_ctrl c, struct mcg_hier *h,
+                       const char *parent, struct mcg_error *err)
+{
+    const char *name = mcg_controllers[c].v2;
+
+    if (!run->thread_domain || !mcg_path_within(parent, run->thread_domain) ||
+        mcg_v2_threaded(name))
+        return enable_in(run, c, h, parent, err);
+    int r = offered_in(run, name, run->thread_domain, err);
+    return r == -2 ? -1 : r;
+}
+
 int mcg_cgroupfs_create(struct mcg_run *run, enum mcg_ctrl c, const char *dir, int *created,
                         struct mcg_error *err)
 {
@@ -342,10 +369,12 @@ int mcg_cgroupfs_create(struct mcg_run *run, enum mcg_ctrl c, const char *dir, i
             char parent[PATH_MAX];
             snprintf(parent, sizeof(parent), "%s", path);
             *strrchr(parent, '/') = '\0';
-            if (mcg_path_within(parent, base) && enable_in(run, c, h, parent, err) < 0)
+            if (mcg_path_within(parent, base) && enable_here(run, c, h, parent, err) < 0)
                 return -1;
         }
         if (make_dir(run, c, path, &made, err) < 0)
+            return -1;
+        if (made && make_threaded(run, path, err) < 0)
             return -1;
         if (made && saved == '\0')
             *created = 1;
@@ -449,7 +478,7 @@ int mcg_cgroupfs_delete(struct mcg_run *run, enum mcg_ctrl c, const char *dir,
 
     if (!run->dry_run) {
         /* v1 semantics of libcgroup's delete: the processes move up. */
-        if (mcg_read(run, dir, "cgroup.procs", &procs, err) < 0)
+        if (mcg_read_members(run, dir, &procs, err) < 0)
             return -1;
         for (char *save = NULL, *tok = strtok_r(procs, "\n", &save); tok;
              tok = strtok_r(NULL, "\n", &save)) {

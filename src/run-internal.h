@@ -13,6 +13,9 @@ struct group_ref { enum mcg_ctrl ctrl; char *dir; int gone; };
  * went with mcgexec into its leaf, and goes back with it. */
 struct moved { enum mcg_ctrl ctrl; pid_t pid; char *from; /* absolute dir */ int with_self; };
 
+/* A file of run->thread_domain this run wrote, and its value before. */
+struct saved_file { char *file; char *value; };
+
 /* ---- run.c: records, paths, files ---- */
 
 void mcg_list_push(struct mcg_list *l, void *item);
@@ -30,6 +33,9 @@ int mcg_planned(struct mcg_run *run, const char *dir);
 void mcg_unplan(struct mcg_run *run, const char *dir);
 /* Whole file, trailing newlines removed, malloc'd: -1 with errno */
 int mcg_read_file(const char *path, char **out);
+/* The processes in `dir` (cgroup.procs; a threaded group's threads),
+ * one id a line, malloc'd */
+int mcg_read_members(struct mcg_run *run, const char *dir, char **out, struct mcg_error *err);
 /* open, write, close: -1 with errno */
 int mcg_write_file(const char *path, const char *value);
 /* err (a failed write or mkdir) says, where it is EROFS, that the cgroup
@@ -77,6 +83,21 @@ void mcg_note_job(struct mcg_run *run, enum mcg_ctrl c, const char *dir);
 /* Is mcgexec's place in h its own (where it started, or its leaf), not a
  * group of the job's? */
 int mcg_at_own_place(const struct mcg_run *run, const struct mcg_hier *h);
+
+/* ---- threaded.c: groups below another program's cgroup ---- */
+
+/* Is v2 controller `name` one a threaded subtree can have? */
+int mcg_v2_threaded(const char *name);
+/* Group names below `own` (absolute) make a threaded subtree. */
+void mcg_thread_below(struct mcg_run *run, const char *own);
+/* The directory that holds `file` of group `dir`: dir, or for a memory or
+ * io file of a threaded group, the threaded domain. */
+const char *mcg_file_dir(const struct mcg_run *run, const char *dir, const char *file);
+/* Group `group` may write `file` in the threaded domain: one group's,
+ * never over someone else's value; the value before is journalled. */
+int mcg_claim_domain_file(struct mcg_run *run, const char *group, const char *file,
+                          struct mcg_error *err);
+void mcg_free_saved(struct mcg_run *run);
 
 /* ---- undo.c ---- */
 

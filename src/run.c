@@ -130,6 +130,8 @@ void mcg_run_free(struct mcg_run *run)
     run->unit_watch = -1;
     free(run->unit_watched);
     run->unit_watched = NULL;
+    free(run->thread_domain);
+    run->thread_domain = NULL;
     mcg_commit(run);    /* frees created and moved */
     mcg_free_refs(&run->pending);
     mcg_free_refs(&run->attached);
@@ -138,7 +140,7 @@ void mcg_run_free(struct mcg_run *run)
     for (size_t i = 0; i < run->refused.n; i++)
         free(run->refused.items[i]);
     struct mcg_list *lists[] = { &run->created, &run->moved, &run->pending, &run->attached,
-                                 &run->planned, &run->enabled, &run->refused };
+                                 &run->planned, &run->enabled, &run->refused, &run->saved };
     for (size_t l = 0; l < sizeof(lists) / sizeof(lists[0]); l++) {
         free(lists[l]->items);
         *lists[l] = (struct mcg_list){ 0 };
@@ -284,8 +286,12 @@ int mcg_write(struct mcg_run *run, const char *dir, const char *file, const char
               struct mcg_error *err)
 {
     char path[MCG_FILE_PATH];
+    const char *at = mcg_file_dir(run, dir, file);
 
-    snprintf(path, sizeof(path), "%s/%s", dir, file);
+    /* (a threaded group's memory and io files are its domain's: threaded.c) */
+    if (at != dir && mcg_claim_domain_file(run, dir, file, err) < 0)
+        return -1;
+    snprintf(path, sizeof(path), "%s/%s", at, file);
     mcg_log(run, "write %s %s", path, value);
     if (run->dry_run) {
         mcg_dry_check(run, path);
@@ -388,11 +394,28 @@ int mcg_read(struct mcg_run *run, const char *dir, const char *file, char **out,
 {
     char path[MCG_FILE_PATH];
 
-    (void)run;
-    snprintf(path, sizeof(path), "%s/%s", dir, file);
+    snprintf(path, sizeof(path), "%s/%s", mcg_file_dir(run, dir, file), file);
     if (mcg_read_file(path, out) < 0)
         return mcg_fail_errno(err, errno, "read %s", path);
     return 0;
+}
+
+int mcg_read_members(struct mcg_run *run, const char *dir, char **out, struct mcg_error *err)
+{
+    char path[MCG_FILE_PATH];
+
+    (void)run;
+    snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
+    if (mcg_read_file(path, out) == 0)
+        return 0;
+    /* a threaded group lists its threads only (src/threaded.c); a thread's
+     * id written to cgroup.procs, or signalled, stands for its process */
+    if (errno == EOPNOTSUPP) {
+        snprintf(path, sizeof(path), "%s/cgroup.threads", dir);
+        if (mcg_read_file(path, out) == 0)
+            return 0;
+    }
+    return mcg_fail_errno(err, errno, "read %s", path);
 }
 
 /* Did this run create `dir` (or a group above it)? */
@@ -410,6 +433,7 @@ static void commit_held(struct mcg_run *run)
 {
     mcg_free_refs(&run->created);
     mcg_free_refs(&run->enabled);
+    mcg_free_saved(run);
     free(run->self_leaf);
     run->self_leaf = NULL;
     for (size_t i = 0; i < run->moved.n; i++) {

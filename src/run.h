@@ -109,6 +109,13 @@ struct mcg_run {
     struct mcg_list enabled;  /* struct group_ref *: v2 subtree_control entries this run
                                  added (dir, controller) */
     char *self_leaf;          /* v2: the leaf mcgexec moved itself into, if it had to */
+    char *thread_domain;      /* v2, deep inside another program's delegation: mcgexec's
+                                 own cgroup, below which its groups are threaded
+                                 (src/threaded.c); else NULL */
+    char *domain_group;       /* the group whose memory and io settings went to
+                                 thread_domain */
+    struct mcg_list saved;    /* struct saved_file *: thread_domain's files this run
+                                 wrote, with their values before */
     char *own_scope;          /* the systemd scope this run started (absolute dir): it
                                  and all below it go with mcgexec's exit */
     struct mcg_list refused;  /* char *: a dry run's places the caller would be
@@ -241,6 +248,10 @@ int mcg_created_here(const struct mcg_run *run, const char *dir);
  * service's main process has ended, with the service's name in *unit;
  * -1 where there is none. */
 int mcg_unit_watch(const struct mcg_run *run, const char **unit);
+/* Does another program own the cgroup mcgexec runs in, and signal the
+ * job through it (src/threaded.c: Slurm's task)?  Its SIGTERM is then a
+ * cancellation, whose SIGKILL comes after a grace of its own. */
+int mcg_owner_signals(const struct mcg_run *run);
 
 /* Move mcgexec back where it was before joining (the supervisor must not
  * be in the job's groups: not charged, not killed with them). */

@@ -424,6 +424,20 @@ static void wait_for_child(struct mcg_run *run, const struct mcg_supervise_opts 
         /* a second SIGINT or SIGTERM means now: end the whole job */
         if ((sig == SIGINT || sig == SIGTERM) && ++terms >= 2)
             kill_job(run, child);
+        /* Slurm's scancel: TERM to mcgexec alone (a task of the step's,
+         * the job is not), then after KillWait, KILL to every process of
+         * the task's cgroup, mcgexec too, before it could remove its
+         * groups.  So TERM starts --kill-after's grace, meant to be the
+         * shorter, after which mcgexec ends the job and cleans up. */
+        else if (sig == SIGTERM && mcg_owner_signals(run) && kill_at < 0 && !r->hard_killed) {
+            cancelled = 1;
+            if (o->kill_after <= 0) {
+                kill_job(run, child);
+                r->hard_killed = 1;
+            } else {
+                kill_at = seconds_since(t0) + o->kill_after;
+            }
+        }
     }
     if (sfd >= 0)
         close(sfd);

@@ -627,12 +627,17 @@ static int systemd_place(struct mcg_run *run, const char *first, struct mcg_erro
             return 0;
         }
         if (r == 3) {
-            /* (no controller is enabled above it, and none of its other
-             * processes is moved: src/cgroupfs.c, as for --root self) */
+            /* (no controller is enabled above it, and none of its
+             * processes is moved: the groups are threaded, src/threaded.c) */
+            char own[PATH_MAX];
+            if (mcg_join_path(own, sizeof(own), run->unified, root) < 0)
+                return mcg_fail(err, "path too long: %s/%s", run->unified, root);
             mcg_log(run, "%smcgexec runs inside %s, which systemd delegated (Delegate=yes), in "
                          "cgroups the program it was delegated to made: that program owns them, "
-                         "and group names resolve below mcgexec's own cgroup, %s/%s, as with "
-                         "--root self", dry, outer, run->unified, root);
+                         "and group names resolve below mcgexec's own cgroup, %s, as threaded "
+                         "groups: it still lists the job's processes, so the program's signals "
+                         "reach the job, and memory and io limits are its own", dry, outer, own);
+            mcg_thread_below(run, own);
             /* That program removes its cgroups when its work ends (Slurm,
              * task_K at the step's end) and cannot remove one holding
              * groups of mcgexec's: they go when the job ends, so mcgexec

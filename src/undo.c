@@ -49,6 +49,8 @@ struct undo_ops {
      * sets ref->gone once the group is removed */
     void (*remove)(struct mcg_run *run, struct group_ref *ref, int last);
     void (*disable)(struct mcg_run *run, const struct group_ref *ref);
+    /* a file of the threaded domain back to its value before */
+    void (*restore)(struct mcg_run *run, const struct saved_file *s);
 };
 
 /* The system calls both sets of steps make, in one table so that a test
@@ -110,6 +112,8 @@ static void undo_walk(struct mcg_run *run, const struct undo_ops *ops)
                           in_own_scope(run, r->dir)))
             ops->remove(run, r, 1);
     }
+    for (size_t i = run->saved.n; i-- > 0;)
+        ops->restore(run, run->saved.items[i]);
 }
 
 /* The usual steps: logged with --verbose, failures warned about. */
@@ -151,7 +155,18 @@ static void disable_logged(struct mcg_run *run, const struct group_ref *ref)
     mcg_undo_sys.write(path, minus); /* best effort: others may use it by now */
 }
 
-static const struct undo_ops undo_logged = { move_back_logged, remove_logged, disable_logged };
+static void restore_logged(struct mcg_run *run, const struct saved_file *s)
+{
+    char path[MCG_FILE_PATH];
+    file_path(path, sizeof(path), run->thread_domain, s->file);
+    mcg_log(run, "write %s %s", path, s->value);
+    if (mcg_undo_sys.write(path, s->value) < 0 && errno != ENOENT)
+        fprintf(stderr, "mcgexec: warning: cannot restore %s to %s: %s\n", path, s->value,
+                strerror(errno));
+}
+
+static const struct undo_ops undo_logged = { move_back_logged, remove_logged, disable_logged,
+                                             restore_logged };
 
 static void rollback_held(struct mcg_run *run)
 {
@@ -222,7 +237,12 @@ static void disable_raw(struct mcg_run *run, const struct group_ref *ref)
     write_raw(ref->dir, "cgroup.subtree_control", minus);
 }
 
-static const struct undo_ops undo_raw = { move_back_raw, remove_raw, disable_raw };
+static void restore_raw(struct mcg_run *run, const struct saved_file *s)
+{
+    write_raw(run->thread_domain, s->file, s->value);
+}
+
+static const struct undo_ops undo_raw = { move_back_raw, remove_raw, disable_raw, restore_raw };
 
 void mcg_undo_for_signal(struct mcg_run *run)
 {
@@ -244,8 +264,8 @@ static int signal_procs(const char *dir, int sig, pid_t self)
     DIR *d;
     struct dirent *e;
 
-    snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
-    if (mcg_read_file(path, &procs) == 0) {
+    struct mcg_error ignored = { 0 };
+    if (mcg_read_members(NULL, dir, &procs, &ignored) == 0) {
         for (char *save = NULL, *tok = strtok_r(procs, "\n", &save); tok;
              tok = strtok_r(NULL, "\n", &save)) {
             pid_t pid = (pid_t)atoi(tok);

@@ -37,29 +37,109 @@ scope_state() {
     find "$scope" -maxdepth 1 -mindepth 1 -type d | sort
 }
 
-# A task's report: its cgroup, relative to Slurm's scope, and files of it.
-TASK_REPORT='cg=$(sed -n "s/^0:://p" /proc/self/cgroup); echo "${cg#*_slurmstepd.scope}"; for f; do cat "/sys/fs/cgroup$cg/$f"; done'
+# A task's report: its cgroup, relative to Slurm's scope, then the type of
+# that cgroup and files of its parent (Slurm's task_K for a threaded group).
+TASK_REPORT='cg=$(sed -n "s/^0:://p" /proc/self/cgroup); echo "${cg#*_slurmstepd.scope}"; cat "/sys/fs/cgroup$cg/cgroup.type"; for f; do cat "/sys/fs/cgroup${cg%/*}/$f"; done'
 
-@test "root in a Slurm step: the groups below the task's cgroup, Slurm's scope as it was, the decision in --verbose" {
+@test "root in a Slurm step: threaded groups below the task's cgroup, which still lists the job; Slurm's scope as it was; the decision in --verbose" {
     local before
     # (a first job makes Slurm's scope)
     srun true
     before=$(scope_state)
-    run srun --mem=300M "$MCGEXEC" -v -e "group 'jobB', memory: '64M'" -- sh -c "$TASK_REPORT" - memory.max
+    run srun --mem=300M "$MCGEXEC" -v -e "group 'jobB', memory: '64M', cpu: '50%'" -- \
+        sh -c "$TASK_REPORT"'; grep -qx $$ "/sys/fs/cgroup${cg%/*}/cgroup.procs" && echo "task lists the job"' - memory.max cgroup.type
     assert_success
-    assert_line --regexp '^mcgexec: mcgexec runs inside /sys/fs/cgroup/system\.slice/[^/]+_slurmstepd\.scope, which systemd delegated \(Delegate=yes\), in cgroups the program it was delegated to made: that program owns them, and group names resolve below mcgexec.s own cgroup, /sys/fs/cgroup/system\.slice/[^/]+_slurmstepd\.scope/job_[0-9]+/step_0/user/task_0, as with --root self$'
+    assert_line --regexp '^mcgexec: mcgexec runs inside /sys/fs/cgroup/system\.slice/[^/]+_slurmstepd\.scope, which systemd delegated \(Delegate=yes\), in cgroups the program it was delegated to made: that program owns them, and group names resolve below mcgexec.s own cgroup, /sys/fs/cgroup/system\.slice/[^/]+_slurmstepd\.scope/job_[0-9]+/step_0/user/task_0, as threaded groups: it still lists the job.s processes, so the program.s signals reach the job, and memory and io limits are its own$'
     assert_line --regexp '^/job_[0-9]+/step_0/user/task_0/jobB$'
+    assert_line threaded
+    assert_line "domain threaded"
     assert_line 67108864
+    assert_line "task lists the job"
     assert_line "mcgexec: mcgexec stays as the job's supervisor and removes its groups when the job ends (as --rm): the cgroups they are in are that program's to remove"
     refute_output --partial "StartTransientUnit"
+    # the task's memory.max back as it was once the job ended, for what the
+    # task runs next
+    cat > "$D/task.sh" <<EOF
+"$MCGEXEC" -e "group 'jobB', memory: '64M'" -- true
+cg=\$(sed -n "s/^0:://p" /proc/self/cgroup); echo "\${cg#*_slurmstepd.scope}"; cat "/sys/fs/cgroup\$cg/memory.max"
+EOF
+    run srun sh "$D/task.sh"
+    assert_success
+    assert_line --regexp '^/job_[0-9]+/step_0/user/task_0$'
+    assert_line max
+    # a limit someone else set on the task's cgroup is never lifted
+    cat > "$D/set.sh" <<EOF
+cg=\$(sed -n "s/^0:://p" /proc/self/cgroup); echo 209715200 > "/sys/fs/cgroup\$cg/memory.max"
+"$MCGEXEC" -e "group 'jobB', memory: '512M'" -- true
+EOF
+    run srun sh "$D/set.sh"
+    assert_failure
+    assert_line --regexp "memory.max of group jobB: below .*task_0 the groups are threaded .*, whose memory.max is 209715200 already, set by the program that owns it: ask that program for the limit \\(as srun --mem does\\)$"
     # a controller Slurm did not give the task (pids): one line, nothing
     # written above the task
     run srun "$MCGEXEC" -e "group 'jobB', pids: 20" -- true
     assert_failure
     assert_output --partial "pids"
+    # two groups' memory limits: one line
+    run srun "$MCGEXEC" -e "group 'a', memory: '64M'; group 'b', memory: '32M'" -- true
+    assert_failure
+    assert_line --regexp "^mcgexec: -e:1: memory.limit_in_bytes = .32M. \\(33554432\\): memory.max of group b: below .*task_0 the groups are threaded .* for one group: group a has them$"
     # (Slurm removes the job's cgroups once the job completes: nothing of
     # mcgexec's is left in them to stop it)
     wait_until test "$(scope_state)" = "$before"
+}
+
+@test "root in a Slurm step: the cpu quota throttles the job in its threaded group" {
+    run srun "$MCGEXEC" --wait --stats=/dev/stdout -e "group 'jobB', cpu: '20%'" -- \
+        sh -c 'i=0; while [ $i -lt 300000 ]; do i=$((i+1)); done; cg=$(sed -n "s/^0:://p" /proc/self/cgroup); grep nr_throttled "/sys/fs/cgroup$cg/cpu.stat"'
+    assert_success
+    local n
+    n=$(printf '%s\n' "$output" | sed -n 's/^nr_throttled //p')
+    [ "${n:-0}" -gt 0 ] || fail "not throttled: $output"
+}
+
+# scancel of a step whose job runs under mcgexec (in place: mcgexec
+# supervises it in the task): the job gets TERM, and once Slurm's KillWait
+# (5 s in the guest) is out, KILL; nothing is left.
+scancel_step() {
+    local before name=mcgt$$ job
+    srun true
+    before=$(scope_state)
+    srun --job-name="$name" "$MCGEXEC" "$@" -e "group 'jobB', memory: '64M', cpu: '50%'" -- \
+        sh -c "echo \$\$ > $D/pid; trap 'echo got TERM >> $D/log; exit 0' TERM; sleep 600 & wait" \
+        > "$D/out" 2>&1 &
+    within 30 test -s "$D/pid" || fail "the job did not start: $(cat "$D/out")"
+    job=$(cat "$D/pid")
+    grep -q threaded "/sys/fs/cgroup$(sed -n 's/^0:://p' "/proc/$job/cgroup")/cgroup.type" ||
+        fail "the job is not in a threaded group"
+    scancel --name="$name"
+    within 15 gone "$job" || fail "the job outlived scancel: $(cat "$D/out")"
+    grep -q "got TERM" "$D/log" || fail "the job got no TERM: $(cat "$D/out")"
+    within 30 test "$(scope_state)" = "$before" || fail "left in Slurm's scope: $(scope_state)"
+    [ "$(sinfo -h -N -o %T)" = idle ] || within 30 test "$(sinfo -h -N -o %T)" = idle ||
+        fail "the node is $(sinfo -h -N -o %T)"
+}
+
+@test "scancel ends an in-place job in a Slurm step; nothing left" {
+    scancel_step
+}
+
+@test "scancel ends a supervised --rm job in a Slurm step; nothing left" {
+    scancel_step --rm --stats="$D/r.json"
+    grep -q "memory: peak" "$D/r.json" || fail "no report: $(cat "$D/r.json")"
+}
+
+@test "scancel ends a job that ignores TERM (--kill-after within Slurm's KillWait); nothing left" {
+    local before name=mcgk$$ job
+    srun true
+    before=$(scope_state)
+    srun --job-name="$name" "$MCGEXEC" --kill-after 1s -e "group 'jobB', cpu: '50%'" -- \
+        sh -c "echo \$\$ > $D/pid; trap '' TERM; while :; do sleep 1; done" > "$D/out" 2>&1 &
+    within 30 test -s "$D/pid" || fail "the job did not start: $(cat "$D/out")"
+    job=$(cat "$D/pid")
+    scancel --name="$name"
+    within 15 gone "$job" || fail "the job outlived scancel: $(cat "$D/out")"
+    within 30 test "$(scope_state)" = "$before" || fail "left in Slurm's scope: $(scope_state)"
 }
 
 @test "root in a Slurm step: Slurm's tighter --mem bounds a job whose policy allows more; the OOM kill named" {
@@ -95,7 +175,7 @@ TASK_REPORT='cg=$(sed -n "s/^0:://p" /proc/self/cgroup); echo "${cg#*_slurmstepd
 @test "examples/ci/slurm-batch.sh under sbatch: each step below its task's cgroup, under the step policy's limits; nothing left" {
     local ws=$D/ws before
     mkdir -p "$ws"
-    printf 'all:\n\t@cg=$$(sed -n "s/^0:://p" /proc/self/cgroup); echo "make in $${cg#*_slurmstepd.scope}, memory.max $$(cat /sys/fs/cgroup$$cg/memory.max), cpu.max $$(cat /sys/fs/cgroup$$cg/cpu.max)"\n' > "$ws/Makefile"
+    printf 'all:\n\t@cg=$$(sed -n "s/^0:://p" /proc/self/cgroup); echo "make in $${cg#*_slurmstepd.scope} ($$(cat /sys/fs/cgroup$$cg/cgroup.type)), the task.s memory.max $$(cat /sys/fs/cgroup$${cg%%/*}/memory.max), cpu.max $$(cat /sys/fs/cgroup$$cg/cpu.max)"\n' > "$ws/Makefile"
     srun true
     before=$(scope_state)
     # (the installed examples are root's, as a policy run as root must be)
@@ -104,13 +184,17 @@ TASK_REPORT='cg=$(sed -n "s/^0:://p" /proc/self/cgroup); echo "${cg#*_slurmstepd
         fail "the batch job failed: $(cat "$ws/out")"
     run cat "$ws/out"
     assert_line --regexp '^step in /system\.slice/[^/]+_slurmstepd\.scope/job_[0-9]+/step_0/user/task_0/step-0$'
-    assert_line --regexp '^make in /job_[0-9]+/step_1/user/task_0/step-1, memory.max 268435456, cpu.max 50000 100000$'
+    assert_line --regexp '^make in /job_[0-9]+/step_1/user/task_0/step-1 \(threaded\), the task.s memory.max 268435456, cpu.max 50000 100000$'
     wait_until test "$(scope_state)" = "$before"
-    # mcgexec directly in the batch script: one line, the script's status
-    printf '#!/bin/sh\n"%s" "%s" -- true\n' "$MCGEXEC" "$TOP/examples/ci/slurm-step.rb" > "$D/direct.sh"
-    run sbatch --wait --output="$D/direct.out" "$D/direct.sh"
-    assert_failure
+    # mcgexec directly in the batch script: the same, below the batch
+    # step's task cgroup, which keeps the script's shell
+    cat > "$D/direct.sh" <<EOF
+#!/bin/sh
+"$MCGEXEC" "$TOP/examples/ci/slurm-step.rb" -- sh -c 'cg=\$(sed -n "s/^0:://p" /proc/self/cgroup); echo "in \$cg"; cat "/sys/fs/cgroup\$cg/cpu.max"'
+EOF
+    sbatch --wait --output="$D/direct.out" "$D/direct.sh" || fail "$(cat "$D/direct.out")"
     run cat "$D/direct.out"
-    assert_output --partial "the no-internal-processes rule"
+    assert_line --regexp '^in /system\.slice/[^/]+_slurmstepd\.scope/job_[0-9]+/step_batch/user/task_0/step-[^/]+$'
+    assert_line "50000 100000"
     wait_until test "$(scope_state)" = "$before"
 }

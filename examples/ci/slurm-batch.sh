@@ -3,13 +3,14 @@
 #
 #   sbatch --mem=1G examples/ci/slurm-batch.sh
 #
-# Each step is `srun mcgexec ...`: the step's task is mcgexec alone, whose
-# groups go below the task's cgroup, inside the job's allocation (Slurm's
-# --mem above the policy's memory).  mcgexec stays as the step's supervisor
-# and removes its groups when the step ends, so that Slurm can remove its
-# own cgroups.  (Run directly in the batch script, mcgexec would share the
-# batch step's task cgroup with the script's shell, and cgroup v2 gives no
-# controllers to groups below a cgroup with processes: one line says so.)
+# Each step is `srun mcgexec ...`: the step's task is mcgexec, whose groups
+# go below the task's cgroup as threaded groups, inside the job's
+# allocation (Slurm's --mem above the policy's memory), and still listed in
+# the task's cgroup, where scancel finds the processes to signal.  mcgexec
+# stays as the step's supervisor and removes its groups when the step ends,
+# so that Slurm can remove its own cgroups.  (Run directly in the batch
+# script, mcgexec works the same way, but the memory limit is then that of
+# the batch step's task cgroup, which also holds the script's shell.)
 #SBATCH --job-name=mcgexec-example
 #SBATCH --output=slurm-%j.out
 set -eu
