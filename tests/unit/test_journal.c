@@ -454,11 +454,122 @@ static void test_paths(void)
     mcg_run_free(&run);
 }
 
+/* ---- threaded groups below another program's cgroup (src/threaded.c) --- */
+
+static void put_file(const char *dir, const char *file, const char *value)
+{
+    char path[300];
+    snprintf(path, sizeof(path), "%s/%s", dir, file);
+    FILE *f = fopen(path, "w");
+    CHECK(f != NULL, "fopen %s: %s", path, strerror(errno));
+    if (f) {
+        fprintf(f, "%s\n", value);
+        fclose(f);
+    }
+}
+
+static void test_threaded(void)
+{
+    char tmp[64] = "/tmp/mcgexec-threaded-XXXXXX", task[128], job[160], other[160];
+    struct mcg_run run;
+    struct mcg_error err = { 0 };
+
+    CHECK(mkdtemp(tmp) != NULL, "mkdtemp: %s", strerror(errno));
+    snprintf(task, sizeof(task), "%s/task_0", tmp);
+    snprintf(job, sizeof(job), "%s/jobB", task);
+    snprintf(other, sizeof(other), "%s/other", task);
+    mkdir(task, 0755);
+    put_file(task, "memory.max", "max");
+    put_file(task, "memory.high", "max");
+    put_file(task, "memory.low", "209715200");
+
+    mcg_run_init(&run, &(struct mcg_run_opts){ 0 });
+    run.layout = MCG_LAYOUT_UNIFIED;
+    for (int c = 0; c < MCG_NCTRL; c++) {
+        mcg_set_path(&run.hier[c].mount, tmp);
+        mcg_set_path(&run.hier[c].base, "task_0");
+    }
+    CHECK(mcg_file_dir(&run, job, "memory.max") == job, "not threaded: a group's own file");
+    CHECK(!mcg_owner_signals(&run), "not threaded: nobody else signals");
+    mcg_thread_below(&run, task);
+    CHECK(mcg_owner_signals(&run), "threaded: the owner signals");
+    /* memory and io files of a group below are the domain's; the
+     * threaded controllers' and cgroup's own are the group's */
+    CHECK(mcg_file_dir(&run, job, "memory.max") == run.thread_domain &&
+              mcg_file_dir(&run, job, "io.max") == run.thread_domain,
+          "threaded: memory and io files are the domain's");
+    CHECK(mcg_file_dir(&run, job, "cpu.max") == job &&
+              mcg_file_dir(&run, job, "cpuset.cpus") == job &&
+              mcg_file_dir(&run, job, "pids.max") == job &&
+              mcg_file_dir(&run, job, "cgroup.procs") == job,
+          "threaded: cpu, cpuset, pids and cgroup files are the group's");
+    CHECK(mcg_file_dir(&run, task, "memory.max") == task &&
+              mcg_file_dir(&run, "/elsewhere/g", "memory.max")[0] == '/' &&
+              strcmp(mcg_file_dir(&run, "/elsewhere/g", "memory.max"), "/elsewhere/g") == 0,
+          "the domain itself, and groups elsewhere, keep their files");
+    CHECK(mcg_v2_threaded("cpu") && mcg_v2_threaded("pids") && !mcg_v2_threaded("memory") &&
+              !mcg_v2_threaded("io"),
+          "the threaded controllers");
+
+    /* one group's, journalled once; a second group: refused; a value the
+     * owner set: refused, naming it */
+    CHECK(mcg_claim_domain_file(&run, job, "memory.max", &err) == 0, "claim: %s", err.msg);
+    CHECK(mcg_claim_domain_file(&run, job, "memory.max", &err) == 0 && run.saved.n == 1,
+          "claimed twice, saved once (%zu)", run.saved.n);
+    CHECK(mcg_claim_domain_file(&run, other, "memory.high", &err) < 0 &&
+              strstr(err.msg, "memory.high of group other") &&
+              strstr(err.msg, "for one group: group jobB has them"),
+          "a second group: %s", err.msg);
+    CHECK(mcg_claim_domain_file(&run, job, "memory.low", &err) < 0 &&
+              strstr(err.msg, "whose memory.low is 209715200 already"),
+          "the owner's value: %s", err.msg);
+    CHECK(mcg_claim_domain_file(&run, job, "io.max", &err) < 0 &&
+              strstr(err.msg, "which has no io.max"),
+          "a controller the domain lacks: %s", err.msg);
+    CHECK(run.saved.n == 1, "refusals journal nothing (%zu)", run.saved.n);
+
+    /* the undo: the group goes, the controller is off again, the file is
+     * back as it was; the signal handler's walk the same */
+    static const char *const undo[] = {
+        "rmdir /t/task_0/jobB",
+        "write /t/task_0/cgroup.subtree_control -cpu",
+        "write /t/task_0/memory.max max",
+        NULL,
+    };
+    mcg_undo_sys = (struct mcg_undo_sys){ fake_rmdir, fake_write, fake_exists };
+    for (int handler = 0; handler < 2; handler++) {
+        struct mcg_run u;
+        mcg_run_init(&u, &(struct mcg_run_opts){ 0 });
+        u.layout = MCG_LAYOUT_UNIFIED;
+        mcg_thread_below(&u, "/t/task_0");
+        k_reset();
+        k_mkdir("/t/task_0");
+        k_mkdir("/t/task_0/jobB");
+        mcg_push_ref(&u.created, MCG_CPU, "/t/task_0/jobB");
+        mcg_push_ref(&u.enabled, MCG_CPU, "/t/task_0");
+        struct saved_file *sv = malloc(sizeof(*sv));
+        *sv = (struct saved_file){ strdup("memory.max"), strdup("max") };
+        mcg_list_push(&u.saved, sv);
+        if (handler)
+            mcg_undo_for_signal(&u);
+        else
+            mcg_rollback(&u);
+        log_is(handler ? "the handler's walk, threaded" : "mcg_rollback, threaded", undo);
+        CHECK(u.saved.n == 0 || handler, "the journal is freed");
+        mcg_run_free(&u);
+    }
+    mcg_run_free(&run);
+    char cmd[128];
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", tmp);
+    CHECK(system(cmd) == 0, "%s", cmd);
+}
+
 int main(void)
 {
     test_undo_walk();
     test_join_planning();
     test_paths();
+    test_threaded();
     printf("test_journal: %d checks, %d failed\n", checks, failures);
     return failures ? 1 : 0;
 }
