@@ -252,7 +252,7 @@ static int empty_for_children(struct mcg_run *run, enum mcg_ctrl c, struct mcg_h
     int top = strcmp(parent, h->mount) == 0;
 
     /* the host's root is exempt from the rule; a cgroup namespace's is not;
-     * a threaded domain keeps its processes (src/threaded.c) */
+     * a threaded domain keeps its processes (src/groupfile.c) */
     if (run->self_leaf || (top && !run->ns_root) ||
         (run->thread_domain && mcg_path_within(parent, run->thread_domain)))
         return 0;
@@ -314,7 +314,7 @@ static int enable_in(struct mcg_run *run, enum mcg_ctrl c, struct mcg_hier *h,
     return 0;
 }
 
-/* Below a threaded domain (src/threaded.c), a new group is threaded: the
+/* Below a threaded domain (src/groupfile.c), a new group is threaded: the
  * kernel makes a child of a threaded group "domain invalid" until told. */
 static int make_threaded(struct mcg_run *run, const char *dir, struct mcg_error *err)
 {

@@ -33,9 +33,6 @@ int mcg_planned(struct mcg_run *run, const char *dir);
 void mcg_unplan(struct mcg_run *run, const char *dir);
 /* Whole file, trailing newlines removed, malloc'd: -1 with errno */
 int mcg_read_file(const char *path, char **out);
-/* The processes in `dir` (cgroup.procs; a threaded group's threads),
- * one id a line, malloc'd */
-int mcg_read_members(struct mcg_run *run, const char *dir, char **out, struct mcg_error *err);
 /* open, write, close: -1 with errno */
 int mcg_write_file(const char *path, const char *value);
 /* err (a failed write or mkdir) says, where it is EROFS, that the cgroup
@@ -84,7 +81,7 @@ void mcg_note_job(struct mcg_run *run, enum mcg_ctrl c, const char *dir);
  * group of the job's? */
 int mcg_at_own_place(const struct mcg_run *run, const struct mcg_hier *h);
 
-/* ---- threaded.c: groups below another program's cgroup ---- */
+/* ---- groupfile.c: control files by name; groups below another program's cgroup ---- */
 
 /* Is v2 controller `name` one a threaded subtree can have? */
 int mcg_v2_threaded(const char *name);
@@ -93,10 +90,15 @@ void mcg_thread_below(struct mcg_run *run, const char *own);
 /* The directory that holds `file` of group `dir`: dir, or for a memory or
  * io file of a threaded group, the threaded domain. */
 const char *mcg_file_dir(const struct mcg_run *run, const char *dir, const char *file);
-/* Group `group` may write `file` in the threaded domain: one group's,
- * never over someone else's value; the value before is journalled. */
+/* Group `group` may write `value` to `file` in the threaded domain: one
+ * group's, never lifting someone else's value; the value before is
+ * journalled. */
 int mcg_claim_domain_file(struct mcg_run *run, const char *group, const char *file,
-                          struct mcg_error *err);
+                          const char *value, struct mcg_error *err);
+/* The processes in `dir` (cgroup.procs; a threaded group's threads),
+ * one id a line, malloc'd */
+int mcg_read_members(struct mcg_run *run, const char *dir, char **out, struct mcg_error *err);
+/* (run.c) forget the saved files, and which group claimed them */
 void mcg_free_saved(struct mcg_run *run);
 
 /* ---- undo.c ---- */

@@ -1,7 +1,8 @@
 /* The run's records and the plainest operations on them: the lists of the
  * undo journal, the paths of each hierarchy, the dry run's pretend groups,
  * the log line every change prints, a dry run's check of permissions,
- * reading and writing control files, putting a pid in a group. */
+ * whole files read and written, putting a pid in a group.  (A group's
+ * control files, by name: src/groupfile.c.) */
 #define _GNU_SOURCE
 #include "run.h"
 #include "run-internal.h"
@@ -213,39 +214,6 @@ int mcg_write_file(const char *path, const char *value)
     return 0;
 }
 
-/* A cpuset the kernel refused names CPUs or memory nodes that are not
- * there: say which are, on the host and in the parent group (which a
- * child's set must stay within). */
-static void say_cpuset_offer(struct mcg_run *run, const char *dir, const char *file,
-                             struct mcg_error *err)
-{
-    int cpus = strcmp(file, "cpuset.cpus") == 0;
-    char path[MCG_FILE_PATH], *host = NULL, *parent = NULL;
-    size_t n = strlen(err->msg);
-
-    if (!cpus && strcmp(file, "cpuset.mems") != 0)
-        return;
-    if (mcg_read_file(cpus ? "/sys/devices/system/cpu/online" : "/sys/devices/system/node/online",
-                      &host) < 0)
-        host = NULL;
-    int w = snprintf(path, sizeof(path), "%s", dir);
-    while (w > 0 && path[w - 1] != '/')
-        w--;
-    if (w > 1) {
-        const char *eff = run->layout == MCG_LAYOUT_UNIFIED
-                              ? (cpus ? "cpuset.cpus.effective" : "cpuset.mems.effective")
-                              : (cpus ? "cpuset.effective_cpus" : "cpuset.effective_mems");
-        snprintf(path + w, sizeof(path) - (size_t)w, "%s", eff);
-        if (mcg_read_file(path, &parent) < 0)
-            parent = NULL;
-    }
-    snprintf(err->msg + n, sizeof(err->msg) - n, " (this host has %s %s%s%s)",
-             cpus ? "CPUs" : "memory nodes", host ? host : "unknown",
-             parent ? "; the parent group offers " : "", parent ? parent : "");
-    free(host);
-    free(parent);
-}
-
 /* A dry run: would the step just printed, on `path`, be refused for lack
  * of permission (or a read-only mount)?  Said under it, once per place;
  * a path not there yet needs its nearest existing directory writable (a
@@ -280,31 +248,6 @@ int mcg_explain_rofs(const struct mcg_run *run, int r, struct mcg_error *err)
                  "container or a Kubernetes pod: the container needs it read-write, as a "
                  "privileged one has it)", run->unified[0] ? " at " : "", run->unified);
     return r;
-}
-
-int mcg_write(struct mcg_run *run, const char *dir, const char *file, const char *value,
-              struct mcg_error *err)
-{
-    char path[MCG_FILE_PATH];
-    const char *at = mcg_file_dir(run, dir, file);
-
-    /* (a threaded group's memory and io files are its domain's: threaded.c) */
-    if (at != dir && mcg_claim_domain_file(run, dir, file, err) < 0)
-        return -1;
-    snprintf(path, sizeof(path), "%s/%s", at, file);
-    mcg_log(run, "write %s %s", path, value);
-    if (run->dry_run) {
-        mcg_dry_check(run, path);
-        return 0;
-    }
-    if (mcg_write_file(path, value) < 0) {
-        int e = errno;
-        mcg_fail_errno(err, e, "write %s", path);
-        if (e == EINVAL || e == ERANGE)
-            say_cpuset_offer(run, dir, file, err);
-        return mcg_explain_rofs(run, -1, err);
-    }
-    return 0;
 }
 
 /* Move process `pid` (a decimal string) into dir: one line of the plan or
@@ -389,35 +332,6 @@ int mcg_read_file(const char *path, char **out)
     return 0;
 }
 
-int mcg_read(struct mcg_run *run, const char *dir, const char *file, char **out,
-             struct mcg_error *err)
-{
-    char path[MCG_FILE_PATH];
-
-    snprintf(path, sizeof(path), "%s/%s", mcg_file_dir(run, dir, file), file);
-    if (mcg_read_file(path, out) < 0)
-        return mcg_fail_errno(err, errno, "read %s", path);
-    return 0;
-}
-
-int mcg_read_members(struct mcg_run *run, const char *dir, char **out, struct mcg_error *err)
-{
-    char path[MCG_FILE_PATH];
-
-    (void)run;
-    snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
-    if (mcg_read_file(path, out) == 0)
-        return 0;
-    /* a threaded group lists its threads only (src/threaded.c); a thread's
-     * id written to cgroup.procs, or signalled, stands for its process */
-    if (errno == EOPNOTSUPP) {
-        snprintf(path, sizeof(path), "%s/cgroup.threads", dir);
-        if (mcg_read_file(path, out) == 0)
-            return 0;
-    }
-    return mcg_fail_errno(err, errno, "read %s", path);
-}
-
 /* Did this run create `dir` (or a group above it)? */
 int mcg_created_here(const struct mcg_run *run, const char *dir)
 {
@@ -428,6 +342,20 @@ int mcg_created_here(const struct mcg_run *run, const char *dir)
 }
 
 /* ---- the journal's end: what the run made is the command's ---------- */
+
+void mcg_free_saved(struct mcg_run *run)
+{
+    for (size_t i = 0; i < run->saved.n; i++) {
+        struct saved_file *s = run->saved.items[i];
+        free(s->file);
+        free(s->value);
+        free(s);
+    }
+    run->saved.n = 0;
+    free(run->domain_group);
+    run->domain_group = NULL;
+}
+
 
 static void commit_held(struct mcg_run *run)
 {

@@ -111,7 +111,7 @@ struct mcg_run {
     char *self_leaf;          /* v2: the leaf mcgexec moved itself into, if it had to */
     char *thread_domain;      /* v2, deep inside another program's delegation: mcgexec's
                                  own cgroup, below which its groups are threaded
-                                 (src/threaded.c); else NULL */
+                                 (src/groupfile.c); else NULL */
     char *domain_group;       /* the group whose memory and io settings went to
                                  thread_domain */
     struct mcg_list saved;    /* struct saved_file *: thread_domain's files this run
@@ -249,7 +249,7 @@ int mcg_created_here(const struct mcg_run *run, const char *dir);
  * -1 where there is none. */
 int mcg_unit_watch(const struct mcg_run *run, const char **unit);
 /* Does another program own the cgroup mcgexec runs in, and signal the
- * job through it (src/threaded.c: Slurm's task)?  Its SIGTERM is then a
+ * job through it (src/groupfile.c: Slurm's task)?  Its SIGTERM is then a
  * cancellation, whose SIGKILL comes after a grace of its own. */
 int mcg_owner_signals(const struct mcg_run *run);
 

@@ -628,7 +628,7 @@ static int systemd_place(struct mcg_run *run, const char *first, struct mcg_erro
         }
         if (r == 3) {
             /* (no controller is enabled above it, and none of its
-             * processes is moved: the groups are threaded, src/threaded.c) */
+             * processes is moved: the groups are threaded, src/groupfile.c) */
             char own[PATH_MAX];
             if (mcg_join_path(own, sizeof(own), run->unified, root) < 0)
                 return mcg_fail(err, "path too long: %s/%s", run->unified, root);

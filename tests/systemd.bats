@@ -156,6 +156,26 @@ in_journal_re() {
     [ -z "$(systemctl list-units --all --no-legend 'mcgexec-*.scope')" ] || fail "a scope was started"
 }
 
+@test "an mcgexec inside an outer mcgexec's job in a delegated service: threaded groups below the job's group; the outer memory.max lowered, never lifted, and put back" {
+    local d=$BATS_TEST_TMPDIR
+    cat > "$d/inner.sh" <<EOF
+outer=\$(sed -n "s/^0:://p" /proc/self/cgroup)
+"$MCGEXEC" -v -e "group 'inner', memory: '64M', cpu: '50%'" -- sh -c 'cg=\$(sed -n "s/^0:://p" /proc/self/cgroup); echo "in \$cg \$(cat /sys/fs/cgroup\$cg/cgroup.type) \$(cat /sys/fs/cgroup\$cg/cpu.max)"; echo "outer memory.max \$(cat /sys/fs/cgroup\${cg%/*}/memory.max)"'
+echo "after: outer memory.max \$(cat /sys/fs/cgroup\$outer/memory.max)"
+"$MCGEXEC" -e "group 'inner', memory: '512M'" -- true || echo "lifting refused"
+EOF
+    run systemd-run --unit "$UNIT" --quiet --pipe --wait -p Delegate=yes \
+        "$MCGEXEC" -e "group 'outer', memory: '256M'" -- sh "$d/inner.sh"
+    assert_success
+    assert_line --regexp "^mcgexec: mcgexec runs inside /sys/fs/cgroup/system\.slice/$UNIT\.service, which systemd delegated \(Delegate=yes\), in cgroups the program it was delegated to made: .* as threaded groups"
+    assert_line "in /system.slice/$UNIT.service/outer/inner threaded 50000 100000"
+    assert_line "outer memory.max 67108864"
+    assert_line "after: outer memory.max 268435456"
+    assert_line --regexp "^mcgexec: .*memory.max of group inner: .*whose memory.max is 268435456 already, set by the program that owns it, which mcgexec lowers but never lifts"
+    assert_line "lifting refused"
+    [ -z "$(systemctl list-units --all --no-legend 'mcgexec-*.scope')" ] || fail "a scope was started"
+}
+
 @test "supervised where seccomp denies clone3 (as Docker's default profile does): the job joins its group itself" {
     local d=$BATS_TEST_TMPDIR
     # the kernel cannot start the job in its group (clone3 fails with

@@ -454,7 +454,7 @@ static void test_paths(void)
     mcg_run_free(&run);
 }
 
-/* ---- threaded groups below another program's cgroup (src/threaded.c) --- */
+/* ---- threaded groups below another program's cgroup (src/groupfile.c) --- */
 
 static void put_file(const char *dir, const char *file, const char *value)
 {
@@ -513,20 +513,31 @@ static void test_threaded(void)
 
     /* one group's, journalled once; a second group: refused; a value the
      * owner set: refused, naming it */
-    CHECK(mcg_claim_domain_file(&run, job, "memory.max", &err) == 0, "claim: %s", err.msg);
-    CHECK(mcg_claim_domain_file(&run, job, "memory.max", &err) == 0 && run.saved.n == 1,
+    CHECK(mcg_claim_domain_file(&run, job, "memory.max", "67108864", &err) == 0, "claim: %s", err.msg);
+    CHECK(mcg_claim_domain_file(&run, job, "memory.max", "33554432", &err) == 0 && run.saved.n == 1,
           "claimed twice, saved once (%zu)", run.saved.n);
-    CHECK(mcg_claim_domain_file(&run, other, "memory.high", &err) < 0 &&
+    CHECK(mcg_claim_domain_file(&run, other, "memory.high", "1048576", &err) < 0 &&
               strstr(err.msg, "memory.high of group other") &&
               strstr(err.msg, "for one group: group jobB has them"),
           "a second group: %s", err.msg);
-    CHECK(mcg_claim_domain_file(&run, job, "memory.low", &err) < 0 &&
+    CHECK(mcg_claim_domain_file(&run, job, "memory.low", "1048576", &err) < 0 &&
               strstr(err.msg, "whose memory.low is 209715200 already"),
           "the owner's value: %s", err.msg);
-    CHECK(mcg_claim_domain_file(&run, job, "io.max", &err) < 0 &&
+    CHECK(mcg_claim_domain_file(&run, job, "io.max", "8:0 rbps=1", &err) < 0 &&
               strstr(err.msg, "which has no io.max"),
           "a controller the domain lacks: %s", err.msg);
     CHECK(run.saved.n == 1, "refusals journal nothing (%zu)", run.saved.n);
+    /* an outer run's ceiling on the group mcgexec is in: lowered, never lifted */
+    put_file(task, "memory.swap.max", "268435456");
+    CHECK(mcg_claim_domain_file(&run, job, "memory.swap.max", "536870912", &err) < 0 &&
+              strstr(err.msg, "whose memory.swap.max is 268435456 already") &&
+              strstr(err.msg, "lowers but never lifts"),
+          "a ceiling lifted: %s", err.msg);
+    CHECK(mcg_claim_domain_file(&run, job, "memory.swap.max", "max", &err) < 0,
+          "a ceiling lifted to max");
+    CHECK(mcg_claim_domain_file(&run, job, "memory.swap.max", "134217728", &err) == 0 &&
+              run.saved.n == 2,
+          "a ceiling lowered: %s", err.msg);
 
     /* the undo: the group goes, the controller is off again, the file is
      * back as it was; the signal handler's walk the same */
