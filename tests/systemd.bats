@@ -165,7 +165,7 @@ echo "after: outer memory.max \$(cat /sys/fs/cgroup\$outer/memory.max)"
 "$MCGEXEC" -e "group 'inner', memory: '512M'" -- true || echo "lifting refused"
 EOF
     run systemd-run --unit "$UNIT" --quiet --pipe --wait -p Delegate=yes \
-        "$MCGEXEC" -e "group 'outer', memory: '256M'" -- sh "$d/inner.sh"
+        "$MCGEXEC" -e "group 'outer', memory: '256M', cpu: '80%'" -- sh "$d/inner.sh"
     assert_success
     assert_line --regexp "^mcgexec: mcgexec runs inside /sys/fs/cgroup/system\.slice/$UNIT\.service, which systemd delegated \(Delegate=yes\), in cgroups the program it was delegated to made: .* as threaded groups"
     assert_line "in /system.slice/$UNIT.service/outer/inner threaded 50000 100000"
