@@ -74,7 +74,7 @@ cg=\$(sed -n "s/^0:://p" /proc/self/cgroup); echo 209715200 > "/sys/fs/cgroup\$c
 EOF
     run srun sh "$D/set.sh"
     assert_failure
-    assert_line --regexp "memory.max of group jobB: below .*task_0 the groups are threaded .*, whose memory.max is 209715200 already, set by the program that owns it: ask that program for the limit \\(as srun --mem does\\)$"
+    assert_line --regexp "memory.max of group jobB: below .*task_0 the groups are threaded .*, whose memory.max is 209715200 already, set by the program that owns it, which mcgexec lowers but never lifts: ask that program for the limit \\(as srun --mem does\\)$"
     # a controller Slurm did not give the task (pids): one line, nothing
     # written above the task
     run srun "$MCGEXEC" -e "group 'jobB', pids: 20" -- true
