@@ -1,7 +1,8 @@
 #!/bin/sh
 # Install what mcgexec needs to build and test, from Debian 12's packages
 # (ruby and rake drive mruby's own build; libmruby-dev is Debian's mruby for
-# -DMCGEXEC_MRUBY=system; libc6-dev has libc.a for -DMCGEXEC_STATIC=ON),
+# -DMCGEXEC_MRUBY=system; libc6-dev has libc.a for -DMCGEXEC_STATIC=ON;
+# strace stalls a run at one system call in tests/concurrency.bats),
 # and any extra packages named as arguments (scripts/check.sh adds clang
 # and valgrind); then the mruby source that mruby_config.rb builds, Debian's
 # mruby source package unpacked in deps/mruby (scripts/mruby-source.sh).
@@ -10,7 +11,7 @@ set -eu
 cd "$(dirname "$0")/.."
 
 PACKAGES="gcc libc6-dev make cmake pkg-config ruby rake dpkg-dev libmruby-dev mruby libcgroup-dev \
-libjansson-dev libsystemd-dev bats bats-assert bats-support util-linux coreutils findutils gawk jq procps python3 $*"
+libjansson-dev libsystemd-dev bats bats-assert bats-support util-linux coreutils findutils gawk jq procps python3 strace $*"
 
 missing=""
 for p in $PACKAGES; do

@@ -60,21 +60,69 @@ static int cpuset_inherit(struct mcg_run *run, const struct mcg_hier *h, const c
     return 0;
 }
 
+/* A new v1 cpuset group takes no process until its cpus and mems are set,
+ * and another run may find it at once (a shared group name): it is made
+ * under a name of this run's, `.mcgexec-new.PID.NAME` beside it, given
+ * its parent's cpus and mems, and only then renamed (v1 cgroups can be
+ * renamed within their parent).  So no run ever sees the group not ready,
+ * however slow the maker: nothing waits, nothing is timed.  Where another
+ * run published it first (the rename finds the name taken), this run's
+ * copy goes, and the group is theirs.  *made: 1 where this run's copy
+ * became the group. */
+static int make_cpuset_ready(struct mcg_run *run, const struct mcg_hier *h, const char *path,
+                             int *made, struct mcg_error *err)
+{
+    char tmp[PATH_MAX];
+    const char *base = strrchr(path, '/') + 1;
+
+    *made = 0;
+    if (snprintf(tmp, sizeof(tmp), "%.*s.mcgexec-new.%d.%s", (int)(base - path), path,
+                 (int)getpid(), base) >= (int)sizeof(tmp))
+        return mcg_fail(err, "path too long: %s", path);
+    mcg_log(run, "mkdir %s", tmp);
+    if (mkdir(tmp, 0755) < 0)
+        return mcg_explain_rofs(run, mcg_fail_errno(err, errno, "mkdir %s", tmp), err);
+    if (cpuset_inherit(run, h, tmp, err) < 0) {
+        rmdir(tmp);
+        return -1;
+    }
+    mcg_log(run, "rename %s %s", tmp, path);
+    if (rename(tmp, path) == 0) {
+        *made = 1;
+        return 0;
+    }
+    int e = errno;
+    mcg_log(run, "rmdir %s", tmp);
+    rmdir(tmp);
+    /* (EEXIST, ENOTEMPTY: published by another run meanwhile) */
+    if (e == EEXIST || e == ENOTEMPTY)
+        return 0;
+    return mcg_fail_errno(err, e, "rename %s to %s", tmp, path);
+}
+
 static int make_dir(struct mcg_run *run, enum mcg_ctrl c, const char *path, int *made,
                     struct mcg_error *err)
 {
     *made = 0;
     if (mcg_dir_exists(run, path))
         return 0;
-    mcg_log(run, "mkdir %s", path);
-    if (run->dry_run) {
-        mcg_dry_check(run, path);
-        mcg_list_push(&run->planned, xstrdup(path));
-    } else if (mkdir(path, 0755) < 0) {
-        /* EEXIST: another run (or an earlier part of this policy) made it */
-        return errno == EEXIST ? 0
-                               : mcg_explain_rofs(run, mcg_fail_errno(err, errno, "mkdir %s", path),
-                                                  err);
+    if (!run->dry_run && c == MCG_CPUSET && run->layout != MCG_LAYOUT_UNIFIED) {
+        struct mcg_hier *h = NULL;
+        if (mcg_hier_get(run, c, &h, err) < 0 || make_cpuset_ready(run, h, path, made, err) < 0)
+            return -1;
+        if (!*made)
+            return 0;
+    } else {
+        mcg_log(run, "mkdir %s", path);
+        if (run->dry_run) {
+            mcg_dry_check(run, path);
+            mcg_list_push(&run->planned, xstrdup(path));
+        } else if (mkdir(path, 0755) < 0) {
+            /* EEXIST: another run (or an earlier part of this policy) made it */
+            return errno == EEXIST
+                       ? 0
+                       : mcg_explain_rofs(run, mcg_fail_errno(err, errno, "mkdir %s", path), err);
+        }
     }
     mcg_push_ref(&run->created, c, path);
     *made = 1;
@@ -378,7 +426,10 @@ int mcg_cgroupfs_create(struct mcg_run *run, enum mcg_ctrl c, const char *dir, i
             return -1;
         if (made && saved == '\0')
             *created = 1;
-        if (made && !unified && c == MCG_CPUSET && cpuset_inherit(run, h, path, err) < 0)
+        /* (made ready before it had its name: make_cpuset_ready; a dry
+         * run plans the copy) */
+        if (made && run->dry_run && !unified && c == MCG_CPUSET &&
+            cpuset_inherit(run, h, path, err) < 0)
             return -1;
         *p = saved;
     }

@@ -273,12 +273,6 @@ int mcg_write_pid(struct mcg_run *run, enum mcg_ctrl c, const char *dir, pid_t p
 
     snprintf(buf, sizeof(buf), "%d", (int)pid);
     int r = mcg_put_pid(run, dir, buf);
-    /* A v1 cpuset group another run has just made takes no tasks until
-     * that run has copied cpus and mems into it: give it a moment. */
-    for (int tries = 0; r < 0 && errno == ENOSPC && c == MCG_CPUSET && tries < 20; tries++) {
-        nanosleep(&(struct timespec){ 0, 5 * 1000 * 1000 }, NULL);
-        r = mcg_put_pid(run, dir, buf);
-    }
     if (r < 0) {
         if (errno == EBUSY && run->layout == MCG_LAYOUT_UNIFIED)
             return mcg_fail(err, "attach pid %s to %s: the group has controllers enabled "

@@ -100,3 +100,29 @@ EOF2
     race "$p" -- true
     assert_equal "$(failed_runs)" 0
 }
+
+@test "a maker of a new cpuset group stalled after its mkdir: another run never sees the group without cpus and mems" {
+    requires_root
+    is_v2 && skip "cgroup v1: a new v1 cpuset group is empty until cpus and mems are copied in"
+    requires_controller cpuset
+    command -v strace >/dev/null || skip "no strace"
+    local parent first
+    p=$(policy <<EOF2
+s = Cgroup::CPUSET.new("$G"); s.create; s.attach
+EOF2
+)
+    parent=$(dirname "$(group_dir cpuset)")
+    # The first run stops for 5 s as each mkdir returns: a group made
+    # under its own name and filled in afterwards would be there, empty,
+    # all that time.  (On a machine slow enough that the second run comes
+    # after, the test proves less, and still passes.)
+    strace -f -qq -o /dev/null -e trace=mkdir,mkdirat -e inject=mkdir,mkdirat:delay_exit=5000000 \
+        "$MCGEXEC" "$p" -- true > "$BATS_TEST_TMPDIR/first" 2>&1 &
+    first=$!
+    wait_until sh -c "ls -d '$parent/$G' '$parent'/.mcgexec-new.*.'$G' 2>/dev/null | grep -q ."
+    run "$MCGEXEC" "$p" -- cat "$(group_dir cpuset)/cpuset.cpus"
+    assert_success
+    assert_output "$(cat "$parent/cpuset.cpus")"
+    wait "$first" || fail "the stalled run failed: $(cat "$BATS_TEST_TMPDIR/first")"
+    [ -z "$(ls -d "$parent"/.mcgexec-new.* 2>/dev/null)" ] || fail "a copy was left: $(ls -d "$parent"/.mcgexec-new.*)"
+}

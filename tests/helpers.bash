@@ -42,6 +42,28 @@ teardown() {
     done
 }
 
+# within SECONDS COMMAND...: until it succeeds, SECONDS at most; status 1
+# if it never did (the caller says why)
+within() {
+    local n=$(($1 * 10)) i
+    shift
+    for i in $(seq "$n"); do
+        "$@" && return 0
+        sleep 0.1
+    done
+    return 1
+}
+
+# wait_until COMMAND...: until it succeeds (10 s at most)
+wait_until() {
+    within 10 "$@" || fail "waited 10 s for: $*"
+}
+
+# gone PID: has process PID ended?
+gone() {
+    ! kill -0 "$1" 2>/dev/null
+}
+
 requires_root() {
     [ "$(id -u)" -eq 0 ] || skip "needs root"
 }

@@ -1,5 +1,6 @@
 # Helpers of the tests that need systemd as PID 1 (tests/systemd.bats,
-# tests/rootless.bats), loaded after helpers.bash.
+# tests/rootless.bats), loaded after helpers.bash (within, wait_until and
+# gone are there).
 
 # wait_for FILE: until FILE exists and has something in it (30 s at most;
 # cgroup files have no size to test)
@@ -10,28 +11,6 @@ wait_for() {
         sleep 0.1
     done
     fail "nothing in $1"
-}
-
-# within SECONDS COMMAND...: until it succeeds, SECONDS at most; status 1
-# if it never did (the caller says why)
-within() {
-    local n=$(($1 * 10)) i
-    shift
-    for i in $(seq "$n"); do
-        "$@" && return 0
-        sleep 0.1
-    done
-    return 1
-}
-
-# wait_until COMMAND...: until it succeeds (10 s at most)
-wait_until() {
-    within 10 "$@" || fail "waited 10 s for: $*"
-}
-
-# gone PID: has process PID ended?
-gone() {
-    ! kill -0 "$1" 2>/dev/null
 }
 
 # Is unit $1 gone, with its cgroup?  (A transient unit is unloaded once it
