@@ -18,7 +18,7 @@ MRuby::Gem::Specification.new('mruby-mcgexec') do |spec|
   spec.summary = 'cgroup v1/v2 classes with the mruby-cgroup API (from mcgexec)'
 
   # The engine of mcgexec, without its command line, supervisor and exec.
-  spec.objs = %w[policy policystate cgroup_class unwritten convert run hierarchy cgroupfs systemd manager join undo guard settings v1v2 v1v2_weight values error mounts unitname subprocess].map do |f|
+  spec.objs = %w[policy policystate cgroup_class unwritten convert run hierarchy cgroupfs systemd manager join undo groupfile guard settings v1v2 v1v2_weight values error mounts unitname subprocess].map do |f|
     objfile("#{build_dir}/src/#{f}")
   end
   spec.rbfiles = Dir.glob("#{dir}/src/mrblib/*.rb").sort

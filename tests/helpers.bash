@@ -64,6 +64,14 @@ gone() {
     ! kill -0 "$1" 2>/dev/null
 }
 
+# spin TENTHS FILE: shell code that spins until the shell's own CPU time
+# (user, from the times builtin, written to FILE: no fork) is TENTHS
+# tenths of a second.  A busy loop bounded by CPU time, not the wall
+# clock, which a busy machine stretches: what it used is known.
+spin() {
+    echo 'while :; do times > "'"$2"'"; read -r u _ < "'"$2"'"; s=${u#*m}; w=${s%%.*}; d=${s#*.}; d=${d%"${d#?}"}; [ $(( (${u%%m*} * 60 + w) * 10 + d )) -ge '"$1"' ] && break; i=0; while [ $i -lt 2000 ]; do i=$((i + 1)); done; done'
+}
+
 requires_root() {
     [ "$(id -u)" -eq 0 ] || skip "needs root"
 }
