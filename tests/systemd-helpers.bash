@@ -25,16 +25,20 @@ JOB_REPORT='cg=$(sed -n "s/^0:://p" /proc/self/cgroup); echo "$cg"; for f; do ca
 
 # supervised_checks DIR: run by the tests below from a scope, a delegated
 # service or a shell wrapper (mcgexec on PATH is this tree's): --timeout,
-# --rm's kill of a daemon, --stats against known work, an OOM kill.  Each
-# leaves its findings in DIR for check_supervised.
+# --rm's kill of a daemon, --stats against known work (0.5 s of CPU time:
+# spin, helpers.bash), an OOM kill.  Each leaves its findings in DIR for
+# check_supervised.
 SUPERVISED_CHECKS='
     d=$1
     pol="group \"job\", memory: \"512M\", pids: 64, cpu: \"100%\""
     mcgexec --rm --timeout 2s -e "$pol" -- sh -c "sleep 300 >/dev/null 2>&1 & echo \$! > $d/bg; exec sleep 300 >/dev/null 2>&1"
     echo $? > $d/timeout.status
     mcgexec --rm -e "$pol" -- sh -c "setsid sleep 300 </dev/null >/dev/null 2>&1 & echo \$! > $d/daemon; sed -n s/^0:://p /proc/self/cgroup > $d/job.cg"
+    cat > $d/spin.sh <<"EOS"
+'"$(spin 5 '$1')"'
+EOS
     mcgexec --rm --stats-format=json --stats=$d/cpu.json -e "$pol" -- \
-        sh -c "timeout 2 sh -c \"while :; do :; done\"; set -- \$(cut -d\" \" -f16,17 /proc/\$\$/stat); echo \$((\$1 + \$2)) > $d/ticks"
+        sh -c "sh $d/spin.sh $d/times; set -- \$(cut -d\" \" -f16,17 /proc/\$\$/stat); echo \$((\$1 + \$2)) > $d/ticks"
     mcgexec --rm --stats-format=json --stats=$d/mem.json -e "$pol" -- dd if=/dev/zero of=/dev/null bs=150M count=1 2>/dev/null
     mcgexec --rm --stats-format=json --stats=$d/oom.json -e "group \"job\", memory: \"32M\"" -- \
         dd if=/dev/zero of=/dev/null bs=96M count=1 2> $d/oom.err
