@@ -1,6 +1,7 @@
 /* One error type, filled where the failure is known and printed once, as
  * "mcgexec: [FILE:LINE: ]MESSAGE", by the one that gives up: main() before
- * COMMAND's process starts, the supervisor (src/supervise.c) once it has. */
+ * COMMAND's process starts, the supervisor (src/supervise.c) once it has;
+ * always through mcg_print_error. */
 #ifndef MCGEXEC_ERROR_H
 #define MCGEXEC_ERROR_H
 
@@ -25,5 +26,14 @@ int mcg_fail(struct mcg_error *err, const char *fmt, ...)
 /* Same, appending ": strerror(errnum)". */
 int mcg_fail_errno(struct mcg_error *err, int errnum, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+
+/* The one place an error reaches the user, on stderr: "mcgexec: MESSAGE". */
+void mcg_print_error(const struct mcg_error *err);
+/* An error known where it is printed (the command line's): fills one and
+ * prints it through mcg_print_error. */
+void mcg_error_now(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The one place a warning reaches the user: "mcgexec: warning: MESSAGE"
+ * (something left that mcgexec could not undo; the run goes on). */
+void mcg_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 #endif

@@ -212,7 +212,7 @@ void mcg_leave(struct mcg_run *run)
         char buf[32];
         snprintf(buf, sizeof(buf), "%d", (int)getpid());
         if (mcg_put_pid(run, home, buf) < 0)
-            fprintf(stderr, "mcgexec: warning: cannot leave %s: %s\n", cur, strerror(errno));
+            mcg_warn("cannot leave %s: %s", cur, strerror(errno));
         else
             mcg_set_cur(run, h, home);
     }

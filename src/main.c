@@ -96,7 +96,7 @@ static void usage(FILE *out)
 static int misuse(const char *msg)
 {
     if (msg)
-        fprintf(stderr, "mcgexec: %s\n", msg);
+        mcg_error_now("%s", msg);
     fputs("Try 'mcgexec --help' for more information.\n", stderr);
     return MCG_EXIT_FAILURE;
 }
@@ -132,7 +132,8 @@ struct options {
     int dry_run, verbose, wait;
     struct mcg_supervise_opts sup;
     struct mcg_creds creds;
-    struct mrb_state *vm;      /* the policy's VM, when left to the exec */
+    struct mrb_state *vm;      /* the policy's VM, when left to the exec (or to undo) */
+    int began;                 /* the run began: groups may exist, a failure undoes it */
 };
 
 /* What the environment sets before the options do: $MCGEXEC_ROOT,
@@ -145,7 +146,7 @@ static int options_from_env(struct options *o)
     if (o->root && !*o->root)
         o->root = NULL;
     if (m && *m && mcg_parse_manager(m, &o->manager) < 0) {
-        fprintf(stderr, "mcgexec: MCGEXEC_MANAGER=%s: auto, systemd or cgroupfs\n", m);
+        mcg_error_now("MCGEXEC_MANAGER=%s: auto, systemd or cgroupfs", m);
         return -1;
     }
     return 0;
@@ -160,8 +161,8 @@ static int take_timeout_option(int c, struct options *o)
     if (c == 'G') {
         if (mcg_parse_signal(optarg, &o->sup.timeout_signal) == 0)
             return -1;
-        fprintf(stderr, "mcgexec: --timeout-signal %s: no such signal (a name such as TERM, "
-                        "INT, KILL, or a number)\n", optarg);
+        mcg_error_now("--timeout-signal %s: no such signal (a name such as TERM, INT, KILL, or "
+                      "a number)", optarg);
         return misuse(NULL);
     }
     if (c == 'K' && strcmp(optarg, "0") == 0) {
@@ -169,8 +170,7 @@ static int take_timeout_option(int c, struct options *o)
         return -1;
     }
     if (mcg_parse_duration(optarg, c == 'K' ? &o->sup.kill_after : &o->sup.timeout, &why) < 0) {
-        fprintf(stderr, "mcgexec: %s %s: %s\n", c == 'K' ? "--kill-after" : "--timeout", optarg,
-                why);
+        mcg_error_now("%s %s: %s", c == 'K' ? "--kill-after" : "--timeout", optarg, why);
         return misuse(NULL);
     }
     if (c == 't')
@@ -314,14 +314,20 @@ static int parse_options(int argc, char **argv, struct options *o)
     return -1;
 }
 
+/* Undo a run that failed (its error said already): the VM, the journal. */
+static void undo_run(struct mcg_run *run, struct mrb_state *mrb)
+{
+    mcg_policy_close(mrb);
+    mcg_rollback(run);
+    mcg_run_free(run); /* ends the signal guard */
+}
+
 /* Something failed after the run began: say it once, undo the run. */
 static int give_up(struct mcg_run *run, struct mrb_state *mrb, const struct mcg_error *err,
                    int status)
 {
-    fprintf(stderr, "mcgexec: %s\n", err->msg);
-    mcg_policy_close(mrb);
-    mcg_rollback(run);
-    mcg_run_free(run); /* ends the signal guard */
+    mcg_print_error(err);
+    undo_run(run, mrb);
     return status;
 }
 
@@ -352,7 +358,9 @@ static int join_after_policy(struct options *o, struct mcg_run *run, struct mcg_
  * it started with IO.popen; except that where the policy left no children,
  * closing it only frees memory (mruby-io opens every descriptor above 2
  * close-on-exec): mcgexec execing in place leaves that to the exec, and a
- * supervisor closes it once COMMAND has started, off COMMAND's way. */
+ * supervisor closes it once COMMAND has started, off COMMAND's way.
+ * -1 with err on failure, nothing printed; o->began says whether the run
+ * began (and must be undone: o->vm is its VM then). */
 static int apply_policy(struct options *o, struct mcg_run *run, struct mcg_error *err)
 {
     char *policy_buf = NULL;
@@ -374,14 +382,13 @@ static int apply_policy(struct options *o, struct mcg_run *run, struct mcg_error
                                               .stop_grace = o->sup.kill_after,
                                               .command = o->command });
     mcg_guard_begin(run);
+    o->began = 1;
     struct mrb_state *mrb = mcg_policy_open(run, o->policy_name, o->command, err);
     if (!mrb || mcg_policy_run(mrb, o->code, len, err) < 0 || join_after_policy(o, run, err) < 0) {
         free(policy_buf);
         o->code = NULL;
-        if (!o->dry_run)
-            mcg_report_failure(run, &o->sup, o->command, MCG_EXIT_FAILURE, err->msg);
-        give_up(run, mrb, err, MCG_EXIT_FAILURE);
-        return 1;
+        o->vm = mrb; /* (for undo_run) */
+        return -1;
     }
     if (o->dry_run || has_children())
         mcg_policy_close(mrb);
@@ -437,23 +444,21 @@ static int run_command(struct options *o)
     struct mcg_run run;
 
     /* Users and groups are looked up before anything changes. */
-    if (o->user && mcg_parse_user(o->user, &o->creds, &err) < 0) {
-        fprintf(stderr, "mcgexec: %s\n", err.msg);
+    if ((o->user && mcg_parse_user(o->user, &o->creds, &err) < 0) ||
+        (!o->dry_run && mcg_prepare_stats(&o->sup, &err) < 0)) {
+        mcg_print_error(&err);
         return MCG_EXIT_FAILURE;
     }
-    if (!o->dry_run && mcg_prepare_stats(&o->sup, &err) < 0) {
-        fprintf(stderr, "mcgexec: %s\n", err.msg);
-        return MCG_EXIT_FAILURE;
-    }
-    int status = apply_policy(o, &run, &err);
-    if (status < 0) { /* the policy file, before anything changed */
-        fprintf(stderr, "mcgexec: %s\n", err.msg);
+    if (apply_policy(o, &run, &err) < 0) {
+        /* (the report first: it is the run's record, whatever the undo says) */
         if (!o->dry_run)
-            mcg_report_failure(NULL, &o->sup, o->command, MCG_EXIT_FAILURE, err.msg);
+            mcg_report_failure(o->began ? &run : NULL, &o->sup, o->command, MCG_EXIT_FAILURE,
+                               err.msg);
+        if (o->began)
+            return give_up(&run, o->vm, &err, MCG_EXIT_FAILURE);
+        mcg_print_error(&err); /* the policy file, before anything changed */
         return MCG_EXIT_FAILURE;
     }
-    if (status > 0)
-        return MCG_EXIT_FAILURE;
     return start_command(o, &run);
 }
 
@@ -465,11 +470,11 @@ static int refuse_setid(void)
 {
     if (getuid() == geteuid() && getgid() == getegid() && !getauxval(AT_SECURE))
         return 0;
-    fprintf(stderr, "mcgexec: refusing to run setuid, setgid or with file capabilities (uid %d, "
-                    "effective uid %d): a policy runs with mcgexec's privileges, so every user "
-                    "would have root; let users run it through sudo rules, or without root "
-                    "through systemd's user manager (man mcgexec, SECURITY)\n",
-            (int)getuid(), (int)geteuid());
+    mcg_error_now("refusing to run setuid, setgid or with file capabilities (uid %d, effective "
+                  "uid %d): a policy runs with mcgexec's privileges, so every user would have "
+                  "root; let users run it through sudo rules, or without root through systemd's "
+                  "user manager (man mcgexec, SECURITY)",
+                  (int)getuid(), (int)geteuid());
     return MCG_EXIT_FAILURE;
 }
 

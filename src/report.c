@@ -304,7 +304,7 @@ void mcg_report_failure(struct mcg_run *run, const struct mcg_supervise_opts *o,
     memset(r.d.psi, 0xff, sizeof(r.d.psi));
     memset(r.d.events, 0xff, sizeof(r.d.events));
     if (!(f = mcg_open_stats(o, &err))) {
-        fprintf(stderr, "mcgexec: %s\n", err.msg);
+        mcg_print_error(&err);
         return;
     }
     mcg_write_report(f, run, o, &r);

@@ -261,7 +261,7 @@ static int not_started(struct mcg_run *run, char **command, const struct mcg_sup
                        const struct counters *before, int status, struct mcg_error *err)
 {
     mcg_say_memory_limit(run, before, command[0], err);
-    fprintf(stderr, "mcgexec: %s\n", err->msg);
+    mcg_print_error(err);
     mcg_report_failure(run, o, command, status, err->msg);
     mcg_rollback(run);
     return status;
@@ -508,7 +508,7 @@ int mcg_supervise(struct mcg_run *run, char **command, const struct mcg_supervis
     mcg_say_outcome(o, &r);
     /* (the file was checked before the policy ran: mcg_prepare_stats) */
     if (o->stats && !(stats = mcg_open_stats(o, &err)))
-        fprintf(stderr, "mcgexec: %s\n", err.msg);
+        mcg_print_error(&err);
     if (stats)
         mcg_write_report(stats, run, o, &r);
     if (o->rm)

@@ -124,7 +124,7 @@ static void move_back_logged(struct mcg_run *run, const struct moved *m)
     file_path(path, sizeof(path), m->from, "cgroup.procs");
     mcg_log(run, "attach %s %s", m->from, buf);
     if (mcg_undo_sys.write(path, buf) < 0 && errno != ESRCH)
-        fprintf(stderr, "mcgexec: warning: cannot move pid %s back to %s: %s\n", buf, m->from,
+        mcg_warn("cannot move pid %s back to %s: %s", buf, m->from,
                 strerror(errno));
 }
 
@@ -136,7 +136,7 @@ static void remove_logged(struct mcg_run *run, struct group_ref *ref, int last)
     /* A group can stay busy for a moment after its last task left. */
     for (int tries = 0; mcg_undo_sys.rmdir(ref->dir) < 0 && errno != ENOENT; tries++) {
         if (errno != EBUSY || tries == 50) {
-            fprintf(stderr, "mcgexec: warning: cannot remove %s: %s\n", ref->dir, strerror(errno));
+            mcg_warn("cannot remove %s: %s", ref->dir, strerror(errno));
             return;
         }
         nanosleep(&(struct timespec){ 0, 10 * 1000 * 1000 }, NULL);
@@ -161,7 +161,7 @@ static void restore_logged(struct mcg_run *run, const struct saved_file *s)
     file_path(path, sizeof(path), run->thread_domain, s->file);
     mcg_log(run, "write %s %s", path, s->value);
     if (mcg_undo_sys.write(path, s->value) < 0 && errno != ENOENT)
-        fprintf(stderr, "mcgexec: warning: cannot restore %s to %s: %s\n", path, s->value,
+        mcg_warn("cannot restore %s to %s: %s", path, s->value,
                 strerror(errno));
 }
 
