@@ -67,9 +67,10 @@ gone() {
 # spin TENTHS FILE: shell code that spins until the shell's own CPU time
 # (user, from the times builtin, written to FILE: no fork) is TENTHS
 # tenths of a second.  A busy loop bounded by CPU time, not the wall
-# clock, which a busy machine stretches: what it used is known.
+# clock, which a busy machine stretches: what it used is known.  (No
+# "${": systemd expands those in the command lines it runs.)
 spin() {
-    echo 'while :; do times > "'"$2"'"; read -r u _ < "'"$2"'"; s=${u#*m}; w=${s%%.*}; d=${s#*.}; d=${d%"${d#?}"}; [ $(( (${u%%m*} * 60 + w) * 10 + d )) -ge '"$1"' ] && break; i=0; while [ $i -lt 2000 ]; do i=$((i + 1)); done; done'
+    echo 'while :; do times > "'"$2"'"; IFS=m. read -r m s f < "'"$2"'"; case $f in 0*) t=0 ;; 1*) t=1 ;; 2*) t=2 ;; 3*) t=3 ;; 4*) t=4 ;; 5*) t=5 ;; 6*) t=6 ;; 7*) t=7 ;; 8*) t=8 ;; *) t=9 ;; esac; [ $(( (m * 60 + s) * 10 + t )) -ge '"$1"' ] && break; i=0; while [ $i -lt 2000 ]; do i=$((i + 1)); done; done'
 }
 
 requires_root() {

@@ -25,7 +25,7 @@ JOB_REPORT='cg=$(sed -n "s/^0:://p" /proc/self/cgroup); echo "$cg"; for f; do ca
 
 # supervised_checks DIR: run by the tests below from a scope, a delegated
 # service or a shell wrapper (mcgexec on PATH is this tree's): --timeout,
-# --rm's kill of a daemon, --stats against known work (0.5 s of CPU time:
+# --rm's kill of a daemon, --stats against known work (1.5 s of CPU time:
 # spin, helpers.bash), an OOM kill.  Each leaves its findings in DIR for
 # check_supervised.
 SUPERVISED_CHECKS='
@@ -35,7 +35,7 @@ SUPERVISED_CHECKS='
     echo $? > $d/timeout.status
     mcgexec --rm -e "$pol" -- sh -c "setsid sleep 300 </dev/null >/dev/null 2>&1 & echo \$! > $d/daemon; sed -n s/^0:://p /proc/self/cgroup > $d/job.cg"
     cat > $d/spin.sh <<"EOS"
-'"$(spin 5 '$1')"'
+'"$(spin 15 '$1')"'
 EOS
     mcgexec --rm --stats-format=json --stats=$d/cpu.json -e "$pol" -- \
         sh -c "sh $d/spin.sh $d/times; set -- \$(cut -d\" \" -f16,17 /proc/\$\$/stat); echo \$((\$1 + \$2)) > $d/ticks"
@@ -56,8 +56,10 @@ check_supervised() {
     [[ $(cat "$d/job.cg") =~ ^$parent/job$ ]] || fail "the job ran in $(cat "$d/job.cg")"
     ticks=$(cat "$d/ticks")
     cpu=$(jq -r '.cpu_user_s + .cpu_system_s' "$d/cpu.json")
-    awk -v c="$cpu" -v t="$ticks" 'BEGIN { own = t / 100; exit !(own >= 0.5 && c >= own * 0.8 && c <= own * 1.2 + 0.05) }' ||
-        fail "report: $cpu s of CPU; the job counted $ticks ticks"
+    # (the job's own spin, and its shell's and cut's start, which the
+    # emulated guest makes a tenth of a second or two)
+    awk -v c="$cpu" -v t="$ticks" 'BEGIN { own = t / 100; exit !(own >= 1.4 && c >= own * 0.8 && c <= own * 1.2 + 0.25) }' ||
+        fail "report: $cpu s of CPU; the job counted $ticks ticks; its last times: $(cat "$d/times" 2>&1 | tr "\n" " ")"
     peak=$(jq -r .memory_peak_bytes "$d/mem.json")
     [ "$peak" -ge $((140 << 20)) ] && [ "$peak" -le $((170 << 20)) ] || fail "peak $peak bytes"
     assert_equal "$(jq -r .memory_limit_bytes "$d/mem.json")" $((512 << 20))
