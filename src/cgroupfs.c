@@ -383,8 +383,7 @@ static int enable_here(struct mcg_run *run, enum mcg_ctrl c, struct mcg_hier *h,
     if (!run->thread_domain || !mcg_path_within(parent, run->thread_domain) ||
         mcg_v2_threaded(name))
         return enable_in(run, c, h, parent, err);
-    int r = offered_in(run, name, run->thread_domain, err);
-    return r == -2 ? -1 : r;
+    return offered_in(run, name, run->thread_domain, err) < 0 ? -1 : 0;
 }
 
 int mcg_cgroupfs_create(struct mcg_run *run, enum mcg_ctrl c, const char *dir, int *created,
@@ -529,7 +528,7 @@ int mcg_cgroupfs_delete(struct mcg_run *run, enum mcg_ctrl c, const char *dir,
 
     if (!run->dry_run) {
         /* v1 semantics of libcgroup's delete: the processes move up. */
-        if (mcg_read_members(run, dir, &procs, err) < 0)
+        if (mcg_read_members(dir, &procs, err) < 0)
             return -1;
         for (char *save = NULL, *tok = strtok_r(procs, "\n", &save); tok;
              tok = strtok_r(NULL, "\n", &save)) {

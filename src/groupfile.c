@@ -88,27 +88,36 @@ static const char *name_below(const char *top, const char *dir)
     return strncmp(dir, top, n) == 0 && dir[n] == '/' ? dir + n + 1 : dir;
 }
 
-/* The kernel's default of a domain controller's file: no limit, no
- * protection, no event grouping (memory.max "max", memory.low "0",
- * memory.oom.group "0", io.max "", io.weight "default 100"). */
-static int holds_default(const char *value)
-{
-    return strcmp(value, "max") == 0 || strcmp(value, "0") == 0 || value[0] == '\0' ||
-           strcmp(value, "default 100") == 0;
-}
-
-/* A ceiling (memory.max, memory.high, memory.swap.max) lowered, never
- * raised: `value` at or below `old` ("max" above every number). */
-static int lowers(const char *file, const char *value, const char *old)
+/* A ceiling of memory: "max" for none, or bytes. */
+static int is_ceiling(const char *file)
 {
     static const char *const ceilings[] = { "memory.max", "memory.high", "memory.swap.max",
                                             "memory.zswap.max" };
-    int ceiling = 0;
-    char *end;
 
     for (size_t i = 0; i < sizeof(ceilings) / sizeof(ceilings[0]); i++)
-        ceiling |= strcmp(file, ceilings[i]) == 0;
-    if (!ceiling || strcmp(value, "max") == 0)
+        if (strcmp(file, ceilings[i]) == 0)
+            return 1;
+    return 0;
+}
+
+/* The kernel's default of a domain controller's file: a ceiling's "max";
+ * elsewhere no protection, no event grouping, no throttle (memory.low
+ * "0", memory.oom.group "0", io.max "", io.weight "default 100").  (A
+ * ceiling of "0" is a limit, not the default.) */
+static int holds_default(const char *file, const char *value)
+{
+    if (is_ceiling(file))
+        return strcmp(value, "max") == 0;
+    return strcmp(value, "0") == 0 || value[0] == '\0' || strcmp(value, "default 100") == 0;
+}
+
+/* A ceiling lowered, never raised: `value` at or below `old` ("max" above
+ * every number). */
+static int lowers(const char *file, const char *value, const char *old)
+{
+    char *end;
+
+    if (!is_ceiling(file) || strcmp(value, "max") == 0)
         return 0;
     errno = 0;
     unsigned long long v = strtoull(value, &end, 10);
@@ -145,7 +154,7 @@ int mcg_claim_domain_file(struct mcg_run *run, const char *group, const char *fi
                             file, name_below(top, group), top, file);
         return mcg_fail_errno(err, errno, "read %s", path);
     }
-    if (!holds_default(old) && !lowers(file, value, old)) {
+    if (!holds_default(file, old) && !lowers(file, value, old)) {
         mcg_fail(err, "%s of group %s: below %s the groups are threaded (so that the program "
                       "that owns it still signals the job), and their memory and io limits "
                       "are that cgroup's, whose %s is %s already, set by the program that "
@@ -237,11 +246,10 @@ int mcg_read(struct mcg_run *run, const char *dir, const char *file, char **out,
     return 0;
 }
 
-int mcg_read_members(struct mcg_run *run, const char *dir, char **out, struct mcg_error *err)
+int mcg_read_members(const char *dir, char **out, struct mcg_error *err)
 {
     char path[MCG_FILE_PATH];
 
-    (void)run;
     snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
     if (mcg_read_file(path, out) == 0)
         return 0;
@@ -254,4 +262,3 @@ int mcg_read_members(struct mcg_run *run, const char *dir, char **out, struct mc
     }
     return mcg_fail_errno(err, errno, "read %s", path);
 }
-

@@ -97,7 +97,7 @@ int mcg_claim_domain_file(struct mcg_run *run, const char *group, const char *fi
                           const char *value, struct mcg_error *err);
 /* The processes in `dir` (cgroup.procs; a threaded group's threads),
  * one id a line, malloc'd */
-int mcg_read_members(struct mcg_run *run, const char *dir, char **out, struct mcg_error *err);
+int mcg_read_members(const char *dir, char **out, struct mcg_error *err);
 /* (run.c) forget the saved files, and which group claimed them */
 void mcg_free_saved(struct mcg_run *run);
 

@@ -350,7 +350,6 @@ void mcg_free_saved(struct mcg_run *run)
     run->domain_group = NULL;
 }
 
-
 static void commit_held(struct mcg_run *run)
 {
     mcg_free_refs(&run->created);

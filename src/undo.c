@@ -124,8 +124,7 @@ static void move_back_logged(struct mcg_run *run, const struct moved *m)
     file_path(path, sizeof(path), m->from, "cgroup.procs");
     mcg_log(run, "attach %s %s", m->from, buf);
     if (mcg_undo_sys.write(path, buf) < 0 && errno != ESRCH)
-        mcg_warn("cannot move pid %s back to %s: %s", buf, m->from,
-                strerror(errno));
+        mcg_warn("cannot move pid %s back to %s: %s", buf, m->from, strerror(errno));
 }
 
 static void remove_logged(struct mcg_run *run, struct group_ref *ref, int last)
@@ -161,8 +160,7 @@ static void restore_logged(struct mcg_run *run, const struct saved_file *s)
     file_path(path, sizeof(path), run->thread_domain, s->file);
     mcg_log(run, "write %s %s", path, s->value);
     if (mcg_undo_sys.write(path, s->value) < 0 && errno != ENOENT)
-        mcg_warn("cannot restore %s to %s: %s", path, s->value,
-                strerror(errno));
+        mcg_warn("cannot restore %s to %s: %s", path, s->value, strerror(errno));
 }
 
 static const struct undo_ops undo_logged = { move_back_logged, remove_logged, disable_logged,
@@ -265,7 +263,7 @@ static int signal_procs(const char *dir, int sig, pid_t self)
     struct dirent *e;
 
     struct mcg_error ignored = { 0 };
-    if (mcg_read_members(NULL, dir, &procs, &ignored) == 0) {
+    if (mcg_read_members(dir, &procs, &ignored) == 0) {
         for (char *save = NULL, *tok = strtok_r(procs, "\n", &save); tok;
              tok = strtok_r(NULL, "\n", &save)) {
             pid_t pid = (pid_t)atoi(tok);

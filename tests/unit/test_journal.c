@@ -538,6 +538,10 @@ static void test_threaded(void)
     CHECK(mcg_claim_domain_file(&run, job, "memory.swap.max", "134217728", &err) == 0 &&
               run.saved.n == 2,
           "a ceiling lowered: %s", err.msg);
+    put_file(task, "memory.high", "0");
+    CHECK(mcg_claim_domain_file(&run, job, "memory.high", "1048576", &err) < 0 &&
+              strstr(err.msg, "whose memory.high is 0 already"),
+          "a ceiling of 0 is a limit, not the default: %s", err.msg);
 
     /* the undo: the group goes, the controller is off again, the file is
      * back as it was; the signal handler's walk the same */
