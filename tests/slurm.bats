@@ -98,48 +98,43 @@ EOF
     [ "${n:-0}" -gt 0 ] || fail "not throttled: $output"
 }
 
-# scancel of a step whose job runs under mcgexec (in place: mcgexec
-# supervises it in the task): the job gets TERM, and once Slurm's KillWait
-# (5 s in the guest) is out, KILL; nothing is left.
+# scancel_step TERM-ACTION MCGEXEC-ARG...: scancel of a step whose job (a
+# shell whose TERM trap is TERM-ACTION) runs under mcgexec (in place:
+# mcgexec supervises it in the task): Slurm's TERM reaches the job, and
+# mcgexec ends it after --kill-after, before Slurm's KillWait (5 s in the
+# guest) is out; the job is gone, nothing is left in Slurm's scope, the
+# node is idle.
 scancel_step() {
-    local before name=mcgt$$ job
+    local trap=$1 before name=mcgt$$ job
+    shift
     srun true
     before=$(scope_state)
     srun --job-name="$name" "$MCGEXEC" "$@" -e "group 'jobB', memory: '64M', cpu: '50%'" -- \
-        sh -c "echo \$\$ > $D/pid; trap 'echo got TERM >> $D/log; exit 0' TERM; sleep 600 & wait" \
-        > "$D/out" 2>&1 &
+        sh -c "echo \$\$ > $D/pid; trap '$trap' TERM; sleep 600 & wait" > "$D/out" 2>&1 &
     within 30 test -s "$D/pid" || fail "the job did not start: $(cat "$D/out")"
     job=$(cat "$D/pid")
     grep -q threaded "/sys/fs/cgroup$(sed -n 's/^0:://p' "/proc/$job/cgroup")/cgroup.type" ||
         fail "the job is not in a threaded group"
     scancel --name="$name"
     within 15 gone "$job" || fail "the job outlived scancel: $(cat "$D/out")"
-    grep -q "got TERM" "$D/log" || fail "the job got no TERM: $(cat "$D/out")"
     within 30 test "$(scope_state)" = "$before" || fail "left in Slurm's scope: $(scope_state)"
     [ "$(sinfo -h -N -o %T)" = idle ] || within 30 test "$(sinfo -h -N -o %T)" = idle ||
         fail "the node is $(sinfo -h -N -o %T)"
 }
 
 @test "scancel ends an in-place job in a Slurm step; nothing left" {
-    scancel_step
+    scancel_step "echo got TERM >> $D/log; exit 0"
+    grep -q "got TERM" "$D/log" || fail "the job got no TERM: $(cat "$D/out")"
 }
 
 @test "scancel ends a supervised --rm job in a Slurm step; nothing left" {
-    scancel_step --rm --stats="$D/r.json"
+    scancel_step "echo got TERM >> $D/log; exit 0" --rm --stats="$D/r.json"
+    grep -q "got TERM" "$D/log" || fail "the job got no TERM: $(cat "$D/out")"
     grep -q "memory: peak" "$D/r.json" || fail "no report: $(cat "$D/r.json")"
 }
 
 @test "scancel ends a job that ignores TERM (--kill-after within Slurm's KillWait); nothing left" {
-    local before name=mcgk$$ job
-    srun true
-    before=$(scope_state)
-    srun --job-name="$name" "$MCGEXEC" --kill-after 1s -e "group 'jobB', cpu: '50%'" -- \
-        sh -c "echo \$\$ > $D/pid; trap '' TERM; while :; do sleep 1; done" > "$D/out" 2>&1 &
-    within 30 test -s "$D/pid" || fail "the job did not start: $(cat "$D/out")"
-    job=$(cat "$D/pid")
-    scancel --name="$name"
-    within 15 gone "$job" || fail "the job outlived scancel: $(cat "$D/out")"
-    within 30 test "$(scope_state)" = "$before" || fail "left in Slurm's scope: $(scope_state)"
+    scancel_step "" --kill-after 1s
 }
 
 @test "root in a Slurm step: Slurm's tighter --mem bounds a job whose policy allows more; the OOM kill named" {
