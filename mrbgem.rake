@@ -18,14 +18,19 @@ MRuby::Gem::Specification.new('mruby-mcgexec') do |spec|
   spec.summary = 'cgroup v1/v2 classes with the mruby-cgroup API (from mcgexec)'
 
   # The engine of mcgexec, without its command line, supervisor and exec.
-  spec.objs = %w[policy policystate cgroup_class unwritten convert run hierarchy cgroupfs systemd manager join undo groupfile guard settings v1v2 v1v2_weight values error mounts unitname subprocess].map do |f|
+  spec.objs = %w[policy/policy policy/policystate policy/cgroup_class policy/unwritten
+                 settings/convert settings/settings settings/v1v2 settings/v1v2_weight
+                 core/run core/hierarchy core/cgroupfs core/systemd core/manager core/join
+                 core/undo core/groupfile core/guard
+                 base/values base/error base/mounts base/unitname base/subprocess].map do |f|
     objfile("#{build_dir}/src/#{f}")
   end
-  spec.rbfiles = Dir.glob("#{dir}/src/mrblib/*.rb").sort
+  spec.cc.include_paths << "#{dir}/src"
+  spec.rbfiles = Dir.glob("#{dir}/src/policy/mrblib/*.rb").sort
   spec.cc.defines << 'MCGEXEC_GEM'
   spec.cc.flags << '-std=gnu11'
 
-  # what src/mrblib and policies written for mcgexec rely on
+  # what src/policy/mrblib and policies written for mcgexec rely on
   %w[mruby-string-ext mruby-array-ext mruby-hash-ext mruby-enum-ext
      mruby-kernel-ext mruby-object-ext mruby-sprintf].each do |g|
     spec.add_dependency g, core: g

@@ -15,14 +15,14 @@
 #
 # mcgexec's own classes (Cgroup, Mcgexec, the `group` form, ENV) are not a
 # gem in this build: CMake compiles them with mcgexec, so that the checking
-# builds instrument them (src/policy.c).  mrbgem.rake makes them a gem for
+# builds instrument them (src/policy/policy.c).  mrbgem.rake makes them a gem for
 # any other mruby.
 MRuby::Build.new do |conf|
   conf.toolchain :gcc
 
   # the compiler: policies are Ruby source
   conf.gem core: 'mruby-compiler'
-  # mrbc of this mruby: compiles src/mrblib at build time, and policies to
+  # mrbc of this mruby: compiles src/policy/mrblib at build time, and policies to
   # bytecode for those who want to skip the parse (`mrbc -o p.mrb p.rb`)
   conf.gem core: 'mruby-bin-mrbc'
 

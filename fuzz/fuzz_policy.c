@@ -30,9 +30,9 @@
 #include <mruby.h>
 #include <mruby/compile.h>
 
-#include "run.h"
-#include "gems.h"
-#include "policy.h"
+#include "core/run.h"
+#include "policy/gems.h"
+#include "policy/policy.h"
 
 #ifndef MRB_USE_DEBUG_HOOK
 #error "fuzz_policy needs an mruby built with MRB_USE_DEBUG_HOOK (CMake does that with MCGEXEC_FUZZ)"
@@ -111,7 +111,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (mrb) {
         executed = 0;
         mrb->code_fetch_hook = count;
-        /* every gem, those a policy must name to use too (src/gems.c),
+        /* every gem, those a policy must name to use too (src/policy/gems.c),
          * before the prelude takes IO and File's methods away */
         mcg_gems_load(mrb, (1u << mcg_ndeferred) - 1);
         mrb_load_string(mrb, prelude);

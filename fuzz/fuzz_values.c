@@ -1,4 +1,4 @@
-/* libFuzzer target: the value parsers of src/values.c.
+/* libFuzzer target: the value parsers of src/base/values.c.
  *
  * The first byte picks the parser, the rest is the value as a policy would
  * give it.  Besides "no crash, no sanitizer report", each parser's promise
@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "values.h"
+#include "base/values.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -280,7 +280,7 @@ systemd_part=$(sed -n '/^## A transient scope on a systemd host/,$p' "$OUT" 2>/d
     echo
     echo "Each gem's share of start-up (callgrind: the instructions of its init, C and Ruby half)"
     echo "and when it is defined: at start-up (it adds methods to core classes that a policy calls"
-    echo "without naming anything of the gem's own), or when the policy names it (src/gems.c: it"
+    echo "without naming anything of the gem's own), or when the policy names it (src/policy/gems.c: it"
     echo "adds its own classes, globals and a few methods, which a policy must name to use):"
     echo
     echo "| gem | instructions | defined |"

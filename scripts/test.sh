@@ -80,7 +80,7 @@ failure_lines() { # each failing bats test with its first lines of detail,
 
 MCGEXEC="$(pwd)/$BUILD_DIR/mcgexec"
 export MCGEXEC
-step "the C files' calls: no circle (scripts/callgraph.py)" python3 scripts/callgraph.py
+step "the layers of src/: nothing depends on a layer above it, no circle (scripts/callgraph.py)" python3 scripts/callgraph.py
 step "host suite" bats tests/
 [ "${MCGEXEC_CHECKS:-all}" = none ] ||
     step "checks (fuzzing, ASan + UBSan suite, memcheck)" scripts/check.sh

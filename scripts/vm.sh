@@ -112,7 +112,7 @@ copy_with_libs() {
 # the tree: what the tests read and run
 copy_tree() {
     local part
-    for part in build/mcgexec tests examples man src/settings.c scripts completion; do
+    for part in build/mcgexec tests examples man src/settings/settings.c scripts completion; do
         mkdir -p "$STAGE$TOP/$(dirname "$part")"
         cp -a "$TOP/$part" "$STAGE$TOP/$part"
     done

@@ -146,7 +146,7 @@ EOF2
     local missing=""
     while read -r method; do
         grep -q "^\.B ${method}=\?\$" "$TOP/man/mcgexec.1" || missing="$missing $method"
-    done < <(sed -n 's/^ *{ MCG_[A-Z]*, "\([a-z_]*\)", ".*/\1/p' "$TOP/src/settings.c")
+    done < <(sed -n 's/^ *{ MCG_[A-Z]*, "\([a-z_]*\)", ".*/\1/p' "$TOP/src/settings/settings.c")
     [ -z "$missing" ] || fail "not in man/mcgexec.1:$missing"
     command -v man >/dev/null || skip "no man to render the page"
     run man -l "$TOP/man/mcgexec.1"

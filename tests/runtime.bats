@@ -108,7 +108,7 @@ p Audit.seen, Quiet.new.respond_to?(:e), $mixin' -- true
 @test "every gem mruby_config.rb lists is there when the policy uses it, and those it leaves out are not" {
     requires_own_mruby
     # one probe per gem: a method or constant only that gem defines (the
-    # gems a policy must name to use, src/gems.c, come because it does)
+    # gems a policy must name to use, src/policy/gems.c, come because it does)
     declare -A probe=(
         [mruby-compiler]='1'
         [mruby-bin-mrbc]='1'

@@ -1,4 +1,4 @@
-/* The gems a policy must name to use (src/gems.c), held to two promises:
+/* The gems a policy must name to use (src/policy/gems.c), held to two promises:
  *
  *  - each deferred gem's names cover everything it adds to what existed
  *    before it: every constant and global it defines, every method of an
@@ -25,7 +25,7 @@
  * what a method is (a C function, a C function taking no arguments, Ruby,
  * or undefined), not its address. */
 #include "check.h"
-#include "gems.h"
+#include "policy/gems.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -282,7 +282,7 @@ static void test_names_cover_each_gem(void)
                 continue;
             name_of(l, name, sizeof(name));
             /* Integer#/ of mruby-rational differs from the core's only
-             * for a Rational (src/gems.c) */
+             * for a Rational (src/policy/gems.c) */
             if (strcmp(mcg_deferred[d].gem, "mruby_rational") == 0 && strcmp(name, "/") == 0)
                 continue;
             CHECK(in_names(mcg_deferred[d].names, name),

@@ -1,6 +1,6 @@
 /* Unit tests of the heart of "nothing half-applied", without root and
  * without a cgroup filesystem: the undo walk over a journal of every kind
- * of record, run against a model of the kernel (src/undo.c's system-call
+ * of record, run against a model of the kernel (src/core/undo.c's system-call
  * table), both as mcg_rollback does it and as the signal guard's handler
  * does (the same order); join planning with nested, attached and
  * conflicting groups (on directories in a scratch tree); and the path
@@ -14,9 +14,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "run.h"
-#include "run-internal.h"
-#include "manager.h"
+#include "core/run.h"
+#include "core/run-internal.h"
+#include "core/cgroup-manager.h"
 
 #include "check.h"
 
@@ -122,6 +122,22 @@ static int fake_exists(const char *path)
     return k_find(path) >= 0;
 }
 
+/* ---- a run on the stack --------------------------------------------------- */
+
+/* What mcg_run_new and mcg_run_free do, for a run the test owns. */
+static void run_start(struct mcg_run *run, const struct mcg_run_opts *o)
+{
+    mcg_run_init(run, o);
+    mcg_systemd_begin(run);
+}
+
+static void run_done(struct mcg_run *run)
+{
+    mcg_guard_forget(run);
+    mcg_systemd_forget(run);
+    mcg_run_clear(run);
+}
+
 /* ---- a run to walk ------------------------------------------------------- */
 
 /* A cgroup v2 run as --root self leaves it in a service's cgroup /cg/svc:
@@ -130,15 +146,15 @@ static int fake_exists(const char *path)
  * another process (99) attached to job/a. */
 static void v2_run(struct mcg_run *run)
 {
-    mcg_run_init(run, &(struct mcg_run_opts){ .root = "self" });
+    run_start(run, &(struct mcg_run_opts){ .root = "self" });
     run->pid = 42;
-    run->discovered = 1;
-    run->layout = MCG_LAYOUT_UNIFIED;
+    run->pos.discovered = 1;
+    run->pos.layout = MCG_LAYOUT_UNIFIED;
     for (int c = 0; c < MCG_NCTRL; c++) {
-        mcg_set_path(&run->hier[c].mount, "/cg");
-        mcg_set_path(&run->hier[c].orig, "svc");
-        mcg_set_path(&run->hier[c].base, "svc");
-        mcg_set_path(&run->hier[c].cur, "svc/mcgexec.42");
+        mcg_set_path(&run->pos.hier[c].mount, "/cg");
+        mcg_set_path(&run->pos.hier[c].orig, "svc");
+        mcg_set_path(&run->pos.hier[c].base, "svc");
+        mcg_set_path(&run->pos.hier[c].cur, "svc/mcgexec.42");
     }
 }
 
@@ -146,7 +162,7 @@ static void push_moved(struct mcg_run *run, int pid, const char *from, int with_
 {
     struct moved *m = malloc(sizeof(*m));
     *m = (struct moved){ MCG_MEMORY, pid, strdup(from), with_self };
-    mcg_list_push(&run->moved, m);
+    mcg_list_push(&run->journal.moved.any, m);
 }
 
 static void journal(struct mcg_run *run, const char *stuck)
@@ -164,12 +180,12 @@ static void journal(struct mcg_run *run, const char *stuck)
     push_moved(run, 42, "/cg/svc", 0);
     push_moved(run, 77, "/cg/svc", 1);
     push_moved(run, 99, "/cg/other", 0);
-    mcg_push_ref(&run->created, MCG_MEMORY, "/cg/svc/mcgexec.42");
-    mcg_push_ref(&run->created, MCG_MEMORY, "/cg/svc/job");
-    mcg_push_ref(&run->created, MCG_MEMORY, "/cg/svc/job/a");
-    mcg_push_ref(&run->enabled, MCG_MEMORY, "/cg/svc");
-    mcg_push_ref(&run->enabled, MCG_MEMORY, "/cg/svc/job");
-    run->self_leaf = strdup("/cg/svc/mcgexec.42");
+    mcg_push_ref(&run->journal.created, MCG_MEMORY, "/cg/svc/mcgexec.42");
+    mcg_push_ref(&run->journal.created, MCG_MEMORY, "/cg/svc/job");
+    mcg_push_ref(&run->journal.created, MCG_MEMORY, "/cg/svc/job/a");
+    mcg_push_ref(&run->journal.enabled, MCG_MEMORY, "/cg/svc");
+    mcg_push_ref(&run->journal.enabled, MCG_MEMORY, "/cg/svc/job");
+    run->pos.self_leaf = strdup("/cg/svc/mcgexec.42");
 }
 
 static void log_is(const char *what, const char *const *want)
@@ -222,7 +238,7 @@ static void test_undo_walk(void)
         else
             mcg_rollback(&run);
         log_is(how, clean);
-        mcg_run_free(&run);
+        run_done(&run);
 
         v2_run(&run);
         journal(&run, "/cg/svc/job/a");
@@ -234,7 +250,7 @@ static void test_undo_walk(void)
                stuck);
         CHECK(k_find("/cg/svc/job/a") >= 0 && k_find("/cg/svc/job") >= 0,
               "%s: what could not go is still there", how);
-        mcg_run_free(&run);
+        run_done(&run);
     }
 
     /* in a scope this run started (systemd removes it, and all below it,
@@ -251,14 +267,14 @@ static void test_undo_walk(void)
     for (int handler = 0; handler < 2; handler++) {
         v2_run(&run);
         journal(&run, NULL);
-        run.own_scope = strdup("/cg/svc");
+        run.systemd.own_scope = strdup("/cg/svc");
         if (handler)
             mcg_undo_for_signal(&run);
         else
             mcg_rollback(&run);
         log_is(handler ? "the handler's walk in its own scope" : "mcg_rollback in its own scope",
                own_scope);
-        mcg_run_free(&run);
+        run_done(&run);
     }
 
     /* nothing journalled: nothing done; a dry run's journal is never walked */
@@ -266,14 +282,14 @@ static void test_undo_walk(void)
     k_reset();
     mcg_rollback(&run);
     CHECK(k.nlog == 0, "an empty journal: %d steps", k.nlog);
-    mcg_run_free(&run);
+    run_done(&run);
     v2_run(&run);
     journal(&run, NULL);
-    run.dry_run = 1;
+    run.opt.dry_run = 1;
     k.nlog = 0;
     mcg_rollback(&run);
     CHECK(k.nlog == 0, "a dry run's journal: %d steps", k.nlog);
-    mcg_run_free(&run);
+    run_done(&run);
 }
 
 /* ---- join planning ------------------------------------------------------- */
@@ -301,21 +317,21 @@ static void v1_run(struct mcg_run *run, int supervised)
         [MCG_CPU] = "cpu,cpuacct", [MCG_CPUACCT] = "cpu,cpuacct", [MCG_CPUSET] = "cpuset",
         [MCG_BLKIO] = "blkio", [MCG_MEMORY] = "memory", [MCG_PIDS] = "pids",
     };
-    mcg_run_init(run, &(struct mcg_run_opts){ .supervised = supervised });
-    run->discovered = 1;
-    run->layout = MCG_LAYOUT_V1;
+    run_start(run, &(struct mcg_run_opts){ .supervised = supervised });
+    run->pos.discovered = 1;
+    run->pos.layout = MCG_LAYOUT_V1;
     run->manager = &mcg_cgroupfs_manager;
     for (int c = 0; c < MCG_NCTRL; c++) {
         char m[128];
         snprintf(m, sizeof(m), "%s/%s", scratch, at[c]);
         mkdirs(at[c]);
-        mcg_set_path(&run->hier[c].mount, m);
+        mcg_set_path(&run->pos.hier[c].mount, m);
     }
 }
 
 static const char *joined(const struct mcg_run *run, enum mcg_ctrl c)
 {
-    return run->join[c] ? run->join[c]->dir + strlen(scratch) + 1 : "-";
+    return run->joins.join[c] ? run->joins.join[c]->dir + strlen(scratch) + 1 : "-";
 }
 
 static void test_join_planning(void)
@@ -345,14 +361,14 @@ static void test_join_planning(void)
     CHECK(mcg_plan_child_joins(&run, &err) == 0, "planning: %s", err.msg);
     CHECK(strcmp(joined(&run, MCG_MEMORY), "memory/a/b") == 0, "memory joins %s",
           joined(&run, MCG_MEMORY));
-    CHECK(strcmp(joined(&run, MCG_CPU), "cpu,cpuacct/g") == 0 && !run.join[MCG_CPUACCT],
+    CHECK(strcmp(joined(&run, MCG_CPU), "cpu,cpuacct/g") == 0 && !run.joins.join[MCG_CPUACCT],
           "co-mounted: cpu joins %s, cpuacct %s", joined(&run, MCG_CPU),
           joined(&run, MCG_CPUACCT));
-    CHECK(strcmp(run.hier[MCG_CPUACCT].job, "g") == 0 && strcmp(run.hier[MCG_MEMORY].job, "a/b") == 0,
-          "the job noted: cpuacct %s, memory %s", run.hier[MCG_CPUACCT].job,
-          run.hier[MCG_MEMORY].job);
-    CHECK(!run.join[MCG_PIDS] && !run.hier[MCG_PIDS].job[0], "pids: no group, no join");
-    mcg_run_free(&run);
+    CHECK(strcmp(run.pos.hier[MCG_CPUACCT].job, "g") == 0 && strcmp(run.pos.hier[MCG_MEMORY].job, "a/b") == 0,
+          "the job noted: cpuacct %s, memory %s", run.pos.hier[MCG_CPUACCT].job,
+          run.pos.hier[MCG_MEMORY].job);
+    CHECK(!run.joins.join[MCG_PIDS] && !run.pos.hier[MCG_PIDS].job[0], "pids: no group, no join");
+    run_done(&run);
 
     /* supervised: the policy's attach of mcgexec is COMMAND's join, over
      * the deepest, and mcgexec itself does not move */
@@ -360,8 +376,8 @@ static void test_join_planning(void)
     mcg_add_pending(&run, MCG_MEMORY, a);
     mcg_add_pending(&run, MCG_MEMORY, ab);
     CHECK(mcg_policy_attach(&run, MCG_MEMORY, a, run.pid, &err) == 0, "attach: %s", err.msg);
-    CHECK(run.hier[MCG_MEMORY].cur[0] == '\0', "the supervisor moved to %s",
-          run.hier[MCG_MEMORY].cur);
+    CHECK(run.pos.hier[MCG_MEMORY].cur[0] == '\0', "the supervisor moved to %s",
+          run.pos.hier[MCG_MEMORY].cur);
     CHECK(mcg_plan_child_joins(&run, &err) == 0, "planning: %s", err.msg);
     CHECK(strcmp(joined(&run, MCG_MEMORY), "memory/a") == 0, "attached: memory joins %s",
           joined(&run, MCG_MEMORY));
@@ -370,7 +386,7 @@ static void test_join_planning(void)
     CHECK(mcg_policy_attach(&run, MCG_MEMORY, nope, run.pid, &err) == -1 &&
               strstr(err.msg, "does not exist (call create first)"),
           "attach to a group never made: %s", err.msg);
-    mcg_run_free(&run);
+    run_done(&run);
 
     /* two groups side by side in one hierarchy, neither attached: an error */
     v1_run(&run, 1);
@@ -379,7 +395,7 @@ static void test_join_planning(void)
     CHECK(mcg_plan_child_joins(&run, &err) == -1 &&
               strstr(err.msg, "in one hierarchy and attached to neither"),
           "conflicting groups: %s", err.msg);
-    mcg_run_free(&run);
+    run_done(&run);
 
     char cmd[128];
     snprintf(cmd, sizeof(cmd), "rm -rf '%s'", scratch);
@@ -408,53 +424,53 @@ static void test_paths(void)
 
     /* --root self in a service's cgroup, mcgexec in its leaf */
     v2_run(&run);
-    path_is(&run.hier[MCG_MEMORY], "job", "/cg/svc/job");
-    path_is(&run.hier[MCG_MEMORY], "/ci/job-7", "/cg/svc/ci/job-7");
-    path_is(&run.hier[MCG_MEMORY], "/", "/cg/svc");
+    path_is(&run.pos.hier[MCG_MEMORY], "job", "/cg/svc/job");
+    path_is(&run.pos.hier[MCG_MEMORY], "/ci/job-7", "/cg/svc/ci/job-7");
+    path_is(&run.pos.hier[MCG_MEMORY], "/", "/cg/svc");
     CHECK(strcmp(mcg_group_name_of(&run, MCG_MEMORY, "/cg/svc/ci/job-7"), "ci/job-7") == 0 &&
               strcmp(mcg_group_name_of(&run, MCG_MEMORY, "/cg/svc"), "/") == 0,
           "names given back");
-    run.self_leaf = strdup("/cg/svc/mcgexec.42");
-    CHECK(mcg_at_own_place(&run, &run.hier[MCG_MEMORY]), "the leaf is mcgexec's own place");
+    run.pos.self_leaf = strdup("/cg/svc/mcgexec.42");
+    CHECK(mcg_at_own_place(&run, &run.pos.hier[MCG_MEMORY]), "the leaf is mcgexec's own place");
     CHECK(mcg_job_dir(&run, MCG_MEMORY, dir, sizeof(dir)) == -1,
           "no job yet: not the leaf (%s)", dir);
     mcg_note_job(&run, MCG_MEMORY, "/cg/svc/ci/job-7");
     CHECK(mcg_job_dir(&run, MCG_MEMORY, dir, sizeof(dir)) == 0 &&
               strcmp(dir, "/cg/svc/ci/job-7") == 0,
           "the job's group: %s", dir);
-    mcg_run_free(&run);
+    run_done(&run);
 
     /* a delegated cgroup, mcgexec in a leaf a shell wrapper left: names
      * below the delegated cgroup, mcgexec where it is */
     v2_run(&run);
     for (int c = 0; c < MCG_NCTRL; c++) {
-        mcg_set_path(&run.hier[c].orig, "system.slice/app.service/mcgexec.5");
-        mcg_set_path(&run.hier[c].cur, "system.slice/app.service/mcgexec.5");
+        mcg_set_path(&run.pos.hier[c].orig, "system.slice/app.service/mcgexec.5");
+        mcg_set_path(&run.pos.hier[c].cur, "system.slice/app.service/mcgexec.5");
     }
     mcg_settle_below(&run, "system.slice/app.service", 0);
-    path_is(&run.hier[MCG_PIDS], "job", "/cg/system.slice/app.service/job");
-    CHECK(strcmp(run.hier[MCG_PIDS].cur, "system.slice/app.service/mcgexec.5") == 0 &&
-              mcg_at_own_place(&run, &run.hier[MCG_PIDS]),
-          "delegated: mcgexec stays at %s", run.hier[MCG_PIDS].cur);
-    mcg_run_free(&run);
+    path_is(&run.pos.hier[MCG_PIDS], "job", "/cg/system.slice/app.service/job");
+    CHECK(strcmp(run.pos.hier[MCG_PIDS].cur, "system.slice/app.service/mcgexec.5") == 0 &&
+              mcg_at_own_place(&run, &run.pos.hier[MCG_PIDS]),
+          "delegated: mcgexec stays at %s", run.pos.hier[MCG_PIDS].cur);
+    run_done(&run);
 
     /* a scope systemd moved mcgexec into */
     v2_run(&run);
     mcg_settle_below(&run, "system.slice/mcgexec-job-9.scope", 1);
-    path_is(&run.hier[MCG_CPU], "job", "/cg/system.slice/mcgexec-job-9.scope/job");
-    CHECK(strcmp(run.hier[MCG_CPU].orig, "system.slice/mcgexec-job-9.scope") == 0 &&
-              strcmp(run.hier[MCG_CPU].cur, run.hier[MCG_CPU].orig) == 0,
-          "scope: mcgexec in %s", run.hier[MCG_CPU].cur);
-    mcg_run_free(&run);
+    path_is(&run.pos.hier[MCG_CPU], "job", "/cg/system.slice/mcgexec-job-9.scope/job");
+    CHECK(strcmp(run.pos.hier[MCG_CPU].orig, "system.slice/mcgexec-job-9.scope") == 0 &&
+              strcmp(run.pos.hier[MCG_CPU].cur, run.pos.hier[MCG_CPU].orig) == 0,
+          "scope: mcgexec in %s", run.pos.hier[MCG_CPU].cur);
+    run_done(&run);
 
     /* no --root: names from the hierarchy's root */
     v2_run(&run);
-    mcg_set_path(&run.hier[MCG_MEMORY].base, "");
-    path_is(&run.hier[MCG_MEMORY], "job", "/cg/job");
-    mcg_run_free(&run);
+    mcg_set_path(&run.pos.hier[MCG_MEMORY].base, "");
+    path_is(&run.pos.hier[MCG_MEMORY], "job", "/cg/job");
+    run_done(&run);
 }
 
-/* ---- threaded groups below another program's cgroup (src/groupfile.c) --- */
+/* ---- threaded groups below another program's cgroup (src/core/groupfile.c) --- */
 
 static void put_file(const char *dir, const char *file, const char *value)
 {
@@ -483,11 +499,11 @@ static void test_threaded(void)
     put_file(task, "memory.high", "max");
     put_file(task, "memory.low", "209715200");
 
-    mcg_run_init(&run, &(struct mcg_run_opts){ 0 });
-    run.layout = MCG_LAYOUT_UNIFIED;
+    run_start(&run, &(struct mcg_run_opts){ 0 });
+    run.pos.layout = MCG_LAYOUT_UNIFIED;
     for (int c = 0; c < MCG_NCTRL; c++) {
-        mcg_set_path(&run.hier[c].mount, tmp);
-        mcg_set_path(&run.hier[c].base, "task_0");
+        mcg_set_path(&run.pos.hier[c].mount, tmp);
+        mcg_set_path(&run.pos.hier[c].base, "task_0");
     }
     CHECK(mcg_file_dir(&run, job, "memory.max") == job, "not threaded: a group's own file");
     CHECK(!mcg_owner_signals(&run), "not threaded: nobody else signals");
@@ -495,8 +511,8 @@ static void test_threaded(void)
     CHECK(mcg_owner_signals(&run), "threaded: the owner signals");
     /* memory and io files of a group below are the domain's; the
      * threaded controllers' and cgroup's own are the group's */
-    CHECK(mcg_file_dir(&run, job, "memory.max") == run.thread_domain &&
-              mcg_file_dir(&run, job, "io.max") == run.thread_domain,
+    CHECK(mcg_file_dir(&run, job, "memory.max") == run.pos.thread_domain &&
+              mcg_file_dir(&run, job, "io.max") == run.pos.thread_domain,
           "threaded: memory and io files are the domain's");
     CHECK(mcg_file_dir(&run, job, "cpu.max") == job &&
               mcg_file_dir(&run, job, "cpuset.cpus") == job &&
@@ -514,8 +530,8 @@ static void test_threaded(void)
     /* one group's, journalled once; a second group: refused; a value the
      * owner set: refused, naming it */
     CHECK(mcg_claim_domain_file(&run, job, "memory.max", "67108864", &err) == 0, "claim: %s", err.msg);
-    CHECK(mcg_claim_domain_file(&run, job, "memory.max", "33554432", &err) == 0 && run.saved.n == 1,
-          "claimed twice, saved once (%zu)", run.saved.n);
+    CHECK(mcg_claim_domain_file(&run, job, "memory.max", "33554432", &err) == 0 && run.journal.saved.n == 1,
+          "claimed twice, saved once (%zu)", run.journal.saved.n);
     CHECK(mcg_claim_domain_file(&run, other, "memory.high", "1048576", &err) < 0 &&
               strstr(err.msg, "memory.high of group other") &&
               strstr(err.msg, "for one group: group jobB has them"),
@@ -526,7 +542,7 @@ static void test_threaded(void)
     CHECK(mcg_claim_domain_file(&run, job, "io.max", "8:0 rbps=1", &err) < 0 &&
               strstr(err.msg, "which has no io.max"),
           "a controller the domain lacks: %s", err.msg);
-    CHECK(run.saved.n == 1, "refusals journal nothing (%zu)", run.saved.n);
+    CHECK(run.journal.saved.n == 1, "refusals journal nothing (%zu)", run.journal.saved.n);
     /* an outer run's ceiling on the group mcgexec is in: lowered, never lifted */
     put_file(task, "memory.swap.max", "268435456");
     CHECK(mcg_claim_domain_file(&run, job, "memory.swap.max", "536870912", &err) < 0 &&
@@ -536,7 +552,7 @@ static void test_threaded(void)
     CHECK(mcg_claim_domain_file(&run, job, "memory.swap.max", "max", &err) < 0,
           "a ceiling lifted to max");
     CHECK(mcg_claim_domain_file(&run, job, "memory.swap.max", "134217728", &err) == 0 &&
-              run.saved.n == 2,
+              run.journal.saved.n == 2,
           "a ceiling lowered: %s", err.msg);
     put_file(task, "memory.high", "0");
     CHECK(mcg_claim_domain_file(&run, job, "memory.high", "1048576", &err) < 0 &&
@@ -554,26 +570,26 @@ static void test_threaded(void)
     mcg_undo_sys = (struct mcg_undo_sys){ fake_rmdir, fake_write, fake_exists };
     for (int handler = 0; handler < 2; handler++) {
         struct mcg_run u;
-        mcg_run_init(&u, &(struct mcg_run_opts){ 0 });
-        u.layout = MCG_LAYOUT_UNIFIED;
+        run_start(&u, &(struct mcg_run_opts){ 0 });
+        u.pos.layout = MCG_LAYOUT_UNIFIED;
         mcg_thread_below(&u, "/t/task_0");
         k_reset();
         k_mkdir("/t/task_0");
         k_mkdir("/t/task_0/jobB");
-        mcg_push_ref(&u.created, MCG_CPU, "/t/task_0/jobB");
-        mcg_push_ref(&u.enabled, MCG_CPU, "/t/task_0");
+        mcg_push_ref(&u.journal.created, MCG_CPU, "/t/task_0/jobB");
+        mcg_push_ref(&u.journal.enabled, MCG_CPU, "/t/task_0");
         struct saved_file *sv = malloc(sizeof(*sv));
         *sv = (struct saved_file){ strdup("memory.max"), strdup("max") };
-        mcg_list_push(&u.saved, sv);
+        mcg_list_push(&u.journal.saved.any, sv);
         if (handler)
             mcg_undo_for_signal(&u);
         else
             mcg_rollback(&u);
         log_is(handler ? "the handler's walk, threaded" : "mcg_rollback, threaded", undo);
-        CHECK(u.saved.n == 0 || handler, "the journal is freed");
-        mcg_run_free(&u);
+        CHECK(u.journal.saved.n == 0 || handler, "the journal is freed");
+        run_done(&u);
     }
-    mcg_run_free(&run);
+    run_done(&run);
     char cmd[128];
     snprintf(cmd, sizeof(cmd), "rm -rf %s", tmp);
     CHECK(system(cmd) == 0, "%s", cmd);

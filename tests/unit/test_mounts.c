@@ -1,4 +1,4 @@
-/* Unit tests of the mountinfo and /proc/PID/cgroup parsers (src/mounts.c):
+/* Unit tests of the mountinfo and /proc/PID/cgroup parsers (src/base/mounts.c):
  * fixed texts from the layouts mcgexec meets, then this host's own files
  * against libcgroup's cgroup_get_subsys_mount_point(), the reference. */
 #define _GNU_SOURCE
@@ -8,7 +8,7 @@
 #include <string.h>
 #include <sys/statfs.h>
 
-#include "mounts.h"
+#include "base/mounts.h"
 
 #ifndef CGROUP_SUPER_MAGIC
 #define CGROUP_SUPER_MAGIC 0x27e0eb

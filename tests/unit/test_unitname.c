@@ -1,9 +1,9 @@
 /* Unit tests of systemd's unit names as mcgexec makes and reads them
- * (src/unitname.h): each case an input and the exact expected result. */
+ * (src/base/unitname.h): each case an input and the exact expected result. */
 #include <stdio.h>
 #include <string.h>
 
-#include "unitname.h"
+#include "base/unitname.h"
 
 #include "check.h"
 

@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "values.h"
+#include "base/values.h"
 
 #include "check.h"
 

@@ -1,9 +1,9 @@
-/* The supervised VM's heap (src/vmheap.c): blocks hold what was written to
+/* The supervised VM's heap (src/policy/vmheap.c): blocks hold what was written to
  * them through any sequence of allocations, growths, shrinks and frees,
  * aligned for any type; a VM runs on it, closes, and the heap is given
  * back and used again. */
 #include "check.h"
-#include "vmheap.h"
+#include "policy/vmheap.h"
 
 #include <stdint.h>
 #include <stdlib.h>

@@ -1,0 +1,334 @@
+/* Undoing a run: the journal of what it changed (the records in struct
+ * mcg_run that the manager fills), the one walk that undoes it, used by
+ * mcg_rollback and, with steps that make system calls only, by the signal
+ * guard (src/core/guard.c), mcg_commit that frees the journal, and the removal
+ * of the job's groups after --rm (kill what is left, then the same walk). */
+#define _GNU_SOURCE
+#include "core/run.h"
+#include "core/run-internal.h"
+#include "core/guard.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+/* Does any hierarchy have mcgexec in `dir` or below it? */
+static int holds_self(const struct mcg_run *run, const char *dir)
+{
+    for (int c = 0; c < MCG_NCTRL; c++) {
+        char cur[PATH_MAX];
+        if (run->pos.hier[c].mount[0] &&
+            mcg_cur_dir(&run->pos.hier[c], cur, sizeof(cur)) == 0 &&
+            mcg_path_within(cur, dir))
+            return 1;
+    }
+    return 0;
+}
+
+/* ---- the undo journal ------------------------------------------------------
+ *
+ * What a run changed is journalled in run->journal.moved, run->journal.created and
+ * run->journal.enabled as it happens; undoing it is one walk over them, in one
+ * order: other processes moved back first; then the groups that can go
+ * already (a group mcgexec still sits in cannot); then the controllers
+ * this run enabled (v2: a group with controllers enabled for children takes
+ * no processes, mcgexec's own included); then mcgexec itself; then every
+ * group that is left.  The same walk serves mcg_rollback and the signal
+ * guard: only the steps differ (undo_ops), and the walk itself touches
+ * nothing but the journal, so a signal handler may run it. */
+
+struct undo_ops {
+    void (*move_back)(struct mcg_run *run, const struct moved *m);
+    /* last: the final attempt (retry while busy, say so if it fails);
+     * sets ref->gone once the group is removed */
+    void (*remove)(struct mcg_run *run, struct group_ref *ref, int last);
+    void (*disable)(struct mcg_run *run, const struct group_ref *ref);
+    /* a file of the threaded domain back to its value before */
+    void (*restore)(struct mcg_run *run, const struct saved_file *s);
+};
+
+/* The system calls both sets of steps make, in one table so that a test
+ * can put a model of the kernel in their place (tests/unit/test_journal.c).
+ * Each is safe in a signal handler. */
+static int sys_rmdir(const char *dir)
+{
+    return rmdir(dir);
+}
+
+static int sys_exists(const char *path)
+{
+    return access(path, F_OK) == 0;
+}
+
+/* (mcg_write_file: open, one write, close) */
+struct mcg_undo_sys mcg_undo_sys = { sys_rmdir, mcg_write_file, sys_exists };
+
+/* "dir/file" into path (handler-safe). */
+static void file_path(char *path, size_t len, const char *dir, const char *file)
+{
+    size_t n = mcg_safe_append(path, 0, len, dir);
+    n = mcg_safe_append(path, n, len, "/");
+    mcg_safe_append(path, n, len, file);
+}
+
+static void undo_walk(struct mcg_run *run, const struct undo_ops *ops)
+{
+    for (int self = 0; self < 2; self++) {
+        for (size_t i = run->journal.moved.n; i-- > 0;) {
+            const struct moved *m = run->journal.moved.items[i];
+            if ((m->pid == run->pid || m->with_self) == self &&
+                !(m->pid == run->pid && mcg_in_own_scope(run, m->from)))
+                ops->move_back(run, m);
+        }
+        if (self)
+            break;
+        for (size_t i = run->journal.created.n; i-- > 0;)
+            ops->remove(run, run->journal.created.items[i], 0);
+        for (size_t i = run->journal.enabled.n; i-- > 0;) {
+            const struct group_ref *e = run->journal.enabled.items[i];
+            if (!mcg_in_own_scope(run, e->dir))
+                ops->disable(run, e);
+        }
+    }
+    for (size_t i = run->journal.created.n; i-- > 0;) {
+        struct group_ref *r = run->journal.created.items[i];
+        /* (mcgexec's leaf in its own scope: mcgexec stays in it to the end) */
+        if (!r->gone && !(run->pos.self_leaf && strcmp(r->dir, run->pos.self_leaf) == 0 &&
+                          mcg_in_own_scope(run, r->dir)))
+            ops->remove(run, r, 1);
+    }
+    for (size_t i = run->journal.saved.n; i-- > 0;)
+        ops->restore(run, run->journal.saved.items[i]);
+}
+
+/* The usual steps: logged with --verbose, failures warned about. */
+static void move_back_logged(struct mcg_run *run, const struct moved *m)
+{
+    char buf[32], path[MCG_FILE_PATH];
+    snprintf(buf, sizeof(buf), "%d", (int)m->pid);
+    file_path(path, sizeof(path), m->from, "cgroup.procs");
+    mcg_log(run, "attach %s %s", m->from, buf);
+    if (mcg_undo_sys.write(path, buf) < 0 && errno != ESRCH)
+        mcg_warn("cannot move pid %s back to %s: %s", buf, m->from, strerror(errno));
+}
+
+static void remove_logged(struct mcg_run *run, struct group_ref *ref, int last)
+{
+    if (!last && holds_self(run, ref->dir))
+        return; /* not yet: mcgexec is still inside */
+    mcg_log(run, "rmdir %s", ref->dir);
+    /* A group can stay busy for a moment after its last task left. */
+    for (int tries = 0; mcg_undo_sys.rmdir(ref->dir) < 0 && errno != ENOENT; tries++) {
+        if (errno != EBUSY || tries == 50) {
+            mcg_warn("cannot remove %s: %s", ref->dir, strerror(errno));
+            return;
+        }
+        nanosleep(&(struct timespec){ 0, 10 * 1000 * 1000 }, NULL);
+    }
+    ref->gone = 1;
+}
+
+static void disable_logged(struct mcg_run *run, const struct group_ref *ref)
+{
+    char minus[32], path[MCG_FILE_PATH];
+    if (!mcg_undo_sys.exists(ref->dir))
+        return;
+    snprintf(minus, sizeof(minus), "-%s", mcg_controllers[ref->ctrl].v2);
+    file_path(path, sizeof(path), ref->dir, "cgroup.subtree_control");
+    mcg_log(run, "write %s %s", path, minus);
+    mcg_undo_sys.write(path, minus); /* best effort: others may use it by now */
+}
+
+static void restore_logged(struct mcg_run *run, const struct saved_file *s)
+{
+    char path[MCG_FILE_PATH];
+    file_path(path, sizeof(path), run->pos.thread_domain, s->file);
+    mcg_log(run, "write %s %s", path, s->value);
+    if (mcg_undo_sys.write(path, s->value) < 0 && errno != ENOENT)
+        mcg_warn("cannot restore %s to %s: %s", path, s->value, strerror(errno));
+}
+
+static const struct undo_ops undo_logged = { move_back_logged, remove_logged, disable_logged,
+                                             restore_logged };
+
+static void rollback_held(struct mcg_run *run)
+{
+    if (!run->opt.dry_run)
+        undo_walk(run, &undo_logged);
+    mcg_commit(run);
+}
+
+void mcg_rollback(struct mcg_run *run)
+{
+    mcg_guard_hold();
+    rollback_held(run);
+    mcg_guard_release();
+}
+
+/* ---- the same steps with system calls only, for the signal guard ----- */
+
+static void write_raw(const char *dir, const char *file, const char *value)
+{
+    char path[MCG_FILE_PATH];
+
+    file_path(path, sizeof(path), dir, file);
+    if (mcg_undo_sys.write(path, value) < 0) {
+        /* nothing more can be done from a handler */
+    }
+}
+
+static void pid_text(pid_t pid, char *buf, size_t len)
+{
+    char tmp[24];
+    size_t n = 0;
+    unsigned long v = (unsigned long)pid;
+
+    do
+        tmp[n++] = (char)('0' + v % 10);
+    while ((v /= 10) && n < sizeof(tmp));
+    for (size_t i = 0; i < n && i + 1 < len; i++)
+        buf[i] = tmp[n - 1 - i];
+    buf[n < len ? n : len - 1] = '\0';
+}
+
+/* The same steps with system calls only, for the signal guard. */
+static void move_back_raw(struct mcg_run *run, const struct moved *m)
+{
+    char pid[24];
+    (void)run;
+    pid_text(m->pid, pid, sizeof(pid));
+    write_raw(m->from, "cgroup.procs", pid);
+}
+
+static void remove_raw(struct mcg_run *run, struct group_ref *ref, int last)
+{
+    (void)run;
+    for (int t = 0; mcg_undo_sys.rmdir(ref->dir) < 0; t++) {
+        if (errno != EBUSY || !last || t == 50)
+            return;
+        nanosleep(&(struct timespec){ 0, 10 * 1000 * 1000 }, NULL);
+    }
+    ref->gone = 1;
+}
+
+static void disable_raw(struct mcg_run *run, const struct group_ref *ref)
+{
+    char minus[32];
+    (void)run;
+    mcg_safe_append(minus, mcg_safe_append(minus, 0, sizeof(minus), "-"), sizeof(minus),
+                    mcg_controllers[ref->ctrl].v2);
+    write_raw(ref->dir, "cgroup.subtree_control", minus);
+}
+
+static void restore_raw(struct mcg_run *run, const struct saved_file *s)
+{
+    write_raw(run->pos.thread_domain, s->file, s->value);
+}
+
+static const struct undo_ops undo_raw = { move_back_raw, remove_raw, disable_raw, restore_raw };
+
+void mcg_undo_for_signal(struct mcg_run *run)
+{
+    undo_walk(run, &undo_raw);
+}
+
+static void undo_for_signal(void *run)
+{
+    mcg_undo_for_signal(run);
+}
+
+void mcg_guard_begin(struct mcg_run *run)
+{
+    mcg_guard_watch(run->opt.dry_run ? NULL : undo_for_signal, run);
+}
+
+/* ---- after the job (--rm): kill what is left, then the same undo ----- */
+
+/* Signal the processes listed in dir/cgroup.procs and below; count them. */
+static int signal_procs(const char *dir, int sig, pid_t self)
+{
+    char path[MCG_FILE_PATH], *procs = NULL;
+    int n = 0;
+    DIR *d;
+    struct dirent *e;
+
+    struct mcg_error ignored = { 0 };
+    if (mcg_read_members(dir, &procs, &ignored) == 0) {
+        for (char *save = NULL, *tok = strtok_r(procs, "\n", &save); tok;
+             tok = strtok_r(NULL, "\n", &save)) {
+            pid_t pid = (pid_t)atoi(tok);
+            if (pid > 0 && pid != self && kill(pid, sig) == 0)
+                n++;
+        }
+        free(procs);
+    }
+    if (!(d = opendir(dir)))
+        return n;
+    while ((e = readdir(d))) {
+        if (e->d_type != DT_DIR || e->d_name[0] == '.')
+            continue;
+        snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+        n += signal_procs(path, sig, self);
+    }
+    closedir(d);
+    return n;
+}
+
+int mcg_kill_tree(struct mcg_run *run, const char *dir, int sig)
+{
+    char path[MCG_FILE_PATH];
+    int total = 0;
+
+    if (run->opt.dry_run)
+        return 0;
+    snprintf(path, sizeof(path), "%s/cgroup.kill", dir);
+    /* (never cgroup.kill where mcgexec itself is: signal_procs spares it) */
+    if (sig == SIGKILL && !holds_self(run, dir) && access(path, W_OK) == 0) {
+        mcg_log(run, "write %s 1", path);
+        if (mcg_write_file(path, "1") == 0)
+            total = 1;
+    }
+    /* v1 (and the rest): a process may fork while we read, so repeat
+     * until a reading finds nobody */
+    for (int round = 0; round < 200; round++) {
+        int n = signal_procs(dir, sig, getpid());
+        total += n;
+        if (n == 0 || sig != SIGKILL)
+            break;
+        nanosleep(&(struct timespec){ 0, 5 * 1000 * 1000 }, NULL);
+    }
+    return total;
+}
+
+void mcg_remove_created(struct mcg_run *run)
+{
+    /* Most jobs leave their groups empty, and then removing them (deepest
+     * first) is all there is to do; where that fails (EBUSY: a process
+     * left behind, or groups of the job's own), kill, then remove. */
+    mcg_guard_hold();
+    for (size_t i = run->opt.dry_run ? 0 : run->journal.created.n; i-- > 0;) {
+        struct group_ref *r = run->journal.created.items[i];
+        if (run->pos.self_leaf && strcmp(r->dir, run->pos.self_leaf) == 0)
+            continue; /* mcgexec's own leaf */
+        if (rmdir(r->dir) == 0 || errno == ENOENT) {
+            mcg_log(run, "rmdir %s", r->dir);
+            free(r->dir);
+            free(r);
+            mcg_list_remove(&run->journal.created.any, i);
+        }
+    }
+    mcg_guard_release();
+    for (size_t i = 0; i < run->journal.created.n; i++) {
+        const char *dir = ((struct group_ref *)run->journal.created.items[i])->dir;
+        if (run->pos.self_leaf && strcmp(dir, run->pos.self_leaf) == 0)
+            continue; /* mcgexec's own leaf */
+        mcg_kill_tree(run, dir, SIGKILL);
+    }
+    mcg_rollback(run);
+}

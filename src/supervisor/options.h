@@ -1,0 +1,22 @@
+/* How a supervised run goes: the command line's choices that the
+ * supervisor (supervise.c) and its report (report.c) both read. */
+#ifndef MCGEXEC_SUPERVISOR_OPTIONS_H
+#define MCGEXEC_SUPERVISOR_OPTIONS_H
+
+#include "supervisor/execute.h"
+
+struct mrb_state;
+
+struct mcg_supervise_opts {
+    int rm;                 /* --rm */
+    double timeout;         /* --timeout, seconds; 0 for none */
+    int timeout_signal;     /* --timeout-signal: sent at the timeout (SIGTERM) */
+    double kill_after;      /* --kill-after: seconds from it to SIGKILL; 0: at once */
+    int stats;              /* --stats */
+    const char *stats_file; /* --stats=FILE; NULL for stderr */
+    int json;               /* --stats-format=json */
+    const struct mcg_creds *creds; /* --user, --no-new-privs: applied in the child */
+    struct mrb_state *vm;   /* the policy's VM, or NULL: closed once COMMAND has started */
+};
+
+#endif
