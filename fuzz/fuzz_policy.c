@@ -99,15 +99,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static char *const command[] = { "true", NULL };
     struct mcg_error err = { 0 };
-    struct mcg_run run;
+    struct mcg_run *run;
 
     if (size > 8192)
         return 0;
     if ((size >= 4 && memcmp(data, "RITE", 4) == 0) || !bounded((const char *)data, size))
         return 0;
 
-    mcg_run_init(&run, &(struct mcg_run_opts){ .dry_run = 1 });
-    mrb_state *mrb = mcg_policy_open(&run, "fuzz.rb", command, &err);
+    run = mcg_run_new(&(struct mcg_run_opts){ .dry_run = 1 });
+    mrb_state *mrb = mcg_policy_open(run, "fuzz.rb", command, &err);
     if (mrb) {
         executed = 0;
         mrb->code_fetch_hook = count;
@@ -118,10 +118,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (mrb->exc)
             abort(); /* the prelude itself must work */
         if (mcg_policy_run(mrb, (const char *)data, size, &err) == 0)
-            mcg_join_pending(&run, &err);
+            mcg_join_pending(run, &err);
     }
     mcg_policy_close(mrb);
-    mcg_rollback(&run);
-    mcg_run_free(&run);
+    mcg_rollback(run);
+    mcg_run_free(run);
     return 0;
 }

@@ -32,6 +32,9 @@ struct mcg_manager {
     /* Move the group's processes to its parent, then remove it. */
     int (*delete)(struct mcg_run *run, enum mcg_ctrl c, const char *dir,
                    struct mcg_error *err);
+    /* mcgexec joined its groups: remove the place it stepped into on the
+     * way, if it made one.  NULL: it never makes one. */
+    void (*drop_leaf)(struct mcg_run *run);
 };
 
 extern const struct mcg_manager mcg_cgroupfs_manager;
@@ -45,6 +48,7 @@ int mcg_cgroupfs_attach(struct mcg_run *run, enum mcg_ctrl c, const char *dir, p
                         struct mcg_error *err);
 int mcg_cgroupfs_delete(struct mcg_run *run, enum mcg_ctrl c, const char *dir,
                          struct mcg_error *err);
+void mcg_cgroupfs_drop_leaf(struct mcg_run *run);
 
 
 #endif

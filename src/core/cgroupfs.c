@@ -197,12 +197,19 @@ static void mark_with_self(struct mcg_run *run, pid_t pid)
     }
 }
 
+/* Rounds of reading a group's processes and moving them, for processes
+ * forked meanwhile (each round moves what it read, so only a caller that
+ * keeps forking outruns them): no pause between rounds, nothing timed;
+ * past them, an error that says so, and the undo walk moves back what
+ * moved. */
+#define MOVE_ROUNDS 50
+
 /* Move every process of `parent` into `leaf` (the cgroup mcgexec and its
  * caller share): until a reading finds none, as the caller may fork. */
 static int move_all(struct mcg_run *run, enum mcg_ctrl c, struct mcg_hier *h,
                     const char *parent, const char *leaf, struct mcg_error *err)
 {
-    for (int round = 0; round < 50; round++) {
+    for (int round = 0; round < MOVE_ROUNDS; round++) {
         char *procs = NULL;
         int moved = 0;
         if (mcg_read(run, parent, "cgroup.procs", &procs, err) < 0)
@@ -257,7 +264,7 @@ static int empty_ns_root(struct mcg_run *run, enum mcg_ctrl c, struct mcg_hier *
 
     if (snprintf(leaf, sizeof(leaf), "%s/init", root) >= (int)sizeof(leaf))
         return mcg_fail(err, "path too long: %s", root);
-    for (int round = 0; round < 50; round++) {
+    for (int round = 0; round < MOVE_ROUNDS; round++) {
         if (mcg_read(run, root, "cgroup.procs", &procs, err) < 0)
             return -1;
         int any = procs[0] != '\0';
@@ -283,7 +290,7 @@ static int empty_ns_root(struct mcg_run *run, enum mcg_ctrl c, struct mcg_hier *
         free(procs);
         if (!any || run->opt.dry_run) {
             if (round > 0 || any) {
-                run->pos.self_leaf = xstrdup(leaf);
+                mcg_set_self_leaf(run, leaf);
                 mcg_set_cur(run, h, leaf);
             }
             return 0;
@@ -326,7 +333,7 @@ static int empty_for_children(struct mcg_run *run, enum mcg_ctrl c, struct mcg_h
         return mcg_fail(err, "path too long: %s", parent);
     if (make_dir(run, c, leaf, &made, err) < 0)
         return -1;
-    run->pos.self_leaf = xstrdup(leaf);
+    mcg_set_self_leaf(run, leaf);
     if (!others)
         return attach_pid(run, c, h, leaf, run->pid, err);
     mcg_log(run, "%s is delegated and shared: its processes move to %s", parent, leaf);
@@ -559,9 +566,27 @@ int mcg_cgroupfs_delete(struct mcg_run *run, enum mcg_ctrl c, const char *dir,
     return 0;
 }
 
+/* The leaf mcgexec stepped into to enable controllers (v2's
+ * no-internal-processes rule) is empty once mcgexec joined its groups:
+ * removed, and forgotten by the journal.  Failing is harmless (the undo
+ * walk or --rm tries again). */
+void mcg_cgroupfs_drop_leaf(struct mcg_run *run)
+{
+    char cur[PATH_MAX];
+    struct mcg_hier *h = &run->pos.hier[MCG_V2_HIER];
+
+    if (!run->pos.self_leaf || run->opt.dry_run || mcg_cur_dir(h, cur, sizeof(cur)) < 0 ||
+        mcg_path_within(cur, run->pos.self_leaf))
+        return;
+    mcg_log(run, "rmdir %s", run->pos.self_leaf);
+    if (rmdir(run->pos.self_leaf) == 0)
+        mcg_drop_refs_within(&run->journal.created, run->pos.self_leaf);
+}
+
 const struct mcg_manager mcg_cgroupfs_manager = {
     .name = "cgroupfs",
     .create = mcg_cgroupfs_create,
     .attach = mcg_cgroupfs_attach,
     .delete = mcg_cgroupfs_delete,
+    .drop_leaf = mcg_cgroupfs_drop_leaf,
 };

@@ -6,6 +6,7 @@
 #include "core/run.h"
 #include "core/run-internal.h"
 #include "base/mounts.h"
+#include "base/xalloc.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -82,7 +83,7 @@ static int read_proc_cgroup_all(const struct mcg_run *run, pid_t pid, char **rel
     for (int i = 0; i < MCG_NCTRL; i++)
         roots[i] = run->pos.hier[i].mnt_root;
     mcg_parse_proc_cgroup(text, v1_names(), MCG_NCTRL, roots, rels,
-                          run->pos.layout == MCG_LAYOUT_UNIFIED ? run->pos.hier[MCG_CPUACCT].mnt_root : NULL,
+                          run->pos.layout == MCG_LAYOUT_UNIFIED ? run->pos.hier[MCG_V2_HIER].mnt_root : NULL,
                           v2rel);
     free(text);
     return 0;
@@ -266,6 +267,12 @@ int mcg_group_path(const struct mcg_hier *h, const char *name, char *dir, size_t
 
 /* ---- the run's position: where mcgexec is, where names resolve, where
  * the job is (the one place that writes them after discovery) ---------- */
+
+void mcg_set_self_leaf(struct mcg_run *run, const char *leaf)
+{
+    free(run->pos.self_leaf);
+    run->pos.self_leaf = xstrdup(leaf);
+}
 
 /* Is mcgexec's place in h its own (where it started, or the leaf it
  * stepped into to enable controllers), not a group of the job's? */

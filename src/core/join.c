@@ -109,17 +109,7 @@ static int join_pending_held(struct mcg_run *run, struct mcg_error *err)
             return -1;
         run->joins.join[c] = NULL;
     }
-    /* The leaf mcgexec hid in to enable controllers is empty now. */
-    if (run->pos.self_leaf && !run->opt.dry_run) {
-        char cur[PATH_MAX];
-        struct mcg_hier *h = &run->pos.hier[MCG_CPUACCT]; /* v2: every class, one hierarchy */
-        if (mcg_cur_dir(h, cur, sizeof(cur)) == 0 &&
-            !mcg_path_within(cur, run->pos.self_leaf)) {
-            mcg_log(run, "rmdir %s", run->pos.self_leaf);
-            if (rmdir(run->pos.self_leaf) == 0)
-                mcg_drop_refs_within(&run->journal.created, run->pos.self_leaf);
-        }
-    }
+    mcg_drop_leaf(run); /* mcgexec has left the leaf it stepped into, if it made one */
     return 0;
 }
 

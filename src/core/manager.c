@@ -215,6 +215,15 @@ int mcg_attach(struct mcg_run *run, enum mcg_ctrl c, const char *dir, pid_t pid,
     return r;
 }
 
+void mcg_drop_leaf(struct mcg_run *run)
+{
+    if (!run->manager || !run->manager->drop_leaf)
+        return;
+    mcg_guard_hold();
+    run->manager->drop_leaf(run);
+    mcg_guard_release();
+}
+
 int mcg_delete(struct mcg_run *run, enum mcg_ctrl c, const char *dir, struct mcg_error *err)
 {
     if (mcg_discover_and_choose(run, err) < 0)

@@ -194,6 +194,9 @@ int mcg_group_path(const struct mcg_hier *h, const char *name, char *dir, size_t
 void mcg_set_cur(struct mcg_run *run, const struct mcg_hier *h, const char *dir);
 void mcg_settle_below(struct mcg_run *run, const char *rel, int moved);
 void mcg_note_job(struct mcg_run *run, enum mcg_ctrl c, const char *dir);
+/* v2: mcgexec stepped into `leaf`, a group of its own, to enable
+ * controllers where it was (the no-internal-processes rule). */
+void mcg_set_self_leaf(struct mcg_run *run, const char *leaf);
 /* Is mcgexec's place in h its own (where it started, or its leaf), not a
  * group of the job's? */
 int mcg_at_own_place(const struct mcg_run *run, const struct mcg_hier *h);
@@ -244,6 +247,9 @@ void mcg_systemd_forget(struct mcg_run *run);
 int mcg_in_own_scope(const struct mcg_run *run, const char *dir);
 
 /* ---- manager.c ---- */
+
+/* The manager's drop_leaf, under the signal guard. */
+void mcg_drop_leaf(struct mcg_run *run);
 
 /* Discover the hierarchies and choose the manager, once a run. */
 int mcg_discover_and_choose(struct mcg_run *run, struct mcg_error *err);

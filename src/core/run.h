@@ -31,6 +31,9 @@
 #define MCG_FILE_PATH (PATH_MAX + 256)
 
 enum mcg_ctrl { MCG_CPU, MCG_CPUACCT, MCG_CPUSET, MCG_BLKIO, MCG_MEMORY, MCG_PIDS, MCG_NCTRL };
+/* On a unified host every controller has the one hierarchy: this index
+ * names it where no controller is meant. */
+#define MCG_V2_HIER MCG_CPUACCT
 
 /* Each controller's names (src/core/hierarchy.c): the v1 hierarchy, the v2
  * controller (NULL: none needed, CPUACCT reads cpu.stat), the Ruby class
@@ -97,7 +100,9 @@ void mcg_log(struct mcg_run *run, const char *fmt, ...) __attribute__((format(pr
 
 const char *mcg_ctrl_name(enum mcg_ctrl c);
 
-/* The layout, finding the hierarchies if not yet done; -1 on error. */
+/* The layout, finding the hierarchies and choosing the manager if not yet
+ * done (either can fail: no cgroup filesystem, a manager that cannot
+ * serve, --manager systemd without systemd); -1 with err then. */
 int mcg_layout(struct mcg_run *run, struct mcg_error *err);
 const char *mcg_layout_name(const struct mcg_run *run);
 

@@ -336,7 +336,7 @@ static int start_scope(struct mcg_run *run, const char *unit, const char *binds_
     /* where systemd put mcgexec: the scope's cgroup */
     size_t n = strlen(unit), at;
     cg[0] = '/';
-    if (mcg_read_proc_cgroup(run, run->pid, MCG_CPUACCT, cg + 1, len - 1) < 0 ||
+    if (mcg_read_proc_cgroup(run, run->pid, MCG_V2_HIER, cg + 1, len - 1) < 0 ||
         (at = strlen(cg)) < n + 1 || strcmp(cg + at - n, unit) != 0 || cg[at - n - 1] != '/')
         return mcg_fail(err, "systemd started %s, but mcgexec is not in it (it is in %s)", unit, cg);
     mcg_log(run, "systemd started %s: %s%s", unit, run->pos.v2_mount, cg);
@@ -576,7 +576,7 @@ static int watch_service(struct mcg_run *run, const char *unit, const struct uni
         return 0;
     int fd = (int)syscall(SYS_pidfd_open, pid, 0);
     size_t n = strlen(svc_cg);
-    if (fd < 0 || mcg_read_proc_cgroup(run, pid, MCG_CPUACCT, cg, sizeof(cg)) < 0 ||
+    if (fd < 0 || mcg_read_proc_cgroup(run, pid, MCG_V2_HIER, cg, sizeof(cg)) < 0 ||
         strncmp(cg, svc_cg, n) != 0 || (cg[n] != '\0' && cg[n] != '/')) {
         if (fd >= 0)
             close(fd);
@@ -709,4 +709,5 @@ const struct mcg_manager mcg_systemd_manager = {
     .create = mcg_cgroupfs_create,
     .attach = mcg_cgroupfs_attach,
     .delete = mcg_cgroupfs_delete,
+    .drop_leaf = mcg_cgroupfs_drop_leaf,
 };

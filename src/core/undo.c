@@ -1,8 +1,8 @@
-/* Undoing a run: the journal of what it changed (the records in struct
- * mcg_run that the manager fills), the one walk that undoes it, used by
- * mcg_rollback and, with steps that make system calls only, by the signal
- * guard (src/core/guard.c), mcg_commit that frees the journal, and the removal
- * of the job's groups after --rm (kill what is left, then the same walk). */
+/* Undoing a run: the one walk over its journal (run->journal, which the
+ * managers fill), used by mcg_rollback and, with steps that make system
+ * calls only, by the signal guard (src/core/guard.c); and the removal of
+ * the job's groups after --rm (kill what is left, then the same walk).
+ * (mcg_commit, which frees the journal, is in run.c.) */
 #define _GNU_SOURCE
 #include "core/run.h"
 #include "core/run-internal.h"
@@ -17,6 +17,20 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+
+/* rmdir of a group whose last process was just killed fails with EBUSY
+ * until the kernel has finished that process's exit (cgroup_exit), which
+ * takes no time the process could spend: it no longer runs.  Retried this
+ * often, this far apart (half a second in all); past it, the group is left
+ * and said (mcg_warn), never removed half-way. */
+#define BUSY_TRIES 50
+#define BUSY_PAUSE_NS (10 * 1000 * 1000)
+/* Rounds of SIGKILL over a group's processes, for processes forked while
+ * a round read the list (one fork per round at most gets through, and each
+ * round kills what it sees): a second in all; the kernel's cgroup.kill,
+ * where it exists, needs none. */
+#define KILL_ROUNDS 200
+#define KILL_PAUSE_NS (5 * 1000 * 1000)
 
 /* Does any hierarchy have mcgexec in `dir` or below it? */
 static int holds_self(const struct mcg_run *run, const char *dir)
@@ -125,11 +139,11 @@ static void remove_logged(struct mcg_run *run, struct group_ref *ref, int last)
     mcg_log(run, "rmdir %s", ref->dir);
     /* A group can stay busy for a moment after its last task left. */
     for (int tries = 0; mcg_undo_sys.rmdir(ref->dir) < 0 && errno != ENOENT; tries++) {
-        if (errno != EBUSY || tries == 50) {
+        if (errno != EBUSY || tries == BUSY_TRIES) {
             mcg_warn("cannot remove %s: %s", ref->dir, strerror(errno));
             return;
         }
-        nanosleep(&(struct timespec){ 0, 10 * 1000 * 1000 }, NULL);
+        nanosleep(&(struct timespec){ 0, BUSY_PAUSE_NS }, NULL);
     }
     ref->gone = 1;
 }
@@ -210,9 +224,9 @@ static void remove_raw(struct mcg_run *run, struct group_ref *ref, int last)
 {
     (void)run;
     for (int t = 0; mcg_undo_sys.rmdir(ref->dir) < 0; t++) {
-        if (errno != EBUSY || !last || t == 50)
+        if (errno != EBUSY || !last || t == BUSY_TRIES)
             return;
-        nanosleep(&(struct timespec){ 0, 10 * 1000 * 1000 }, NULL);
+        nanosleep(&(struct timespec){ 0, BUSY_PAUSE_NS }, NULL);
     }
     ref->gone = 1;
 }
@@ -296,12 +310,12 @@ int mcg_kill_tree(struct mcg_run *run, const char *dir, int sig)
     }
     /* v1 (and the rest): a process may fork while we read, so repeat
      * until a reading finds nobody */
-    for (int round = 0; round < 200; round++) {
+    for (int round = 0; round < KILL_ROUNDS; round++) {
         int n = signal_procs(dir, sig, getpid());
         total += n;
         if (n == 0 || sig != SIGKILL)
             break;
-        nanosleep(&(struct timespec){ 0, 5 * 1000 * 1000 }, NULL);
+        nanosleep(&(struct timespec){ 0, KILL_PAUSE_NS }, NULL);
     }
     return total;
 }

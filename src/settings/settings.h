@@ -2,7 +2,9 @@
  * the control file behind it on cgroup v1 and on cgroup v2, how values
  * convert between the two, the kind of value it takes and its unit.  The
  * Ruby methods, their parsing, the v1/v2 difference and the documentation
- * are all driven from here; nothing else in mcgexec knows a v2 file name.
+ * are all driven from here; besides the table, only the core (which
+ * enables controllers and reads the files it must, such as cgroup.procs)
+ * and --stats (pids.peak, by the same name on both) name a v2 file.
  *
  * Policies stage values in v1 terms (the mruby-cgroup API); on a unified
  * host they are converted when written, and getters convert back, so a

@@ -82,20 +82,27 @@ static void cpu_ticks(struct mcg_run *run, int64_t *user, int64_t *sys)
     free(text);
 }
 
+/* Every counter unknown (-1). */
+static void unknown_counters(struct mcg_counters *c)
+{
+    c->oom_kills = c->limit_hits = c->throttled = c->throttled_ns = -1;
+    c->io_read = c->io_write = c->user_ticks = c->system_ticks = -1;
+    for (size_t i = 0; i < sizeof(c->psi) / sizeof(c->psi[0]); i++)
+        c->psi[i][0] = c->psi[i][1] = -1;
+    for (size_t i = 0; i < sizeof(c->events) / sizeof(c->events[0]); i++)
+        c->events[i] = -1;
+}
+
 /* All the counters for --stats; without it only what naming an OOM kill
  * needs (each reading is a file read on the way to COMMAND). */
 void mcg_read_counters(struct mcg_run *run, struct mcg_counters *c, int all)
 {
+    unknown_counters(c);
     c->oom_kills = reading(run, MCG_MEMORY, "oom_kill");
     /* (whose limit an OOM kill came from) */
     c->limit_hits = reading(run, MCG_MEMORY, "failcnt");
-    if (!all) {
-        c->throttled = c->throttled_ns = c->io_read = c->io_write = -1;
-        c->user_ticks = c->system_ticks = -1;
-        memset(c->psi, 0xff, sizeof(c->psi));       /* all -1 */
-        memset(c->events, 0xff, sizeof(c->events));
+    if (!all)
         return;
-    }
     read_pressure_events(run, c);
     c->throttled = reading(run, MCG_CPU, "nr_throttled");
     c->throttled_ns = reading(run, MCG_CPU, "throttled_time");
@@ -299,10 +306,7 @@ void mcg_report_failure(struct mcg_run *run, const struct mcg_supervise_opts *o,
     /* (on stderr, the error line said it all) */
     if (!o->stats || !o->stats_file || !*command)
         return;
-    r.d.oom_kills = r.d.limit_hits = r.d.throttled = r.d.throttled_ns = -1;
-    r.d.io_read = r.d.io_write = -1;
-    memset(r.d.psi, 0xff, sizeof(r.d.psi));
-    memset(r.d.events, 0xff, sizeof(r.d.events));
+    unknown_counters(&r.d);
     if (!(f = mcg_open_stats(o, &err))) {
         mcg_print_error(&err);
         return;
