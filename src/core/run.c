@@ -185,7 +185,10 @@ int mcg_dir_exists(struct mcg_run *run, const char *dir)
 
 int mcg_write_file(const char *path, const char *value)
 {
-    int fd = open(path, O_WRONLY | O_CLOEXEC);
+    /* O_TRUNC as a shell's `>` has: the cgroup filesystem ignores it, and
+     * a plain file (the unit tests' model of a group) holds the value
+     * alone */
+    int fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
     size_t len = strlen(value);
 
     if (fd < 0)
