@@ -93,59 +93,77 @@ static int refuse_rootless(struct mcg_run *run, int unified, struct mcg_error *e
  * (with --root too: systemd's rules say where it may be), the cgroup
  * filesystem otherwise (v1 and hybrid hosts, containers without systemd).
  * Adding a manager is a file of its own and a case here. */
-static int choose(struct mcg_run *run, struct mcg_error *err)
+int mcg_choose_manager(const struct mcg_choice_facts *f, const struct mcg_manager **out,
+                       const char **why, struct mcg_error *err)
 {
-    /* (v1 hosts pay no system call for asking) */
-    int unified = run->pos.layout == MCG_LAYOUT_UNIFIED, systemd = unified && systemd_runs_host();
     const struct mcg_manager *m = &mcg_cgroupfs_manager;
-    const char *why;
 
-    switch (run->opt.manager_choice) {
+    switch (f->asked) {
     case MCG_MANAGER_CGROUPFS:
-        why = "--manager=cgroupfs";
+        *why = "--manager=cgroupfs";
         break;
     case MCG_MANAGER_SYSTEMD:
-        if (!unified || !systemd) {
-            if (!unified)
-                mcg_fail(err, "--manager=systemd needs a cgroup v2 host; this one runs cgroup %s",
-                         mcg_layout_name(run));
-            else
-                mcg_fail(err, "--manager=systemd: systemd does not run this host "
-                              "(no /run/systemd/system)");
+        if (!f->unified) {
+            mcg_fail(err, "--manager=systemd needs a cgroup v2 host; this one runs cgroup %s",
+                     f->layout_name);
             err->about_host = 1;
             return -1;
         }
-        why = "--manager=systemd";
+        if (!f->systemd) {
+            mcg_fail(err, "--manager=systemd: systemd does not run this host "
+                          "(no /run/systemd/system)");
+            err->about_host = 1;
+            return -1;
+        }
+        *why = "--manager=systemd";
         m = &mcg_systemd_manager;
         break;
     default:
-        if (!unified)
-            why = "auto: the host runs cgroup v1";
-        else if (!systemd)
-            why = "auto: systemd does not run this host";
+        if (!f->unified)
+            *why = "auto: the host runs cgroup v1";
+        else if (!f->systemd)
+            *why = "auto: systemd does not run this host";
         else {
-            /* (with --root too: systemd's rules say where it may be) */
-            why = run->pos.ns_root ? "auto: cgroup v2, and systemd runs this container (PID 1 "
-                                 "of its cgroup namespace)"
-                               : "auto: cgroup v2, and systemd runs this host";
+            *why = f->ns_root ? "auto: cgroup v2, and systemd runs this container (PID 1 of its "
+                                "cgroup namespace)"
+                              : "auto: cgroup v2, and systemd runs this host";
             m = &mcg_systemd_manager;
         }
     }
-    if (run->opt.scope_forced && m != &mcg_systemd_manager) {
+    if (f->scope_forced && m != &mcg_systemd_manager) {
         /* (asked for by name: never a silent fallback to writing the
          * hierarchy, which is what --scope is to avoid) */
-        if (run->opt.manager_choice == MCG_MANAGER_CGROUPFS)
+        if (f->asked == MCG_MANAGER_CGROUPFS)
             mcg_fail(err, "--scope asks systemd for a scope, and --manager=cgroupfs asks it for "
                           "nothing: give one of them");
         else
             mcg_fail(err, "--scope: systemd manages no cgroups here (%s); leave --scope out",
-                     !unified ? "a cgroup v1 host: systemd delegates only on cgroup v2"
-                              : "systemd does not run this host");
+                     !f->unified ? "a cgroup v1 host: systemd delegates only on cgroup v2"
+                                 : "systemd does not run this host");
         err->about_host = 1;
         return -1;
     }
-    if (run->rootless && m != &mcg_systemd_manager && run->opt.manager_choice == MCG_MANAGER_AUTO &&
-        refuse_rootless(run, unified, err) < 0)
+    *out = m;
+    return f->rootless && m != &mcg_systemd_manager && f->asked == MCG_MANAGER_AUTO;
+}
+
+static int choose(struct mcg_run *run, struct mcg_error *err)
+{
+    int unified = run->pos.layout == MCG_LAYOUT_UNIFIED;
+    const struct mcg_choice_facts facts = {
+        .unified = unified,
+        .systemd = unified && systemd_runs_host(), /* (v1 hosts pay no system call for asking) */
+        .ns_root = run->pos.ns_root,
+        .rootless = run->rootless,
+        .scope_forced = run->opt.scope_forced,
+        .asked = run->opt.manager_choice,
+        .layout_name = mcg_layout_name(run),
+    };
+    const struct mcg_manager *m = NULL;
+    const char *why = NULL;
+    int r = mcg_choose_manager(&facts, &m, &why, err);
+
+    if (r < 0 || (r == 1 && refuse_rootless(run, unified, err) < 0))
         return -1;
     /* (set only once chosen: after a refusal the run has no manager, and
      * a policy that rescues the error gets an error again, never the

@@ -122,6 +122,7 @@ struct mcg_run {
                                job in the user's manager), or -1: the supervisor ends
                                the job when that process ends */
         char *unit_watched; /* that service's name */
+        char *user_dir;     /* a user's: the user manager's runtime directory, once found */
         int rm_forced;      /* the groups go when the job ends, as with --rm: they are
                                inside another program's cgroups, which it must be able
                                to remove */
@@ -246,8 +247,57 @@ void mcg_systemd_forget(struct mcg_run *run);
  * strings). */
 int mcg_in_own_scope(const struct mcg_run *run, const char *dir);
 
+/* systemd.c: what systemd says of a unit (mcgexec-systemd unit) */
+struct mcg_unit_info {
+    int asked;              /* systemd was asked (else the rest is 0) */
+    int delegate;           /* Delegate=yes */
+    pid_t main_pid, control_pid; /* a service's; 0 for none */
+};
+/* What the delegation decision learns from the system: systemd's mark on
+ * a cgroup, whether the caller may write one (its directory, cgroup.procs
+ * and cgroup.subtree_control), what systemd says of a unit; a test stands
+ * in fixtures (tests/unit/test_delegation.c). */
+struct mcg_systemd_sys {
+    int (*marked)(const char *dir);
+    int (*writable)(const struct mcg_run *run, const char *dir);
+    int (*ask)(struct mcg_run *run, const char *unit, int user, struct mcg_unit_info *ui,
+               struct mcg_error *err);
+};
+extern struct mcg_systemd_sys mcg_systemd_sys;
+/* The decision: is cgroup `rel` (relative to the mount) in a subtree systemd delegated?
+ * Walking up from it to the cgroup of the unit that holds it: the first
+ * with systemd's mark is the delegated cgroup; where none has it, the
+ * unit's Delegate property says (systemd before 251 sets no mark).
+ * Returns, with the cgroup names resolve below in `root`:
+ *  1: the delegated cgroup, found by its mark; 2: by what systemd says;
+ *  3: mcgexec's own cgroup, deep inside a delegated subtree that another
+ *     program made cgroups in (Slurm's slurmstepd.scope/job_N/.../task_K,
+ *     an outer mcgexec's job): that program owns the subtree, and mcgexec
+ *     stays where it was put, as --root self (*outer: the delegated cgroup);
+ *  4: (a user) a delegated subtree that is not the user's (another
+ *     program's, run as root), with that cgroup in *outer: refused;
+ *  0: none, with the unit's name in `unit` ("" where no service or scope
+ *     holds `rel`) and, for a service, what systemd said of it in *ui;
+ * -1 on error. */
+int mcg_find_delegation(struct mcg_run *run, const char *rel, char *root, size_t rlen,
+                        char *unit, size_t ulen, struct mcg_unit_info *ui, char *outer,
+                        size_t olen, struct mcg_error *err);
+
 /* ---- manager.c ---- */
 
+/* What the choice of manager depends on, and the choice: -1 with err (a
+ * refusal about the host), else *m and why (for --verbose); 1 where it is
+ * the cgroupfs manager for a user who asked for none, whom the caller
+ * refuses (no manager delegates a cgroup to them). */
+struct mcg_choice_facts {
+    int unified;            /* a cgroup v2 host */
+    int systemd;            /* systemd runs it (PID 1 of the cgroup namespace) */
+    int ns_root, rootless, scope_forced;
+    enum mcg_manager_choice asked;
+    const char *layout_name;
+};
+int mcg_choose_manager(const struct mcg_choice_facts *f, const struct mcg_manager **m,
+                       const char **why, struct mcg_error *err);
 /* The manager's drop_leaf, under the signal guard. */
 void mcg_drop_leaf(struct mcg_run *run);
 

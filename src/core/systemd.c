@@ -84,6 +84,8 @@ void mcg_systemd_forget(struct mcg_run *run)
     run->systemd.unit_watch = -1;
     free(run->systemd.unit_watched);
     run->systemd.unit_watched = NULL;
+    free(run->systemd.user_dir);
+    run->systemd.user_dir = NULL;
 }
 
 int mcg_unit_watch(const struct mcg_run *run, const char **unit)
@@ -102,21 +104,20 @@ int mcg_rm_forced(const struct mcg_run *run)
     return run->systemd.rm_forced;
 }
 
-static char user_dir[PATH_MAX];
-
 /* Run mcgexec-systemd `helper` with args (NULL-terminated, at most 12),
- * asking the user manager when `user` (user_dir is then set), else PID 1;
+ * asking the user manager whose runtime directory is `user_dir` (found by
+ * user_runtime), or PID 1 where it is NULL;
  * its one line of output, or why it failed, into out.  -1 when it failed.
  * It gets no environment but the system bus's address. */
-static int run_helper(const char *helper, int user, const char *const args[], char *out,
-                      size_t len)
+static int run_helper(const char *helper, const char *user_dir, const char *const args[],
+                      char *out, size_t len)
 {
     char *env[2] = { NULL, NULL }, *bus = getenv("DBUS_SYSTEM_BUS_ADDRESS"), *bus_env = NULL;
     const char *argv[16];
     size_t n = 0;
 
     argv[n++] = helper;
-    if (user) {
+    if (user_dir) {
         argv[n++] = "--user";
         argv[n++] = user_dir;
     }
@@ -139,10 +140,10 @@ static int user_runtime(struct mcg_run *run, struct mcg_error *err)
 {
     const char *env = getenv("XDG_RUNTIME_DIR");
     unsigned uid = (unsigned)geteuid();
-    char sock[PATH_MAX + 32];
+    char sock[PATH_MAX + 32], user_dir[PATH_MAX];
     struct stat st;
 
-    if (user_dir[0])
+    if (run->systemd.user_dir)
         return 0; /* found earlier in this run */
     if (env && *env) {
         snprintf(user_dir, sizeof(user_dir), "%s", env);
@@ -176,9 +177,9 @@ static int user_runtime(struct mcg_run *run, struct mcg_error *err)
     }
     mcg_log(run, "%ssystemd: the user manager of uid %u, at %s%s", run->opt.dry_run ? "# " : "", uid,
             sock, env && *env ? "" : " (XDG_RUNTIME_DIR is not set: /run/user/UID is yours, mode 0700)");
+    run->systemd.user_dir = xstrdup(user_dir);
     return 0;
 refused:
-    user_dir[0] = '\0';
     err->about_host = 1;
     return -1;
 }
@@ -235,7 +236,7 @@ static int plan_scope(struct mcg_run *run, const char *helper, const char *unit,
 
     if (run->rootless) {
         const char *args[] = { "control-group", NULL };
-        if (run_helper(helper, 1, args, top, sizeof(top)) < 0)
+        if (run_helper(helper, run->systemd.user_dir, args, top, sizeof(top)) < 0)
             return mcg_fail(err, "cannot ask the user manager for its cgroup: %s", top);
         if (strcmp(top, "/") == 0)
             top[0] = '\0';
@@ -329,7 +330,7 @@ static int start_scope(struct mcg_run *run, const char *unit, const char *binds_
     }
     const char *args[] = { "start-scope", unit, run->opt.slice, pid, desc, sig_s, usec_s,
                            binds_to ? binds_to : "-", NULL };
-    if (run_helper(helper, run->rootless, args, cg, len) < 0)
+    if (run_helper(helper, run->rootless ? run->systemd.user_dir : NULL, args, cg, len) < 0)
         return mcg_fail(err, "%s did not start %s for the groups: %s",
                         run->rootless ? "the systemd user manager" : "systemd", unit, cg);
     log_call(run, unit, desc, binds_to);
@@ -352,7 +353,7 @@ static int start_scope(struct mcg_run *run, const char *unit, const char *binds_
  * subtree (a Slurm job's task, a shell that switched users inside a
  * delegated service) gets one line naming --scope rather than a
  * Permission denied, and is never moved out of it unasked. */
-static int ours(const struct mcg_run *run, const char *dir)
+static int sys_writable(const struct mcg_run *run, const char *dir)
 {
     static const char *const files[] = { "", "/cgroup.procs", "/cgroup.subtree_control" };
     char f[PATH_MAX + 32];
@@ -375,16 +376,10 @@ static int user_managers_unit(const char *rel, size_t end)
     return at && (at == rel || at[-1] == '/') && (size_t)(at - rel) + (size_t)n <= end;
 }
 
-/* What systemd says of a unit (mcgexec-systemd unit). */
-struct unit_info {
-    int asked;              /* systemd was asked (else the rest is 0) */
-    int delegate;           /* Delegate=yes */
-    pid_t main_pid, control_pid; /* a service's; 0 for none */
-};
 
 /* Ask the manager of `unit` (the user's where `user`, else PID 1) about it. */
-static int ask_unit(struct mcg_run *run, const char *unit, int user, struct unit_info *ui,
-                    struct mcg_error *err)
+static int sys_ask_unit(struct mcg_run *run, const char *unit, int user, struct mcg_unit_info *ui,
+                        struct mcg_error *err)
 {
     char helper[PATH_MAX], answer[256], yes[8];
     unsigned long main_pid, control_pid;
@@ -392,13 +387,13 @@ static int ask_unit(struct mcg_run *run, const char *unit, int user, struct unit
     if (need_helper(helper, sizeof(helper), err) < 0 || (user && user_runtime(run, err) < 0))
         return -1;
     const char *args[] = { "unit", unit, NULL };
-    if (run_helper(helper, user, args, answer, sizeof(answer)) < 0)
+    if (run_helper(helper, user ? run->systemd.user_dir : NULL, args, answer, sizeof(answer)) < 0)
         return mcg_fail(err, "cannot ask systemd about %s (its Delegate=, MainPID=): %s", unit,
                         answer);
     if (sscanf(answer, "%7s %lu %lu", yes, &main_pid, &control_pid) != 3)
         return mcg_fail(err, "mcgexec-systemd said '%s' of %s, not its Delegate= and processes",
                         answer, unit);
-    *ui = (struct unit_info){ .asked = 1, .delegate = strcmp(yes, "yes") == 0,
+    *ui = (struct mcg_unit_info){ .asked = 1, .delegate = strcmp(yes, "yes") == 0,
                               .main_pid = (pid_t)main_pid, .control_pid = (pid_t)control_pid };
     return 0;
 }
@@ -418,38 +413,25 @@ static int own_leaves(const char *rest)
     return 1;
 }
 
-/* Is cgroup `rel` (relative to the mount) in a subtree systemd delegated?
- * Walking up from it to the cgroup of the unit that holds it: the first
- * with systemd's mark is the delegated cgroup; where none has it, the
- * unit's Delegate property says (systemd before 251 sets no mark).
- * Returns, with the cgroup names resolve below in `root`:
- *  1: the delegated cgroup, found by its mark; 2: by what systemd says;
- *  3: mcgexec's own cgroup, deep inside a delegated subtree that another
- *     program made cgroups in (Slurm's slurmstepd.scope/job_N/.../task_K,
- *     an outer mcgexec's job): that program owns the subtree, and mcgexec
- *     stays where it was put, as --root self (*outer: the delegated cgroup);
- *  4: (a user) a delegated subtree that is not the user's (another
- *     program's, run as root), with that cgroup in *outer: refused;
- *  0: none, with the unit's name in `unit` ("" where no service or scope
- *     holds `rel`) and, for a service, what systemd said of it in *ui;
- * -1 on error. */
-static int find_delegation(struct mcg_run *run, const char *rel, char *root, size_t rlen,
-                           char *unit, size_t ulen, struct unit_info *ui, char *outer,
-                           size_t olen, struct mcg_error *err)
+struct mcg_systemd_sys mcg_systemd_sys = { mcg_delegated, sys_writable, sys_ask_unit };
+
+int mcg_find_delegation(struct mcg_run *run, const char *rel, char *root, size_t rlen,
+                        char *unit, size_t ulen, struct mcg_unit_info *ui, char *outer,
+                        size_t olen, struct mcg_error *err)
 {
     size_t end = 0, n = strlen(rel);
     const char *u = mcg_unit_of(rel, &end);
     char dir[PATH_MAX];
 
     unit[0] = outer[0] = '\0';
-    *ui = (struct unit_info){ 0 };
+    *ui = (struct mcg_unit_info){ 0 };
     /* from rel up to the unit's cgroup (or the root), each level once */
     for (;;) {
         snprintf(root, rlen, "%.*s", (int)n, rel);
         if (n > 0 && mcg_join_path(dir, sizeof(dir), run->pos.v2_mount, root) == 0 &&
-            mcg_delegated(dir)) {
+            mcg_systemd_sys.marked(dir)) {
             snprintf(outer, olen, "%s", dir);
-            if (!ours(run, dir))
+            if (!mcg_systemd_sys.writable(run, dir))
                 return 4;
             if (rel[n] == '\0' || own_leaves(rel + n + 1))
                 return 1;
@@ -471,12 +453,13 @@ static int find_delegation(struct mcg_run *run, const char *rel, char *root, siz
         return 0;
     /* (a user asks their own manager about its units, PID 1 about the
      * system's: a system service running as the user) */
-    if (ask_unit(run, unit, run->rootless && user_managers_unit(rel, end), ui, err) < 0)
+    if (mcg_systemd_sys.ask(run, unit, run->rootless && user_managers_unit(rel, end), ui, err) < 0)
         return -1;
     if (!ui->delegate)
         return 0;
     snprintf(root, rlen, "%.*s", (int)end, rel);
-    if (mcg_join_path(dir, sizeof(dir), run->pos.v2_mount, root) < 0 || !ours(run, dir))
+    if (mcg_join_path(dir, sizeof(dir), run->pos.v2_mount, root) < 0 ||
+        !mcg_systemd_sys.writable(run, dir))
         return 0;
     return 2;
 }
@@ -492,8 +475,8 @@ static void log_delegated(struct mcg_run *run, int how, const char *root, const 
 static int check_root(struct mcg_run *run, const struct mcg_hier *h, struct mcg_error *err)
 {
     char root[PATH_MAX], unit[256], outer[PATH_MAX];
-    struct unit_info ui;
-    int r = find_delegation(run, h->base, root, sizeof(root), unit, sizeof(unit), &ui, outer,
+    struct mcg_unit_info ui;
+    int r = mcg_find_delegation(run, h->base, root, sizeof(root), unit, sizeof(unit), &ui, outer,
                             sizeof(outer), err);
 
     if (r < 0)
@@ -527,7 +510,7 @@ static void unit_holding(const char *rel, char *unit, size_t len)
  * and the service has no Delegate=yes: its cgroup is systemd's, and a
  * scope would take the service's own work out of it. */
 static int refuse_own_program(const char *unit, int user_unit,
-                              const struct unit_info *ui, struct mcg_error *err)
+                              const struct mcg_unit_info *ui, struct mcg_error *err)
 {
     mcg_fail(err, "mcgexec is the program of %s (its %s process %d%s), which has no "
                   "Delegate=yes: its cgroup is systemd's; add Delegate=yes to it (systemctl%s "
@@ -549,7 +532,7 @@ static int refuse_own_program(const char *unit, int user_unit,
  * service's main process ends, by pidfd (5.3): a stop, a restart, a
  * crash.  The process is checked to be in the service's cgroup once its
  * pidfd is open, so a pid reused since systemd named it is never watched. */
-static int watch_service(struct mcg_run *run, const char *unit, const struct unit_info *ui,
+static int watch_service(struct mcg_run *run, const char *unit, const struct mcg_unit_info *ui,
                          const char *svc_cg, int bound, struct mcg_error *err)
 {
     const char *dry = run->opt.dry_run ? "# " : "";
@@ -600,7 +583,7 @@ static int watch_service(struct mcg_run *run, const char *unit, const struct uni
  * another program's) binds nothing: its processes outlive it by design
  * (KillUserProcesses=no). */
 static int leave_unit(struct mcg_run *run, const char *rel, const char *unit,
-                      struct unit_info *ui, const char **binds_to, struct mcg_error *err)
+                      struct mcg_unit_info *ui, const char **binds_to, struct mcg_error *err)
 {
     const char *dry = run->opt.dry_run ? "# " : "";
     size_t end = 0;
@@ -609,7 +592,7 @@ static int leave_unit(struct mcg_run *run, const char *rel, const char *unit,
     *binds_to = NULL;
     if (!mcg_unit_kind_is(unit, ".service"))
         return 0;
-    if (!ui->asked && ask_unit(run, unit, user_unit, ui, err) < 0)
+    if (!ui->asked && mcg_systemd_sys.ask(run, unit, user_unit, ui, err) < 0)
         return -1;
     if (!run->opt.scope_forced) {
         if (mcg_own_program(getpid(), getppid(), ui->main_pid, ui->control_pid))
@@ -634,7 +617,7 @@ static int systemd_place(struct mcg_run *run, const char *first, struct mcg_erro
 {
     const char *dry = run->opt.dry_run ? "# " : "", *binds_to = NULL;
     struct mcg_hier *h = NULL;
-    struct unit_info ui = { 0 };
+    struct mcg_unit_info ui = { 0 };
     char unit[256] = "", scope[256], root[PATH_MAX], cg[PATH_MAX], outer[PATH_MAX];
 
     for (int c = 0; c < MCG_NCTRL && !h; c++)
@@ -649,7 +632,7 @@ static int systemd_place(struct mcg_run *run, const char *first, struct mcg_erro
         mcg_log(run, "%s--scope: a scope of its own, whatever holds mcgexec (%s)", dry,
                 unit[0] ? unit : "no unit");
     } else {
-        int r = find_delegation(run, h->orig, root, sizeof(root), unit, sizeof(unit), &ui, outer,
+        int r = mcg_find_delegation(run, h->orig, root, sizeof(root), unit, sizeof(unit), &ui, outer,
                                 sizeof(outer), err);
         if (r < 0)
             return -1;
