@@ -39,7 +39,7 @@ static int cpuset_inherit(struct mcg_run *run, const struct mcg_hier *h, const c
         snprintf(up, sizeof(up), "%s", dir);
         while (strlen(up) > strlen(h->mount)) {
             *strrchr(up, '/') = '\0';
-            if (run->opt.dry_run && mcg_planned(run, up))
+            if (run->opt.dry_run && mcg_pretended(run, up))
                 continue;
             char path[MCG_FILE_PATH];
             snprintf(path, sizeof(path), "%s/%s", up, files[i]);
@@ -116,7 +116,7 @@ static int make_dir(struct mcg_run *run, enum mcg_ctrl c, const char *path, int 
         mcg_log(run, "mkdir %s", path);
         if (run->opt.dry_run) {
             mcg_dry_check(run, path);
-            mcg_list_push(&run->dry.planned.any, xstrdup(path));
+            mcg_list_push(&run->dry.pretend.any, xstrdup(path));
         } else if (mkdir(path, 0755) < 0) {
             /* EEXIST: another run (or an earlier part of this policy) made it */
             return errno == EEXIST
@@ -274,7 +274,7 @@ static int empty_ns_root(struct mcg_run *run, enum mcg_ctrl c, struct mcg_hier *
             if (!mcg_dir_exists(run, leaf)) {
                 mcg_log(run, "mkdir %s", leaf);
                 if (run->opt.dry_run)
-                    mcg_list_push(&run->dry.planned.any, xstrdup(leaf));
+                    mcg_list_push(&run->dry.pretend.any, xstrdup(leaf));
                 else if (mkdir(leaf, 0755) < 0 && errno != EEXIST) {
                     free(procs);
                     return mcg_explain_rofs(run, mcg_fail_errno(err, errno, "mkdir %s", leaf), err);
@@ -552,7 +552,7 @@ int mcg_cgroupfs_delete(struct mcg_run *run, enum mcg_ctrl c, const char *dir,
         mcg_set_cur(run, h, parent);
     mcg_log(run, "rmdir %s", dir);
     if (run->opt.dry_run) {
-        mcg_unplan(run, dir);
+        mcg_unpretend(run, dir);
     } else if (rmdir(dir) < 0) {
         int e = errno;
         if (e == EBUSY && has_subdir(dir))

@@ -107,7 +107,7 @@ struct mcg_run {
     /* a dry run: what it pretends and what it would be refused (run.c,
      * the managers) */
     struct {
-        struct mcg_strings planned; /* dirs it pretends to have made */
+        struct mcg_strings pretend;  /* dirs it pretends to have made */
         struct mcg_strings refused; /* places the caller would be refused (each said once) */
         char *offers;       /* the directory whose cgroup.controllers bounds planned
                                groups (the user manager's, found by systemd.c), or NULL */
@@ -147,8 +147,8 @@ int mcg_path_within(const char *dir, const char *top);
 /* Set a path field of the run: "" is a shared empty string, never freed. */
 void mcg_set_path(char **field, const char *value);
 /* A dry run's pretend groups: is `dir` one, forget `dir` and below. */
-int mcg_planned(struct mcg_run *run, const char *dir);
-void mcg_unplan(struct mcg_run *run, const char *dir);
+int mcg_pretended(struct mcg_run *run, const char *dir);
+void mcg_unpretend(struct mcg_run *run, const char *dir);
 /* Whole file, trailing newlines removed, malloc'd: -1 with errno */
 int mcg_read_file(const char *path, char **out);
 /* open, write, close: -1 with errno */

@@ -125,15 +125,15 @@ void mcg_run_clear(struct mcg_run *run)
     mcg_commit(run);    /* frees created and moved */
     mcg_free_refs(&run->joins.pending);
     mcg_free_refs(&run->joins.attached);
-    for (size_t i = 0; i < run->dry.planned.n; i++)
-        free(run->dry.planned.items[i]);
+    for (size_t i = 0; i < run->dry.pretend.n; i++)
+        free(run->dry.pretend.items[i]);
     for (size_t i = 0; i < run->dry.refused.n; i++)
         free(run->dry.refused.items[i]);
     free(run->dry.offers);
     run->dry.offers = NULL;
     struct mcg_list *lists[] = { &run->journal.created.any, &run->journal.moved.any,
                                  &run->joins.pending.any, &run->joins.attached.any,
-                                 &run->dry.planned.any, &run->journal.enabled.any,
+                                 &run->dry.pretend.any, &run->journal.enabled.any,
                                  &run->dry.refused.any, &run->journal.saved.any };
     for (size_t l = 0; l < sizeof(lists) / sizeof(lists[0]); l++) {
         free(lists[l]->items);
@@ -158,27 +158,27 @@ void mcg_log(struct mcg_run *run, const char *fmt, ...)
 
 /* ---- plan bookkeeping for dry runs ------------------------------------ */
 
-int mcg_planned(struct mcg_run *run, const char *dir)
+int mcg_pretended(struct mcg_run *run, const char *dir)
 {
-    for (size_t i = 0; i < run->dry.planned.n; i++)
-        if (strcmp(run->dry.planned.items[i], dir) == 0)
+    for (size_t i = 0; i < run->dry.pretend.n; i++)
+        if (strcmp(run->dry.pretend.items[i], dir) == 0)
             return 1;
     return 0;
 }
 
-void mcg_unplan(struct mcg_run *run, const char *dir)
+void mcg_unpretend(struct mcg_run *run, const char *dir)
 {
-    for (size_t i = run->dry.planned.n; i-- > 0;)
-        if (mcg_path_within(run->dry.planned.items[i], dir)) {
-            free(run->dry.planned.items[i]);
-            mcg_list_remove(&run->dry.planned.any, i);
+    for (size_t i = run->dry.pretend.n; i-- > 0;)
+        if (mcg_path_within(run->dry.pretend.items[i], dir)) {
+            free(run->dry.pretend.items[i]);
+            mcg_list_remove(&run->dry.pretend.any, i);
         }
 }
 
 int mcg_dir_exists(struct mcg_run *run, const char *dir)
 {
     struct stat st;
-    return (run->opt.dry_run && mcg_planned(run, dir)) || (stat(dir, &st) == 0 && S_ISDIR(st.st_mode));
+    return (run->opt.dry_run && mcg_pretended(run, dir)) || (stat(dir, &st) == 0 && S_ISDIR(st.st_mode));
 }
 
 /* ---- file access ------------------------------------------------------ */

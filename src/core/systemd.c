@@ -219,7 +219,7 @@ static void plan_made_by_systemd(struct mcg_run *run, const char *cg)
         char saved = *p;
         *p = '\0';
         if (!mcg_dir_exists(run, dir))
-            mcg_list_push(&run->dry.planned.any, xstrdup(dir));
+            mcg_list_push(&run->dry.pretend.any, xstrdup(dir));
         if (!saved)
             return;
         *p = saved;
