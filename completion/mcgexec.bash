@@ -13,7 +13,8 @@ _mcgexec()
 {
     local cur prev i word eval_given=0
     local opts="-e --eval -n --dry-run -v --verbose -r --root -w --wait --rm -t --timeout
-                --kill-after --timeout-signal --stats --stats= --stats-format= -u --user --no-new-privs --list-settings
+                --kill-after --timeout-signal --stats --stats= --stats-format= --record= --interval
+                -u --user --no-new-privs --list-settings
                 --manager= --slice --scope -h --help -V --version"
     COMPREPLY=()
     cur=${COMP_WORDS[COMP_CWORD]}
@@ -26,7 +27,7 @@ _mcgexec()
         case $word in
             -e|--eval) eval_given=1; ((i++)) ;;
             --eval=*) eval_given=1 ;;
-            -r|--root|-t|--timeout|--kill-after|--timeout-signal|-u|--user|--manager|--slice) ((i++)) ;;
+            -r|--root|-t|--timeout|--kill-after|--timeout-signal|--interval|-u|--user|--manager|--slice) ((i++)) ;;
             -*) ;;
             *) first=$i; break ;;
         esac
@@ -73,7 +74,7 @@ _mcgexec()
             COMPREPLY=($(compgen -W "$(systemctl list-units --all --type=slice --plain --no-legend \
                 2>/dev/null | awk '{ print $1 }')" -- "$cur"))
             return ;;
-        -t|--timeout|--kill-after|-e|--eval)
+        -t|--timeout|--kill-after|--interval|-e|--eval)
             return ;;
     esac
     case $cur in
@@ -83,7 +84,7 @@ _mcgexec()
         --stats-format=*)
             COMPREPLY=($(compgen -W "text json" -- "${cur#*=}"))
             return ;;
-        --stats=*)
+        --stats=*|--record=*)
             COMPREPLY=($(compgen -f -- "${cur#*=}"))
             return ;;
         -*)

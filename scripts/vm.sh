@@ -119,7 +119,7 @@ copy_tree() {
     copy_with_libs "$TOP/build/mcgexec"
     # the systemd manager's D-Bus half and the benchmarks' timer, where
     # the build has them
-    for part in mcgexec-systemd bench_interleave; do
+    for part in mcgexec-systemd bench_interleave jobshape; do
         [ -x "$TOP/build/$part" ] || continue
         cp -a "$TOP/build/$part" "$STAGE$TOP/build/"
         copy_with_libs "$TOP/build/$part"

@@ -75,6 +75,11 @@ static void usage(FILE *out)
           "                      (implies --wait)\n"
           "     --stats-format=text|json\n"
           "                      the report's format (json implies --stats)\n"
+          "     --record=FILE    sample what the job uses while it runs (CPU, memory,\n"
+          "                      I/O, pids, pressure, events) into FILE as JSON at its\n"
+          "                      end (implies --wait)\n"
+          "     --interval DUR   sample every DUR (default: 20ms, doubling as the job\n"
+          "                      lasts, so that any job gives hundreds of points)\n"
           " -u, --user USER[:GROUP]\n"
           "                      run COMMAND as USER (name or number) with USER's groups,\n"
           "                      or GROUP; groups are still created and joined as root\n"
@@ -217,6 +222,18 @@ static int take_option(int c, struct options *o)
         else
             return misuse("--stats-format takes 'text' or 'json'");
         break;
+    case 'O':
+        o->sup.record_file = optarg;
+        o->wait = 1;
+        break;
+    case 'I': {
+        const char *why = NULL;
+        if (mcg_parse_duration(optarg, &o->sup.interval, &why) < 0) {
+            mcg_error_now("--interval %s: %s", optarg, why);
+            return misuse(NULL);
+        }
+        break;
+    }
     case 'u':
         o->user = optarg;
         break;
@@ -269,6 +286,8 @@ static int parse_options(int argc, char **argv, struct options *o)
         { "timeout-signal", required_argument, NULL, 'G' },
         { "stats", optional_argument, NULL, 'S' },
         { "stats-format", required_argument, NULL, 'F' },
+        { "record", required_argument, NULL, 'O' },
+        { "interval", required_argument, NULL, 'I' },
         { "user", required_argument, NULL, 'u' },
         { "no-new-privs", no_argument, NULL, 'P' },
         { "list-settings", no_argument, NULL, 'L' },
@@ -298,6 +317,7 @@ static int parse_options(int argc, char **argv, struct options *o)
             return misuse("no POLICY given");
         o->policy_name = argv[optind++];
     }
+    o->sup.policy = o->policy_name;
     if (optind < argc && strcmp(argv[optind], "--") == 0)
         optind++;
     o->command = &argv[optind];

@@ -177,6 +177,11 @@ static int choose(struct mcg_run *run, struct mcg_error *err)
     return 0;
 }
 
+const char *mcg_manager_name(const struct mcg_run *run)
+{
+    return run->manager ? run->manager->name : "none";
+}
+
 int mcg_discover_and_choose(struct mcg_run *run, struct mcg_error *err)
 {
     if (run->pos.discovered)

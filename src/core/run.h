@@ -78,6 +78,8 @@ int mcg_dry_run(const struct mcg_run *run);
 pid_t mcg_run_pid(const struct mcg_run *run);
 /* COMMAND runs in a child (--wait, or where the manager needs it) */
 int mcg_supervised(const struct mcg_run *run);
+/* The manager's name ("cgroupfs", "systemd"), "none" before the choice. */
+const char *mcg_manager_name(const struct mcg_run *run);
 /* The groups must go when the job ends, as with --rm: the manager put
  * them inside another program's cgroups (src/core/systemd.c). */
 int mcg_rm_forced(const struct mcg_run *run);

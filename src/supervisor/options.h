@@ -15,6 +15,9 @@ struct mcg_supervise_opts {
     int stats;              /* --stats */
     const char *stats_file; /* --stats=FILE; NULL for stderr */
     int json;               /* --stats-format=json */
+    const char *record_file; /* --record=FILE, or NULL */
+    double interval;        /* --interval: seconds between samples; 0: adapt to the job */
+    const char *policy;     /* the policy's file name ("-e" for --eval), for the record */
     const struct mcg_creds *creds; /* --user, --no-new-privs: applied in the child */
     struct mrb_state *vm;   /* the policy's VM, or NULL: closed once COMMAND has started */
 };

@@ -26,9 +26,7 @@ static const struct { enum mcg_ctrl ctrl; const char *name; } psi_of[] = {
 static const char *const psi_kinds[2] = { "some", "full" };
 static const char *const event_keys[5] = { "low", "high", "max", "oom", "oom_kill" };
 
-/* A reading of the job's accounting through the settings table. */
-/* A reading as text (malloc'd), or NULL. */
-static char *reading_text(struct mcg_run *run, enum mcg_ctrl c, const char *method)
+char *mcg_job_reading_text(struct mcg_run *run, enum mcg_ctrl c, const char *method)
 {
     const struct mcg_setting *s = mcg_setting_find(c, method);
     struct mcg_error err = { 0 };
@@ -40,9 +38,9 @@ static char *reading_text(struct mcg_run *run, enum mcg_ctrl c, const char *meth
     return text;
 }
 
-static int64_t reading(struct mcg_run *run, enum mcg_ctrl c, const char *method)
+int64_t mcg_job_reading(struct mcg_run *run, enum mcg_ctrl c, const char *method)
 {
-    char *text = reading_text(run, c, method);
+    char *text = mcg_job_reading_text(run, c, method);
     const char *why;
     int64_t v;
 
@@ -57,13 +55,13 @@ static int64_t reading(struct mcg_run *run, enum mcg_ctrl c, const char *method)
 static void read_pressure_events(struct mcg_run *run, struct mcg_counters *c)
 {
     for (size_t i = 0; i < 3; i++) {
-        char *text = reading_text(run, psi_of[i].ctrl, "pressure");
+        char *text = mcg_job_reading_text(run, psi_of[i].ctrl, "pressure");
         for (int k = 0; k < 2; k++)
             if (!text || mcg_pressure_total(text, psi_kinds[k], &c->psi[i][k]) < 0)
                 c->psi[i][k] = -1;
         free(text);
     }
-    char *text = reading_text(run, MCG_MEMORY, "events");
+    char *text = mcg_job_reading_text(run, MCG_MEMORY, "events");
     for (size_t k = 0; k < 5; k++)
         if (!text || mcg_keyed_value(text, event_keys[k], &c->events[k]) < 0)
             c->events[k] = -1;
@@ -72,7 +70,7 @@ static void read_pressure_events(struct mcg_run *run, struct mcg_counters *c)
 
 static void cpu_ticks(struct mcg_run *run, int64_t *user, int64_t *sys)
 {
-    char *text = reading_text(run, MCG_CPUACCT, "stat");
+    char *text = mcg_job_reading_text(run, MCG_CPUACCT, "stat");
 
     *user = *sys = -1;
     if (!text)
@@ -98,16 +96,16 @@ static void unknown_counters(struct mcg_counters *c)
 void mcg_read_counters(struct mcg_run *run, struct mcg_counters *c, int all)
 {
     unknown_counters(c);
-    c->oom_kills = reading(run, MCG_MEMORY, "oom_kill");
+    c->oom_kills = mcg_job_reading(run, MCG_MEMORY, "oom_kill");
     /* (whose limit an OOM kill came from) */
-    c->limit_hits = reading(run, MCG_MEMORY, "failcnt");
+    c->limit_hits = mcg_job_reading(run, MCG_MEMORY, "failcnt");
     if (!all)
         return;
     read_pressure_events(run, c);
-    c->throttled = reading(run, MCG_CPU, "nr_throttled");
-    c->throttled_ns = reading(run, MCG_CPU, "throttled_time");
-    c->io_read = reading(run, MCG_BLKIO, "read_bytes");
-    c->io_write = reading(run, MCG_BLKIO, "write_bytes");
+    c->throttled = mcg_job_reading(run, MCG_CPU, "nr_throttled");
+    c->throttled_ns = mcg_job_reading(run, MCG_CPU, "throttled_time");
+    c->io_read = mcg_job_reading(run, MCG_BLKIO, "read_bytes");
+    c->io_write = mcg_job_reading(run, MCG_BLKIO, "write_bytes");
     cpu_ticks(run, &c->user_ticks, &c->system_ticks);
 }
 
@@ -247,21 +245,24 @@ static void report_text(FILE *f, const struct mcg_report *r)
     report_pressure_events(f, r);
 }
 
-FILE *mcg_open_stats(const struct mcg_supervise_opts *o, struct mcg_error *err)
+FILE *mcg_open_output(const char *path, const char *what, struct mcg_error *err)
 {
-    if (!o->stats_file)
-        return stderr;
-    int fd = open(o->stats_file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     FILE *f = fd < 0 ? NULL : fdopen(fd, "w");
     if (!f)
-        mcg_fail_errno(err, errno, "cannot write stats to %s", o->stats_file);
+        mcg_fail_errno(err, errno, "cannot write %s to %s", what, path);
     return f;
+}
+
+FILE *mcg_open_stats(const struct mcg_supervise_opts *o, struct mcg_error *err)
+{
+    return o->stats_file ? mcg_open_output(o->stats_file, "stats", err) : stderr;
 }
 
 /* The job's memory limit in bytes; -1 for none (or none to read). */
 static int64_t memory_limit(struct mcg_run *run)
 {
-    int64_t limit = reading(run, MCG_MEMORY, "limit_in_bytes");
+    int64_t limit = mcg_job_reading(run, MCG_MEMORY, "limit_in_bytes");
     return limit >= (INT64_C(1) << 62) ? -1 : limit; /* v1's "no limit" */
 }
 
@@ -277,20 +278,26 @@ static void limit_in_parens(int64_t limit, char *buf, size_t len)
     }
 }
 
-int mcg_prepare_stats(const struct mcg_supervise_opts *o, struct mcg_error *err)
+int mcg_prepare_output(const char *path, const char *what, struct mcg_error *err)
 {
     struct stat sb;
+    int existed = lstat(path, &sb) == 0;
+    int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
 
-    if (!o->stats || !o->stats_file)
-        return 0;
-    int existed = lstat(o->stats_file, &sb) == 0;
-    int fd = open(o->stats_file, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
     if (fd < 0)
-        return mcg_fail_errno(err, errno, "cannot write stats to %s", o->stats_file);
+        return mcg_fail_errno(err, errno, "cannot write %s to %s", what, path);
     close(fd);
     /* only a regular file: /dev/stdout, a FIFO or a link stay as they are */
-    if ((!existed || S_ISREG(sb.st_mode)) && unlink(o->stats_file) < 0)
-        return mcg_fail_errno(err, errno, "cannot replace the stats in %s", o->stats_file);
+    if ((!existed || S_ISREG(sb.st_mode)) && unlink(path) < 0)
+        return mcg_fail_errno(err, errno, "cannot replace the %s in %s", what, path);
+    return 0;
+}
+
+int mcg_prepare_stats(const struct mcg_supervise_opts *o, struct mcg_error *err)
+{
+    if ((o->stats && o->stats_file && mcg_prepare_output(o->stats_file, "stats", err) < 0) ||
+        (o->record_file && mcg_prepare_output(o->record_file, "the record", err) < 0))
+        return -1;
     return 0;
 }
 
@@ -386,7 +393,7 @@ void mcg_collect_report(struct mcg_run *run, const struct mcg_supervise_opts *o,
      * read only when it will be said */
     r->mem_peak = r->mem_limit = r->tasks_peak = -1;
     if (o->stats) {
-        r->mem_peak = reading(run, MCG_MEMORY, "max_usage_in_bytes");
+        r->mem_peak = mcg_job_reading(run, MCG_MEMORY, "max_usage_in_bytes");
         r->memory_source = "cgroup";
         if (r->mem_peak < 0) {
             r->mem_peak = (int64_t)ru->ru_maxrss * 1024;

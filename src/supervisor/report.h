@@ -46,10 +46,19 @@ void mcg_say_outcome(const struct mcg_supervise_opts *o, const struct mcg_report
 /* The report into `stats` (closed unless it is stderr). */
 void mcg_write_report(FILE *stats, struct mcg_run *run, const struct mcg_supervise_opts *o,
                       const struct mcg_report *r);
+/* A reading of the job's accounting through the settings table (the
+ * job's group of controller c, the table's `method`), in v1 terms: the
+ * text (malloc'd) or NULL; the number, or -1 where there is none. */
+char *mcg_job_reading_text(struct mcg_run *run, enum mcg_ctrl c, const char *method);
+int64_t mcg_job_reading(struct mcg_run *run, enum mcg_ctrl c, const char *method);
+/* An output file (`what` names it in errors): opened for writing, or
+ * before the policy runs checked writable and an older one removed. */
+FILE *mcg_open_output(const char *path, const char *what, struct mcg_error *err);
+int mcg_prepare_output(const char *path, const char *what, struct mcg_error *err);
 /* Where the report goes: stderr, or --stats=FILE. */
 FILE *mcg_open_stats(const struct mcg_supervise_opts *o, struct mcg_error *err);
 
-/* --stats=FILE, before the policy runs: that FILE can be written, and an
+/* --stats=FILE and --record=FILE, before the policy runs: that FILE can be written, and an
  * older report in it gone (a regular file is removed; the new one is
  * written when there is something to say), so that no exit path leaves a
  * stale or an empty report behind. */

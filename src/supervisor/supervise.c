@@ -10,6 +10,7 @@
 #define _GNU_SOURCE
 #include "supervisor/supervise.h"
 #include "supervisor/report.h"
+#include "supervisor/record.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -342,13 +343,19 @@ static int next_event(const sigset_t *set, double w, int watch, int *sfd)
 /* Cancel the job as --timeout does: its signal to the whole job, then
  * SIGKILL to what is left once the grace (seconds from now) ends. */
 static void cancel_job(struct mcg_run *run, const struct mcg_supervise_opts *o, pid_t child,
-                       struct mcg_report *r, double now, double *kill_at)
+                       struct mcg_report *r, double now, double *kill_at,
+                       struct mcg_recorder *rec)
 {
+    char sig[16];
+
     if (o->timeout_signal == SIGKILL || o->kill_after <= 0) {
+        mcg_record_event(rec, now, "kill", "SIGKILL");
         r->killed = kill_job(run, child);
         r->hard_killed = 1;
         return;
     }
+    snprintf(sig, sizeof(sig), "SIG%s", sigabbrev_np(o->timeout_signal) ?: "?");
+    mcg_record_event(rec, now, r->timed_out ? "timeout" : "cancel", sig);
     r->killed = signal_job(run, child, o->timeout_signal);
     *kill_at = now + o->kill_after;
 }
@@ -359,7 +366,7 @@ static void cancel_job(struct mcg_run *run, const struct mcg_supervise_opts *o, 
  * job that ends sooner would only pay for it). */
 static void wait_for_child(struct mcg_run *run, const struct mcg_supervise_opts *o, pid_t child,
                            const sigset_t *set, const struct timespec *t0, struct mcg_report *r,
-                           int *status, struct rusage *ru)
+                           int *status, struct rusage *ru, struct mcg_recorder *rec)
 {
     int shed = 0, terms = 0, sfd = -1, cancelled = 0;
     const char *unit = NULL;
@@ -376,6 +383,8 @@ static void wait_for_child(struct mcg_run *run, const struct mcg_supervise_opts 
             next = o->timeout;
         if (kill_at >= 0 && !r->hard_killed && (next < 0 || kill_at < next))
             next = kill_at;
+        if (rec && (next < 0 || mcg_record_due(rec) < next))
+            next = mcg_record_due(rec);
         double w = next >= 0 ? next - seconds_since(t0) : -1;
         sig = next_event(set, next >= 0 && w < 0 ? 0 : w, watch, &sfd);
         if (sig == 0) {
@@ -385,7 +394,7 @@ static void wait_for_child(struct mcg_run *run, const struct mcg_supervise_opts 
             watch = -1;
             cancelled = 1;
             if (!r->hard_killed)
-                cancel_job(run, o, child, r, seconds_since(t0), &kill_at);
+                cancel_job(run, o, child, r, seconds_since(t0), &kill_at, rec);
             continue;
         }
         if (sig < 0) {
@@ -401,10 +410,13 @@ static void wait_for_child(struct mcg_run *run, const struct mcg_supervise_opts 
                 shed_stack();
                 shed = 1;
             }
+            if (rec && now >= mcg_record_due(rec))
+                mcg_record_sample(rec, now);
             if (o->timeout > 0 && !r->timed_out && now >= o->timeout) {
                 r->timed_out = 1;
-                cancel_job(run, o, child, r, now, &kill_at);
+                cancel_job(run, o, child, r, now, &kill_at, rec);
             } else if (kill_at >= 0 && !r->hard_killed && now >= kill_at) {
+                mcg_record_event(rec, now, "kill", "SIGKILL");
                 kill_job(run, child);
                 r->hard_killed = 1;
             }
@@ -422,8 +434,10 @@ static void wait_for_child(struct mcg_run *run, const struct mcg_supervise_opts 
         }
         kill(child, sig);
         /* a second SIGINT or SIGTERM means now: end the whole job */
-        if ((sig == SIGINT || sig == SIGTERM) && ++terms >= 2)
+        if ((sig == SIGINT || sig == SIGTERM) && ++terms >= 2) {
+            mcg_record_event(rec, seconds_since(t0), "kill", "SIGKILL");
             kill_job(run, child);
+        }
         /* Slurm's scancel: TERM to mcgexec alone (a task of the step's,
          * the job is not), then after KillWait, KILL to every process of
          * the task's cgroup, mcgexec too, before it could remove its
@@ -431,6 +445,7 @@ static void wait_for_child(struct mcg_run *run, const struct mcg_supervise_opts 
          * shorter, after which mcgexec ends the job and cleans up. */
         else if (sig == SIGTERM && mcg_owner_signals(run) && kill_at < 0 && !r->hard_killed) {
             cancelled = 1;
+            mcg_record_event(rec, seconds_since(t0), "cancel", "SIGTERM");
             if (o->kill_after <= 0) {
                 kill_job(run, child);
                 r->hard_killed = 1;
@@ -492,19 +507,26 @@ int mcg_supervise(struct mcg_run *run, char **command, const struct mcg_supervis
     fflush(stdout);
     fflush(stderr);
     clock_gettime(CLOCK_MONOTONIC, &t0);
+    struct mcg_recorder *rec = mcg_record_start(run, o);
     pid_t child = start_child(run, command, o, saved, &old, &status, &err);
     /* The VM is closed while COMMAND starts, not before: the child has
      * exec'd (or died) by now, and closing frees only memory (apply_policy
      * hands it over only where the policy left no child to wait for). */
     mcg_policy_close(o->vm);
-    if (child < 0)
+    if (child < 0) {
+        r.wall = seconds_since(&t0);
+        r.status = status;
+        r.error = err.msg;
+        mcg_record_finish(rec, &r);
         return not_started(run, command, o, &before, status, &err);
+    }
     /* COMMAND runs.  Step out of its groups (if the policy put mcgexec in
      * any). */
     mcg_leave(run);
-    wait_for_child(run, o, child, &set, &t0, &r, &status, &ru);
+    wait_for_child(run, o, child, &set, &t0, &r, &status, &ru, rec);
     r.wall = seconds_since(&t0);
     mcg_collect_report(run, o, &before, &ru, status, &r);
+    mcg_record_finish(rec, &r); /* (before the groups go) */
     mcg_say_outcome(o, &r);
     /* (the file was checked before the policy ran: mcg_prepare_stats) */
     if (o->stats && !(stats = mcg_open_stats(o, &err)))

@@ -1,0 +1,433 @@
+/* --record: the job's accounting over time (record.h says how the memory
+ * stays fixed).  Each sample reads the job's groups through the settings
+ * table, as --stats does (report.c), so that v1 and v2 give the same
+ * record; what the kernel counts (CPU time, throttling, I/O bytes, stall
+ * time, events) is kept as counters and becomes per-interval amounts when
+ * written, what it only shows now (memory, pids) as the interval's
+ * maximum.  Between two samples nothing that matters is lost: the memory
+ * peak counter (memory.peak, v1 max_usage_in_bytes) lifts an interval's
+ * maximum to the peak reached in it, and the event counters (OOM kills,
+ * memory.high and memory.max hits) become events of that interval. */
+#define _GNU_SOURCE
+#include "supervisor/record.h"
+#include "base/error.h"
+#include "base/values.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <math.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+/* What a sample holds: counters grow, gauges are a moment's value (an
+ * interval's maximum once merged).  -1: unknown. */
+enum field {
+    F_CPU_NS, F_USER_TICKS, F_SYS_TICKS, F_THR_PERIODS, F_THR_NS, F_IO_R, F_IO_W,
+    F_PSI_CPU_SOME, F_PSI_CPU_FULL, F_PSI_MEM_SOME, F_PSI_MEM_FULL, F_PSI_IO_SOME, F_PSI_IO_FULL,
+    F_OOM_KILLS, F_HIGH_EVENTS, F_MAX_EVENTS, F_PEAK,
+    F_MEM, F_ANON, F_FILE, F_PIDS, /* gauges from here */
+    NFIELDS
+};
+#define FIRST_GAUGE F_MEM
+
+struct sample {
+    double t;               /* seconds since the start */
+    int64_t v[NFIELDS];
+};
+
+#define MAX_EVENTS 256
+
+struct event {
+    double t, since;        /* seen at t; happened after `since` */
+    const char *kind;
+    char detail[24];
+    int64_t count;
+};
+
+struct mcg_recorder {
+    struct mcg_run *run;
+    const struct mcg_supervise_opts *o;
+    struct timespec wall0;  /* the start, CLOCK_REALTIME */
+    double interval, due;
+    int fixed;              /* --interval: the sampling interval stays */
+    double cost;            /* CPU seconds a sample takes, smoothed */
+    unsigned long taken;    /* samples taken */
+    int64_t mem_max, mem_high, quota_us, period_us, pids_max;
+    struct sample first, last; /* the baseline, the latest reading */
+    size_t n;
+    struct sample s[MCG_RECORD_SLOTS];
+    size_t nev, dropped;
+    struct event ev[MAX_EVENTS];
+};
+
+static int64_t limit_of(struct mcg_run *run, enum mcg_ctrl c, const char *method)
+{
+    int64_t v = mcg_job_reading(run, c, method);
+    return v >= (INT64_C(1) << 62) ? -1 : v; /* v1's "no limit" */
+}
+
+static void read_sample(struct mcg_recorder *rec, double now, struct sample *s)
+{
+    struct mcg_counters c;
+
+    mcg_read_counters(rec->run, &c, 1);
+    s->t = now;
+    s->v[F_CPU_NS] = mcg_job_reading(rec->run, MCG_CPUACCT, "usage");
+    s->v[F_USER_TICKS] = c.user_ticks;
+    s->v[F_SYS_TICKS] = c.system_ticks;
+    s->v[F_THR_PERIODS] = c.throttled;
+    s->v[F_THR_NS] = c.throttled_ns;
+    s->v[F_IO_R] = c.io_read;
+    s->v[F_IO_W] = c.io_write;
+    for (int i = 0; i < 3; i++)
+        for (int k = 0; k < 2; k++)
+            s->v[F_PSI_CPU_SOME + 2 * i + k] = c.psi[i][k];
+    s->v[F_OOM_KILLS] = c.oom_kills;
+    s->v[F_HIGH_EVENTS] = c.events[1];
+    s->v[F_MAX_EVENTS] = c.events[2];
+    s->v[F_PEAK] = mcg_job_reading(rec->run, MCG_MEMORY, "max_usage_in_bytes");
+    s->v[F_MEM] = mcg_job_reading(rec->run, MCG_MEMORY, "usage_in_bytes");
+    s->v[F_ANON] = mcg_job_reading(rec->run, MCG_MEMORY, "anon_bytes");
+    s->v[F_FILE] = mcg_job_reading(rec->run, MCG_MEMORY, "file_bytes");
+    s->v[F_PIDS] = mcg_job_reading(rec->run, MCG_PIDS, "current");
+}
+
+struct mcg_recorder *mcg_record_start(struct mcg_run *run, const struct mcg_supervise_opts *o)
+{
+    if (!o->record_file)
+        return NULL;
+    struct mcg_recorder *rec = calloc(1, sizeof(*rec));
+    if (!rec)
+        abort();
+    rec->run = run;
+    rec->o = o;
+    clock_gettime(CLOCK_REALTIME, &rec->wall0);
+    rec->fixed = o->interval > 0;
+    rec->interval = rec->fixed ? o->interval : MCG_RECORD_FIRST_INTERVAL;
+    rec->due = rec->interval;
+    rec->mem_max = limit_of(run, MCG_MEMORY, "limit_in_bytes");
+    rec->mem_high = limit_of(run, MCG_MEMORY, "high");
+    rec->quota_us = mcg_job_reading(run, MCG_CPU, "cfs_quota_us");
+    rec->period_us = mcg_job_reading(run, MCG_CPU, "cfs_period_us");
+    rec->pids_max = limit_of(run, MCG_PIDS, "max");
+    read_sample(rec, 0, &rec->first);
+    rec->last = rec->first;
+    return rec;
+}
+
+double mcg_record_due(const struct mcg_recorder *rec)
+{
+    return rec->due;
+}
+
+static void add_event(struct mcg_recorder *rec, double t, double since, const char *kind,
+                      const char *detail, int64_t count)
+{
+    if (rec->nev == MAX_EVENTS) {
+        rec->dropped++;
+        return;
+    }
+    struct event *e = &rec->ev[rec->nev++];
+    *e = (struct event){ .t = t, .since = since, .kind = kind, .count = count };
+    snprintf(e->detail, sizeof(e->detail), "%s", detail ? detail : "");
+}
+
+void mcg_record_event(struct mcg_recorder *rec, double now, const char *kind, const char *detail)
+{
+    if (rec)
+        add_event(rec, now, now, kind, detail, 1);
+}
+
+/* Two neighbours into one: the later one's counters, the larger gauges. */
+static void merge(struct sample *into, const struct sample *a, const struct sample *b)
+{
+    struct sample m = *b;
+    for (int f = FIRST_GAUGE; f < NFIELDS; f++)
+        if (a->v[f] > m.v[f])
+            m.v[f] = a->v[f];
+    *into = m;
+}
+
+void mcg_record_sample(struct mcg_recorder *rec, double now)
+{
+    struct sample s;
+    static const struct { enum field f; const char *kind; } counted[] = {
+        { F_OOM_KILLS, "oom_kill" },
+        { F_HIGH_EVENTS, "memory_high" },
+        { F_MAX_EVENTS, "memory_max" },
+    };
+
+    struct timespec c0;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c0);
+    read_sample(rec, now, &s);
+    /* the peak rose since the last sample: it was reached in between */
+    if (s.v[F_PEAK] > rec->last.v[F_PEAK] && rec->last.v[F_PEAK] >= 0 && s.v[F_PEAK] > s.v[F_MEM])
+        s.v[F_MEM] = s.v[F_PEAK];
+    for (size_t i = 0; i < sizeof(counted) / sizeof(counted[0]); i++) {
+        int64_t was = rec->last.v[counted[i].f], is = s.v[counted[i].f];
+        if (was >= 0 && is > was)
+            add_event(rec, now, rec->last.t, counted[i].kind, NULL, is - was);
+    }
+    rec->last = s;
+    if (rec->n == MCG_RECORD_SLOTS) {
+        for (size_t i = 0; i < MCG_RECORD_SLOTS / 2; i++)
+            merge(&rec->s[i], &rec->s[2 * i], &rec->s[2 * i + 1]);
+        rec->n = MCG_RECORD_SLOTS / 2;
+        if (!rec->fixed)
+            rec->interval *= 2;
+    }
+    /* (times are written to 0.1 ms: a sample closer to the last one, such
+     * as the last of all right after a due one, joins it) */
+    if (rec->n > 0 && now - rec->s[rec->n - 1].t < 1e-4)
+        merge(&rec->s[rec->n - 1], &rec->s[rec->n - 1], &s);
+    else
+        rec->s[rec->n++] = s;
+    /* what this sample cost sets the shortest interval the budget allows */
+    struct timespec c1;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c1);
+    double cost = (double)(c1.tv_sec - c0.tv_sec) + (double)(c1.tv_nsec - c0.tv_nsec) / 1e9;
+    /* (the first samples pay for first touches: not what the rest cost) */
+    if (++rec->taken > 3)
+        rec->cost = rec->cost > 0 ? 0.8 * rec->cost + 0.2 * cost : cost;
+    if (!rec->fixed && rec->interval < rec->cost / MCG_RECORD_CPU_SHARE)
+        rec->interval = rec->cost / MCG_RECORD_CPU_SHARE;
+    rec->due += rec->interval;
+    if (rec->due <= now)
+        rec->due = now + rec->interval;
+}
+
+/* ---- the record ---------------------------------------------------------- */
+
+static json_t *number_or_null(int64_t v)
+{
+    return v < 0 ? json_null() : json_integer(v);
+}
+
+static json_t *real(double v, double unit)
+{
+    return json_real(unit > 0 ? (double)llround(v / unit) * unit : v);
+}
+
+/* One series: each bucket's value from the bucket and the one before;
+ * null where unknown, the whole series null where never known. */
+typedef json_t *series_fn(const struct mcg_recorder *rec, const struct sample *prev,
+                          const struct sample *s);
+
+static int64_t diff(const struct sample *prev, const struct sample *s, enum field f)
+{
+    return prev->v[f] < 0 || s->v[f] < 0 || s->v[f] < prev->v[f] ? -1 : s->v[f] - prev->v[f];
+}
+
+static json_t *cores(int64_t ns, double dt)
+{
+    return ns < 0 || dt <= 0 ? json_null() : real((double)ns / 1e9 / dt, 1e-4);
+}
+
+static json_t *ticks_cores(int64_t ticks, double dt)
+{
+    long hz = sysconf(_SC_CLK_TCK);
+    return ticks < 0 || dt <= 0 || hz <= 0 ? json_null() : real((double)ticks / hz / dt, 1e-4);
+}
+
+static json_t *s_time(const struct mcg_recorder *r, const struct sample *p, const struct sample *s)
+{
+    (void)r;
+    (void)p;
+    return real(s->t, 1e-4);
+}
+static json_t *s_cpu(const struct mcg_recorder *r, const struct sample *p, const struct sample *s)
+{
+    (void)r;
+    return cores(diff(p, s, F_CPU_NS), s->t - p->t);
+}
+static json_t *s_user(const struct mcg_recorder *r, const struct sample *p, const struct sample *s)
+{
+    (void)r;
+    return ticks_cores(diff(p, s, F_USER_TICKS), s->t - p->t);
+}
+static json_t *s_sys(const struct mcg_recorder *r, const struct sample *p, const struct sample *s)
+{
+    (void)r;
+    return ticks_cores(diff(p, s, F_SYS_TICKS), s->t - p->t);
+}
+static json_t *s_thr_s(const struct mcg_recorder *r, const struct sample *p, const struct sample *s)
+{
+    (void)r;
+    int64_t ns = diff(p, s, F_THR_NS);
+    return ns < 0 ? json_null() : real((double)ns / 1e9, 1e-6);
+}
+#define COUNTER_SERIES(name, field)                                                                \
+    static json_t *name(const struct mcg_recorder *r, const struct sample *p, const struct sample *s) \
+    {                                                                                              \
+        (void)r;                                                                                   \
+        return number_or_null(diff(p, s, field));                                                  \
+    }
+#define GAUGE_SERIES(name, field)                                                                  \
+    static json_t *name(const struct mcg_recorder *r, const struct sample *p, const struct sample *s) \
+    {                                                                                              \
+        (void)r;                                                                                   \
+        (void)p;                                                                                   \
+        return number_or_null(s->v[field]);                                                        \
+    }
+#define STALL_SERIES(name, field)                                                                  \
+    static json_t *name(const struct mcg_recorder *r, const struct sample *p, const struct sample *s) \
+    {                                                                                              \
+        (void)r;                                                                                   \
+        int64_t us = diff(p, s, field);                                                            \
+        return us < 0 ? json_null() : real((double)us / 1e6, 1e-6);                                \
+    }
+COUNTER_SERIES(s_thr_periods, F_THR_PERIODS)
+COUNTER_SERIES(s_io_r, F_IO_R)
+COUNTER_SERIES(s_io_w, F_IO_W)
+GAUGE_SERIES(s_mem, F_MEM)
+GAUGE_SERIES(s_anon, F_ANON)
+GAUGE_SERIES(s_file, F_FILE)
+GAUGE_SERIES(s_pids, F_PIDS)
+STALL_SERIES(s_cpu_some, F_PSI_CPU_SOME)
+STALL_SERIES(s_cpu_full, F_PSI_CPU_FULL)
+STALL_SERIES(s_mem_some, F_PSI_MEM_SOME)
+STALL_SERIES(s_mem_full, F_PSI_MEM_FULL)
+STALL_SERIES(s_io_some, F_PSI_IO_SOME)
+STALL_SERIES(s_io_full, F_PSI_IO_FULL)
+
+/* The series of the record, in the man page's order (RECORD). */
+static const struct { const char *name; series_fn *fn; } series[] = {
+    { "t_s", s_time },
+    { "cpu_cores", s_cpu },
+    { "cpu_user_cores", s_user },
+    { "cpu_system_cores", s_sys },
+    { "cpu_throttled_s", s_thr_s },
+    { "cpu_throttled_periods", s_thr_periods },
+    { "memory_bytes", s_mem },
+    { "memory_anon_bytes", s_anon },
+    { "memory_file_bytes", s_file },
+    { "io_read_bytes", s_io_r },
+    { "io_write_bytes", s_io_w },
+    { "pids", s_pids },
+    { "cpu_some_s", s_cpu_some },
+    { "cpu_full_s", s_cpu_full },
+    { "memory_some_s", s_mem_some },
+    { "memory_full_s", s_mem_full },
+    { "io_some_s", s_io_some },
+    { "io_full_s", s_io_full },
+};
+
+static json_t *iso_time(const struct timespec *t0, double after)
+{
+    struct timespec t = *t0;
+    long long ms = (long long)t.tv_nsec / 1000000 + llround(after * 1000);
+    t.tv_sec += (time_t)(ms / 1000);
+    ms %= 1000;
+    struct tm tm;
+    char buf[40];
+    gmtime_r(&t.tv_sec, &tm);
+    size_t n = strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(buf + n, sizeof(buf) - n, ".%03lldZ", ms);
+    return json_string(buf);
+}
+
+static json_t *record_json(const struct mcg_recorder *rec, const struct mcg_report *r)
+{
+    json_t *o = json_object(), *cmd = json_array(), *lim = json_object(), *ser = json_object();
+    json_t *groups = json_object(), *events = json_array();
+    struct mcg_run *run = rec->run;
+
+    json_object_set_new(o, "format", json_string("mcgexec-record"));
+    json_object_set_new(o, "version", json_integer(1));
+    for (char **a = r->command; *a; a++)
+        json_array_append_new(cmd, json_string(*a));
+    json_object_set_new(o, "command", cmd);
+    json_object_set_new(o, "policy", rec->o->policy ? json_string(rec->o->policy) : json_null());
+    json_object_set_new(o, "cgroup_version", json_integer(mcg_is_v2(run) ? 2 : 1));
+    json_object_set_new(o, "manager", json_string(mcg_manager_name(run)));
+    for (int c = 0; c < MCG_NCTRL; c++) {
+        char dir[4096];
+        if (mcg_job_dir(run, (enum mcg_ctrl)c, dir, sizeof(dir)) == 0)
+            json_object_set_new(groups, mcg_ctrl_name((enum mcg_ctrl)c), json_string(dir));
+    }
+    json_object_set_new(o, "groups", groups);
+    json_object_set_new(lim, "memory_max_bytes", number_or_null(rec->mem_max));
+    json_object_set_new(lim, "memory_high_bytes", number_or_null(rec->mem_high));
+    json_object_set_new(lim, "cpu_quota_cores",
+                        rec->quota_us > 0 && rec->period_us > 0
+                            ? real((double)rec->quota_us / (double)rec->period_us, 1e-4)
+                            : json_null());
+    json_object_set_new(lim, "pids_max", number_or_null(rec->pids_max));
+    json_object_set_new(o, "limits", lim);
+    json_object_set_new(o, "start", iso_time(&rec->wall0, 0));
+    json_object_set_new(o, "end", iso_time(&rec->wall0, r->wall));
+    json_object_set_new(o, "wall_time_s", real(r->wall, 1e-3));
+    json_object_set_new(o, "status", json_integer(r->status));
+    json_object_set_new(o, "exit_code", r->exited ? json_integer(r->exit_code) : json_null());
+    json_object_set_new(o, "signal", r->signal ? json_integer(r->signal) : json_null());
+    json_object_set_new(o, "timed_out", json_boolean(r->timed_out));
+    json_object_set_new(o, "oom_killed", json_boolean(r->oom_killed));
+    json_object_set_new(o, "error", r->error ? json_string(r->error) : json_null());
+    json_object_set_new(o, "memory_peak_bytes",
+                        number_or_null(r->mem_peak >= 0 ? r->mem_peak : rec->last.v[F_PEAK]));
+    json_object_set_new(o, "interval_s", real(rec->interval, 1e-3));
+    json_object_set_new(o, "samples", json_integer((json_int_t)rec->n));
+    for (size_t k = 0; k < sizeof(series) / sizeof(series[0]); k++) {
+        json_t *a = json_array();
+        int known = 0;
+        for (size_t i = 0; i < rec->n; i++) {
+            json_t *v = series[k].fn(rec, i ? &rec->s[i - 1] : &rec->first, &rec->s[i]);
+            known |= !json_is_null(v);
+            json_array_append_new(a, v);
+        }
+        if (!known) {
+            json_decref(a);
+            a = json_null();
+        }
+        json_object_set_new(ser, series[k].name, a);
+    }
+    json_object_set_new(o, "series", ser);
+    for (size_t i = 0; i < rec->nev; i++) {
+        const struct event *e = &rec->ev[i];
+        json_t *j = json_object();
+        json_object_set_new(j, "t_s", real(e->t, 1e-3));
+        json_object_set_new(j, "since_s", real(e->since, 1e-3));
+        json_object_set_new(j, "kind", json_string(e->kind));
+        if (e->detail[0])
+            json_object_set_new(j, "detail", json_string(e->detail));
+        json_object_set_new(j, "count", json_integer(e->count));
+        json_array_append_new(events, j);
+    }
+    json_object_set_new(o, "events", events);
+    json_object_set_new(o, "events_dropped", json_integer((json_int_t)rec->dropped));
+    return o;
+}
+
+void mcg_record_finish(struct mcg_recorder *rec, const struct mcg_report *r)
+{
+    struct mcg_error err = { 0 };
+    char detail[24] = "";
+
+    if (!rec)
+        return;
+    /* (the job has ended; its groups are still there) */
+    mcg_record_sample(rec, r->wall);
+    if (r->signal)
+        snprintf(detail, sizeof(detail), "SIG%s",
+                 sigabbrev_np(r->signal) ? sigabbrev_np(r->signal) : "?");
+    else if (r->exited)
+        snprintf(detail, sizeof(detail), "exit %d", r->exit_code);
+    add_event(rec, r->wall, r->wall, "exit", detail, 1);
+    FILE *f = mcg_open_output(rec->o->record_file, "the record", &err);
+    if (f) {
+        json_t *j = record_json(rec, r);
+        if (json_dumpf(j, f, JSON_COMPACT | JSON_REAL_PRECISION(10)) < 0 || fputc('\n', f) == EOF)
+            mcg_fail(&err, "cannot write the record to %s", rec->o->record_file);
+        json_decref(j);
+        if (fclose(f) != 0 && !err.msg[0])
+            mcg_fail_errno(&err, errno, "cannot write the record to %s", rec->o->record_file);
+    }
+    if (err.msg[0])
+        mcg_print_error(&err);
+    free(rec);
+}

@@ -1,0 +1,142 @@
+#!/usr/bin/env bats
+# --record: what the job used over time, from its own groups, held to jobs
+# of known shape (tests/tools/jobshape.c, which prints when each step
+# began).  CPU is compared with CPU (the job spins for its own CPU time),
+# never with the wall clock.
+
+load helpers
+bats_require_minimum_version 1.5.0
+
+JOBSHAPE=${JOBSHAPE:-$TOP/build/jobshape}
+
+# The job's group in cpu, cpuacct and memory (cpuacct: v1 hosts where it
+# is not mounted with cpu; on v2 the same group).
+record_policy() {
+    echo "group '$G/job', memory: '${1:-512M}', pids: 100; Cgroup::CPUACCT.new('$G/job').create"
+}
+
+# when STEP began, in seconds since the job's start, from jobshape's lines
+began() {
+    awk -v s="$1" '$2 == s { print $1; exit }' "$BATS_TEST_TMPDIR/out"
+}
+
+# jq over the record, with the series zipped into samples
+# ({t, dt, cpu, mem, ...} objects: dt is the bucket's width)
+samples() {
+    jq -c '.series as $s | [range(0; .samples) | . as $i |
+        { t: $s.t_s[$i], dt: ($s.t_s[$i] - (if $i > 0 then $s.t_s[$i - 1] else 0 end)),
+          cpu: (if $s.cpu_cores then $s.cpu_cores[$i] else null end),
+          mem: $s.memory_bytes[$i] }]' "$BATS_TEST_TMPDIR/r.json"
+}
+
+@test "--record: a job of known shape (sleep, hold 100 MiB, spin one CPU second) is in the record where it happened" {
+    requires_root
+    requires_controller memory cpuacct
+    [ -x "$JOBSHAPE" ] || skip "no jobshape built"
+    run "$MCGEXEC" --rm --stats-format=json --stats="$BATS_TEST_TMPDIR/s.json" \
+        --record="$BATS_TEST_TMPDIR/r.json" -e "$(record_policy)" -- \
+        sh -c "'$JOBSHAPE' sleep 1 hold 100 1 spin 1 > '$BATS_TEST_TMPDIR/out'"
+    assert_success
+    r=$BATS_TEST_TMPDIR/r.json
+    assert_equal "$(jq -r '.format + " " + (.version | tostring)' "$r")" "mcgexec-record 1"
+    assert_equal "$(jq -r .status "$r")" 0
+    assert_equal "$(jq -r '.limits.memory_max_bytes' "$r")" $((512 << 20))
+    assert_equal "$(jq -r '[.events[] | .kind] | join(" ")' "$r")" "exit"
+    n=$(jq -r .samples "$r")
+    [ "$n" -ge 20 ] && [ "$n" -le 1024 ] || fail "$n samples"
+    hold=$(began hold) freed=$(began freed) spin=$(began spin) end=$(began end)
+    samples > "$BATS_TEST_TMPDIR/samples"
+    # memory: near 100 MiB in the second it was held, its maximum within
+    # 10% of --stats' peak; little before and after
+    peak=$(jq -r .memory_peak_bytes "$BATS_TEST_TMPDIR/s.json")
+    max=$(jq -r '.series.memory_bytes | max' "$r")
+    awk -v m="$max" -v p="$peak" 'BEGIN { exit !(m >= 0.9 * p && m <= 1.1 * p && m >= 90 * 2^20) }' ||
+        fail "the record's maximum $max, --stats' peak $peak"
+    held=$(jq -r --argjson a "$hold" --argjson b "$freed" \
+        '[.[] | select(.t > $a + 0.2 and .t < $b - 0.05) | .mem] | min' "$BATS_TEST_TMPDIR/samples")
+    [ "$held" != null ] && [ "$held" -ge $((90 << 20)) ] || fail "memory while held: $held"
+    before=$(jq -r --argjson a "$hold" '[.[] | select(.t < $a - 0.05) | .mem] | max' "$BATS_TEST_TMPDIR/samples")
+    after=$(jq -r --argjson a "$spin" '[.[] | select(.t > $a + 0.1) | .mem] | max' "$BATS_TEST_TMPDIR/samples")
+    [ "$before" -lt $((20 << 20)) ] && [ "$after" -lt $((20 << 20)) ] ||
+        fail "memory before the hold $before, after the free $after"
+    # CPU: the spin's CPU second in the buckets after it began, near none
+    # while sleeping; the whole record's CPU is --stats' CPU
+    spun=$(jq -r --argjson a "$spin" '[.[] | select(.t > $a) | .cpu * .dt] | add' "$BATS_TEST_TMPDIR/samples")
+    slept=$(jq -r --argjson a "$hold" '[.[] | select(.t < $a - 0.05) | .cpu * .dt] | add' "$BATS_TEST_TMPDIR/samples")
+    total=$(jq -r '[.[] | .cpu * .dt] | add' "$BATS_TEST_TMPDIR/samples")
+    stats=$(jq -r '.cpu_user_s + .cpu_system_s' "$BATS_TEST_TMPDIR/s.json")
+    awk -v s="$spun" -v z="$slept" -v t="$total" -v c="$stats" \
+        'BEGIN { exit !(s >= 0.9 && s <= 1.3 && z < 0.1 && t >= 0.85 * c && t <= 1.15 * c) }' ||
+        fail "CPU seconds: $spun in the spin, $slept asleep, $total in all, --stats $stats"
+    assert_no_test_groups
+}
+
+@test "--record: an OOM kill is an event of the interval it happened in" {
+    requires_root
+    requires_controller memory
+    [ -x "$JOBSHAPE" ] || skip "no jobshape built"
+    run "$MCGEXEC" --rm --record="$BATS_TEST_TMPDIR/r.json" -e "$(record_policy 32M)" -- \
+        sh -c "exec '$JOBSHAPE' sleep 0.5 grow 200 > '$BATS_TEST_TMPDIR/out'"
+    assert_equal "$status" 137
+    grow=$(began grow)
+    r=$BATS_TEST_TMPDIR/r.json
+    assert_equal "$(jq -r .oom_killed "$r")" true
+    kill=$(jq -c '[.events[] | select(.kind == "oom_kill")] | first' "$r")
+    [ "$kill" != null ] || fail "no oom_kill event: $(jq -c .events "$r")"
+    t=$(jq -r .t_s <<< "$kill") since=$(jq -r .since_s <<< "$kill")
+    # seen at the first sample after it, which was taken after the growth began
+    awk -v t="$t" -v s="$since" -v g="$grow" 'BEGIN { exit !(t >= g && s < t && t - s < 2) }' ||
+        fail "the kill seen at $t (after $since); the growth began at $grow"
+    assert_equal "$(jq -r '.events[-1].kind + " " + .events[-1].detail' "$r")" "exit SIGKILL"
+    assert_no_test_groups
+}
+
+@test "--record: a --timeout run's record has its signal and the SIGKILL after the grace" {
+    requires_root
+    requires_controller memory
+    run "$MCGEXEC" --rm --timeout 1 --kill-after 1 --record="$BATS_TEST_TMPDIR/r.json" \
+        -e "$(record_policy)" -- sh -c 'trap "" TERM; while :; do sleep 0.1; done'
+    assert_equal "$status" 124
+    r=$BATS_TEST_TMPDIR/r.json
+    assert_equal "$(jq -r '[.events[] | .kind + " " + .detail] | join(", ")' "$r")" \
+        "timeout SIGTERM, kill SIGKILL, exit SIGKILL"
+    assert_equal "$(jq -r .timed_out "$r")" true
+    jq -e '(.events[0].t_s >= 1) and (.events[1].t_s >= .events[0].t_s + 1)' "$r" >/dev/null ||
+        fail "event times: $(jq -c .events "$r")"
+    assert_no_test_groups
+}
+
+@test "--record: memory stays fixed, whatever the job's length: neighbours merge, sums and maxima kept" {
+    requires_root
+    requires_controller memory cpuacct
+    [ -x "$JOBSHAPE" ] || skip "no jobshape built"
+    # a fixed 1 ms interval over 3 s: some 3000 samples into 1024 places
+    run "$MCGEXEC" --rm --interval 1ms --stats-format=json --stats="$BATS_TEST_TMPDIR/s.json" \
+        --record="$BATS_TEST_TMPDIR/r.json" -e "$(record_policy)" -- \
+        sh -c "'$JOBSHAPE' hold 60 1 spin 1 sleep 1 > '$BATS_TEST_TMPDIR/out'"
+    assert_success
+    r=$BATS_TEST_TMPDIR/r.json
+    n=$(jq -r .samples "$r")
+    [ "$n" -ge 512 ] && [ "$n" -le 1024 ] || fail "$n samples"
+    assert_equal "$(jq -r .interval_s "$r")" 0.001
+    jq -e '.series.t_s as $t | [range(1; $t | length) | $t[.] > $t[. - 1]] | all' "$r" >/dev/null ||
+        fail "times do not grow"
+    samples > "$BATS_TEST_TMPDIR/samples"
+    total=$(jq -r '[.[] | .cpu * .dt] | add' "$BATS_TEST_TMPDIR/samples")
+    stats=$(jq -r '.cpu_user_s + .cpu_system_s' "$BATS_TEST_TMPDIR/s.json")
+    max=$(jq -r '.series.memory_bytes | max' "$r")
+    awk -v t="$total" -v c="$stats" -v m="$max" \
+        'BEGIN { exit !(t >= 0.85 * c && t <= 1.15 * c && m >= 55 * 2^20) }' ||
+        fail "CPU $total s (--stats $stats), memory maximum $max"
+    [ "$(stat -c %s "$r")" -lt $((500 << 10)) ] || fail "the record is $(stat -c %s "$r") bytes"
+}
+
+@test "--record and --interval: bad values are one line and 125, before anything changes" {
+    run "$MCGEXEC" --interval 5x -e '' true
+    assert_equal "$status" 125
+    assert_output --partial "mcgexec: --interval 5x: invalid duration"
+    run "$MCGEXEC" --record="$BATS_TEST_TMPDIR/no/such/dir/r.json" -e "$(record_policy)" -- true
+    assert_equal "$status" 125
+    assert_output --partial "cannot write the record to $BATS_TEST_TMPDIR/no/such/dir/r.json"
+    assert_no_test_groups
+}
