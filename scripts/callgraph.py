@@ -31,7 +31,8 @@ LAYERS = [
     ("core", "the cgroup core: a run, discovery, the managers (cgroupfs, systemd), joins, the undo journal, the signal guard"),
     ("settings", "the table of settings, each one's v1 file and v2 mapping, a policy's values to a file's text"),
     ("policy", "the policy engine: the mruby VM, module Cgroup and its classes, reading the policy file"),
-    ("supervisor", "starting COMMAND and staying beside it: --wait, --rm, --timeout, --stats"),
+    ("render", "a record drawn: the SVG picture; nothing of a run"),
+    ("supervisor", "starting COMMAND and staying beside it: --wait, --rm, --timeout, --stats, --record"),
     ("cli", "the command line, the order of work, exit statuses"),
 ]
 # Headers only their own layer may include.

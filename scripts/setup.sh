@@ -2,7 +2,9 @@
 # Install what mcgexec needs to build and test, from Debian 12's packages
 # (ruby and rake drive mruby's own build; libmruby-dev is Debian's mruby for
 # -DMCGEXEC_MRUBY=system; libc6-dev has libc.a for -DMCGEXEC_STATIC=ON;
-# strace stalls a run at one system call in tests/concurrency.bats),
+# strace stalls a run at one system call in tests/concurrency.bats;
+# tests/record.bats checks --plot's SVG with xmllint and draws it in
+# headless chromium),
 # and any extra packages named as arguments (scripts/check.sh adds clang
 # and valgrind); then the mruby source that mruby_config.rb builds, Debian's
 # mruby source package unpacked in deps/mruby (scripts/mruby-source.sh).
@@ -11,7 +13,8 @@ set -eu
 cd "$(dirname "$0")/.."
 
 PACKAGES="gcc libc6-dev make cmake pkg-config ruby rake dpkg-dev libmruby-dev mruby libcgroup-dev \
-libjansson-dev libsystemd-dev bats bats-assert bats-support util-linux coreutils findutils gawk jq procps python3 strace $*"
+libjansson-dev libsystemd-dev bats bats-assert bats-support util-linux coreutils findutils gawk jq procps python3 strace \
+libxml2-utils chromium $*"
 
 missing=""
 for p in $PACKAGES; do

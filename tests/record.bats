@@ -95,9 +95,14 @@ samples() {
     requires_root
     requires_controller memory
     run "$MCGEXEC" --rm --timeout 1 --kill-after 1 --record="$BATS_TEST_TMPDIR/r.json" \
-        -e "$(record_policy)" -- sh -c 'trap "" TERM; while :; do sleep 0.1; done'
+        --plot="$BATS_TEST_TMPDIR/p.svg" -e "$(record_policy)" -- \
+        sh -c 'trap "" TERM; while :; do sleep 0.1; done'
     assert_equal "$status" 124
     r=$BATS_TEST_TMPDIR/r.json
+    # the picture marks both, in order
+    assert_equal "$(grep -o 'class="event" data-kind="[a-z]*"' "$BATS_TEST_TMPDIR/p.svg" | cut -d'"' -f4 | tr '\n' ' ')" \
+        "timeout kill "
+    grep -q ">timed out (status 124) after " "$BATS_TEST_TMPDIR/p.svg" || fail "the title does not say it timed out"
     assert_equal "$(jq -r '[.events[] | .kind + " " + .detail] | join(", ")' "$r")" \
         "timeout SIGTERM, kill SIGKILL, exit SIGKILL"
     assert_equal "$(jq -r .timed_out "$r")" true
@@ -139,4 +144,86 @@ samples() {
     assert_equal "$status" 125
     assert_output --partial "cannot write the record to $BATS_TEST_TMPDIR/no/such/dir/r.json"
     assert_no_test_groups
+}
+
+# The memory panel of the SVG, one element a line.
+memory_panel() {
+    sed -n '/data-name="Memory"/,/<\/g>/p' "$1"
+}
+
+@test "--plot: one self-contained, valid SVG whose memory line reaches the 100 MiB the job held" {
+    requires_root
+    requires_controller memory cpuacct
+    [ -x "$JOBSHAPE" ] || skip "no jobshape built"
+    run "$MCGEXEC" --rm --stats-format=json --stats="$BATS_TEST_TMPDIR/s.json" \
+        --record="$BATS_TEST_TMPDIR/r.json" --plot="$BATS_TEST_TMPDIR/p.svg" -e "$(record_policy)" -- \
+        sh -c "'$JOBSHAPE' sleep 1 hold 100 1 spin 1 > '$BATS_TEST_TMPDIR/out'"
+    assert_success
+    svg=$BATS_TEST_TMPDIR/p.svg
+    if command -v xmllint >/dev/null; then
+        xmllint --noout "$svg" || fail "not well-formed XML"
+    elif command -v python3 >/dev/null; then
+        python3 -c 'import sys, xml.dom.minidom; xml.dom.minidom.parse(sys.argv[1])' "$svg" ||
+            fail "not well-formed XML"
+    fi
+    # nothing it would fetch or run
+    ! grep -qiE '<script|href=|url\(|@import|<image|<foreignObject|<iframe|on[a-z]+=' "$svg" ||
+        fail "$(grep -oiE '<script|href=|url\(|@import|<image|<foreignObject|<iframe|on[a-z]+=' "$svg" | head -3)"
+    assert_equal "$(grep -o 'http[^"]*' "$svg" | sort -u)" "http://www.w3.org/2000/svg"
+    # the title: the command and how it ended
+    grep -q 'font-size="17"[^>]*>sh -c .*jobshape' "$svg" || fail "no title"
+    grep -q ">exit 0 after " "$svg" || fail "no status line"
+    # the SVG's own numbers: the peak marked within 10% of --stats', and the
+    # memory line's highest point at the 90 MiB level or above, by the
+    # panel's own ticks (y = a + b * value)
+    memory_panel "$svg" > "$BATS_TEST_TMPDIR/mem"
+    peak=$(jq -r .memory_peak_bytes "$BATS_TEST_TMPDIR/s.json")
+    marked=$(sed -n 's/.*data-peak="\([^"]*\)".*/\1/p' "$BATS_TEST_TMPDIR/mem")
+    awk -v m="$marked" -v p="$peak" 'BEGIN { exit !(m >= 0.9 * p && m <= 1.1 * p) }' ||
+        fail "peak marked $marked, --stats $peak"
+    sed -n 's/.*<line x1="[^"]*" x2="[^"]*" y1="\([^"]*\)".*data-value="\([^"]*\)".*/\1 \2/p' \
+        "$BATS_TEST_TMPDIR/mem" > "$BATS_TEST_TMPDIR/ticks"
+    [ "$(wc -l < "$BATS_TEST_TMPDIR/ticks")" -ge 3 ] || fail "ticks: $(cat "$BATS_TEST_TMPDIR/ticks")"
+    top=$(sed -n 's/.*data-series="memory_bytes".* d="\([^"]*\)".*/\1/p' "$BATS_TEST_TMPDIR/mem" |
+        grep -oE '[MV][0-9.]+ ?[0-9.]*' | awk '{ y = ($1 ~ /^M/) ? $2 : substr($1, 2); if (min == "" || y < min) min = y } END { print min }')
+    awk -v top="$top" 'NR == 1 { y0 = $1; v0 = $2 } NR == 2 { y1 = $1; v1 = $2 }
+        END { v = v0 + (top - y0) * (v1 - v0) / (y1 - y0); exit !(v >= 90 * 2^20) }' \
+        "$BATS_TEST_TMPDIR/ticks" || fail "the memory line's top is at y $top: $(cat "$BATS_TEST_TMPDIR/ticks")"
+    # the same picture from the record, later, without running anything
+    run "$MCGEXEC" --plot="$BATS_TEST_TMPDIR/again.svg" --from="$BATS_TEST_TMPDIR/r.json"
+    assert_success
+    cmp "$svg" "$BATS_TEST_TMPDIR/again.svg" || fail "drawn again differently"
+    assert_no_test_groups
+}
+
+@test "--plot: a browser draws it (headless Chromium's screenshot has the picture's own colours)" {
+    requires_root
+    requires_controller memory cpuacct
+    [ -x "$JOBSHAPE" ] || skip "no jobshape built"
+    chromium=$(command -v chromium || command -v chromium-browser) || skip "no chromium"
+    command -v python3 >/dev/null || skip "no python3 to read the screenshot"
+    run "$MCGEXEC" --rm --plot="$BATS_TEST_TMPDIR/p.svg" -e "$(record_policy)" -- \
+        "$JOBSHAPE" sleep 0.5 hold 100 0.5 spin 0.5
+    assert_success
+    HOME=$BATS_TEST_TMPDIR timeout 120 "$chromium" --headless --no-sandbox --disable-gpu \
+        --hide-scrollbars --window-size=960,480 --screenshot="$BATS_TEST_TMPDIR/p.png" \
+        "file://$BATS_TEST_TMPDIR/p.svg" >/dev/null 2>&1 || fail "chromium failed"
+    # ink, and the memory line's green and the CPU line's blue
+    read -r ink colours green blue < <(python3 "$TOP/tests/tools/png_ink.py" "$BATS_TEST_TMPDIR/p.png" 2ca02c 1f77b4)
+    awk -v i="$ink" 'BEGIN { exit !(i > 0.05) }' && [ "$colours" -gt 20 ] && [ "$green" -gt 100 ] &&
+        [ "$blue" -gt 100 ] || fail "ink $ink, $colours colours, $green green and $blue blue pixels"
+}
+
+@test "--plot --from: what is not a record is one line and 125, and no picture" {
+    echo '{"format": "something else"}' > "$BATS_TEST_TMPDIR/x.json"
+    run "$MCGEXEC" --plot="$BATS_TEST_TMPDIR/x.svg" --from="$BATS_TEST_TMPDIR/x.json"
+    assert_equal "$status" 125
+    assert_output "mcgexec: $BATS_TEST_TMPDIR/x.json: not an mcgexec record (its \"format\" is not \"mcgexec-record\")"
+    [ ! -e "$BATS_TEST_TMPDIR/x.svg" ] || fail "a picture was left"
+    run "$MCGEXEC" --plot="$BATS_TEST_TMPDIR/x.svg" --from="$BATS_TEST_TMPDIR/none.json"
+    assert_equal "$status" 125
+    assert_output --partial "$BATS_TEST_TMPDIR/none.json"
+    run "$MCGEXEC" --from="$BATS_TEST_TMPDIR/x.json"
+    assert_equal "$status" 125
+    assert_output --partial "give --plot=FILE.svg too"
 }

@@ -27,6 +27,7 @@
 #include "supervisor/report.h"
 #include "settings/settings.h"
 #include "supervisor/supervise.h"
+#include "render/plot.h"
 #include "base/unitname.h"
 #include "base/values.h"
 
@@ -78,8 +79,12 @@ static void usage(FILE *out)
           "     --record=FILE    sample what the job uses while it runs (CPU, memory,\n"
           "                      I/O, pids, pressure, events) into FILE as JSON at its\n"
           "                      end (implies --wait)\n"
-          "     --interval DUR   sample every DUR (default: 20ms, doubling as the job\n"
-          "                      lasts, so that any job gives hundreds of points)\n"
+          "     --interval DUR   sample every DUR (default: adapted to the job's length\n"
+          "                      and to what a sample costs)\n"
+          "     --plot=FILE.svg  draw the record (CPU, memory, I/O, pressure, tasks, the\n"
+          "                      limits and events) as one self-contained SVG (implies\n"
+          "                      --wait)\n"
+          "     --from=RECORD    with --plot: draw a record --record wrote; run nothing\n"
           " -u, --user USER[:GROUP]\n"
           "                      run COMMAND as USER (name or number) with USER's groups,\n"
           "                      or GROUP; groups are still created and joined as root\n"
@@ -128,6 +133,7 @@ static void print_plan_exec(char *const *cmd)
 struct options {
     const char *code;          /* -e CODE, or the policy file's contents */
     const char *policy_name;   /* the file, or "-e" */
+    const char *from;          /* --from: a record to draw (--plot), nothing run */
     const char *root, *user;
     int root_given;            /* --root (not $MCGEXEC_ROOT) */
     enum mcg_manager_choice manager;
@@ -226,6 +232,13 @@ static int take_option(int c, struct options *o)
         o->sup.record_file = optarg;
         o->wait = 1;
         break;
+    case 'g':
+        o->sup.plot_file = optarg;
+        o->wait = 1;
+        break;
+    case 'f':
+        o->from = optarg;
+        break;
     case 'I': {
         const char *why = NULL;
         if (mcg_parse_duration(optarg, &o->sup.interval, &why) < 0) {
@@ -288,6 +301,8 @@ static int parse_options(int argc, char **argv, struct options *o)
         { "stats-format", required_argument, NULL, 'F' },
         { "record", required_argument, NULL, 'O' },
         { "interval", required_argument, NULL, 'I' },
+        { "plot", required_argument, NULL, 'g' },
+        { "from", required_argument, NULL, 'f' },
         { "user", required_argument, NULL, 'u' },
         { "no-new-privs", no_argument, NULL, 'P' },
         { "list-settings", no_argument, NULL, 'L' },
@@ -310,6 +325,14 @@ static int parse_options(int argc, char **argv, struct options *o)
             return r;
         }
     argv[0] = argv0;
+    if (o->from) {
+        /* --plot=SVG --from=RECORD: a record drawn again, nothing run */
+        if (!o->sup.plot_file)
+            return misuse("--from draws a record: give --plot=FILE.svg too");
+        if (optind < argc || o->code)
+            return misuse("--from draws a record and runs nothing: no POLICY or COMMAND");
+        return -1;
+    }
     if (o->code) {
         o->policy_name = "-e";
     } else {
@@ -506,6 +529,14 @@ int main(int argc, char **argv)
 
     if (status >= 0)
         return status;
+    if (o.from) {
+        struct mcg_error err = { 0 };
+        if (mcg_plot_file(o.from, o.sup.plot_file, &err) < 0) {
+            mcg_print_error(&err);
+            return MCG_EXIT_FAILURE;
+        }
+        return 0;
+    }
     status = run_command(&o);
     mcg_creds_free(&o.creds);
     return status;

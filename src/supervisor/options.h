@@ -16,6 +16,7 @@ struct mcg_supervise_opts {
     const char *stats_file; /* --stats=FILE; NULL for stderr */
     int json;               /* --stats-format=json */
     const char *record_file; /* --record=FILE, or NULL */
+    const char *plot_file;  /* --plot=FILE.svg, or NULL */
     double interval;        /* --interval: seconds between samples; 0: adapt to the job */
     const char *policy;     /* the policy's file name ("-e" for --eval), for the record */
     const struct mcg_creds *creds; /* --user, --no-new-privs: applied in the child */

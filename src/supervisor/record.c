@@ -12,6 +12,7 @@
 #include "supervisor/record.h"
 #include "base/error.h"
 #include "base/values.h"
+#include "render/plot.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -99,7 +100,7 @@ static void read_sample(struct mcg_recorder *rec, double now, struct sample *s)
 
 struct mcg_recorder *mcg_record_start(struct mcg_run *run, const struct mcg_supervise_opts *o)
 {
-    if (!o->record_file)
+    if (!o->record_file && !o->plot_file)
         return NULL;
     struct mcg_recorder *rec = calloc(1, sizeof(*rec));
     if (!rec)
@@ -418,15 +419,24 @@ void mcg_record_finish(struct mcg_recorder *rec, const struct mcg_report *r)
     else if (r->exited)
         snprintf(detail, sizeof(detail), "exit %d", r->exit_code);
     add_event(rec, r->wall, r->wall, "exit", detail, 1);
-    FILE *f = mcg_open_output(rec->o->record_file, "the record", &err);
-    if (f) {
-        json_t *j = record_json(rec, r);
+    json_t *j = record_json(rec, r);
+    FILE *f;
+    if (rec->o->record_file && (f = mcg_open_output(rec->o->record_file, "the record", &err))) {
         if (json_dumpf(j, f, JSON_COMPACT | JSON_REAL_PRECISION(10)) < 0 || fputc('\n', f) == EOF)
             mcg_fail(&err, "cannot write the record to %s", rec->o->record_file);
-        json_decref(j);
         if (fclose(f) != 0 && !err.msg[0])
             mcg_fail_errno(&err, errno, "cannot write the record to %s", rec->o->record_file);
     }
+    if (err.msg[0]) {
+        mcg_print_error(&err);
+        err = (struct mcg_error){ 0 };
+    }
+    if (rec->o->plot_file && (f = mcg_open_output(rec->o->plot_file, "the picture", &err))) {
+        int r2 = mcg_plot(j, f, &err);
+        if (fclose(f) != 0 && r2 == 0)
+            mcg_fail_errno(&err, errno, "cannot write the picture to %s", rec->o->plot_file);
+    }
+    json_decref(j);
     if (err.msg[0])
         mcg_print_error(&err);
     free(rec);

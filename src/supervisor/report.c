@@ -296,7 +296,8 @@ int mcg_prepare_output(const char *path, const char *what, struct mcg_error *err
 int mcg_prepare_stats(const struct mcg_supervise_opts *o, struct mcg_error *err)
 {
     if ((o->stats && o->stats_file && mcg_prepare_output(o->stats_file, "stats", err) < 0) ||
-        (o->record_file && mcg_prepare_output(o->record_file, "the record", err) < 0))
+        (o->record_file && mcg_prepare_output(o->record_file, "the record", err) < 0) ||
+        (o->plot_file && mcg_prepare_output(o->plot_file, "the picture", err) < 0))
         return -1;
     return 0;
 }
