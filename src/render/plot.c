@@ -43,27 +43,29 @@ struct panel {
     struct line lines[3];
     struct limit limits[2];
     int mark_peak;
+    const char *band;       /* a counter whose buckets above 0 are marked
+                               along the panel's foot (throttling) */
 };
 
 static const struct panel panels[] = {
     { "CPU", U_CORES, { { "cpu_cores", "used", "#1f77b4", AS_IS, 0 } },
-      { { "cpu_quota_cores", "quota", "#d62728" } }, 0 },
+      { { "cpu_quota_cores", "quota", "#d62728" } }, 0, "cpu_throttled_periods" },
     { "Memory", U_BYTES,
       { { "memory_bytes", "memory", "#2ca02c", AS_IS, 0 },
         { "memory_anon_bytes", "anonymous", "#17becf", AS_IS, 1 },
         { "memory_file_bytes", "page cache", "#bcbd22", AS_IS, 1 } },
-      { { "memory_max_bytes", "limit", "#d62728" }, { "memory_high_bytes", "high", "#ff7f0e" } }, 1 },
+      { { "memory_max_bytes", "limit", "#d62728" }, { "memory_high_bytes", "high", "#ff7f0e" } }, 1, NULL },
     { "I/O", U_RATE,
       { { "io_read_bytes", "read", "#9467bd", PER_SECOND, 0 },
         { "io_write_bytes", "written", "#8c564b", PER_SECOND, 0 } },
-      { { NULL } }, 0 },
+      { { NULL } }, 0, NULL },
     { "Stalled (pressure, some)", U_PERCENT,
       { { "cpu_some_s", "cpu", "#1f77b4", PERCENT_OF_TIME, 0 },
         { "memory_some_s", "memory", "#2ca02c", PERCENT_OF_TIME, 0 },
         { "io_some_s", "io", "#9467bd", PERCENT_OF_TIME, 0 } },
-      { { NULL } }, 0 },
+      { { NULL } }, 0, NULL },
     { "Tasks", U_COUNT, { { "pids", "tasks", "#7f7f7f", AS_IS, 0 } },
-      { { "pids_max", "limit", "#d62728" } }, 0 },
+      { { "pids_max", "limit", "#d62728" } }, 0, NULL },
 };
 #define NPANELS (sizeof(panels) / sizeof(panels[0]))
 
@@ -298,6 +300,26 @@ static void draw_panel(struct plot *p, const struct panel *pn)
                     lm->key, v, legend_x, y0 - 12, lm->color, FONT, lm->label, label);
             legend_x += 150;
         }
+    }
+    /* where the quota throttled the job: a band along the foot */
+    const json_t *band = pn->band ? json_object_get(p->series, pn->band) : NULL;
+    int banded = 0;
+    for (size_t i = 0; json_is_array(band) && i < p->n; i++) {
+        if (!(num(json_array_get(band, i)) > 0))
+            continue;
+        double x0 = xof(p, i ? num(json_array_get(p->t, i - 1)) : 0);
+        double x1 = xof(p, num(json_array_get(p->t, i)));
+        fprintf(p->out, "<rect class=\"throttled\" x=\"%.1f\" y=\"%d\" width=\"%.1f\" "
+                        "height=\"5\" fill=\"#d62728\" fill-opacity=\"0.55\"/>\n",
+                x0, y1 - 5, x1 - x0 > 0.5 ? x1 - x0 : 0.5);
+        banded = 1;
+    }
+    if (banded) {
+        fprintf(p->out, "<rect x=\"%d\" y=\"%d\" width=\"14\" height=\"5\" fill=\"#d62728\" "
+                        "fill-opacity=\"0.55\"/><text x=\"%d\" y=\"%d\" font-size=\"11\" %s>"
+                        "throttled</text>\n",
+                legend_x, y0 - 18, legend_x + 18, y0 - 12, FONT);
+        legend_x += 90;
     }
     if (pn->mark_peak && peak > 0) {
         char label[48];
