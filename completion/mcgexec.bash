@@ -3,7 +3,7 @@
 #   mcgexec [OPTIONS] POLICY [--] COMMAND [ARG...]
 #
 # Options, their arguments (users and groups for --user, directories or
-# "self" for --root, text/json for --stats-format, signals for
+# "self" for --root, text, json, markdown, openmetrics for --stats-format, signals for
 # --timeout-signal, the managers for
 # --manager, slices systemd knows for --slice), policy files (*.rb and
 # mrbc's *.mrb), then the command and its own arguments.  Works on its own;
@@ -82,7 +82,7 @@ _mcgexec()
             COMPREPLY=($(compgen -W "auto systemd cgroupfs" -- "${cur#*=}"))
             return ;;
         --stats-format=*)
-            COMPREPLY=($(compgen -W "text json" -- "${cur#*=}"))
+            COMPREPLY=($(compgen -W "text json markdown openmetrics" -- "${cur#*=}"))
             return ;;
         --stats=*|--record=*)
             COMPREPLY=($(compgen -f -- "${cur#*=}"))

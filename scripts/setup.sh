@@ -4,7 +4,8 @@
 # -DMCGEXEC_MRUBY=system; libc6-dev has libc.a for -DMCGEXEC_STATIC=ON;
 # strace stalls a run at one system call in tests/concurrency.bats;
 # tests/record.bats checks --plot's SVG with xmllint and draws it in
-# headless chromium),
+# headless chromium; python3-markdown and python3-prometheus-client parse
+# --stats-format=markdown and openmetrics),
 # and any extra packages named as arguments (scripts/check.sh adds clang
 # and valgrind); then the mruby source that mruby_config.rb builds, Debian's
 # mruby source package unpacked in deps/mruby (scripts/mruby-source.sh).
@@ -14,7 +15,7 @@ cd "$(dirname "$0")/.."
 
 PACKAGES="gcc libc6-dev make cmake pkg-config ruby rake dpkg-dev libmruby-dev mruby libcgroup-dev \
 libjansson-dev libsystemd-dev bats bats-assert bats-support util-linux coreutils findutils gawk jq procps python3 strace \
-libxml2-utils chromium $*"
+libxml2-utils chromium python3-markdown python3-prometheus-client $*"
 
 missing=""
 for p in $PACKAGES; do

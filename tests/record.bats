@@ -227,3 +227,48 @@ memory_panel() {
     assert_equal "$status" 125
     assert_output --partial "give --plot=FILE.svg too"
 }
+
+@test "--stats-format=markdown: a step summary that renders as a table, with a sparkline per resource" {
+    requires_root
+    requires_controller memory cpuacct
+    [ -x "$JOBSHAPE" ] || skip "no jobshape built"
+    run "$MCGEXEC" --rm --stats-format=markdown --stats="$BATS_TEST_TMPDIR/summary.md" \
+        -e "$(record_policy)" -- "$JOBSHAPE" sleep 0.5 hold 100 0.5 spin 0.5
+    assert_success
+    md=$BATS_TEST_TMPDIR/summary.md
+    [ "$(stat -c %s "$md")" -lt $((1 << 20)) ] || fail "over GitHub's 1 MiB"
+    grep -q "^### \`$JOBSHAPE sleep 0.5 hold 100 0.5 spin 0.5\`: exit 0 after " "$md" || fail "$(cat "$md")"
+    # the memory row: its peak, its limit, a sparkline that rises and falls
+    row=$(grep '^| Memory |' "$md")
+    [[ $row == *"| peak 10"?.?" MiB \`"*"█"*"\` | 512.0 MiB |" ]] || fail "memory row: $row"
+    [[ $(grep '^| CPU |' "$md") == *"█"* ]] || fail "no CPU sparkline: $(cat "$md")"
+    /usr/bin/python3 -c 'import markdown' 2>/dev/null || skip "no python3-markdown to render it"
+    html=$(/usr/bin/python3 -c 'import markdown, sys; print(markdown.markdown(open(sys.argv[1]).read(), extensions=["tables"]))' "$md")
+    [[ $html == *"<table>"* && $html == *"<td>Memory</td>"* && $html == *"<h3>"* ]] || fail "rendered: $html"
+    assert_no_test_groups
+}
+
+@test "--stats-format=openmetrics: GitLab's metrics report, which a real parser accepts" {
+    requires_root
+    requires_controller memory
+    [ -x "$JOBSHAPE" ] || skip "no jobshape built"
+    run "$MCGEXEC" --rm --stats-format=openmetrics --stats="$BATS_TEST_TMPDIR/metrics.txt" \
+        -e "$(record_policy)" -- "$JOBSHAPE" hold 100 0.5
+    assert_success
+    m=$BATS_TEST_TMPDIR/metrics.txt
+    assert_equal "$(tail -n 1 "$m")" "# EOF"
+    grep -q '^mcgexec_exit_status 0$' "$m" || fail "$(cat "$m")"
+    /usr/bin/python3 -c 'import prometheus_client' 2>/dev/null || skip "no python3-prometheus-client to parse it"
+    run /usr/bin/python3 -c '
+import sys
+from prometheus_client.openmetrics.parser import text_string_to_metric_families
+for f in text_string_to_metric_families(open(sys.argv[1]).read()):
+    for s in f.samples:
+        print(s.name, s.value)' "$m"
+    assert_success
+    assert_line --regexp '^mcgexec_exit_status 0(\.0)?$'
+    assert_line --regexp '^mcgexec_memory_limit_bytes 536870912(\.0)?$'
+    peak=$(awk '$1 == "mcgexec_memory_peak_bytes" { print $2 }' <<< "$output")
+    awk -v p="$peak" 'BEGIN { exit !(p >= 90 * 2^20 && p <= 110 * 2^20) }' || fail "peak $peak"
+    assert_no_test_groups
+}

@@ -325,16 +325,20 @@ job_cg() {
     assert_success
     assert_line "step Build, within the job's limits: exit 0"
     assert_line --regexp "^make all as $TESTER in $(job_cg 4242 "$user_cg"), memory.max 4294967296\$"
-    assert_line "step Test as root, with a report of what the tests used: exit 0"
+    assert_line "step Test as root, with what the tests used in the step's summary: exit 0"
     assert_line --regexp "^make test as root in $(job_cg 4242 /system\.slice)\$"
-    assert_line "step Summary: exit 0"
+    assert_line "step Keep the record and its picture: skipped"
     assert_line "job: success"
-    grep -q '^| wall | cpu | peak memory | OOM killed |$' "$ws/SUMMARY.md" || fail "summary: $(cat "$ws/SUMMARY.md")"
+    # the step's summary: mcgexec's Markdown, the totals against the limits
+    grep -q '^### `make test`: exit 0 after ' "$ws/SUMMARY.md" && grep -q '^| | used | limit |$' "$ws/SUMMARY.md" &&
+        grep -q '^| Memory | peak ' "$ws/SUMMARY.md" || fail "summary: $(cat "$ws/SUMMARY.md")"
+    jq -e '.format == "mcgexec-record" and .samples > 0' "$ws/mcgexec-record.json" >/dev/null &&
+        grep -q '<svg' "$ws/mcgexec-record.svg" || fail "no record or picture"
     # a failing build: its status passes through, the steps after it skip
     run gh --unit "$UNIT-f" --pipe --wait -E FAIL=1
     assert_failure
     assert_line "step Build, within the job's limits: exit 2"
-    assert_line "step Test as root, with a report of what the tests used: skipped"
+    assert_line "step Test as root, with what the tests used in the step's summary: skipped"
     assert_line "job: failure"
     wait_until no_scopes
     # a cancelled run (the listener's SIGINT), then a stopped runner

@@ -74,8 +74,10 @@ static void usage(FILE *out)
           "                      the signal the timeout sends first (default TERM)\n"
           "     --stats[=FILE]   report what the job used (on stderr, or in FILE)\n"
           "                      (implies --wait)\n"
-          "     --stats-format=text|json\n"
-          "                      the report's format (json implies --stats)\n"
+          "     --stats-format=text|json|markdown|openmetrics\n"
+          "                      the report's format (any but text implies --stats):\n"
+          "                      markdown for a CI step's summary, with sparklines;\n"
+          "                      openmetrics for GitLab's metrics report\n"
           "     --record=FILE    sample what the job uses while it runs (CPU, memory,\n"
           "                      I/O, pids, pressure, events) into FILE as JSON at its\n"
           "                      end (implies --wait)\n"
@@ -221,12 +223,18 @@ static int take_option(int c, struct options *o)
         o->sup.stats_file = optarg;
         break;
     case 'F':
-        if (strcmp(optarg, "json") == 0)
-            o->sup.json = o->sup.stats = o->wait = 1;
-        else if (strcmp(optarg, "text") == 0)
-            o->sup.json = 0;
+        if (strcmp(optarg, "text") == 0)
+            o->sup.format = MCG_STATS_TEXT;
+        else if (strcmp(optarg, "json") == 0)
+            o->sup.format = MCG_STATS_JSON;
+        else if (strcmp(optarg, "markdown") == 0)
+            o->sup.format = MCG_STATS_MARKDOWN;
+        else if (strcmp(optarg, "openmetrics") == 0)
+            o->sup.format = MCG_STATS_OPENMETRICS;
         else
-            return misuse("--stats-format takes 'text' or 'json'");
+            return misuse("--stats-format takes 'text', 'json', 'markdown' or 'openmetrics'");
+        if (o->sup.format != MCG_STATS_TEXT)
+            o->sup.stats = o->wait = 1;
         break;
     case 'O':
         o->sup.record_file = optarg;

@@ -14,7 +14,9 @@ struct mcg_supervise_opts {
     double kill_after;      /* --kill-after: seconds from it to SIGKILL; 0: at once */
     int stats;              /* --stats */
     const char *stats_file; /* --stats=FILE; NULL for stderr */
-    int json;               /* --stats-format=json */
+    enum mcg_stats_format {
+        MCG_STATS_TEXT, MCG_STATS_JSON, MCG_STATS_MARKDOWN, MCG_STATS_OPENMETRICS
+    } format;               /* --stats-format */
     const char *record_file; /* --record=FILE, or NULL */
     const char *plot_file;  /* --plot=FILE.svg, or NULL */
     double interval;        /* --interval: seconds between samples; 0: adapt to the job */

@@ -100,7 +100,8 @@ static void read_sample(struct mcg_recorder *rec, double now, struct sample *s)
 
 struct mcg_recorder *mcg_record_start(struct mcg_run *run, const struct mcg_supervise_opts *o)
 {
-    if (!o->record_file && !o->plot_file)
+    /* (Markdown's sparklines are drawn from a record too) */
+    if (!o->record_file && !o->plot_file && !(o->stats && o->format == MCG_STATS_MARKDOWN))
         return NULL;
     struct mcg_recorder *rec = calloc(1, sizeof(*rec));
     if (!rec)
@@ -404,13 +405,13 @@ static json_t *record_json(const struct mcg_recorder *rec, const struct mcg_repo
     return o;
 }
 
-void mcg_record_finish(struct mcg_recorder *rec, const struct mcg_report *r)
+json_t *mcg_record_finish(struct mcg_recorder *rec, const struct mcg_report *r)
 {
     struct mcg_error err = { 0 };
     char detail[24] = "";
 
     if (!rec)
-        return;
+        return NULL;
     /* (the job has ended; its groups are still there) */
     mcg_record_sample(rec, r->wall);
     if (r->signal)
@@ -436,8 +437,8 @@ void mcg_record_finish(struct mcg_recorder *rec, const struct mcg_report *r)
         if (fclose(f) != 0 && r2 == 0)
             mcg_fail_errno(&err, errno, "cannot write the picture to %s", rec->o->plot_file);
     }
-    json_decref(j);
     if (err.msg[0])
         mcg_print_error(&err);
     free(rec);
+    return j;
 }

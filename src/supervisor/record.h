@@ -13,6 +13,7 @@
 #include "supervisor/report.h"
 
 struct mcg_recorder;
+struct json_t;
 
 /* The first interval where --interval gives none, the share of one CPU
  * the samples may take (each one's cost is measured: a sample reads about
@@ -35,9 +36,10 @@ void mcg_record_sample(struct mcg_recorder *rec, double now);
  * "cancel" (the service the job left ended). */
 void mcg_record_event(struct mcg_recorder *rec, double now, const char *kind, const char *detail);
 /* The last sample (the job has ended, its groups are still there), then
- * the record into --record's FILE, with the job's end from `r`; the
- * recorder is freed.  Errors are said, never fatal: the job's status
- * stands. */
-void mcg_record_finish(struct mcg_recorder *rec, const struct mcg_report *r);
+ * the record into --record's FILE and its picture into --plot's, with the
+ * job's end from `r`; the recorder is freed, and the record returned (the
+ * caller's to json_decref; NULL without a recorder).  Errors are said,
+ * never fatal: the job's status stands. */
+struct json_t *mcg_record_finish(struct mcg_recorder *rec, const struct mcg_report *r);
 
 #endif

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "settings/settings.h"
+#include "render/summary.h"
 #include "base/values.h"
 
 /* The pressure files --stats reports, and the memory events. */
@@ -319,7 +320,7 @@ void mcg_report_failure(struct mcg_run *run, const struct mcg_supervise_opts *o,
         mcg_print_error(&err);
         return;
     }
-    mcg_write_report(f, run, o, &r);
+    mcg_write_report(f, run, o, &r, NULL);
 }
 
 void mcg_say_memory_limit(struct mcg_run *run, const struct mcg_counters *before,
@@ -461,16 +462,25 @@ void mcg_say_outcome(const struct mcg_supervise_opts *o, const struct mcg_report
 }
 
 void mcg_write_report(FILE *stats, struct mcg_run *run, const struct mcg_supervise_opts *o,
-                         const struct mcg_report *r)
+                      const struct mcg_report *r, const json_t *record)
 {
-    if (o->json) {
-        json_t *j = report_json(run, r);
+    json_t *j = o->format == MCG_STATS_TEXT ? NULL : report_json(run, r);
+
+    switch (o->format) {
+    case MCG_STATS_JSON:
         json_dumpf(j, stats, JSON_COMPACT | JSON_REAL_PRECISION(9));
         fputc('\n', stats);
-        json_decref(j);
-    } else {
+        break;
+    case MCG_STATS_MARKDOWN:
+        mcg_summary_markdown(stats, j, record);
+        break;
+    case MCG_STATS_OPENMETRICS:
+        mcg_summary_openmetrics(stats, j);
+        break;
+    default:
         report_text(stats, r);
     }
+    json_decref(j);
     if (stats != stderr)
         fclose(stats);
     else

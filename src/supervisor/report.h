@@ -11,6 +11,8 @@
 #include "core/run.h"
 #include "supervisor/options.h"
 
+struct json_t;
+
 /* Counters read before and after the run: the report gives the difference,
  * so a group that existed before reports this run only.  -1: unknown. */
 struct mcg_counters {
@@ -45,7 +47,7 @@ void mcg_collect_report(struct mcg_run *run, const struct mcg_supervise_opts *o,
 void mcg_say_outcome(const struct mcg_supervise_opts *o, const struct mcg_report *r);
 /* The report into `stats` (closed unless it is stderr). */
 void mcg_write_report(FILE *stats, struct mcg_run *run, const struct mcg_supervise_opts *o,
-                      const struct mcg_report *r);
+                      const struct mcg_report *r, const struct json_t *record);
 /* A reading of the job's accounting through the settings table (the
  * job's group of controller c, the table's `method`), in v1 terms: the
  * text (malloc'd) or NULL; the number, or -1 where there is none. */

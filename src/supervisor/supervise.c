@@ -12,6 +12,8 @@
 #include "supervisor/report.h"
 #include "supervisor/record.h"
 
+#include <jansson.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/sched.h> /* struct clone_args, CLONE_INTO_CGROUP */
@@ -517,7 +519,7 @@ int mcg_supervise(struct mcg_run *run, char **command, const struct mcg_supervis
         r.wall = seconds_since(&t0);
         r.status = status;
         r.error = err.msg;
-        mcg_record_finish(rec, &r);
+        json_decref(mcg_record_finish(rec, &r));
         return not_started(run, command, o, &before, status, &err);
     }
     /* COMMAND runs.  Step out of its groups (if the policy put mcgexec in
@@ -526,13 +528,14 @@ int mcg_supervise(struct mcg_run *run, char **command, const struct mcg_supervis
     wait_for_child(run, o, child, &set, &t0, &r, &status, &ru, rec);
     r.wall = seconds_since(&t0);
     mcg_collect_report(run, o, &before, &ru, status, &r);
-    mcg_record_finish(rec, &r); /* (before the groups go) */
+    json_t *record = mcg_record_finish(rec, &r); /* (before the groups go) */
     mcg_say_outcome(o, &r);
     /* (the file was checked before the policy ran: mcg_prepare_stats) */
     if (o->stats && !(stats = mcg_open_stats(o, &err)))
         mcg_print_error(&err);
     if (stats)
-        mcg_write_report(stats, run, o, &r);
+        mcg_write_report(stats, run, o, &r, record);
+    json_decref(record);
     if (o->rm)
         mcg_remove_created(run);
     else

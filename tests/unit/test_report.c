@@ -48,13 +48,13 @@ static void documented_keys(const char *man)
 
 static json_t *write_and_parse(struct mcg_run *run, const struct mcg_report *r)
 {
-    struct mcg_supervise_opts o = { .stats = 1, .json = 1 };
+    struct mcg_supervise_opts o = { .stats = 1, .format = MCG_STATS_JSON };
     char *text = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&text, &len);
     json_error_t jerr;
 
-    mcg_write_report(f, run, &o, r); /* (closes f) */
+    mcg_write_report(f, run, &o, r, NULL); /* (closes f) */
     CHECK(len > 0 && text[len - 1] == '\n' && strchr(text, '\n') == text + len - 1,
           "one object on one line: '%s'", text);
     json_t *j = json_loads(text, 0, &jerr);
