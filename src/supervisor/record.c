@@ -25,20 +25,30 @@
 #include <time.h>
 #include <unistd.h>
 
-/* What a sample holds: counters grow, gauges are a moment's value (an
- * interval's maximum once merged).  -1: unknown. */
+/* What a reading holds: counters grow, gauges are a moment's value.  The
+ * first NKEPT are kept in the buckets; the event counters and the peak
+ * only turn readings into events and maxima.  -1: unknown. */
 enum field {
     F_CPU_NS, F_USER_TICKS, F_SYS_TICKS, F_THR_PERIODS, F_THR_NS, F_IO_R, F_IO_W,
     F_PSI_CPU_SOME, F_PSI_CPU_FULL, F_PSI_MEM_SOME, F_PSI_MEM_FULL, F_PSI_IO_SOME, F_PSI_IO_FULL,
-    F_OOM_KILLS, F_HIGH_EVENTS, F_MAX_EVENTS, F_PEAK,
     F_MEM, F_ANON, F_FILE, F_PIDS, /* gauges from here */
+    F_OOM_KILLS, F_HIGH_EVENTS, F_MAX_EVENTS, F_PEAK,
     NFIELDS
 };
 #define FIRST_GAUGE F_MEM
+#define NKEPT F_OOM_KILLS
 
 struct sample {
     double t;               /* seconds since the start */
     int64_t v[NFIELDS];
+};
+
+/* A bucket: the counters' amounts over it and the gauges' maximum in it,
+ * as floats (NAN: unknown), so that the 1024 of them take 70 KiB: the
+ * supervisor's own memory stays within twice timeout(1)'s. */
+struct bucket {
+    double t;               /* its end, seconds since the start */
+    float v[NKEPT];
 };
 
 #define MAX_EVENTS 256
@@ -61,7 +71,7 @@ struct mcg_recorder {
     int64_t mem_max, mem_high, quota_us, period_us, pids_max;
     struct sample first, last; /* the baseline, the latest reading */
     size_t n;
-    struct sample s[MCG_RECORD_SLOTS];
+    struct bucket s[MCG_RECORD_SLOTS];
     size_t nev, dropped;
     struct event ev[MAX_EVENTS];
 };
@@ -145,14 +155,25 @@ void mcg_record_event(struct mcg_recorder *rec, double now, const char *kind, co
         add_event(rec, now, now, kind, detail, 1);
 }
 
-/* Two neighbours into one: the later one's counters, the larger gauges. */
-static void merge(struct sample *into, const struct sample *a, const struct sample *b)
+/* Two neighbours into one: the sums of the counters, the larger gauges. */
+static void merge(struct bucket *into, const struct bucket *a, const struct bucket *b)
 {
-    struct sample m = *b;
-    for (int f = FIRST_GAUGE; f < NFIELDS; f++)
-        if (a->v[f] > m.v[f])
-            m.v[f] = a->v[f];
+    struct bucket m = { .t = b->t };
+    for (int f = 0; f < NKEPT; f++)
+        m.v[f] = f >= FIRST_GAUGE ? fmaxf(a->v[f], b->v[f])
+                 : isnan(a->v[f]) ? b->v[f] : isnan(b->v[f]) ? a->v[f] : a->v[f] + b->v[f];
     *into = m;
+}
+
+/* The bucket from one reading to the next. */
+static void to_bucket(struct bucket *b, const struct sample *prev, const struct sample *s)
+{
+    b->t = s->t;
+    for (int f = 0; f < NKEPT; f++) {
+        int64_t v = f >= FIRST_GAUGE ? s->v[f]
+                    : prev->v[f] < 0 || s->v[f] < prev->v[f] ? -1 : s->v[f] - prev->v[f];
+        b->v[f] = v < 0 ? NAN : (float)v;
+    }
 }
 
 void mcg_record_sample(struct mcg_recorder *rec, double now)
@@ -175,6 +196,8 @@ void mcg_record_sample(struct mcg_recorder *rec, double now)
         if (was >= 0 && is > was)
             add_event(rec, now, rec->last.t, counted[i].kind, NULL, is - was);
     }
+    struct bucket b;
+    to_bucket(&b, &rec->last, &s);
     rec->last = s;
     if (rec->n == MCG_RECORD_SLOTS) {
         for (size_t i = 0; i < MCG_RECORD_SLOTS / 2; i++)
@@ -186,9 +209,9 @@ void mcg_record_sample(struct mcg_recorder *rec, double now)
     /* (times are written to 0.1 ms: a sample closer to the last one, such
      * as the last of all right after a due one, joins it) */
     if (rec->n > 0 && now - rec->s[rec->n - 1].t < 1e-4)
-        merge(&rec->s[rec->n - 1], &rec->s[rec->n - 1], &s);
+        merge(&rec->s[rec->n - 1], &rec->s[rec->n - 1], &b);
     else
-        rec->s[rec->n++] = s;
+        rec->s[rec->n++] = b;
     /* what this sample cost sets the shortest interval the budget allows */
     struct timespec c1;
     clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c1);
@@ -215,81 +238,58 @@ static json_t *real(double v, double unit)
     return json_real(unit > 0 ? (double)llround(v / unit) * unit : v);
 }
 
-/* One series: each bucket's value from the bucket and the one before;
+/* One series: each bucket's value, from the bucket and its length (dt);
  * null where unknown, the whole series null where never known. */
-typedef json_t *series_fn(const struct mcg_recorder *rec, const struct sample *prev,
-                          const struct sample *s);
+typedef json_t *series_fn(const struct bucket *b, double dt);
 
-static int64_t diff(const struct sample *prev, const struct sample *s, enum field f)
+static json_t *cores(double ns, double dt)
 {
-    return prev->v[f] < 0 || s->v[f] < 0 || s->v[f] < prev->v[f] ? -1 : s->v[f] - prev->v[f];
+    return isnan(ns) || dt <= 0 ? json_null() : real(ns / 1e9 / dt, 1e-4);
 }
 
-static json_t *cores(int64_t ns, double dt)
-{
-    return ns < 0 || dt <= 0 ? json_null() : real((double)ns / 1e9 / dt, 1e-4);
-}
-
-static json_t *ticks_cores(int64_t ticks, double dt)
+static json_t *ticks_cores(double ticks, double dt)
 {
     long hz = sysconf(_SC_CLK_TCK);
-    return ticks < 0 || dt <= 0 || hz <= 0 ? json_null() : real((double)ticks / hz / dt, 1e-4);
+    return isnan(ticks) || dt <= 0 || hz <= 0 ? json_null() : real(ticks / (double)hz / dt, 1e-4);
 }
 
-static json_t *s_time(const struct mcg_recorder *r, const struct sample *p, const struct sample *s)
+static json_t *count(double v)
 {
-    (void)r;
-    (void)p;
-    return real(s->t, 1e-4);
+    return isnan(v) ? json_null() : json_integer((json_int_t)llround(v));
 }
-static json_t *s_cpu(const struct mcg_recorder *r, const struct sample *p, const struct sample *s)
+
+static json_t *s_time(const struct bucket *b, double dt)
 {
-    (void)r;
-    return cores(diff(p, s, F_CPU_NS), s->t - p->t);
+    (void)dt;
+    return real(b->t, 1e-4);
 }
-static json_t *s_user(const struct mcg_recorder *r, const struct sample *p, const struct sample *s)
+static json_t *s_cpu(const struct bucket *b, double dt) { return cores(b->v[F_CPU_NS], dt); }
+static json_t *s_user(const struct bucket *b, double dt) { return ticks_cores(b->v[F_USER_TICKS], dt); }
+static json_t *s_sys(const struct bucket *b, double dt) { return ticks_cores(b->v[F_SYS_TICKS], dt); }
+static json_t *s_thr_s(const struct bucket *b, double dt)
 {
-    (void)r;
-    return ticks_cores(diff(p, s, F_USER_TICKS), s->t - p->t);
+    (void)dt;
+    return isnan(b->v[F_THR_NS]) ? json_null() : real(b->v[F_THR_NS] / 1e9, 1e-6);
 }
-static json_t *s_sys(const struct mcg_recorder *r, const struct sample *p, const struct sample *s)
-{
-    (void)r;
-    return ticks_cores(diff(p, s, F_SYS_TICKS), s->t - p->t);
-}
-static json_t *s_thr_s(const struct mcg_recorder *r, const struct sample *p, const struct sample *s)
-{
-    (void)r;
-    int64_t ns = diff(p, s, F_THR_NS);
-    return ns < 0 ? json_null() : real((double)ns / 1e9, 1e-6);
-}
-#define COUNTER_SERIES(name, field)                                                                \
-    static json_t *name(const struct mcg_recorder *r, const struct sample *p, const struct sample *s) \
+#define COUNT_SERIES(name, field)                                                                  \
+    static json_t *name(const struct bucket *b, double dt)                                         \
     {                                                                                              \
-        (void)r;                                                                                   \
-        return number_or_null(diff(p, s, field));                                                  \
-    }
-#define GAUGE_SERIES(name, field)                                                                  \
-    static json_t *name(const struct mcg_recorder *r, const struct sample *p, const struct sample *s) \
-    {                                                                                              \
-        (void)r;                                                                                   \
-        (void)p;                                                                                   \
-        return number_or_null(s->v[field]);                                                        \
+        (void)dt;                                                                                  \
+        return count(b->v[field]);                                                                 \
     }
 #define STALL_SERIES(name, field)                                                                  \
-    static json_t *name(const struct mcg_recorder *r, const struct sample *p, const struct sample *s) \
+    static json_t *name(const struct bucket *b, double dt)                                         \
     {                                                                                              \
-        (void)r;                                                                                   \
-        int64_t us = diff(p, s, field);                                                            \
-        return us < 0 ? json_null() : real((double)us / 1e6, 1e-6);                                \
+        (void)dt;                                                                                  \
+        return isnan(b->v[field]) ? json_null() : real(b->v[field] / 1e6, 1e-6);                   \
     }
-COUNTER_SERIES(s_thr_periods, F_THR_PERIODS)
-COUNTER_SERIES(s_io_r, F_IO_R)
-COUNTER_SERIES(s_io_w, F_IO_W)
-GAUGE_SERIES(s_mem, F_MEM)
-GAUGE_SERIES(s_anon, F_ANON)
-GAUGE_SERIES(s_file, F_FILE)
-GAUGE_SERIES(s_pids, F_PIDS)
+COUNT_SERIES(s_thr_periods, F_THR_PERIODS)
+COUNT_SERIES(s_io_r, F_IO_R)
+COUNT_SERIES(s_io_w, F_IO_W)
+COUNT_SERIES(s_mem, F_MEM)
+COUNT_SERIES(s_anon, F_ANON)
+COUNT_SERIES(s_file, F_FILE)
+COUNT_SERIES(s_pids, F_PIDS)
 STALL_SERIES(s_cpu_some, F_PSI_CPU_SOME)
 STALL_SERIES(s_cpu_full, F_PSI_CPU_FULL)
 STALL_SERIES(s_mem_some, F_PSI_MEM_SOME)
@@ -378,7 +378,7 @@ static json_t *record_json(const struct mcg_recorder *rec, const struct mcg_repo
         json_t *a = json_array();
         int known = 0;
         for (size_t i = 0; i < rec->n; i++) {
-            json_t *v = series[k].fn(rec, i ? &rec->s[i - 1] : &rec->first, &rec->s[i]);
+            json_t *v = series[k].fn(&rec->s[i], rec->s[i].t - (i ? rec->s[i - 1].t : 0));
             known |= !json_is_null(v);
             json_array_append_new(a, v);
         }
