@@ -135,3 +135,26 @@ ctr_groups() {
     assert_equal "$(ctr_groups)" ""
     kill "$(cat "$T/other")"
 }
+
+@test "container: --record and --plot read the job's groups through the container's own namespace" {
+    requires_container
+    [ -x "$TOP/build/jobshape" ] || skip "no jobshape built"
+    container "MEMORY PIDS CPU" '
+        "$MCGEXEC" --rm --record="$T/r.json" --plot="$T/p.svg" --stats-format=json --stats="$T/s.json" \
+            -e "group \"job\", memory: \"256M\", pids: 16, cpu: \"100%\"" -- \
+            '"$TOP/build/jobshape"' sleep 0.5 hold 100 0.5 spin 0.5 >/dev/null'
+    assert_success
+    r=$T/r.json
+    # the groups as the container sees them, the limits, the job's memory
+    assert_equal "$(jq -r '.groups.memory, .limits.memory_max_bytes, .limits.pids_max' "$r" | tr '\n' ' ')" \
+        "/sys/fs/cgroup/job 268435456 16 "
+    peak=$(jq -r .memory_peak_bytes "$T/s.json")
+    max=$(jq -r '.series.memory_bytes | max' "$r")
+    awk -v m="$max" -v p="$peak" 'BEGIN { exit !(m >= 0.9 * p && m <= 1.1 * p && m >= 90 * 2^20) }' ||
+        fail "the record's maximum $max, --stats' peak $peak"
+    jq -e '.series.cpu_cores and .series.pids and .series.memory_some_s' "$r" >/dev/null ||
+        fail "series missing: $(jq -c '.series | map_values(. != null)' "$r")"
+    grep -q 'data-peak=' "$T/p.svg" || fail "no picture"
+    other_in init
+    assert_equal "$(ctr_groups)" "./init "
+}

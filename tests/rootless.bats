@@ -90,6 +90,16 @@ no_user_scopes() {
     wait_until no_user_scopes
 }
 
+@test "rootless: --record and --plot read the job's groups below the user's manager" {
+    requires_user_manager
+    [ -x "$TOP/build/jobshape" ] || fail "no jobshape in the guest"
+    run as_user systemd-run --user --scope --quiet \
+        sh -c "$(record_run "$D")"
+    assert_success
+    check_record "$D" "$(user_tree)/app\.slice/mcgexec-job-[0-9]+\.scope"
+    wait_until no_user_scopes
+}
+
 @test "rootless, a job of a system service running as the user (a CI runner's shape, no XDG_RUNTIME_DIR): a user scope, supervised" {
     requires_user_manager
     # (the service's main process is sh; mcgexec, a job of its shell, is deeper)

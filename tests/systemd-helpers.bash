@@ -70,3 +70,33 @@ check_supervised() {
         fail "no OOM line: $(cat "$d/oom.err")"
     assert_equal "$(jq -r .oom_killed "$d/oom.json")" true
 }
+
+# The record of `jobshape sleep 0.5 hold 100 0.5 spin 0.5` under
+# RECORD_POLICY, run as RECORD_RUN does (in DIR: r.json, p.svg, s.json),
+# held to the job: the groups under PARENT (a regexp), memory near 100
+# MiB (its maximum within 10% of --stats' peak), the CPU second's half in
+# the buckets after the spin began, pressure and tasks read (cgroup v2),
+# the picture drawn.
+RECORD_POLICY="group 'job', memory: '256M', pids: 64, cpu: '100%'"
+record_run() { # DIR
+    echo "$MCGEXEC --rm --record=$1/r.json --plot=$1/p.svg --stats-format=json --stats=$1/s.json" \
+        "-e \"$RECORD_POLICY\" -- $TOP/build/jobshape sleep 0.5 hold 100 0.5 spin 0.5"
+}
+check_record() { # DIR PARENT
+    local d=$1 r=$1/r.json peak max spun stats
+    [[ $(jq -r .groups.memory "$r") =~ ^/sys/fs/cgroup$2/job$ ]] ||
+        fail "the record's group: $(jq -r .groups.memory "$r")"
+    assert_equal "$(jq -r '.cgroup_version, .status, .limits.memory_max_bytes, .limits.pids_max' "$r" | tr '\n' ' ')" \
+        "2 0 268435456 64 "
+    peak=$(jq -r .memory_peak_bytes "$d/s.json")
+    max=$(jq -r '.series.memory_bytes | max' "$r")
+    awk -v m="$max" -v p="$peak" 'BEGIN { exit !(m >= 0.9 * p && m <= 1.1 * p && m >= 90 * 2^20) }' ||
+        fail "the record's maximum $max, --stats' peak $peak"
+    spun=$(jq -r '.series as $s | [range(0; .samples) | ($s.t_s[.] - (if . > 0 then $s.t_s[. - 1] else 0 end)) * $s.cpu_cores[.]] | add' "$r")
+    stats=$(jq -r '.cpu_user_s + .cpu_system_s' "$d/s.json")
+    awk -v s="$spun" -v c="$stats" 'BEGIN { exit !(s >= 0.85 * c && s <= 1.15 * c && s >= 0.4) }' ||
+        fail "the record's CPU $spun s, --stats $stats s"
+    jq -e '[.series.cpu_some_s, .series.memory_some_s, .series.io_some_s, .series.pids] | all(. != null)' "$r" \
+        >/dev/null || fail "pressure or tasks missing from the record"
+    grep -q '<svg' "$d/p.svg" && grep -q 'data-peak=' "$d/p.svg" || fail "no picture"
+}

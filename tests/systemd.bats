@@ -89,6 +89,17 @@ unit_dir() {
     wait_until unit_gone "$scope"
 }
 
+@test "a login session's shape: --record and --plot read the job's groups in mcgexec's own scope" {
+    [ -x "$TOP/build/jobshape" ] || fail "no jobshape in the guest"
+    local d
+    d=$(mktemp -d /tmp/mcgtest-record.XXXXXX)
+    run systemd-run --scope --quiet --unit "$UNIT" \
+        sh -c "$(record_run "$d")"
+    assert_success
+    check_record "$d" "/system\.slice/mcgexec-job-[0-9]+\.scope"
+    rm -rf "$d"
+}
+
 @test "a login session's shape with --rm --slice: the scope is in that slice, exit status kept, nothing left" {
     run systemd-run --scope --quiet --unit "$UNIT" "$MCGEXEC" --rm --slice mcgtest-batch.slice \
         -e "group 'job/a', memory: '32M'" -- sh -c "$JOB_REPORT"'; exit 3' - memory.max
