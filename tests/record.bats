@@ -272,3 +272,30 @@ for f in text_string_to_metric_families(open(sys.argv[1]).read()):
     awk -v p="$peak" 'BEGIN { exit !(p >= 90 * 2^20 && p <= 110 * 2^20) }' || fail "peak $peak"
     assert_no_test_groups
 }
+
+@test "--record: a pressure spike wakes the supervisor for a sample (PSI triggers); without triggers the record is whole too" {
+    requires_root
+    requires_controller cpu
+    [ -x "$JOBSHAPE" ] || skip "no jobshape built"
+    is_v2 || skip "pressure triggers: cgroup v2 (on v1 every record test runs without them)"
+    # a CPU second under a quota of a fifth of a CPU: the job stalls
+    # runnable four fifths of the time, which cpu.pressure counts
+    for triggers in 1 0; do
+        run env MCGEXEC_PSI_TRIGGERS=$triggers "$MCGEXEC" --rm --record="$BATS_TEST_TMPDIR/r$triggers.json" \
+            -e "group '$G/job', cpu: '20%', memory: '256M'" -- "$JOBSHAPE" spin 1
+        assert_success
+    done
+    r=$BATS_TEST_TMPDIR/r1.json
+    jq -e '.series.cpu_some_s | add > 0.5' "$r" >/dev/null || fail "no CPU stall recorded: $(jq -c .series.cpu_some_s "$r")"
+    if ! jq -e '.series.cpu_some_s' "$BATS_TEST_TMPDIR/r0.json" >/dev/null; then
+        fail "without triggers, no pressure series"
+    fi
+    assert_equal "$(jq -r '[.events[] | select(.kind == "pressure")] | length' "$BATS_TEST_TMPDIR/r0.json")" 0
+    [ -e /proc/pressure/cpu ] || skip "the kernel keeps no pressure (PSI off): the triggers' branch is not here"
+    ev=$(jq -c '[.events[] | select(.kind == "pressure" and .detail == "cpu")] | first' "$r")
+    [ "$ev" != null ] || fail "no pressure event: $(jq -c .events "$r")"
+    # the sample it took is in the record: a bucket ends at the event
+    jq -e --argjson t "$(jq -r .t_s <<< "$ev")" '.series.t_s | any(. == $t)' "$r" >/dev/null ||
+        fail "no bucket ends at the trigger's time $(jq -r .t_s <<< "$ev")"
+    assert_no_test_groups
+}

@@ -12,9 +12,11 @@
 #include "supervisor/record.h"
 #include "base/error.h"
 #include "base/values.h"
+#include "settings/settings.h"
 #include "render/plot.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <jansson.h>
 #include <math.h>
 #include <signal.h>
@@ -74,7 +76,32 @@ struct mcg_recorder {
     struct bucket s[MCG_RECORD_SLOTS];
     size_t nev, dropped;
     struct event ev[MAX_EVENTS];
+    int ntrig;              /* pressure triggers: their fds and resources */
+    int trig_fd[3];
+    const char *trig_name[3];
 };
+
+/* A trigger on the job's pressure file of controller c, or -1.  The
+ * window is 2 s, the shortest an unprivileged user may set; the kernel
+ * fires at most once a window. */
+static int open_trigger(struct mcg_run *run, enum mcg_ctrl c)
+{
+    static const char trigger[] = "some 200000 2000000";
+    const struct mcg_setting *s = mcg_setting_find(c, "pressure");
+    const char *off = getenv("MCGEXEC_PSI_TRIGGERS");
+    char dir[4096], path[4200];
+
+    if ((off && strcmp(off, "0") == 0) || !s || !s->file2 || !mcg_is_v2(run) ||
+        mcg_job_dir(run, c, dir, sizeof(dir)) < 0)
+        return -1;
+    snprintf(path, sizeof(path), "%s/%s", dir, s->file2);
+    int fd = open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC);
+    if (fd >= 0 && write(fd, trigger, sizeof(trigger)) < 0) {
+        close(fd);
+        fd = -1;
+    }
+    return fd;
+}
 
 static int64_t limit_of(struct mcg_run *run, enum mcg_ctrl c, const char *method)
 {
@@ -129,7 +156,23 @@ struct mcg_recorder *mcg_record_start(struct mcg_run *run, const struct mcg_supe
     rec->pids_max = limit_of(run, MCG_PIDS, "max");
     read_sample(rec, 0, &rec->first);
     rec->last = rec->first;
+    static const struct { enum mcg_ctrl c; const char *name; } psi[] = {
+        { MCG_CPU, "cpu" }, { MCG_MEMORY, "memory" }, { MCG_BLKIO, "io" },
+    };
+    for (size_t i = 0; i < sizeof(psi) / sizeof(psi[0]); i++) {
+        int fd = open_trigger(run, psi[i].c);
+        if (fd < 0)
+            continue;
+        rec->trig_fd[rec->ntrig] = fd;
+        rec->trig_name[rec->ntrig++] = psi[i].name;
+    }
     return rec;
+}
+
+int mcg_record_triggers(const struct mcg_recorder *rec, const int **fds)
+{
+    *fds = rec ? rec->trig_fd : NULL;
+    return rec ? rec->ntrig : 0;
 }
 
 double mcg_record_due(const struct mcg_recorder *rec)
@@ -153,6 +196,14 @@ void mcg_record_event(struct mcg_recorder *rec, double now, const char *kind, co
 {
     if (rec)
         add_event(rec, now, now, kind, detail, 1);
+}
+
+void mcg_record_pressure(struct mcg_recorder *rec, int i, double now)
+{
+    /* (the spike was in the window before now: the sample before it
+     * bounds it from below) */
+    add_event(rec, now, rec->last.t, "pressure", rec->trig_name[i], 1);
+    mcg_record_sample(rec, now);
 }
 
 /* Two neighbours into one: the sums of the counters, the larger gauges. */
@@ -439,6 +490,8 @@ json_t *mcg_record_finish(struct mcg_recorder *rec, const struct mcg_report *r)
     }
     if (err.msg[0])
         mcg_print_error(&err);
+    for (int i = 0; i < rec->ntrig; i++)
+        close(rec->trig_fd[i]);
     free(rec);
     return j;
 }

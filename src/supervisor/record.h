@@ -27,6 +27,15 @@ struct json_t;
 /* Start recording the job of `run` now (its limits, the first reading);
  * NULL where no --record was asked for. */
 struct mcg_recorder *mcg_record_start(struct mcg_run *run, const struct mcg_supervise_opts *o);
+/* The pressure triggers the supervisor polls (POLLPRI) beside its signals:
+ * on cgroup v2, one per resource of the job's groups, set to fire when the
+ * job stalls 200 ms in 2 s (a window unprivileged users may set too, Linux
+ * 6.5 and later); their number, 0 where the kernel gives none (v1, no
+ * PSI, a kernel that refuses the trigger: MCGEXEC_PSI_TRIGGERS=0 makes it
+ * refuse, for tests).  The fds stay the recorder's. */
+int mcg_record_triggers(const struct mcg_recorder *rec, const int **fds);
+/* Trigger i fired at `now`: an extra sample, and the event. */
+void mcg_record_pressure(struct mcg_recorder *rec, int i, double now);
 /* When the next sample is due, in seconds since the start. */
 double mcg_record_due(const struct mcg_recorder *rec);
 /* A sample at `now` (seconds since the start). */

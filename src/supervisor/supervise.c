@@ -313,22 +313,40 @@ static void shed_stack(void)
         madvise((void *)lo, end - lo, MADV_DONTNEED);
 }
 
+/* What next_event waits on beside the signals: the pidfd of the service
+ * whose end must end the job (mcg_unit_watch), or -1; the record's
+ * pressure triggers (-1 for one that failed). */
+struct watched {
+    int unit;
+    int trig[3];
+    int ntrig;
+};
+
 /* The next of the forwarded signals or SIGCHLD (`set`, blocked), waiting
  * at most `w` seconds (w < 0: no limit): the signal; -1 with errno EAGAIN
- * at the deadline (or EINTR); or 0 where the service whose end must end
- * the job (mcg_unit_watch) ended first.  Without one, sigtimedwait takes
- * the signals; with one, a signalfd of the same set is polled beside it,
- * so that no signal is taken by a handler and lost. */
-static int next_event(const sigset_t *set, double w, int watch, int *sfd)
+ * at the deadline (or EINTR); 0 where the watched service ended first;
+ * -2 where pressure trigger *fired fired (its fd is -1 in `wt` from then
+ * on where the kernel said it will not fire again).  With nothing but
+ * signals, sigtimedwait takes them; else a signalfd of the same set is
+ * polled beside the rest, so that no signal is taken by a handler and
+ * lost. */
+static int next_event(const sigset_t *set, double w, struct watched *wt, int *sfd, int *fired)
 {
     siginfo_t info;
     struct timespec ts = { (time_t)w, (long)((w - (double)(time_t)w) * 1e9) };
+    struct pollfd p[5];
+    int np = 0, any = wt->unit >= 0;
 
-    /* (were no signalfd to be had, the signals alone, as without a watch) */
-    if (watch < 0 || (*sfd < 0 && (*sfd = signalfd(-1, set, SFD_CLOEXEC | SFD_NONBLOCK)) < 0))
+    for (int i = 0; i < wt->ntrig; i++)
+        any |= wt->trig[i] >= 0;
+    /* (were no signalfd to be had, the signals alone) */
+    if (!any || (*sfd < 0 && (*sfd = signalfd(-1, set, SFD_CLOEXEC | SFD_NONBLOCK)) < 0))
         return w >= 0 ? sigtimedwait(set, &info, &ts) : sigwaitinfo(set, &info);
-    struct pollfd p[2] = { { .fd = *sfd, .events = POLLIN }, { .fd = watch, .events = POLLIN } };
-    int n = ppoll(p, 2, w >= 0 ? &ts : NULL, NULL);
+    p[np++] = (struct pollfd){ .fd = *sfd, .events = POLLIN };
+    p[np++] = (struct pollfd){ .fd = wt->unit, .events = POLLIN }; /* (ppoll skips fd -1) */
+    for (int i = 0; i < wt->ntrig; i++)
+        p[np++] = (struct pollfd){ .fd = wt->trig[i], .events = POLLPRI };
+    int n = ppoll(p, (nfds_t)np, w >= 0 ? &ts : NULL, NULL);
     if (n == 0)
         errno = EAGAIN;
     if (n <= 0)
@@ -338,6 +356,14 @@ static int next_event(const sigset_t *set, double w, int watch, int *sfd)
         return (int)si.ssi_signo;
     if (p[1].revents & (POLLIN | POLLHUP | POLLERR))
         return 0;
+    for (int i = 0; i < wt->ntrig; i++) {
+        if (p[2 + i].revents & POLLERR)
+            wt->trig[i] = -1; /* (its group is gone: it never fires again) */
+        else if (p[2 + i].revents & POLLPRI) {
+            *fired = i;
+            return -2;
+        }
+    }
     errno = EINTR;
     return -1;
 }
@@ -370,9 +396,13 @@ static void wait_for_child(struct mcg_run *run, const struct mcg_supervise_opts 
                            const sigset_t *set, const struct timespec *t0, struct mcg_report *r,
                            int *status, struct rusage *ru, struct mcg_recorder *rec)
 {
-    int shed = 0, terms = 0, sfd = -1, cancelled = 0;
+    int shed = 0, terms = 0, sfd = -1, cancelled = 0, fired = -1;
     const char *unit = NULL;
-    int watch = mcg_unit_watch(run, &unit);
+    const int *trig;
+    struct watched wt = { .unit = mcg_unit_watch(run, &unit),
+                          .ntrig = mcg_record_triggers(rec, &trig) };
+    for (int i = 0; i < wt.ntrig; i++)
+        wt.trig[i] = trig[i];
     double kill_at = -1; /* seconds since the start: the grace's end */
 
     for (;;) {
@@ -388,12 +418,16 @@ static void wait_for_child(struct mcg_run *run, const struct mcg_supervise_opts 
         if (rec && (next < 0 || mcg_record_due(rec) < next))
             next = mcg_record_due(rec);
         double w = next >= 0 ? next - seconds_since(t0) : -1;
-        sig = next_event(set, next >= 0 && w < 0 ? 0 : w, watch, &sfd);
+        sig = next_event(set, next >= 0 && w < 0 ? 0 : w, &wt, &sfd, &fired);
+        if (sig == -2) {
+            mcg_record_pressure(rec, fired, seconds_since(t0));
+            continue;
+        }
         if (sig == 0) {
             /* (once: the pidfd stays readable) */
             fprintf(stderr, "mcgexec: %s ended (its main process exited): ending the job, as "
                             "stopping the service would\n", unit);
-            watch = -1;
+            wt.unit = -1;
             cancelled = 1;
             if (!r->hard_killed)
                 cancel_job(run, o, child, r, seconds_since(t0), &kill_at, rec);
