@@ -443,8 +443,8 @@ static json_t *record_json(const struct mcg_recorder *rec, const struct mcg_repo
     for (size_t i = 0; i < rec->nev; i++) {
         const struct event *e = &rec->ev[i];
         json_t *j = json_object();
-        json_object_set_new(j, "t_s", real(e->t, 1e-3));
-        json_object_set_new(j, "since_s", real(e->since, 1e-3));
+        json_object_set_new(j, "t_s", real(e->t, 1e-4));
+        json_object_set_new(j, "since_s", real(e->since, 1e-4));
         json_object_set_new(j, "kind", json_string(e->kind));
         if (e->detail[0])
             json_object_set_new(j, "detail", json_string(e->detail));
