@@ -299,3 +299,16 @@ for f in text_string_to_metric_families(open(sys.argv[1]).read()):
         fail "no bucket ends at the trigger's time $(jq -r .t_s <<< "$ev")"
     assert_no_test_groups
 }
+
+@test "--record and --plot of a job that never ran: its error and status, no samples, nothing left" {
+    requires_root
+    requires_controller memory
+    run "$MCGEXEC" --record="$BATS_TEST_TMPDIR/r.json" --plot="$BATS_TEST_TMPDIR/p.svg" \
+        -e "group '$G/job', memory: '64M'; raise 'the policy failed'" -- true
+    assert_equal "$status" 125
+    r=$BATS_TEST_TMPDIR/r.json
+    assert_equal "$(jq -r '.status, .samples, (.events | length)' "$r" | tr '\n' ' ')" "125 0 0 "
+    [[ $(jq -r .error "$r") == *"the policy failed"* ]] || fail "error: $(jq -r .error "$r")"
+    grep -q '>did not run (status 125) after ' "$BATS_TEST_TMPDIR/p.svg" || fail "$(cat "$BATS_TEST_TMPDIR/p.svg")"
+    assert_no_test_groups
+}

@@ -27,6 +27,7 @@
 #include "supervisor/report.h"
 #include "settings/settings.h"
 #include "supervisor/supervise.h"
+#include "supervisor/record.h"
 #include "render/plot.h"
 #include "base/unitname.h"
 #include "base/values.h"
@@ -501,8 +502,10 @@ static int run_command(struct options *o)
     }
     if (apply_policy(o, &run, &err) < 0) {
         /* (the report first: it is the run's record, whatever the undo says) */
-        if (!o->dry_run)
+        if (!o->dry_run) {
             mcg_report_failure(run, &o->sup, o->command, MCG_EXIT_FAILURE, err.msg);
+            mcg_record_failure(run, &o->sup, o->command, MCG_EXIT_FAILURE, err.msg);
+        }
         if (run)
             return give_up(run, o->vm, &err, MCG_EXIT_FAILURE);
         mcg_print_error(&err); /* the policy file, before anything changed */

@@ -396,9 +396,12 @@ static json_t *record_json(const struct mcg_recorder *rec, const struct mcg_repo
         json_array_append_new(cmd, json_string(*a));
     json_object_set_new(o, "command", cmd);
     json_object_set_new(o, "policy", rec->o->policy ? json_string(rec->o->policy) : json_null());
-    json_object_set_new(o, "cgroup_version", json_integer(mcg_is_v2(run) ? 2 : 1));
-    json_object_set_new(o, "manager", json_string(mcg_manager_name(run)));
-    for (int c = 0; c < MCG_NCTRL; c++) {
+    json_object_set_new(o, "cgroup_version",
+                        !run || mcg_layout_found(run) == MCG_LAYOUT_NONE
+                            ? json_null()
+                            : json_integer(mcg_is_v2(run) ? 2 : 1));
+    json_object_set_new(o, "manager", json_string(run ? mcg_manager_name(run) : "none"));
+    for (int c = 0; run && c < MCG_NCTRL; c++) {
         char dir[4096];
         if (mcg_job_dir(run, (enum mcg_ctrl)c, dir, sizeof(dir)) == 0)
             json_object_set_new(groups, mcg_ctrl_name((enum mcg_ctrl)c), json_string(dir));
@@ -456,9 +459,12 @@ static json_t *record_json(const struct mcg_recorder *rec, const struct mcg_repo
     return o;
 }
 
+/* The record into --record's file and its picture into --plot's: each
+ * error said, none fatal; the recorder freed, the record returned. */
+static json_t *write_outputs(struct mcg_recorder *rec, const struct mcg_report *r);
+
 json_t *mcg_record_finish(struct mcg_recorder *rec, const struct mcg_report *r)
 {
-    struct mcg_error err = { 0 };
     char detail[24] = "";
 
     if (!rec)
@@ -471,6 +477,31 @@ json_t *mcg_record_finish(struct mcg_recorder *rec, const struct mcg_report *r)
     else if (r->exited)
         snprintf(detail, sizeof(detail), "exit %d", r->exit_code);
     add_event(rec, r->wall, r->wall, "exit", detail, 1);
+    return write_outputs(rec, r);
+}
+
+void mcg_record_failure(struct mcg_run *run, const struct mcg_supervise_opts *o, char **command,
+                        int status, const char *error)
+{
+    struct mcg_report r = { .command = command, .status = status, .error = error,
+                            .mem_peak = -1 };
+
+    if ((!o->record_file && !o->plot_file) || !*command)
+        return;
+    struct mcg_recorder *rec = calloc(1, sizeof(*rec));
+    if (!rec)
+        abort();
+    *rec = (struct mcg_recorder){ .run = run, .o = o, .interval = 0, .mem_max = -1,
+                                  .mem_high = -1, .quota_us = -1, .period_us = -1,
+                                  .pids_max = -1 };
+    rec->last.v[F_PEAK] = -1;
+    clock_gettime(CLOCK_REALTIME, &rec->wall0);
+    json_decref(write_outputs(rec, &r));
+}
+
+static json_t *write_outputs(struct mcg_recorder *rec, const struct mcg_report *r)
+{
+    struct mcg_error err = { 0 };
     json_t *j = record_json(rec, r);
     FILE *f;
     if (rec->o->record_file && (f = mcg_open_output(rec->o->record_file, "the record", &err))) {

@@ -51,4 +51,11 @@ void mcg_record_event(struct mcg_recorder *rec, double now, const char *kind, co
  * never fatal: the job's status stands. */
 struct json_t *mcg_record_finish(struct mcg_recorder *rec, const struct mcg_report *r);
 
+/* A job that never ran (the policy failed, a join failed, COMMAND could
+ * not start before the supervisor): a record that says so, with its
+ * error and mcgexec's status, and no samples; its picture too.  `run` may
+ * be NULL (no groups known). */
+void mcg_record_failure(struct mcg_run *run, const struct mcg_supervise_opts *o, char **command,
+                        int status, const char *error);
+
 #endif
