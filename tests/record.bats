@@ -42,8 +42,10 @@ samples() {
     assert_equal "$(jq -r .status "$r")" 0
     assert_equal "$(jq -r '.limits.memory_max_bytes' "$r")" $((512 << 20))
     assert_equal "$(jq -r '[.events[] | .kind] | join(" ")' "$r")" "exit"
+    # (how many depends on what a sample costs here: the interval is kept
+    # at a sample's cost over 0.3% of a CPU; an emulated guest pays more)
     n=$(jq -r .samples "$r")
-    [ "$n" -ge 20 ] && [ "$n" -le 1024 ] || fail "$n samples"
+    [ "$n" -ge 6 ] && [ "$n" -le 1024 ] || fail "$n samples"
     hold=$(began hold) freed=$(began freed) spin=$(began spin) end=$(began end)
     samples > "$BATS_TEST_TMPDIR/samples"
     # memory: near 100 MiB in the second it was held, its maximum within
