@@ -282,3 +282,13 @@ disk_of() {
     fi
     echo "$dev"
 }
+
+# record_peak_matches RECORD STATS: the record's memory maximum is within
+# 10% of --stats' peak, and at the 90 MiB the record tests' jobs hold
+record_peak_matches() {
+    local peak max
+    peak=$(jq -r .memory_peak_bytes "$2")
+    max=$(jq -r '.series.memory_bytes | max' "$1")
+    awk -v m="$max" -v p="$peak" 'BEGIN { exit !(m >= 0.9 * p && m <= 1.1 * p && m >= 90 * 2^20) }' ||
+        fail "the record's maximum $max, --stats' peak $peak"
+}

@@ -217,36 +217,37 @@ static double flag(const json_t *v)
     return json_is_boolean(v) ? (json_is_true(v) ? 1 : 0) : NAN;
 }
 
+/* The report's figures as OpenMetrics families: the report's key, the
+ * family's name, its unit (NULL for a count), and what it is. */
+static const struct {
+    const char *key, *name, *unit, *help;
+} families[] = {
+    { "status", "mcgexec_exit_status", NULL, "mcgexec's exit status." },
+    { "timed_out", "mcgexec_timed_out", NULL, "1 when --timeout expired." },
+    { "oom_killed", "mcgexec_oom_killed", NULL, "1 when the OOM killer killed COMMAND." },
+    { "wall_time_s", "mcgexec_wall_time_seconds", "seconds", "From the start of COMMAND to its end." },
+    { "cpu_user_s", "mcgexec_cpu_user_seconds", "seconds", "CPU time in user mode, the whole job." },
+    { "cpu_system_s", "mcgexec_cpu_system_seconds", "seconds", "CPU time in the kernel, the whole job." },
+    { "cpu_throttled_s", "mcgexec_cpu_throttled_seconds", "seconds",
+      "Time the CPU quota throttled the job." },
+    { "cpu_throttled_periods", "mcgexec_cpu_throttled_periods", NULL,
+      "CFS periods the job was throttled in." },
+    { "memory_peak_bytes", "mcgexec_memory_peak_bytes", "bytes", "The job's peak memory." },
+    { "memory_limit_bytes", "mcgexec_memory_limit_bytes", "bytes", "The job's memory limit." },
+    { "oom_kills", "mcgexec_oom_kills", NULL, "Processes the OOM killer killed in the job's group." },
+    { "memory_limit_hits", "mcgexec_memory_limit_hits", NULL, "Times the job's memory hit its limit." },
+    { "io_read_bytes", "mcgexec_io_read_bytes", "bytes", "Bytes read from block devices." },
+    { "io_write_bytes", "mcgexec_io_write_bytes", "bytes", "Bytes written to block devices." },
+    { "tasks_peak", "mcgexec_tasks_peak", NULL, "The largest number of tasks in the job's group." },
+};
+
 void mcg_summary_openmetrics(FILE *out, const json_t *rep)
 {
-    family(out, "mcgexec_exit_status", NULL, "mcgexec's exit status.", num(get(rep, "status")));
-    family(out, "mcgexec_timed_out", NULL, "1 when --timeout expired.", flag(get(rep, "timed_out")));
-    family(out, "mcgexec_oom_killed", NULL, "1 when the OOM killer killed COMMAND.",
-           flag(get(rep, "oom_killed")));
-    family(out, "mcgexec_wall_time_seconds", "seconds", "From the start of COMMAND to its end.",
-           num(get(rep, "wall_time_s")));
-    family(out, "mcgexec_cpu_user_seconds", "seconds", "CPU time in user mode, the whole job.",
-           num(get(rep, "cpu_user_s")));
-    family(out, "mcgexec_cpu_system_seconds", "seconds", "CPU time in the kernel, the whole job.",
-           num(get(rep, "cpu_system_s")));
-    family(out, "mcgexec_cpu_throttled_seconds", "seconds", "Time the CPU quota throttled the job.",
-           num(get(rep, "cpu_throttled_s")));
-    family(out, "mcgexec_cpu_throttled_periods", NULL, "CFS periods the job was throttled in.",
-           num(get(rep, "cpu_throttled_periods")));
-    family(out, "mcgexec_memory_peak_bytes", "bytes", "The job's peak memory.",
-           num(get(rep, "memory_peak_bytes")));
-    family(out, "mcgexec_memory_limit_bytes", "bytes", "The job's memory limit.",
-           num(get(rep, "memory_limit_bytes")));
-    family(out, "mcgexec_oom_kills", NULL, "Processes the OOM killer killed in the job's group.",
-           num(get(rep, "oom_kills")));
-    family(out, "mcgexec_memory_limit_hits", NULL, "Times the job's memory hit its limit.",
-           num(get(rep, "memory_limit_hits")));
-    family(out, "mcgexec_io_read_bytes", "bytes", "Bytes read from block devices.",
-           num(get(rep, "io_read_bytes")));
-    family(out, "mcgexec_io_write_bytes", "bytes", "Bytes written to block devices.",
-           num(get(rep, "io_write_bytes")));
-    family(out, "mcgexec_tasks_peak", NULL, "The largest number of tasks in the job's group.",
-           num(get(rep, "tasks_peak")));
+    for (size_t i = 0; i < sizeof(families) / sizeof(families[0]); i++) {
+        const json_t *v = get(rep, families[i].key);
+        family(out, families[i].name, families[i].unit, families[i].help,
+               json_is_boolean(v) ? flag(v) : num(v));
+    }
     /* stall time: one family, a sample per resource and kind */
     const json_t *psi = get(rep, "psi");
     static const char *const res[] = { "cpu", "memory", "io" }, *const kinds[] = { "some", "full" };
