@@ -41,6 +41,7 @@ static void usage(FILE *out)
     fputs("Usage:\n"
           " mcgexec [options] POLICY [--] COMMAND [ARG...]\n"
           " mcgexec [options] -e CODE [--] COMMAND [ARG...]\n"
+          " mcgexec --plot=FILE.svg --from=RECORD\n"
           "\n"
           "Run COMMAND inside the cgroups that the Ruby POLICY creates and configures.\n"
           "\n"
