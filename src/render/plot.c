@@ -248,7 +248,7 @@ static void draw_panel(struct plot *p, const struct panel *pn)
                 LEFT, LEFT + PLOT_W, YOF(v), YOF(v), LEFT - 6, YOF(v) + 4, FONT, v, label);
     }
     /* the series, as steps over their buckets */
-    int legend_x = LEFT + 150;
+    int legend_x = LEFT + 40 + 8 * (int)strlen(pn->title); /* (after the title) */
     for (size_t l = 0; l < 3 && pn->lines[l].key; l++) {
         const struct line *ln = &pn->lines[l];
         const json_t *s = json_object_get(p->series, ln->key);
@@ -290,9 +290,9 @@ static void draw_panel(struct plot *p, const struct panel *pn)
         if (v <= top) {
             fprintf(p->out, "<line data-limit=\"%s\" data-value=\"%.6g\" x1=\"%d\" x2=\"%d\" "
                             "y1=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" stroke-dasharray=\"6 4\"/>"
-                            "<text x=\"%d\" y=\"%.1f\" font-size=\"11\" text-anchor=\"end\" "
+                            "<text x=\"%d\" y=\"%.1f\" font-size=\"11\" "
                             "fill=\"%s\" %s>%s %s</text>\n",
-                    lm->key, v, LEFT, LEFT + PLOT_W, YOF(v), YOF(v), lm->color, LEFT + PLOT_W - 4,
+                    lm->key, v, LEFT, LEFT + PLOT_W, YOF(v), YOF(v), lm->color, LEFT + 4,
                     YOF(v) - 4, lm->color, FONT, lm->label, label);
         } else {
             fprintf(p->out, "<text data-limit=\"%s\" data-value=\"%.6g\" x=\"%d\" y=\"%d\" "
