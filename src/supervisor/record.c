@@ -71,7 +71,7 @@ struct mcg_recorder {
     double cost;            /* CPU seconds a sample takes, smoothed */
     unsigned long taken;    /* samples taken */
     int64_t mem_max, mem_high, quota_us, period_us, pids_max;
-    struct sample first, last; /* the baseline, the latest reading */
+    struct sample last;     /* the latest reading (at first, the baseline) */
     size_t n;
     struct bucket s[MCG_RECORD_SLOTS];
     size_t nev, dropped;
@@ -154,8 +154,7 @@ struct mcg_recorder *mcg_record_start(struct mcg_run *run, const struct mcg_supe
     rec->quota_us = mcg_job_reading(run, MCG_CPU, "cfs_quota_us");
     rec->period_us = mcg_job_reading(run, MCG_CPU, "cfs_period_us");
     rec->pids_max = limit_of(run, MCG_PIDS, "max");
-    read_sample(rec, 0, &rec->first);
-    rec->last = rec->first;
+    read_sample(rec, 0, &rec->last);
     static const struct { enum mcg_ctrl c; const char *name; } psi[] = {
         { MCG_CPU, "cpu" }, { MCG_MEMORY, "memory" }, { MCG_BLKIO, "io" },
     };
