@@ -21,7 +21,7 @@ MRuby::Gem::Specification.new('mruby-mcgexec') do |spec|
   spec.objs = %w[policy/policy policy/policystate policy/cgroup_class policy/unwritten
                  settings/convert settings/settings settings/v1v2 settings/v1v2_weight
                  core/run core/hierarchy core/cgroupfs core/systemd core/manager core/join
-                 core/undo core/groupfile core/guard
+                 core/undo core/runstate core/reclaim core/groupfile core/guard
                  base/values base/error base/mounts base/unitname base/subprocess].map do |f|
     objfile("#{build_dir}/src/#{f}")
   end

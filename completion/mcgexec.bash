@@ -14,7 +14,7 @@ _mcgexec()
     local cur prev i word eval_given=0
     local opts="-e --eval -n --dry-run -v --verbose -r --root -w --wait --rm -t --timeout
                 --kill-after --timeout-signal --stats --stats= --stats-format= --record= --interval
-                -u --user --no-new-privs --list-settings
+                -u --user --no-new-privs --list-settings --gc
                 --manager= --slice --scope -h --help -V --version"
     COMPREPLY=()
     cur=${COMP_WORDS[COMP_CWORD]}

@@ -55,6 +55,7 @@ insmod /brd.ko rd_nr=1 rd_size=32768 2>/dev/null
 [ ! -f /bfq.ko ] || insmod /bfq.ko || echo "vm: cannot load bfq.ko" >&2
 export HOME=/root TERM=dumb MCGEXEC_TEST_BLOCKDEV=/dev/ram0 MCGEXEC_VM=$layout
 cd "$TOP"
+echo "MCGEXEC-VM-BOOTED"
 bash /vm-command < /dev/null
 echo "MCGEXEC-VM-EXIT: \$?"
 poweroff -f

@@ -71,6 +71,7 @@ cat > "$STAGE/vm-run" <<RUN
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 export HOME=/root TERM=dumb MCGEXEC_VM=systemd
 cd "$TOP"
+echo "MCGEXEC-VM-BOOTED"
 bash /vm-command < /dev/null
 echo "MCGEXEC-VM-EXIT: \$?"
 RUN

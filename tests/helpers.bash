@@ -22,6 +22,11 @@ setup() {
     CLEANUP_DIRS=()
     CLEANUP_FILES=()
     export MCGEXEC_ROOT=self
+    # the runs' state (what mcgexec --gc reclaims) in the test's own
+    # directory, not the machine's /run/mcgexec
+    if [ "$(id -u)" -eq 0 ]; then
+        export MCGEXEC_STATE_DIR="$BATS_TEST_TMPDIR/state"
+    fi
     if is_v2 && [ -d /run/systemd/system ]; then
         export MCGEXEC_MANAGER=cgroupfs
     fi
@@ -88,7 +93,9 @@ requires_setpriv() {
 }
 
 as_nobody() {
-    setpriv --reuid nobody --regid "$(id -g nobody)" --clear-groups "$@"
+    # (nobody has no runtime directory: no state of its runs is kept)
+    env -u MCGEXEC_STATE_DIR -u XDG_RUNTIME_DIR \
+        setpriv --reuid nobody --regid "$(id -g nobody)" --clear-groups "$@"
 }
 
 # Run mcgexec with a command that would leave a mark if it ran.

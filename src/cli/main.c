@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "core/run.h"
+#include "core/runstate.h"
 #include "base/error.h"
 #include "supervisor/execute.h"
 #include "policy/policy.h"
@@ -42,6 +43,7 @@ static void usage(FILE *out)
           " mcgexec [options] POLICY [--] COMMAND [ARG...]\n"
           " mcgexec [options] -e CODE [--] COMMAND [ARG...]\n"
           " mcgexec --plot=FILE.svg --from=RECORD\n"
+          " mcgexec --gc [--verbose]\n"
           "\n"
           "Run COMMAND inside the cgroups that the Ruby POLICY creates and configures.\n"
           "\n"
@@ -94,6 +96,9 @@ static void usage(FILE *out)
           "                      or GROUP; groups are still created and joined as root\n"
           "     --no-new-privs   run COMMAND with no_new_privs set: setuid files and file\n"
           "                      capabilities give it nothing\n"
+          "     --gc             remove what runs killed by SIGKILL left: their groups,\n"
+          "                      and the processes in them where they asked for --rm\n"
+          "                      (each run does it in passing; see STATE in mcgexec(1))\n"
           "     --list-settings  list every setting of the policy API: class and method,\n"
           "                      access, cgroup v1 and v2 files, concise name, unit\n"
           " -h, --help           display this help\n"
@@ -143,6 +148,7 @@ struct options {
     enum mcg_manager_choice manager;
     const char *slice;
     int scope;                 /* --scope */
+    int gc;                    /* --gc: reclaim, run nothing */
     char **command;
     int dry_run, verbose, wait;
     struct mcg_supervise_opts sup;
@@ -275,6 +281,9 @@ static int take_option(int c, struct options *o)
     case 'P':
         o->creds.no_new_privs = 1;
         break;
+    case 'X':
+        o->gc = 1;
+        break;
     case 'L':
         mcg_list_settings(stdout);
         return fflush(stdout) == 0 ? 0 : MCG_EXIT_FAILURE;
@@ -319,6 +328,7 @@ static int parse_options(int argc, char **argv, struct options *o)
         { "manager", required_argument, NULL, 'M' },
         { "slice", required_argument, NULL, 's' },
         { "scope", no_argument, NULL, 'C' },
+        { "gc", no_argument, NULL, 'X' },
         { NULL, 0, NULL, 0 },
     };
     int c, r;
@@ -335,6 +345,12 @@ static int parse_options(int argc, char **argv, struct options *o)
             return r;
         }
     argv[0] = argv0;
+    if (o->gc) {
+        if (optind < argc || o->code || o->dry_run || o->sup.plot_file)
+            return misuse("--gc reclaims what dead runs left and runs nothing: no POLICY or "
+                          "COMMAND (--verbose says each step)");
+        return -1;
+    }
     if (o->from) {
         /* --plot=SVG --from=RECORD: a record drawn again, nothing run */
         if (!o->sup.plot_file)
@@ -428,7 +444,8 @@ static int apply_policy(struct options *o, struct mcg_run **runp, struct mcg_err
     }
     struct mcg_run *run = *runp =
         mcg_run_new(&(struct mcg_run_opts){ .dry_run = o->dry_run, .verbose = o->verbose,
-                                            .supervised = o->wait, .root = o->root,
+                                            .supervised = o->wait, .rm = o->sup.rm,
+                                            .root = o->root,
                                             .manager = o->manager, .slice = o->slice,
                                             .scope = o->scope,
                                             .stop_signal = o->sup.timeout_signal,
@@ -473,6 +490,8 @@ static int start_command(struct options *o, struct mcg_run *run)
         fprintf(stderr, "mcgexec: exec %s\n", o->command[0]);
     if (o->wait) {
         o->sup.creds = &o->creds;
+        if (o->sup.rm || mcg_rm_forced(run))
+            o->creds.die_with = getpid();
         int status = mcg_supervise(run, o->command, &o->sup);
         mcg_run_free(run);
         return status;
@@ -480,8 +499,11 @@ static int start_command(struct options *o, struct mcg_run *run)
     fflush(stdout);
     fflush(stderr);
     /* The signal guard stays until the exec, which resets caught signals
-     * to their defaults (and keeps ignored ones ignored). */
+     * to their defaults (and keeps ignored ones ignored); the groups are
+     * the command's from the exec on. */
+    mcg_state_exec(run);
     int status = mcg_become_command(&o->creds, o->command, &err);
+    mcg_state_exec_failed(run);
     /* A limit the command could not start under is the likely reason. */
     mcg_say_memory_limit(run, NULL, o->command[0], &err);
     /* A drop that failed after the uid changed leaves us unable to undo
@@ -501,6 +523,11 @@ static int run_command(struct options *o)
         mcg_print_error(&err);
         return MCG_EXIT_FAILURE;
     }
+    /* What runs killed by SIGKILL left, in passing (where there is
+     * nothing, a look at one directory) */
+    struct mcg_reclaim_counts ignored;
+    if (!o->dry_run && mcg_reclaim(0, 1, &ignored, &err) < 0)
+        err = (struct mcg_error){ 0 }; /* (an unreadable directory: --gc says it) */
     if (apply_policy(o, &run, &err) < 0) {
         /* (the report first: it is the run's record, whatever the undo says) */
         if (!o->dry_run) {
@@ -513,6 +540,26 @@ static int run_command(struct options *o)
         return MCG_EXIT_FAILURE;
     }
     return start_command(o, run);
+}
+
+/* --gc: reclaim what dead runs left, waiting for runs making groups; one
+ * line of what was done.  0, or 125 where something is left. */
+static int collect_garbage(int verbose)
+{
+    struct mcg_error err = { 0 };
+    struct mcg_reclaim_counts c;
+
+    if (mcg_reclaim(1, verbose ? 2 : 1, &c, &err) < 0) {
+        mcg_print_error(&err);
+        return MCG_EXIT_FAILURE;
+    }
+    if (verbose || c.runs)
+        fprintf(stderr,
+                "mcgexec: --gc: %d dead run%s: %d group%s removed, %d process%s killed, %d "
+                "group%s left (busy)\n",
+                c.runs, c.runs == 1 ? "" : "s", c.removed, c.removed == 1 ? "" : "s", c.killed,
+                c.killed == 1 ? "" : "es", c.kept, c.kept == 1 ? "" : "s");
+    return c.kept ? MCG_EXIT_FAILURE : 0;
 }
 
 /* A policy is a program: it runs with mcgexec's effective ids, files and
@@ -541,6 +588,8 @@ int main(int argc, char **argv)
 
     if (status >= 0)
         return status;
+    if (o.gc)
+        return collect_garbage(o.verbose);
     if (o.from) {
         struct mcg_error err = { 0 };
         if (mcg_plot_file(o.from, o.sup.plot_file, &err) < 0) {

@@ -80,14 +80,17 @@ static int make_cpuset_ready(struct mcg_run *run, const struct mcg_hier *h, cons
                  (int)getpid(), base) >= (int)sizeof(tmp))
         return mcg_fail(err, "path too long: %s", path);
     mcg_log(run, "mkdir %s", tmp);
+    mcg_state_intent(run, tmp);
     if (mkdir(tmp, 0755) < 0)
         return mcg_explain_rofs(run, mcg_fail_errno(err, errno, "mkdir %s", tmp), err);
+    mcg_state_made(run, tmp);
     if (cpuset_inherit(run, h, tmp, err) < 0) {
         rmdir(tmp);
         return -1;
     }
     mcg_log(run, "rename %s %s", tmp, path);
     if (rename(tmp, path) == 0) {
+        mcg_state_made(run, path);
         *made = 1;
         return 0;
     }
@@ -117,11 +120,15 @@ static int make_dir(struct mcg_run *run, enum mcg_ctrl c, const char *path, int 
         if (run->opt.dry_run) {
             mcg_dry_check(run, path);
             mcg_list_push(&run->dry.pretend.any, xstrdup(path));
-        } else if (mkdir(path, 0755) < 0) {
-            /* EEXIST: another run (or an earlier part of this policy) made it */
-            return errno == EEXIST
-                       ? 0
-                       : mcg_explain_rofs(run, mcg_fail_errno(err, errno, "mkdir %s", path), err);
+        } else {
+            mcg_state_intent(run, path);
+            if (mkdir(path, 0755) < 0) {
+                /* EEXIST: another run (or an earlier part of this policy) made it */
+                return errno == EEXIST ? 0
+                                       : mcg_explain_rofs(
+                                             run, mcg_fail_errno(err, errno, "mkdir %s", path), err);
+            }
+            mcg_state_made(run, path);
         }
     }
     mcg_push_ref(&run->journal.created, c, path);
@@ -360,6 +367,8 @@ static int enable_in(struct mcg_run *run, enum mcg_ctrl c, struct mcg_hier *h,
     if (empty_for_children(run, c, h, parent, err) < 0)
         return -1;
     snprintf(plus, sizeof(plus), "+%s", name);
+    /* (said before it is done: a kill in between leaves it named) */
+    mcg_state_enabled(run, name, parent);
     if (mcg_write(run, parent, "cgroup.subtree_control", plus, err) < 0) {
         if (err->errnum == EBUSY) /* a process came in meanwhile */
             return busy(c, parent, err);

@@ -51,6 +51,7 @@ struct mcg_run {
     struct {
         int dry_run, verbose;
         int supervised;     /* COMMAND runs in a child, mcgexec stays outside */
+        int rm;             /* the groups go at the end (--rm, or the manager's need) */
         const char *root;   /* --root / MCGEXEC_ROOT, NULL for none */
         enum mcg_manager_choice manager_choice;
         const char *slice;  /* where the systemd manager's scope goes (default
@@ -94,6 +95,16 @@ struct mcg_run {
         char *domain_group;       /* the group whose memory and io settings went to
                                      thread_domain */
     } journal;
+
+    /* the run's state on disk, for reclaiming after a SIGKILL (runstate.c) */
+    struct {
+        int fd;             /* the run's file, from its first group; -1 before or none */
+        int lock;           /* the state directory's lock, held shared while groups are
+                               made and found; -1 once the job is in them */
+        int failed;         /* the state could not be kept (said once) */
+        int keep;           /* at the end, groups are left: the file stays for reclaiming */
+        char *path;         /* the run's file */
+    } state;
 
     /* joining after the policy (join.c) */
     struct {
@@ -232,8 +243,27 @@ struct mcg_undo_sys {
     int (*exists)(const char *path); /* 1 or 0 */
 };
 extern struct mcg_undo_sys mcg_undo_sys;
+/* SIGKILL to every process in `dir` and below but `spare`, until none is
+ * left: how many were signalled. */
+int mcg_kill_dir(const char *dir, pid_t spare);
+/* rmdir, retried while the group is busy with a process that is ending:
+ * -1 with errno past that. */
+int mcg_rmdir_patient(const char *dir);
 /* The undo walk with system calls only: what the signal guard runs. */
 void mcg_undo_for_signal(struct mcg_run *run);
+
+/* ---- runstate.c: the run's state on disk (core/runstate.h) ---- */
+
+/* Before a mkdir of `dir`, which did not exist; after it; a controller
+ * enabled in dir's subtree_control; the groups go at the end after all;
+ * the run's end (its file removed, unless state.keep). */
+void mcg_state_intent(struct mcg_run *run, const char *dir);
+void mcg_state_made(struct mcg_run *run, const char *dir);
+void mcg_state_enabled(struct mcg_run *run, const char *controller, const char *dir);
+void mcg_state_rm(struct mcg_run *run);
+void mcg_state_end(struct mcg_run *run);
+/* The start time of `pid` (clock ticks since boot): -1 where it is gone. */
+int mcg_proc_start(pid_t pid, unsigned long long *start);
 
 /* ---- the managers' own state ---- */
 

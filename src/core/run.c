@@ -94,6 +94,8 @@ void mcg_run_init(struct mcg_run *run, const struct mcg_run_opts *o)
     run->opt.dry_run = o->dry_run;
     run->opt.verbose = o->verbose;
     run->opt.supervised = o->supervised;
+    run->opt.rm = o->rm;
+    run->state.fd = run->state.lock = -1;
     run->opt.root = o->root;
     run->opt.manager_choice = o->manager;
     run->rootless = geteuid() != 0; /* (a setuid mcgexec refuses to start: main.c) */
@@ -348,6 +350,7 @@ void mcg_free_saved(struct mcg_run *run)
 
 static void commit_held(struct mcg_run *run)
 {
+    mcg_state_end(run);
     mcg_free_refs(&run->journal.created);
     mcg_free_refs(&run->journal.enabled);
     mcg_free_saved(run);

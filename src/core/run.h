@@ -57,6 +57,7 @@ enum mcg_manager_choice { MCG_MANAGER_AUTO, MCG_MANAGER_SYSTEMD, MCG_MANAGER_CGR
 struct mcg_run_opts {
     int dry_run, verbose;
     int supervised;                 /* --wait */
+    int rm;                         /* --rm */
     const char *root;               /* --root / MCGEXEC_ROOT; NULL for none */
     enum mcg_manager_choice manager;
     const char *slice;              /* --slice; NULL for system.slice */

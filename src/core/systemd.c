@@ -662,6 +662,7 @@ static int systemd_place(struct mcg_run *run, const char *first, struct mcg_erro
                              "when the job ends (as --rm): the cgroups they are in are that "
                              "program's to remove", dry);
             run->opt.supervised = run->systemd.rm_forced = 1;
+            mcg_state_rm(run);
             mcg_settle_below(run, root, 0);
             return 0;
         }

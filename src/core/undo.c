@@ -7,6 +7,7 @@
 #include "core/run.h"
 #include "core/run-internal.h"
 #include "core/guard.h"
+#include "core/runstate.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -171,10 +172,22 @@ static void restore_logged(struct mcg_run *run, const struct saved_file *s)
 static const struct undo_ops undo_logged = { move_back_logged, remove_logged, disable_logged,
                                              restore_logged };
 
+/* Is every group this run made gone?  (Else its state on disk stays,
+ * naming them for whoever reclaims next.) */
+static int all_gone(const struct mcg_run *run)
+{
+    for (size_t i = 0; i < run->journal.created.n; i++)
+        if (!run->journal.created.items[i]->gone &&
+            !mcg_in_own_scope(run, run->journal.created.items[i]->dir))
+            return 0;
+    return 1;
+}
+
 static void rollback_held(struct mcg_run *run)
 {
     if (!run->opt.dry_run)
         undo_walk(run, &undo_logged);
+    run->state.keep = !all_gone(run);
     mcg_commit(run);
 }
 
@@ -250,6 +263,8 @@ static const struct undo_ops undo_raw = { move_back_raw, remove_raw, disable_raw
 void mcg_undo_for_signal(struct mcg_run *run)
 {
     undo_walk(run, &undo_raw);
+    if (run->state.path && all_gone(run))
+        unlink(run->state.path);
 }
 
 static void undo_for_signal(void *run)
@@ -294,30 +309,58 @@ static int signal_procs(const char *dir, int sig, pid_t self)
     return n;
 }
 
-int mcg_kill_tree(struct mcg_run *run, const char *dir, int sig)
+/* SIGKILL, to every process in dir and below but `spare`, until a
+ * reading finds none; through cgroup.kill first where the kernel has it
+ * and `spare` is not inside. */
+static int kill_all(const char *dir, pid_t spare, int use_kill_file)
 {
     char path[MCG_FILE_PATH];
     int total = 0;
 
-    if (run->opt.dry_run)
-        return 0;
     snprintf(path, sizeof(path), "%s/cgroup.kill", dir);
-    /* (never cgroup.kill where mcgexec itself is: signal_procs spares it) */
-    if (sig == SIGKILL && !holds_self(run, dir) && access(path, W_OK) == 0) {
-        mcg_log(run, "write %s 1", path);
-        if (mcg_write_file(path, "1") == 0)
-            total = 1;
-    }
+    if (use_kill_file && access(path, W_OK) == 0 && mcg_write_file(path, "1") == 0)
+        total = 1;
     /* v1 (and the rest): a process may fork while we read, so repeat
      * until a reading finds nobody */
     for (int round = 0; round < KILL_ROUNDS; round++) {
-        int n = signal_procs(dir, sig, getpid());
+        int n = signal_procs(dir, SIGKILL, spare);
         total += n;
-        if (n == 0 || sig != SIGKILL)
+        if (n == 0)
             break;
         nanosleep(&(struct timespec){ 0, KILL_PAUSE_NS }, NULL);
     }
     return total;
+}
+
+int mcg_kill_dir(const char *dir, pid_t spare)
+{
+    /* (without cgroup.kill: `spare` may be inside) */
+    return kill_all(dir, spare, 0);
+}
+
+int mcg_kill_tree(struct mcg_run *run, const char *dir, int sig)
+{
+    if (run->opt.dry_run)
+        return 0;
+    if (sig != SIGKILL)
+        return signal_procs(dir, sig, getpid());
+    /* (never cgroup.kill where mcgexec itself is: signal_procs spares it) */
+    char path[MCG_FILE_PATH];
+    snprintf(path, sizeof(path), "%s/cgroup.kill", dir);
+    int use_kill_file = !holds_self(run, dir) && access(path, W_OK) == 0;
+    if (use_kill_file)
+        mcg_log(run, "write %s 1", path);
+    return kill_all(dir, getpid(), use_kill_file);
+}
+
+int mcg_rmdir_patient(const char *dir)
+{
+    for (int tries = 0; rmdir(dir) < 0; tries++) {
+        if (errno != EBUSY || tries == BUSY_TRIES)
+            return -1;
+        nanosleep(&(struct timespec){ 0, BUSY_PAUSE_NS }, NULL);
+    }
+    return 0;
 }
 
 void mcg_remove_created(struct mcg_run *run)

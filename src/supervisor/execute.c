@@ -15,6 +15,7 @@
 #include <limits.h>
 #include <linux/capability.h>
 #include <pwd.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -242,6 +243,17 @@ static int apply_creds(const struct mcg_creds *cr, struct mcg_error *err)
 {
     if (cr->drop && drop_to(cr, err) < 0)
         return -1;
+    /* After the drop, which would clear it.  A supervisor killed by
+     * SIGKILL cannot end the job itself; the kernel ends its first
+     * process (what it started is killed by whoever reclaims the groups:
+     * mcgexec --gc, or the next run).  Where the supervisor is gone
+     * already, the job does not start. */
+    if (cr->die_with) {
+        if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
+            return mcg_fail_errno(err, errno, "prctl(PR_SET_PDEATHSIG)");
+        if (getppid() != cr->die_with)
+            return mcg_fail(err, "the supervisor (pid %d) is gone", (int)cr->die_with);
+    }
     if (cr->no_new_privs) {
         if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
             return mcg_fail_errno(err, errno, "--no-new-privs: prctl(PR_SET_NO_NEW_PRIVS)");

@@ -21,6 +21,8 @@ struct mcg_creds {
     char **envp;            /* --user: COMMAND's environment, HOME, USER, LOGNAME
                                and SHELL the user's; NULL: mcgexec's own */
     int envp_set;           /* how many of envp's last entries are ours */
+    pid_t die_with;         /* --rm: COMMAND is killed when this process (its
+                               supervisor) dies, whatever kills it; 0: not */
 };
 
 /* Resolve --user USER[:GROUP] (names or numbers) while the databases are

@@ -11,6 +11,7 @@
 #include "supervisor/supervise.h"
 #include "supervisor/report.h"
 #include "supervisor/record.h"
+#include "core/runstate.h"
 
 #include <jansson.h>
 
@@ -549,6 +550,8 @@ int mcg_supervise(struct mcg_run *run, char **command, const struct mcg_supervis
      * exec'd (or died) by now, and closing frees only memory (apply_policy
      * hands it over only where the policy left no child to wait for). */
     mcg_policy_close(o->vm);
+    if (child >= 0)
+        mcg_state_started(run); /* (the job holds its groups now) */
     if (child < 0) {
         r.wall = seconds_since(&t0);
         r.status = status;
