@@ -13,6 +13,7 @@
  *                         was then: run (groups it may have made, named),
  *                         exec (about to exec COMMAND in place), none
  *   PID command STATE     killed after it had exec'd COMMAND in place
+ *   PID life US           MAX_US 0: not killed; how long it lived
  *
  * It returns once COMMAND is dead and reaped (its output goes to
  * /dev/null).  The random source is /dev/urandom; nothing here is timed
@@ -56,12 +57,14 @@ int main(int argc, char **argv)
     }
     unsigned long long max_us = strtoull(argv[1], NULL, 10), r = 0;
     int fd = open("/dev/urandom", O_RDONLY);
-    if (fd < 0 || read(fd, &r, sizeof(r)) != sizeof(r) || max_us == 0) {
+    if (fd < 0 || read(fd, &r, sizeof(r)) != sizeof(r)) {
         perror("killat: /dev/urandom");
         return 2;
     }
     close(fd);
-    unsigned long long wait_ns = (r % max_us) * 1000ULL + (r >> 40) % 1000ULL;
+    unsigned long long wait_ns = max_us ? (r % max_us) * 1000ULL + (r >> 40) % 1000ULL : 0;
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
 
     char target[PATH_MAX];
     if (!realpath(argv[3], target))
@@ -84,6 +87,15 @@ int main(int argc, char **argv)
         execv(argv[3], &argv[3]);
         perror("killat: exec");
         _exit(127);
+    }
+    if (max_us == 0) {
+        /* its life, measured the way the kills count it */
+        int st;
+        waitpid(pid, &st, 0);
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        printf("%d life %lld\n", (int)pid,
+               (long long)(t1.tv_sec - t0.tv_sec) * 1000000LL + (t1.tv_nsec - t0.tv_nsec) / 1000);
+        return 0;
     }
     struct timespec ts = { (time_t)(wait_ns / 1000000000ULL), (long)(wait_ns % 1000000000ULL) };
     while (nanosleep(&ts, &ts) < 0 && errno == EINTR)

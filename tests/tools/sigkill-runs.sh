@@ -1,4 +1,4 @@
-#!/bin/bash
+#!/usr/bin/env bash
 # Kill mcgexec by SIGKILL at a uniformly random instant of its life, N
 # times, then reclaim as documented (mcgexec --gc) and count what is left.
 #
@@ -23,6 +23,13 @@
 #
 # RECLAIM=next: the reclaim is the next run's, in passing, not --gc.
 #
+# MANAGER=systemd (run from a login session's shape: a scope systemd did
+# not delegate): mcgexec's own manager, each run in a scope of its own;
+# the control is a scope of the script's with a live process.  Nothing is
+# kept by design there (the scope goes with its last process), so every
+# run's scope and groups must be gone: after the reclaim, systemd is given
+# up to 60 s to collect the scopes emptied (it does so on its own time).
+#
 # Prints the counts; exits 1 where anything of theirs is left or anything
 # not theirs was touched.  Environment: MCGEXEC, KILLAT (the binaries),
 # MCGEXEC_STATE_DIR (made if missing; default: a new temporary one).
@@ -31,7 +38,13 @@ TOP=$(cd "$(dirname "$0")/../.." && pwd)
 MCGEXEC=${MCGEXEC:-$TOP/build/mcgexec}
 KILLAT=${KILLAT:-$TOP/build/killat}
 mode=$1 n=$2
-export MCGEXEC_ROOT=self
+systemd=
+if [ "${MANAGER:-}" = systemd ]; then
+    systemd=1
+    unset MCGEXEC_ROOT MCGEXEC_MANAGER
+else
+    export MCGEXEC_ROOT=self
+fi
 if [ -z "${MCGEXEC_STATE_DIR:-}" ]; then
     MCGEXEC_STATE_DIR=$(mktemp -d)/state
 fi
@@ -52,7 +65,11 @@ self_dir() {
         echo "$m${rel%/}"
     fi
 }
-dirs=$( { self_dir memory; self_dir cpu; self_dir pids; } | sort -u)
+if [ -n "$systemd" ]; then
+    dirs=
+else
+    dirs=$( { self_dir memory; self_dir cpu; self_dir pids; } | sort -u)
+fi
 
 # the control groups: one holding a live process of ours, one empty
 ctl_pid=
@@ -69,22 +86,35 @@ cleanup() {
     done
 }
 trap cleanup EXIT
-sleep "$ctl_marker" &
-ctl_pid=$!
-disown "$ctl_pid"
+if [ -n "$systemd" ]; then
+    systemd-run --scope --quiet --unit "$tag-ctl" sleep "$ctl_marker" &
+    ctl_pid=$!
+    disown "$ctl_pid"
+    for _ in $(seq 100); do
+        [ "$(systemctl show -P ActiveState "$tag-ctl.scope")" = active ] && break
+        sleep 0.1
+    done
+else
+    sleep "$ctl_marker" &
+    ctl_pid=$!
+    disown "$ctl_pid"
+fi
 for d in $dirs; do
     mkdir "$d/$tag-ctl" "$d/$tag-ctl-empty" || exit 2
 done
-if is_v2; then
+if [ -n "$systemd" ]; then
+    :
+elif is_v2; then
     echo "$ctl_pid" > "$(self_dir memory)/$tag-ctl/cgroup.procs" || exit 2
 else
     for d in $dirs; do echo "$ctl_pid" > "$d/$tag-ctl/cgroup.procs" || exit 2; done
 fi
 
-policy='n = ENV["KR_GROUP"]
-ctl = ENV["KR_CTL"]
+policy_ctl='ctl = ENV["KR_CTL"]
 Cgroup::CPU.new(ctl).create
 Cgroup::MEMORY.new(ctl + "-empty").create
+'
+policy='n = ENV["KR_GROUP"]
 m = Cgroup::MEMORY.new(n + "/job")
 m.limit_in_bytes = 256 * 1024 * 1024
 m.create
@@ -98,6 +128,8 @@ p.max = 64
 p.create
 p.attach'
 export KR_CTL="$tag-ctl"
+# (under systemd, names resolve in the run's own scope: none is shared)
+[ -n "$systemd" ] || policy="$policy_ctl$policy"
 
 case $mode in
     inplace) cmd=("$MCGEXEC" -e "$policy" -- true) ;;
@@ -112,10 +144,8 @@ esac
 lives=()
 for i in 1 2 3 4 5; do
     export KR_GROUP="$tag-measure$i"
-    t0=${EPOCHREALTIME/./}
-    "${cmd[@]}" >/dev/null 2>&1
-    t1=${EPOCHREALTIME/./}
-    lives+=($((t1 - t0)))
+    read -r _ _ t <<< "$("$KILLAT" 0 "$MCGEXEC_STATE_DIR" "${cmd[@]}")"
+    lives+=("$t")
 done
 life=$(printf '%s\n' "${lives[@]}" | sort -n | sed -n 3p)
 cleanup_measure() {
@@ -148,7 +178,7 @@ for i in $(seq 1 "$n"); do
     elif [ "$mode" = inplace ] && [ "$where" = exited ]; then
         keep=1
     fi
-    [ "$keep" = 1 ] || must_go+=("$KR_GROUP")
+    [ "$keep" = 1 ] && [ -z "$systemd" ] || must_go+=("$KR_GROUP")
 done
 
 # the documented reclaim: mcgexec --gc, or (RECLAIM=next) the next run in
@@ -160,6 +190,20 @@ else
 fi
 gc_status=$?
 
+# the runs' scopes and groups (systemd): none may be left once systemd has
+# collected the scopes the reclaim emptied
+scopes_left() {
+    systemctl list-units --all --no-legend --plain 'mcgexec-*' 2>/dev/null | grep -c "$tag"
+}
+groups_left() {
+    find /sys/fs/cgroup -mindepth 1 -maxdepth 6 -type d -name "mcgexec-$tag-*" 2>/dev/null | wc -l
+}
+if [ -n "$systemd" ]; then
+    for _ in $(seq 120); do
+        [ "$(scopes_left)" -eq 0 ] && [ "$(groups_left)" -eq 0 ] && break
+        sleep 0.5
+    done
+fi
 left=0
 for g in "${must_go[@]}"; do
     for d in $dirs; do
@@ -171,18 +215,26 @@ for d in $dirs; do
     for g in "$d/$tag"-[0-9]*; do [ -d "$g" ] && kept=$((kept + 1)); done
 done
 kept=$((kept - left))
+if [ -n "$systemd" ]; then
+    left=$(($(scopes_left) + $(groups_left)))
+    kept=0
+fi
 procs=$(pgrep -c -f "^sleep $marker\$")
 untouched=yes
 kill -0 "$ctl_pid" 2>/dev/null || untouched=no
 for d in $dirs; do
     [ -d "$d/$tag-ctl" ] && [ -d "$d/$tag-ctl-empty" ] || untouched=no
 done
-grep -qx "$ctl_pid" "$(self_dir cpu)/$tag-ctl/cgroup.procs" 2>/dev/null || untouched=no
+if [ -n "$systemd" ]; then
+    [ "$(systemctl show -P ActiveState "$tag-ctl.scope")" = active ] || untouched=no
+else
+    grep -qx "$ctl_pid" "$(self_dir cpu)/$tag-ctl/cgroup.procs" 2>/dev/null || untouched=no
+fi
 files=$(find "$MCGEXEC_STATE_DIR" -name '*.run' 2>/dev/null | wc -l)
 
 echo "$mode: $n runs killed at random in ${window} us: $as_mcgexec as mcgexec ($with_state with" \
      "groups named), $in_command in COMMAND (in place), $ended had ended"
-echo "$mode: after ${RECLAIM:-gc} (status $gc_status): $left groups of those runs left," \
+echo "$mode: after ${RECLAIM:-gc} (status $gc_status): $left groups of those runs left${systemd:+ (scopes and groups)}," \
      "$procs job processes left, $files run files left; kept by design: $kept;" \
      "the control groups untouched: $untouched"
 if [ "$left" -ne 0 ] || [ "$procs" -ne 0 ] || [ "$files" -ne 0 ]; then
