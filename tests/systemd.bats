@@ -100,6 +100,20 @@ unit_dir() {
     rm -rf "$d"
 }
 
+@test "SIGKILL at random instants in mcgexec's own scopes (in place, --wait, --rm, --rm --timeout): after mcgexec --gc and systemd's collection, no scope or group of the runs left; a control scope untouched" {
+    [ -x "$TOP/build/killat" ] || fail "no killat in the guest"
+    local mode n=${MCGEXEC_KILL_RUNS:-200}
+    for mode in inplace wait rm rm-timeout; do
+        # from a login session's shape, as tests/tools/sigkill-runs.sh says
+        run systemd-run --scope --quiet --unit "$UNIT-$mode" env MANAGER=systemd \
+            MCGEXEC_STATE_DIR="$BATS_TEST_TMPDIR/state-$mode" "$TOP/tests/tools/sigkill-runs.sh" "$mode" "$n"
+        echo "$output"
+        assert_success
+        assert_output --partial "0 groups of those runs left (scopes and groups), 0 job processes left, 0 run files left"
+        assert_output --partial "the control groups untouched: yes"
+    done
+}
+
 @test "a login session's shape with --rm --slice: the scope is in that slice, exit status kept, nothing left" {
     run systemd-run --scope --quiet --unit "$UNIT" "$MCGEXEC" --rm --slice mcgtest-batch.slice \
         -e "group 'job/a', memory: '32M'" -- sh -c "$JOB_REPORT"'; exit 3' - memory.max

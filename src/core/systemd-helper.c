@@ -12,7 +12,9 @@
  * asks systemd for a transient scope UNIT in SLICE that holds process PID,
  * with Delegate=yes (what runc and crun ask for a container), and waits
  * until systemd has started it: moved PID into the scope's cgroup, which
- * mcgexec then reads in /proc/self/cgroup; prints "started".  Stopping the
+ * mcgexec then reads in /proc/self/cgroup; prints "started" (or, where
+ * PID, its parent, has died meanwhile, stops the scope, which would stay
+ * empty for good).  Stopping the
  * scope sends KILL_SIGNAL, then SIGKILL after STOP_USEC (mcgexec's
  * --timeout-signal and --kill-after: a stop is a cancellation); BINDS_TO,
  * unless "-", is the unit the scope is bound to (BindsTo=): the service
@@ -325,6 +327,19 @@ static int start_scope(const char *unit, const struct scope_props *p)
     if (strcmp(w.result, "done") != 0) {
         fprintf(stderr, "systemd's job starting %s ended '%s' (journalctl -u %s says why)\n",
                 unit, w.result, unit);
+        goto out;
+    }
+    /* mcgexec (our parent, PID) may have died, by SIGKILL, before systemd
+     * moved it: the scope is then empty from its start, and systemd, which
+     * learns of a scope's end when its cgroup empties, would keep it
+     * running for good.  With its parent gone, the helper stops it. */
+    if (getppid() != (pid_t)p->pid) {
+        sd_bus_error_free(&e);
+        if ((r = sd_bus_call_method(bus, SD_DEST, SD_PATH, SD_MANAGER, "StopUnit", &e, NULL, "ss",
+                                    unit, "replace")) < 0)
+            fail("StopUnit", r, &e);
+        fprintf(stderr, "mcgexec (pid %u) ended before %s started: stopped it\n",
+                (unsigned)p->pid, unit);
         goto out;
     }
     printf("started\n");

@@ -239,6 +239,12 @@ echo "$mode: after ${RECLAIM:-gc} (status $gc_status): $left groups of those run
      "the control groups untouched: $untouched"
 if [ "$left" -ne 0 ] || [ "$procs" -ne 0 ] || [ "$files" -ne 0 ]; then
     echo "the reclaim said: $said"
+    if [ -n "$systemd" ]; then
+        systemctl list-units --all --no-legend --plain 'mcgexec-*' | grep "$tag"
+        find /sys/fs/cgroup -mindepth 1 -maxdepth 6 -type d -name "mcgexec-$tag-*" | while read -r x; do
+            echo "left: $x: $(find "$x" -name cgroup.procs -exec cat {} + | tr '\n' ' ')"
+        done
+    fi
     for g in "${must_go[@]}"; do
         for d in $dirs; do
             find "$d/$g" -type d 2>/dev/null | while read -r x; do
