@@ -5,7 +5,8 @@
 # strace stalls a run at one system call in tests/concurrency.bats;
 # tests/record.bats checks --plot's SVG with xmllint and draws it in
 # headless chromium; python3-markdown and python3-prometheus-client parse
-# --stats-format=markdown and openmetrics),
+# --stats-format=markdown and openmetrics; bc does scripts/bench-record.sh's
+# sums; stress-ng is scripts/load.sh's busy machine),
 # and any extra packages named as arguments (scripts/check.sh adds clang
 # and valgrind); then the mruby source that mruby_config.rb builds, Debian's
 # mruby source package unpacked in deps/mruby (scripts/mruby-source.sh).
@@ -15,7 +16,7 @@ cd "$(dirname "$0")/.."
 
 PACKAGES="gcc libc6-dev make cmake pkg-config ruby rake dpkg-dev libmruby-dev mruby libcgroup-dev \
 libjansson-dev libsystemd-dev bats bats-assert bats-support util-linux coreutils findutils gawk jq procps python3 strace \
-libxml2-utils chromium python3-markdown python3-prometheus-client $*"
+libxml2-utils chromium python3-markdown python3-prometheus-client bc stress-ng $*"
 
 missing=""
 for p in $PACKAGES; do

@@ -24,14 +24,24 @@
 # scripts/test.sh --quick is the developer's loop: build, the C unit tests
 # and the host suite only (no apt, no checking builds, no packaging, no
 # guest), a few minutes.  CI runs the whole.
+#
+# --load: the host suite runs on a busy machine (scripts/load.sh: stress-ng
+# with CPU, memory and I/O workers, a load of about four times the CPUs),
+# where no test may depend on timing.  CI (CI=true) always does;
+# MCGEXEC_LOAD=none turns it off.
 set -eu
 cd "$(dirname "$0")/.."
 quick=0
-case ${1:-} in
-    --quick) quick=1 ;;
-    "") ;;
-    *) echo "usage: scripts/test.sh [--quick]" >&2; exit 2 ;;
-esac
+load=0
+[ "${CI:-}" != true ] || load=1
+for arg in "$@"; do
+    case $arg in
+        --quick) quick=1 ;;
+        --load) load=1 ;;
+        *) echo "usage: scripts/test.sh [--quick] [--load]" >&2; exit 2 ;;
+    esac
+done
+[ "${MCGEXEC_LOAD:-}" != none ] || load=0
 if [ "$quick" = 1 ]; then
     MCGEXEC_VM=none MCGEXEC_CHECKS=none MCGEXEC_PACKAGE=none
     [ -f deps/mruby/Rakefile ] || { echo "test.sh --quick: run scripts/setup.sh first" >&2; exit 1; }
@@ -81,7 +91,11 @@ failure_lines() { # each failing bats test with its first lines of detail,
 MCGEXEC="$(pwd)/$BUILD_DIR/mcgexec"
 export MCGEXEC
 step "the layers of src/: nothing depends on a layer above it, no circle (scripts/callgraph.py)" python3 scripts/callgraph.py
-step "host suite" bats tests/
+if [ "$load" = 1 ]; then
+    step "host suite, on a busy machine (scripts/load.sh)" scripts/load.sh bats tests/
+else
+    step "host suite" bats tests/
+fi
 [ "${MCGEXEC_CHECKS:-all}" = none ] ||
     step "checks (fuzzing, ASan + UBSan suite, memcheck)" scripts/check.sh
 [ "${MCGEXEC_PACKAGE:-all}" = none ] ||

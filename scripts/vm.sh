@@ -151,13 +151,15 @@ out="$CACHE/console.log"
 # once in CI: no output at all for the whole time limit, where that guest
 # boots in 20 s).  A guest that has not begun the command within
 # BOOT_LIMIT seconds is stopped and booted once more, which is said; a
-# hang after that point is the command's and fails as before.
+# hang after that point is the command's and fails as before.  (The
+# console passes line by line: a buffer would hold back the mark.)
 BOOT_LIMIT=${MCGEXEC_VM_BOOT_LIMIT:-300}
 boot() {
     timeout "$limit" qemu-system-x86_64 -accel tcg -smp 2 -m "$memory" -nodefaults -no-user-config \
         -display none -serial stdio -nic none -no-reboot \
         -kernel "$K/vmlinux" -initrd "$CACHE/initrd.cpio" -append "$append" < /dev/null |
-        tr -d '\r' | tee "$out" | grep -Ev '^MCGEXEC-VM-(EXIT: |BOOTED$)|^\[ *[0-9.]+\] reboot: Power down'
+        sed -u 's/\r//g' | tee "$out" |
+        grep --line-buffered -Ev '^MCGEXEC-VM-(EXIT: |BOOTED$)|^\[ *[0-9.]+\] reboot: Power down'
 }
 set +e
 for attempt in 1 2; do

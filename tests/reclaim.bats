@@ -222,3 +222,66 @@ EOF2
     assert_line --index 1 "ran"
     assert_no_test_groups
 }
+
+# A --rm job whose leftover process the test freezes (FREEZE: shell code
+# run with $leftover, its pid, and $job, the job's group), which then ends
+# the job's main process (echo go > "$d/go", or a kill); the supervisor's
+# output in $d/out, its status in $sup_status.
+frozen_leftover() {
+    d=$BATS_TEST_TMPDIR
+    mkfifo "$d/go"
+    p=$(policy <<EOF2
+m = Cgroup::MEMORY.new("$G/job")
+m.limit_in_bytes = "64M"
+m.create
+m.attach
+EOF2
+)
+    MCGEXEC_KILL_WAIT_MS=1000 "$MCGEXEC" --rm "$p" -- \
+        sh -c "sleep 1000 & echo \$! > $d/pid; read x < $d/go; exit 3" > "$d/out" 2>&1 3>&- &
+    local sup=$!
+    wait_until test -s "$d/pid"
+    leftover=$(cat "$d/pid")
+    job=$(group_dir memory "$G/job")
+    eval "$1"
+    sup_status=0
+    wait "$sup" || sup_status=$?
+    cat "$d/out"
+}
+
+@test "--rm where a leftover process is frozen (cgroup v1 freezer, SIGKILL waits for a thaw): one line naming it, the job's status kept; --gc removes the group once it has ended" {
+    requires_root
+    requires_controller memory freezer
+    is_v2 && skip "cgroup v1: its freezer holds a killed process (v2's lets it die: the next test)"
+    fz=$(self_dir freezer)/$G-freezer
+    mkdir "$fz"
+    CLEANUP_DIRS+=("$fz")
+    frozen_leftover 'echo "$leftover" > "$fz/cgroup.procs"; echo FROZEN > "$fz/freezer.state"
+                     wait_until grep -qx FROZEN "$fz/freezer.state"
+                     echo go > "$d/go"'
+    [ "$sup_status" -eq 3 ]
+    echo "$output"
+    # one line, whatever the groups (the kill's: their removal is not said again)
+    [ "$(cat "$d/out")" = "mcgexec: warning: process $leftover in $(group_dir memory) did not end within 1000 ms of SIGKILL (frozen? stuck in the kernel?): the group is left; mcgexec --gc removes it once it has ended" ]
+    [ -d "$job" ]
+    [ -n "$(ls "$MCGEXEC_STATE_DIR"/*.run)" ]
+    echo THAWED > "$fz/freezer.state"
+    # (its SIGKILL was pending: thawed, it ends)
+    wait_until gone "$leftover"
+    run "$MCGEXEC" --gc
+    assert_success
+    assert_output --partial "removed 2 groups"
+    assert_no_test_groups
+}
+
+@test "--rm where the job's group is frozen (cgroup v2's freezer lets SIGKILL through): the group goes, nothing said" {
+    requires_root
+    requires_controller memory
+    is_v2 || skip "cgroup v2's freezer (cgroup.freeze)"
+    frozen_leftover 'echo 1 > "$job/cgroup.freeze"; wait_until grep -qx "frozen 1" "$job/cgroup.events"
+                     kill -KILL "$(grep -vx "$leftover" "$job/cgroup.procs" | head -n 1)"'
+    [ "$sup_status" -eq 137 ]
+    refute_output --partial "did not end"
+    assert_no_test_groups
+    [ -z "$(ls "$MCGEXEC_STATE_DIR"/*.run 2>/dev/null)" ]
+}

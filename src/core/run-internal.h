@@ -94,6 +94,8 @@ struct mcg_run {
         struct mcg_saves saved;   /* thread_domain's files written, with their values before */
         char *domain_group;       /* the group whose memory and io settings went to
                                      thread_domain */
+        int stuck;                /* processes did not end after SIGKILL (said):
+                                     their groups cannot go, which is not said again */
     } journal;
 
     /* the run's state on disk, for reclaiming after a SIGKILL (runstate.c) */

@@ -12,10 +12,12 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -26,10 +28,21 @@
  * and said (mcg_warn), never removed half-way. */
 #define BUSY_TRIES 50
 #define BUSY_PAUSE_NS (10 * 1000 * 1000)
-/* Rounds of SIGKILL over a group's processes, for processes forked while
- * a round read the list (one fork per round at most gets through, and each
- * round kills what it sees): a second in all; the kernel's cgroup.kill,
- * where it exists, needs none. */
+/* How long processes killed by SIGKILL may take to end.  Each is waited
+ * for through a pidfd, which polls readable once it has exited (and so
+ * left its cgroup): nothing is timed but this bound, for a process that
+ * cannot end: frozen by a cgroup v1 freezer (a frozen task dies only once
+ * thawed), or stuck in the kernel (a hung NFS server).  Ten seconds is
+ * long past what ending takes on a busy machine, even for a process
+ * freeing gigabytes.  Past it, the processes and their group are left and
+ * said (mcg_warn), and the run's state file stays, so that mcgexec --gc
+ * removes them once they have ended.  MCGEXEC_KILL_WAIT_MS sets it for
+ * the tests (tests/reclaim.bats freezes a process). */
+#define KILL_WAIT_MS 10000
+/* Where the kernel has no pidfds (before 5.3): rounds of SIGKILL this far
+ * apart, for processes forked while a round read the list (one fork per
+ * round at most gets through, and each round kills what it sees): a
+ * second in all. */
 #define KILL_ROUNDS 200
 #define KILL_PAUSE_NS (5 * 1000 * 1000)
 
@@ -138,10 +151,16 @@ static void remove_logged(struct mcg_run *run, struct group_ref *ref, int last)
     if (!last && holds_self(run, ref->dir))
         return; /* not yet: mcgexec is still inside */
     mcg_log(run, "rmdir %s", ref->dir);
-    /* A group can stay busy for a moment after its last task left. */
+    /* A group can stay busy for a moment after its last task left.  (The
+     * first pass tries once and says nothing: the last one, after
+     * mcgexec has gone home, tries again and says what failed, unless
+     * the processes in it were said already: mcg_kill_tree.) */
     for (int tries = 0; mcg_undo_sys.rmdir(ref->dir) < 0 && errno != ENOENT; tries++) {
+        if (!last)
+            return;
         if (errno != EBUSY || tries == BUSY_TRIES) {
-            mcg_warn("cannot remove %s: %s", ref->dir, strerror(errno));
+            if (!(errno == EBUSY && run->journal.stuck))
+                mcg_warn("cannot remove %s: %s", ref->dir, strerror(errno));
             return;
         }
         nanosleep(&(struct timespec){ 0, BUSY_PAUSE_NS }, NULL);
@@ -309,33 +328,159 @@ static int signal_procs(const char *dir, int sig, pid_t self)
     return n;
 }
 
-/* SIGKILL, to every process in dir and below but `spare`, until a
- * reading finds none; through cgroup.kill first where the kernel has it
- * and `spare` is not inside. */
-static int kill_all(const char *dir, pid_t spare, int use_kill_file)
+/* The pids listed in dir/cgroup.procs and below, but `spare`, appended
+ * to *pids (n of them, cap). */
+static void list_procs(const char *dir, pid_t spare, pid_t **pids, size_t *n, size_t *cap)
+{
+    char path[MCG_FILE_PATH], *procs = NULL;
+    struct mcg_error ignored = { 0 };
+    DIR *d;
+    struct dirent *e;
+
+    if (mcg_read_members(dir, &procs, &ignored) == 0) {
+        for (char *save = NULL, *tok = strtok_r(procs, "\n", &save); tok;
+             tok = strtok_r(NULL, "\n", &save)) {
+            pid_t pid = (pid_t)atoi(tok);
+            if (pid <= 0 || pid == spare)
+                continue;
+            if (*n == *cap) {
+                *cap = *cap ? 2 * *cap : 32;
+                if (!(*pids = realloc(*pids, *cap * sizeof(**pids))))
+                    abort();
+            }
+            (*pids)[(*n)++] = pid;
+        }
+        free(procs);
+    }
+    if (!(d = opendir(dir)))
+        return;
+    while ((e = readdir(d))) {
+        if (e->d_type != DT_DIR || e->d_name[0] == '.')
+            continue;
+        snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+        list_procs(path, spare, pids, n, cap);
+    }
+    closedir(d);
+}
+
+static long long now_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+static long long kill_wait_ms(void)
+{
+    const char *e = getenv("MCGEXEC_KILL_WAIT_MS");
+    return e && *e ? atoll(e) : KILL_WAIT_MS;
+}
+
+/* SIGKILL to every process in dir and below but `spare`, through a pidfd
+ * each (never a pid reused meanwhile), and wait for them to end; again
+ * while a reading finds any (a process may fork while we read).  Through
+ * cgroup.kill first where the kernel has it and `spare` is not inside.
+ * How many were killed, or -1 with errno ETIMEDOUT where some did not end
+ * within KILL_WAIT_MS (their pids in *stuck, malloc'd, 0-terminated). */
+static int kill_all(const char *dir, pid_t spare, int use_kill_file, pid_t **stuck)
 {
     char path[MCG_FILE_PATH];
     int total = 0;
+    long long deadline = now_ms() + kill_wait_ms();
+    pid_t *pids = NULL;
+    size_t cap = 0;
 
+    *stuck = NULL;
     snprintf(path, sizeof(path), "%s/cgroup.kill", dir);
     if (use_kill_file && access(path, W_OK) == 0 && mcg_write_file(path, "1") == 0)
         total = 1;
-    /* v1 (and the rest): a process may fork while we read, so repeat
-     * until a reading finds nobody */
-    for (int round = 0; round < KILL_ROUNDS; round++) {
-        int n = signal_procs(dir, SIGKILL, spare);
-        total += n;
+    for (int round = 0;; round++) {
+        size_t n = 0, waiting = 0;
+        list_procs(dir, spare, &pids, &n, &cap);
         if (n == 0)
             break;
-        nanosleep(&(struct timespec){ 0, KILL_PAUSE_NS }, NULL);
+        struct pollfd *fds = calloc(n, sizeof(*fds));
+        pid_t *fd_pid = calloc(n + 1, sizeof(*fd_pid));
+        if (!fds || !fd_pid)
+            abort();
+        int no_pidfds = 0;
+        for (size_t i = 0; i < n; i++) {
+            int fd = (int)syscall(SYS_pidfd_open, pids[i], 0);
+            if (fd < 0) {
+                no_pidfds |= errno == ENOSYS;
+                total += kill(pids[i], SIGKILL) == 0; /* (ESRCH: gone already) */
+                continue;
+            }
+            if (syscall(SYS_pidfd_send_signal, fd, SIGKILL, NULL, 0) == 0)
+                total++;
+            fd_pid[waiting] = pids[i];
+            fds[waiting++] = (struct pollfd){ .fd = fd, .events = POLLIN };
+        }
+        /* readable: ended (and out of its cgroup) */
+        size_t ended = 0;
+        while (ended < waiting) {
+            long long left = deadline - now_ms();
+            int r = left > 0 ? poll(fds, waiting, (int)left) : 0;
+            if (r < 0 && errno == EINTR)
+                continue;
+            if (r <= 0)
+                break;
+            for (size_t i = 0; i < waiting; i++)
+                if (fds[i].fd >= 0 && fds[i].revents) {
+                    close(fds[i].fd);
+                    fds[i].fd = -1; /* (poll ignores it) */
+                    ended++;
+                }
+        }
+        size_t k = 0;
+        for (size_t i = 0; i < waiting; i++)
+            if (fds[i].fd >= 0) {
+                close(fds[i].fd);
+                fd_pid[k++] = fd_pid[i];
+            }
+        fd_pid[k] = 0;
+        free(fds);
+        if (ended < waiting) {
+            free(pids);
+            *stuck = fd_pid;
+            errno = ETIMEDOUT;
+            return -1;
+        }
+        free(fd_pid);
+        if (no_pidfds) {
+            if (round == KILL_ROUNDS)
+                break;
+            nanosleep(&(struct timespec){ 0, KILL_PAUSE_NS }, NULL);
+        }
     }
+    free(pids);
     return total;
+}
+
+/* "12 34 56" of a 0-terminated list, into buf. */
+static const char *pid_list(const pid_t *pids, char *buf, size_t len)
+{
+    size_t at = 0;
+    buf[0] = '\0';
+    for (; pids && *pids && at + 16 < len; pids++)
+        at += (size_t)snprintf(buf + at, len - at, "%s%d", at ? " " : "", (int)*pids);
+    return buf;
 }
 
 int mcg_kill_dir(const char *dir, pid_t spare)
 {
+    pid_t *stuck;
     /* (without cgroup.kill: `spare` may be inside) */
-    return kill_all(dir, spare, 0);
+    int n = kill_all(dir, spare, 0, &stuck);
+    if (n < 0) {
+        char buf[256];
+        mcg_warn("%s %s in %s did not end within %lld ms of SIGKILL (frozen? stuck in the "
+                 "kernel?): left",
+                 stuck[1] ? "processes" : "process", pid_list(stuck, buf, sizeof(buf)), dir,
+                 kill_wait_ms());
+    }
+    free(stuck);
+    return n;
 }
 
 int mcg_kill_tree(struct mcg_run *run, const char *dir, int sig)
@@ -350,7 +495,18 @@ int mcg_kill_tree(struct mcg_run *run, const char *dir, int sig)
     int use_kill_file = !holds_self(run, dir) && access(path, W_OK) == 0;
     if (use_kill_file)
         mcg_log(run, "write %s 1", path);
-    return kill_all(dir, getpid(), use_kill_file);
+    pid_t *stuck;
+    int n = kill_all(dir, getpid(), use_kill_file, &stuck);
+    if (n < 0) {
+        run->journal.stuck = 1;
+        char buf[256];
+        mcg_warn("%s %s in %s did not end within %lld ms of SIGKILL (frozen? stuck in the "
+                 "kernel?): the group is left; mcgexec --gc removes it once %s ended",
+                 stuck[1] ? "processes" : "process", pid_list(stuck, buf, sizeof(buf)), dir,
+                 kill_wait_ms(), stuck[1] ? "they have" : "it has");
+    }
+    free(stuck);
+    return n;
 }
 
 int mcg_rmdir_patient(const char *dir)
@@ -385,7 +541,12 @@ void mcg_remove_created(struct mcg_run *run)
         const char *dir = ((struct group_ref *)run->journal.created.items[i])->dir;
         if (run->pos.self_leaf && strcmp(dir, run->pos.self_leaf) == 0)
             continue; /* mcgexec's own leaf */
-        mcg_kill_tree(run, dir, SIGKILL);
+        /* (a group below one killed already was killed with it) */
+        int below = 0;
+        for (size_t j = 0; j < i && !below; j++)
+            below = mcg_path_within(dir, run->journal.created.items[j]->dir);
+        if (!below)
+            mcg_kill_tree(run, dir, SIGKILL);
     }
     mcg_rollback(run);
 }
