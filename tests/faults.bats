@@ -244,3 +244,90 @@ EOF2
     assert_success
     assert_output survived
 }
+
+# Faults while the job runs: one line, the job's status kept, nothing left
+# that mcgexec can remove.
+
+@test "the job's group removed by someone else while the job runs (its processes moved out): one line, status kept, nothing left" {
+    requires_root
+    requires_controller memory
+    d=$BATS_TEST_TMPDIR
+    mkfifo "$d/go"
+    p=$(policy <<EOF2
+m = Cgroup::MEMORY.new("$G/job")
+m.limit_in_bytes = "64M"
+m.create
+m.attach
+EOF2
+)
+    "$MCGEXEC" --rm --stats "$p" -- sh -c "echo ready > $d/ready; read x < $d/go; exit 4" > "$d/out" 2>&1 3>&- &
+    sup=$!
+    wait_until test -s "$d/ready"
+    job=$(group_dir memory "$G/job")
+    for pid in $(cat "$job/cgroup.procs"); do echo "$pid" > "$(self_dir memory)/cgroup.procs"; done
+    rmdir "$job" "$(group_dir memory)"
+    echo go > "$d/go"
+    st=0
+    wait "$sup" || st=$?
+    cat "$d/out"
+    [ "$st" -eq 4 ]
+    grep -qxF "mcgexec: warning: the job's group $job was removed while the job ran (not by mcgexec): what the job used there is not known" "$d/out"
+    [ "$(grep -c '^mcgexec: warning' "$d/out")" -eq 1 ]
+    assert_no_test_groups
+    [ -z "$(ls "$MCGEXEC_STATE_DIR"/*.run 2>/dev/null)" ]
+}
+
+@test "the state directory full (/run full): one warning, the run goes on, nothing left" {
+    requires_root
+    requires_unshare
+    requires_controller cpu
+    p=$(policy <<EOF2
+c = Cgroup::CPU.new("$G")
+c.create
+c.attach
+EOF2
+)
+    mkdir "$BATS_TEST_TMPDIR/run"
+    run in_private_ns 'mount -t tmpfs -o size=4k,mode=0700 tmpfs "$1" &&
+                       { dd if=/dev/zero of="$1/fill" bs=4k count=4 2>/dev/null; true; } &&
+                       MCGEXEC_STATE_DIR="$1/mcgexec" exec "$2" --rm "$3" -- echo ran' \
+        sh "$BATS_TEST_TMPDIR/run" "$MCGEXEC" "$p"
+    assert_success
+    assert_line --index 0 --regexp "^mcgexec: warning: cannot keep this run's state \(.*: No space left on device\): were mcgexec killed by SIGKILL, nothing would remove its groups\$"
+    assert_line --index 1 ran
+    assert_equal "${#lines[@]}" 2
+    assert_no_test_groups
+}
+
+@test "the cgroup filesystem remounted read-only while the job runs: one line, status kept; mcgexec --gc removes the groups once it is writable" {
+    requires_root
+    requires_unshare
+    requires_controller memory
+    is_v2 && skip "cgroup v1: one hierarchy is remounted (v2's one mount is the suite's own)"
+    m=$(mount_of memory)
+    d=$BATS_TEST_TMPDIR
+    mkfifo "$d/go"
+    p=$(policy <<EOF2
+m = Cgroup::MEMORY.new("$G/job")
+m.limit_in_bytes = "64M"
+m.create
+m.attach
+EOF2
+)
+    # in a private mount namespace: a bind mount of the memory hierarchy,
+    # remounted read-only once the job runs (the host's stays writable)
+    run in_private_ns 'mount --bind "$1" "$1" || exit 99
+                       "$2" --rm "$3" -- sh -c "echo ready > $4/ready; read x < $4/go; exit 4" 3>&- &
+                       sup=$!
+                       for _ in $(seq 100); do [ -s "$4/ready" ] && break; sleep 0.1; done
+                       mount -o remount,bind,ro "$1" || exit 98
+                       echo go > "$4/go"
+                       wait $sup' sh "$m" "$MCGEXEC" "$p" "$d"
+    assert_equal "$status" 4
+    assert_output "mcgexec: warning: cannot remove $(group_dir memory "$G/job") (nor the groups above it): the cgroup filesystem is read-only (remounted?); mcgexec --gc removes them once it is writable"
+    [ -d "$(group_dir memory "$G/job")" ]
+    run "$MCGEXEC" --gc
+    assert_success
+    assert_output --partial "removed 2 groups"
+    assert_no_test_groups
+}

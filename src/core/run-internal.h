@@ -96,6 +96,7 @@ struct mcg_run {
                                      thread_domain */
         int stuck;                /* processes did not end after SIGKILL (said):
                                      their groups cannot go, which is not said again */
+        int rofs_said;            /* a removal met a read-only cgroup filesystem (said) */
     } journal;
 
     /* the run's state on disk, for reclaiming after a SIGKILL (runstate.c) */

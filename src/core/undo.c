@@ -158,6 +158,14 @@ static void remove_logged(struct mcg_run *run, struct group_ref *ref, int last)
     for (int tries = 0; mcg_undo_sys.rmdir(ref->dir) < 0 && errno != ENOENT; tries++) {
         if (!last)
             return;
+        if (errno == EROFS) { /* (one line for all of them) */
+            if (!run->journal.rofs_said)
+                mcg_warn("cannot remove %s (nor the groups above it): the cgroup filesystem is "
+                         "read-only (remounted?); mcgexec --gc removes them once it is writable",
+                         ref->dir);
+            run->journal.rofs_said = 1;
+            return;
+        }
         if (errno != EBUSY || tries == BUSY_TRIES) {
             if (!(errno == EBUSY && run->journal.stuck))
                 mcg_warn("cannot remove %s: %s", ref->dir, strerror(errno));

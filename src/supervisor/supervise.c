@@ -517,6 +517,22 @@ static void die_as_job(int sig)
     /* a signal that does not end a process by default: the status instead */
 }
 
+/* A group of the job's that someone else removed while it ran (moving
+ * its processes out first): said once; what the job used there is
+ * missing from the report and the record. */
+static void say_lost_group(const struct mcg_run *run)
+{
+    char dir[PATH_MAX];
+    for (int c = 0; c < MCG_NCTRL; c++)
+        if (mcg_job_dir(run, (enum mcg_ctrl)c, dir, sizeof(dir)) == 0 && access(dir, F_OK) < 0 &&
+            errno == ENOENT) {
+            mcg_warn("the job's group %s was removed while the job ran (not by mcgexec): what "
+                     "the job used there is not known",
+                     dir);
+            return;
+        }
+}
+
 int mcg_supervise(struct mcg_run *run, char **command, const struct mcg_supervise_opts *o)
 {
     struct mcg_error err = { 0 };
@@ -564,6 +580,7 @@ int mcg_supervise(struct mcg_run *run, char **command, const struct mcg_supervis
     mcg_leave(run);
     wait_for_child(run, o, child, &set, &t0, &r, &status, &ru, rec);
     r.wall = seconds_since(&t0);
+    say_lost_group(run);
     mcg_collect_report(run, o, &before, &ru, status, &r);
     json_t *record = mcg_record_finish(rec, &r); /* (before the groups go) */
     mcg_say_outcome(o, &r);
