@@ -407,6 +407,14 @@ static int kill_all(const char *dir, pid_t spare, int use_kill_file, pid_t **stu
         list_procs(dir, spare, &pids, &n, &cap);
         if (n == 0)
             break;
+        if (now_ms() > deadline) { /* (still there: they are the ones that do not end) */
+            if (!(*stuck = calloc(n + 1, sizeof(**stuck))))
+                abort();
+            memcpy(*stuck, pids, n * sizeof(*pids));
+            free(pids);
+            errno = ETIMEDOUT;
+            return -1;
+        }
         struct pollfd *fds = calloc(n, sizeof(*fds));
         pid_t *fd_pid = calloc(n + 1, sizeof(*fd_pid));
         if (!fds || !fd_pid)
