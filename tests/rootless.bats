@@ -90,6 +90,41 @@ no_user_scopes() {
     wait_until no_user_scopes
 }
 
+@test "rootless: the user's manager re-executed while a supervised job runs: no line, status kept, nothing left; restarted: the job ends with the session, status TERM's" {
+    requires_user_manager
+    local d=$D
+    mkfifo "$d/go"
+    chown "$TESTER" "$d/go"
+    # the user's runs keep their state in the runtime directory
+    as_user systemd-run --user --scope --quiet "$MCGEXEC" --rm -e "group 'job', memory: '64M'" -- \
+        sh -c "echo ready > $d/ready; read x < $d/go; exit 4" > "$d/out" 2>&1 &
+    local sup=$!
+    wait_until test -s "$d/ready"
+    [ -n "$(ls "$RUNDIR"/mcgexec/*.run)" ] || fail "no state of the user's run in $RUNDIR/mcgexec"
+    as_user systemctl --user daemon-reexec
+    echo go > "$d/go"
+    local st=0
+    wait "$sup" || st=$?
+    cat "$d/out"
+    [ "$st" -eq 4 ]
+    [ ! -s "$d/out" ] || fail "said something"
+    wait_until no_user_scopes
+    [ -z "$(ls "$RUNDIR"/mcgexec/*.run 2>/dev/null)" ] || fail "a run file is left"
+    # a restart of the manager stops everything below it: the job and its
+    # supervisor get SIGTERM, the job's groups go with the scope
+    rm -f "$d/ready"
+    as_user systemd-run --user --scope --quiet "$MCGEXEC" --rm -e "group 'job', memory: '64M'" -- \
+        sh -c "echo ready > $d/ready; read x < $d/go; exit 4" > "$d/out" 2>&1 &
+    sup=$!
+    wait_until test -s "$d/ready"
+    systemctl restart "user@$TUID.service"
+    st=0
+    wait "$sup" || st=$?
+    cat "$d/out"
+    [ "$st" -eq 143 ] || fail "status $st, not 143 (SIGTERM)"
+    wait_until no_user_scopes
+}
+
 @test "rootless: --record and --plot read the job's groups below the user's manager" {
     requires_user_manager
     [ -x "$TOP/build/jobshape" ] || fail "no jobshape in the guest"
