@@ -157,9 +157,9 @@ loop { }
 EOF2
 )
     rm -f "$BATS_TEST_TMPDIR/ran"
-    # a background job starts with SIGINT and SIGQUIT ignored: undo that,
-    # as a terminal's foreground job would have them
-    env --default-signal=INT,QUIT "$MCGEXEC" "$p" -- touch "$BATS_TEST_TMPDIR/ran" \
+    # a background job starts with SIGINT and SIGQUIT ignored (and under
+    # nohup, SIGHUP): undo that, as a terminal's foreground job would have them
+    env --default-signal=INT,QUIT,HUP "$MCGEXEC" "$p" -- touch "$BATS_TEST_TMPDIR/ran" \
         2> "$BATS_TEST_TMPDIR/err" &
     pid=$!
     for _ in $(seq 100); do
@@ -179,6 +179,8 @@ wait_bounded() {
         sleep 0.05
     done
     if kill -0 "$1" 2>/dev/null; then
+        grep -E '^(State|Sig)' "/proc/$1/status"
+        cat "$BATS_TEST_TMPDIR/err" 2>/dev/null
         kill -KILL "$1"
         wait "$1" || true
         fail "mcgexec did not end on the signal"
