@@ -66,8 +66,8 @@ job_policy() {
     requires_controller memory
     for sig in USR1 TERM INT HUP; do
         rm -f "$BATS_TEST_TMPDIR/ready"
-        # (a background job starts with SIGINT ignored: give mcgexec the default)
-        env --default-signal=INT "$MCGEXEC" --wait -e "$(job_policy)" -- sh -c "trap 'echo got $sig; exit 9' $sig; touch '$BATS_TEST_TMPDIR/ready'; while :; do sleep 0.1; done" \
+        # (a background job starts with SIGINT ignored, and under nohup SIGHUP: give mcgexec the defaults)
+        env --default-signal=INT,HUP "$MCGEXEC" --wait -e "$(job_policy)" -- sh -c "trap 'echo got $sig; exit 9' $sig; touch '$BATS_TEST_TMPDIR/ready'; while :; do sleep 0.1; done" \
             > "$BATS_TEST_TMPDIR/out" &
         sup=$!
         for _ in $(seq 50); do [ -e "$BATS_TEST_TMPDIR/ready" ] && break; sleep 0.1; done
