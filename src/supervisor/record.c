@@ -503,8 +503,17 @@ static json_t *write_outputs(struct mcg_recorder *rec, const struct mcg_report *
     struct mcg_error err = { 0 };
     json_t *j = record_json(rec, r);
     FILE *f;
+    /* The record as it is written, reals to ten digits, and read back: the
+     * picture drawn now is then the one --from draws from the file (from
+     * the doubles themselves, a coordinate could round the other way). */
+    char *text = json_dumps(j, JSON_COMPACT | JSON_REAL_PRECISION(10));
+    json_t *written = text ? json_loads(text, 0, NULL) : NULL;
+    if (written) {
+        json_decref(j);
+        j = written;
+    }
     if (rec->o->record_file && (f = mcg_open_output(rec->o->record_file, "the record", &err))) {
-        if (json_dumpf(j, f, JSON_COMPACT | JSON_REAL_PRECISION(10)) < 0 || fputc('\n', f) == EOF)
+        if (!text || fputs(text, f) == EOF || fputc('\n', f) == EOF)
             mcg_fail(&err, "cannot write the record to %s", rec->o->record_file);
         if (fclose(f) != 0 && !err.msg[0])
             mcg_fail_errno(&err, errno, "cannot write the record to %s", rec->o->record_file);
@@ -520,6 +529,7 @@ static json_t *write_outputs(struct mcg_recorder *rec, const struct mcg_report *
     }
     if (err.msg[0])
         mcg_print_error(&err);
+    free(text);
     for (int i = 0; i < rec->ntrig; i++)
         close(rec->trig_fd[i]);
     free(rec);
