@@ -255,13 +255,7 @@ EOF2
     requires_controller memory
     d=$BATS_TEST_TMPDIR
     mkfifo "$d/go"
-    p=$(policy <<EOF2
-m = Cgroup::MEMORY.new("$G/job")
-m.limit_in_bytes = "64M"
-m.create
-m.attach
-EOF2
-)
+    p=$(job_memory_policy)
     "$MCGEXEC" --rm --stats "$p" -- sh -c "echo ready > $d/ready; read x < $d/go; exit 4" > "$d/out" 2>&1 3>&- &
     sup=$!
     wait_until test -s "$d/ready"
@@ -309,13 +303,7 @@ EOF2
     m=$(mount_of memory)
     d=$BATS_TEST_TMPDIR
     mkfifo "$d/go"
-    p=$(policy <<EOF2
-m = Cgroup::MEMORY.new("$G/job")
-m.limit_in_bytes = "64M"
-m.create
-m.attach
-EOF2
-)
+    p=$(job_memory_policy)
     # in a private mount namespace: a bind mount of the memory hierarchy,
     # remounted read-only once the job runs (the host's stays writable)
     run in_private_ns 'mount --bind "$1" "$1" || exit 99

@@ -272,6 +272,16 @@ remove_test_groups() {
     done
 }
 
+# A policy that puts the job in memory group $G/job (64M); prints its path.
+job_memory_policy() {
+    policy job-memory.rb <<EOF2
+m = Cgroup::MEMORY.new("$G/job")
+m.limit_in_bytes = "64M"
+m.create
+m.attach
+EOF2
+}
+
 # Write a policy file for this test from stdin; prints its path.
 policy() {
     local f="$BATS_TEST_TMPDIR/${1:-policy.rb}"

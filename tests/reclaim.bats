@@ -45,13 +45,7 @@ sigkill_runs() {
 # start it, wait until the job is in its groups; prints the job's pid.
 killed_supervisor() {
     local p
-    p=$(policy <<EOF2
-m = Cgroup::MEMORY.new("$G/job")
-m.limit_in_bytes = "64M"
-m.create
-m.attach
-EOF2
-)
+    p=$(job_memory_policy)
     "$MCGEXEC" "$@" "$p" -- sleep 1000 3>&- &
     SUP=$!
     wait_until grep -q . "$(group_dir memory "$G/job")/cgroup.procs"
@@ -230,13 +224,7 @@ EOF2
 frozen_leftover() {
     d=$BATS_TEST_TMPDIR
     mkfifo "$d/go"
-    p=$(policy <<EOF2
-m = Cgroup::MEMORY.new("$G/job")
-m.limit_in_bytes = "64M"
-m.create
-m.attach
-EOF2
-)
+    p=$(job_memory_policy)
     MCGEXEC_KILL_WAIT_MS=1000 "$MCGEXEC" --rm "$p" -- \
         sh -c "sleep 1000 & echo \$! > $d/pid; read x < $d/go; exit 3" > "$d/out" 2>&1 3>&- &
     local sup=$!

@@ -274,7 +274,7 @@ int mcg_reclaim(int wait, int say, struct mcg_reclaim_counts *c, struct mcg_erro
     const char *dir = mcg_state_dir();
     struct runfile *files = NULL;
     size_t n = 0;
-    int dead, lock = -1;
+    int dead, lock = -1, status = 0;
     char path[PATH_MAX];
 
     memset(c, 0, sizeof(*c));
@@ -325,12 +325,8 @@ out:
     free(files);
     if (lock >= 0)
         close(lock);
-    return 0;
+    return status;
 fail:
-    for (size_t i = 0; i < n; i++)
-        free_file(&files[i]);
-    free(files);
-    if (lock >= 0)
-        close(lock);
-    return -1;
+    status = -1;
+    goto out;
 }
