@@ -1,8 +1,8 @@
 /* A job of known shape for the --record tests: steps run in order,
  *
  *   sleep S     sleep S seconds
- *   hold M S    allocate M MiB (touched: anonymous memory), hold it S
- *               seconds, free it
+ *   hold M S    allocate M MiB (touched: anonymous memory; "held" once
+ *               it all is), hold it S seconds, free it ("freed")
  *   spin S      use S seconds of one CPU (its own CPU time, not the wall
  *               clock: a busy machine only stretches it)
  *   grow M      allocate M MiB and keep it (an OOM kill ends the job)
@@ -63,6 +63,7 @@ int main(int argc, char **argv)
         } else if (strcmp(argv[i], "hold") == 0 && i + 2 < argc) {
             say("hold", a);
             char *p = take(a);
+            say("held", a); /* (all of it touched: on a busy machine, a while later) */
             nap(atof(argv[i + 2]));
             munmap(p, (size_t)(a * 1024 * 1024));
             say("freed", a);
