@@ -116,7 +116,13 @@ int main(int argc, char **argv)
     ssize_t n = readlink(link, exe, sizeof(exe) - 1);
     exe[n > 0 ? n : 0] = '\0';
     const char *state = state_of(argv[2], pid);
-    printf("%d %s %s\n", (int)pid, strcmp(exe, target) == 0 ? "mcgexec" : "command", state);
+    /* (still killat's own program: stopped before its exec of COMMAND,
+     * the very start of mcgexec's life) */
+    char self[PATH_MAX];
+    ssize_t sn = readlink("/proc/self/exe", self, sizeof(self) - 1);
+    self[sn > 0 ? sn : 0] = '\0';
+    int as_mcgexec = strcmp(exe, target) == 0 || strcmp(exe, self) == 0;
+    printf("%d %s %s\n", (int)pid, as_mcgexec ? "mcgexec" : "command", state);
     fflush(stdout);
     kill(pid, SIGKILL);
     waitpid(pid, &status, 0);

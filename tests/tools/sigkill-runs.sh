@@ -171,7 +171,7 @@ for i in $(seq 1 "$n"); do
         *) ended=$((ended + 1)) ;;
     esac
     keep=0
-    if [ "$where" = command ] || [ "${state:-}" = exec ]; then
+    if [ "$mode" = inplace ] && { [ "$where" = command ] || [ "${state:-}" = exec ]; }; then
         keep=1   # in place: COMMAND had started (or was being started)
     elif [ "$mode" = wait ] && { [ "$where" = exited ] || [ "${state:-}" = none ]; }; then
         keep=1   # --wait: the job had ended and been reported
