@@ -43,9 +43,11 @@
 #endif
 
 struct entry {
-    char kind;              /* 'i' intent, 'm' made, 'e' enabled */
+    char kind;              /* 'i' intent, 'm' made, 'e' enabled, 's' scope */
     unsigned long long ino; /* made */
     char ctrl[16];          /* enabled */
+    char unit[256];         /* scope */
+    char user[256];         /* scope: the user manager's runtime directory, or "-" */
     char *path;
 };
 
@@ -107,6 +109,9 @@ static void read_entries(const char *dir, struct runfile *f)
             e.kind = 'm';
         } else if (sscanf(line, "enabled %15s %n", e.ctrl, &off) == 1 && line[off] == '/') {
             e.kind = 'e';
+        } else if (sscanf(line, "scope %255s %255s %n", e.unit, e.user, &off) == 2 &&
+                   line[off] == '/') {
+            e.kind = 's';
         } else {
             continue; /* the header, or a line this mcgexec does not know */
         }
@@ -166,6 +171,30 @@ static int has_subgroups(const char *dir)
     return any;
 }
 
+/* Is `dir` inside the run's own systemd scope?  systemd removes it with
+ * the scope, once nothing runs there: removing it too would race with
+ * systemd's own removal, which does not try again. */
+static int in_own_scope(const struct runfile *f, const char *dir)
+{
+    for (size_t j = 0; j < f->n; j++)
+        if (f->e[j].kind == 's' && strcmp(f->e[j].path, dir) != 0 &&
+            mcg_path_within(dir, f->e[j].path))
+            return 1;
+    return 0;
+}
+
+/* "populated 0" in dir/cgroup.events: nothing runs in it or below. */
+static int unpopulated(const char *dir)
+{
+    char path[MCG_FILE_PATH], *text = NULL;
+    snprintf(path, sizeof(path), "%s/cgroup.events", dir);
+    if (mcg_read_file(path, &text) < 0)
+        return 0;
+    int r = strstr(text, "populated 0") != NULL;
+    free(text);
+    return r;
+}
+
 /* One dead run: 1 where all it made is gone (its file can go), else 0. */
 static int reclaim_run(const char *sdir, struct runfile *f, const struct runfile *files,
                        size_t nfiles, int say, struct mcg_reclaim_counts *c)
@@ -191,6 +220,8 @@ static int reclaim_run(const char *sdir, struct runfile *f, const struct runfile
             if (n > 0)
                 killed += n;
         }
+        if (in_own_scope(f, dir))
+            continue; /* (systemd's to remove, with the scope: below) */
         if (mcg_rmdir_patient(dir) == 0) {
             removed++;
             if (say > 1)
@@ -213,6 +244,23 @@ static int reclaim_run(const char *sdir, struct runfile *f, const struct runfile
         snprintf(minus, sizeof(minus), "-%s", f->e[i].ctrl);
         if (mcg_write_file(path, minus) == 0 && say > 1)
             fprintf(stderr, "mcgexec: --gc: write %s %s\n", path, minus);
+    }
+    /* The run's own scope: systemd stops it once its cgroup empties, but
+     * not where it missed that (the run died as systemd moved it in):
+     * an empty one is stopped here.  One that still runs a job (--wait)
+     * waits for the next reclaim. */
+    for (size_t i = 0; i < f->n; i++) {
+        const char *dir = f->e[i].path;
+        if (f->e[i].kind != 's' || !on_cgroupfs(dir))
+            continue;
+        if (!unpopulated(dir)) {
+            left++;
+            busy = busy ? busy : dir;
+            continue;
+        }
+        const char *user = strcmp(f->e[i].user, "-") == 0 ? NULL : f->e[i].user;
+        if (mcg_systemd_stop(f->e[i].unit, user) == 0 && say > 1)
+            fprintf(stderr, "mcgexec: --gc: stop %s\n", f->e[i].unit);
     }
     c->runs++;
     c->removed += removed;

@@ -265,6 +265,12 @@ void mcg_state_made(struct mcg_run *run, const char *dir);
 void mcg_state_enabled(struct mcg_run *run, const char *controller, const char *dir);
 void mcg_state_rm(struct mcg_run *run);
 void mcg_state_end(struct mcg_run *run);
+/* systemd started the run's own scope `unit`, whose cgroup is `dir` (in
+ * the user manager whose runtime directory is user_dir, or PID 1's). */
+void mcg_state_scope(struct mcg_run *run, const char *unit, const char *dir,
+                     const char *user_dir);
+/* systemd.c: have the manager stop `unit` (-1 where it cannot be asked). */
+int mcg_systemd_stop(const char *unit, const char *user_dir);
 /* The start time of `pid` (clock ticks since boot): -1 where it is gone. */
 int mcg_proc_start(pid_t pid, unsigned long long *start);
 

@@ -11,6 +11,8 @@
  *   intent PATH             about to make PATH, which did not exist
  *   made INODE PATH         made it (a group renamed into place: its new path)
  *   enabled CTRL PATH       enabled v2 controller CTRL in PATH's subtree_control
+ *   scope UNIT USERDIR PATH the run's own scope, from systemd (USERDIR: the
+ *                           user manager's runtime directory, or -)
  *
  * The intent comes before the mkdir, so a kill between the mkdir and the
  * next line still names the group.  While it makes groups, a run holds the
@@ -179,6 +181,18 @@ void mcg_state_enabled(struct mcg_run *run, const char *controller, const char *
 {
     if (open_state(run) == 0)
         put_line(run, "enabled", controller, dir);
+}
+
+void mcg_state_scope(struct mcg_run *run, const char *unit, const char *dir,
+                     const char *user_dir)
+{
+    char line[MCG_FILE_PATH + 512];
+    /* (one line: "UNIT DIR USER_DIR|-"; names with blanks are not systemd's) */
+    if (strchr(unit, ' ') || strchr(dir, ' ') || (user_dir && strchr(user_dir, ' ')) ||
+        open_state(run) < 0)
+        return;
+    snprintf(line, sizeof(line), "%s %s", unit, user_dir ? user_dir : "-");
+    put_line(run, "scope", line, dir);
 }
 
 void mcg_state_rm(struct mcg_run *run)

@@ -225,6 +225,28 @@ static int unit_info(sd_bus *bus, const char *unit, int *delegate, uint32_t *mai
     return r < 0 ? -1 : 0;
 }
 
+/* StopUnit UNIT (mode replace), not waited for: the reclaim's, for a
+ * dead run's scope that systemd keeps although it is empty. */
+static int stop_unit(const char *unit)
+{
+    sd_bus *bus = NULL;
+    sd_bus_error e = SD_BUS_ERROR_NULL;
+    int private_bus, r = open_bus(&bus, &private_bus);
+
+    if (r < 0)
+        return fail(user_dir ? "cannot connect to the user manager" : "cannot connect to systemd's bus",
+                    r, NULL);
+    r = sd_bus_call_method(bus, SD_DEST, SD_PATH, SD_MANAGER, "StopUnit", &e, NULL, "ss", unit,
+                           "replace");
+    if (r < 0)
+        fail("StopUnit", r, &e);
+    else
+        printf("stopped\n");
+    sd_bus_error_free(&e);
+    sd_bus_flush_close_unref(bus);
+    return r < 0 ? 1 : fflush(stdout) == 0 ? 0 : 1;
+}
+
 static int print_unit(const char *unit)
 {
     sd_bus *bus = NULL;
@@ -387,6 +409,8 @@ int main(int argc, char **argv)
     }
     if (argc == 3 && strcmp(argv[1], "unit") == 0)
         return print_unit(argv[2]);
+    if (argc == 3 && strcmp(argv[1], "stop") == 0)
+        return stop_unit(argv[2]);
     if (argc == 2 && strcmp(argv[1], "control-group") == 0)
         return control_group();
     int help = argc == 2 && strcmp(argv[1], "--help") == 0;
@@ -394,6 +418,7 @@ int main(int argc, char **argv)
             "usage: mcgexec-systemd [--user RUNTIME_DIR] start-scope UNIT SLICE PID DESCRIPTION\n"
             "                           KILL_SIGNAL STOP_USEC BINDS_TO|-\n"
             "       mcgexec-systemd [--user RUNTIME_DIR] unit UNIT\n"
+            "       mcgexec-systemd [--user RUNTIME_DIR] stop UNIT\n"
             "       mcgexec-systemd [--user RUNTIME_DIR] control-group\n"
             "(run by mcgexec's systemd manager; see man mcgexec, SYSTEMD)\n");
     return help ? 0 : 2;

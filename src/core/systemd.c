@@ -184,6 +184,19 @@ refused:
     return -1;
 }
 
+static int find_helper(char *out, size_t len);
+
+/* Ask the manager (a user's, where user_dir is its runtime directory) to
+ * stop `unit`: the reclaim's, for a dead run's scope left empty. */
+int mcg_systemd_stop(const char *unit, const char *user_dir)
+{
+    char helper[PATH_MAX], out[256];
+    const char *args[] = { "stop", unit, NULL };
+    if (find_helper(helper, sizeof(helper)) < 0)
+        return -1;
+    return run_helper(helper, user_dir, args, out, sizeof(out));
+}
+
 /* Where mcgexec-systemd is: beside mcgexec (the build tree), in
  * ../libexec/mcgexec/ from it (an install under any prefix, the .deb),
  * else where this build installs it. */
@@ -341,6 +354,11 @@ static int start_scope(struct mcg_run *run, const char *unit, const char *binds_
         (at = strlen(cg)) < n + 1 || strcmp(cg + at - n, unit) != 0 || cg[at - n - 1] != '/')
         return mcg_fail(err, "systemd started %s, but mcgexec is not in it (it is in %s)", unit, cg);
     mcg_log(run, "systemd started %s: %s%s", unit, run->pos.v2_mount, cg);
+    {
+        char dir[PATH_MAX];
+        snprintf(dir, sizeof(dir), "%s%s", run->pos.v2_mount, cg);
+        mcg_state_scope(run, unit, dir, run->rootless ? run->systemd.user_dir : NULL);
+    }
     /* (what this run does inside goes with the scope: src/core/undo.c) */
     if (asprintf(&run->systemd.own_scope, "%s%s", run->pos.v2_mount, cg) < 0)
         run->systemd.own_scope = NULL;
