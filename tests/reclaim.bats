@@ -225,7 +225,7 @@ frozen_leftover() {
     d=$BATS_TEST_TMPDIR
     mkfifo "$d/go"
     p=$(job_memory_policy)
-    MCGEXEC_KILL_WAIT_MS=1000 "$MCGEXEC" --rm "$p" -- \
+    MCGEXEC_KILL_WAIT_MS=${2:-1000} "$MCGEXEC" --rm "$p" -- \
         sh -c "sleep 1000 & echo \$! > $d/pid; read x < $d/go; exit 3" > "$d/out" 2>&1 3>&- &
     local sup=$!
     wait_until test -s "$d/pid"
@@ -267,9 +267,9 @@ frozen_leftover() {
     requires_controller memory
     is_v2 || skip "cgroup v2's freezer (cgroup.freeze)"
     frozen_leftover 'echo 1 > "$job/cgroup.freeze"; wait_until grep -qx "frozen 1" "$job/cgroup.events"
-                     kill -KILL "$(grep -vx "$leftover" "$job/cgroup.procs" | head -n 1)"'
-    [ "$sup_status" -eq 137 ]
-    refute_output --partial "did not end"
+                     kill -KILL "$(grep -vx "$leftover" "$job/cgroup.procs" | head -n 1)"' 10000
+    [ "$sup_status" -eq 137 ] || fail "status $sup_status: $(cat "$d/out")"
+    ! grep -q "did not end" "$d/out" || fail "$(cat "$d/out")"
     assert_no_test_groups
     [ -z "$(ls "$MCGEXEC_STATE_DIR"/*.run 2>/dev/null)" ]
 }
