@@ -34,6 +34,11 @@ setup() {
 }
 
 teardown() {
+    common_teardown
+}
+
+# (a file with a teardown of its own calls this from it)
+common_teardown() {
     remove_test_groups
     local d
     # files and directories a test made outside its own temporary

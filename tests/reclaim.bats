@@ -8,6 +8,13 @@ load helpers
 
 KILL_RUNS=${MCGEXEC_KILL_RUNS:-200}
 
+# A test that froze a process and failed before thawing it: thawed here,
+# so that the common teardown can end it and remove its groups.
+teardown() {
+    [ -z "${fz:-}" ] || echo THAWED > "$fz/freezer.state" 2>/dev/null || true
+    common_teardown
+}
+
 # The random SIGKILLs (tests/tools/sigkill-runs.sh, which prints the
 # counts): MODE, and RECLAIM=next for the next run's reclaim.
 sigkill_runs() {
