@@ -235,12 +235,7 @@ wait_bounded() {
 @test "a signal the caller ignores stays ignored, for the policy and for COMMAND" {
     requires_root
     requires_controller cpu
-    p=$(policy <<EOF2
-c = Cgroup::CPU.new("$G")
-c.create
-c.attach
-EOF2
-)
+    p=$(cpu_group_policy)
     # SIGHUP ignored (nohup): COMMAND must see it ignored too
     run sh -c 'trap "" HUP; exec "$@"' sh "$MCGEXEC" "$p" -- sh -c 'kill -HUP $$; echo survived'
     assert_success
@@ -277,12 +272,7 @@ EOF2
     requires_root
     requires_unshare
     requires_controller cpu
-    p=$(policy <<EOF2
-c = Cgroup::CPU.new("$G")
-c.create
-c.attach
-EOF2
-)
+    p=$(cpu_group_policy)
     mkdir "$BATS_TEST_TMPDIR/run"
     run in_private_ns 'mount -t tmpfs -o size=4k,mode=0700 tmpfs "$1" &&
                        { dd if=/dev/zero of="$1/fill" bs=4k count=4 2>/dev/null; true; } &&

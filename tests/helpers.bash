@@ -287,6 +287,15 @@ m.attach
 EOF2
 }
 
+# A policy that puts mcgexec (or the job) in cpu group $G; prints its path.
+cpu_group_policy() {
+    policy cpu-group.rb <<EOF2
+c = Cgroup::CPU.new("$G")
+c.create
+c.attach
+EOF2
+}
+
 # Write a policy file for this test from stdin; prints its path.
 policy() {
     local f="$BATS_TEST_TMPDIR/${1:-policy.rb}"

@@ -178,12 +178,7 @@ EOF2
 @test "a run that ends as it should leaves no state; one the signal guard undoes leaves none either" {
     requires_root
     requires_controller cpu
-    p=$(policy <<EOF2
-c = Cgroup::CPU.new("$G")
-c.create
-c.attach
-EOF2
-)
+    p=$(cpu_group_policy)
     run "$MCGEXEC" --rm "$p" -- true
     assert_success
     run "$MCGEXEC" --wait "$p" -- true
@@ -211,12 +206,7 @@ EOF2
     requires_root
     requires_controller cpu
     mkdir -m 0777 "$BATS_TEST_TMPDIR/open"
-    p=$(policy <<EOF2
-c = Cgroup::CPU.new("$G")
-c.create
-c.attach
-EOF2
-)
+    p=$(cpu_group_policy)
     MCGEXEC_STATE_DIR="$BATS_TEST_TMPDIR/open" run "$MCGEXEC" --rm "$p" -- echo ran
     assert_success
     assert_line --index 0 --partial "mcgexec: warning: cannot keep this run's state ($BATS_TEST_TMPDIR/open: Operation not permitted)"
