@@ -68,13 +68,15 @@ logged() { # COMMAND...: run it, its output also kept; returns its status
     { st=0; "$@" 2>&1 || st=$?; echo "$st" > "$logs/status"; } | tee "$logs/out"
     return "$(cat "$logs/status")"
 }
-step() {
-    local name=$1
+step() { # (with its minutes: where CI's time goes, read from its end)
+    local name=$1 t0=$SECONDS took
     shift
     if logged "$@"; then
-        note "$name: passed"
+        took=$(( (SECONDS - t0 + 30) / 60 ))
+        note "$name: passed ($took min)"
     else
-        note "$name: FAILED"
+        took=$(( (SECONDS - t0 + 30) / 60 ))
+        note "$name: FAILED ($took min)"
         note "$(failure_lines < "$logs/out")"
         failed=1
     fi
@@ -116,6 +118,7 @@ for layout in v2 v1 bfq systemd slurm; do
     case " $guests " in *" $layout "*) ;; *) continue ;; esac
     echo "--- the bats suite in a cgroup $layout guest (qemu, software emulation) ---"
     status=0
+    t0=$SECONDS
     if [ "$layout" = systemd ]; then
         # systemd as PID 1: the delegation tests, the user manager's and
         # the CI runners' (the rest ran in the v2 guest)
@@ -137,14 +140,16 @@ for layout in v2 v1 bfq systemd slurm; do
         # shellcheck disable=SC2086
         logged scripts/vm.sh --"$layout" -- bats $guest_files || status=$?
     fi
+    took="$(( (SECONDS - t0 + 30) / 60 )) min"
     case $status in
-        0) note "cgroup $layout guest suite: passed" ;;
+        0) note "cgroup $layout guest suite: passed ($took)" ;;
         77) note "cgroup $layout guest suite: SKIPPED (the VM cannot run here; see above)" ;;
-        *) note "cgroup $layout guest suite: FAILED (status $status)"
+        *) note "cgroup $layout guest suite: FAILED (status $status, $took)"
            note "$(failure_lines < "$logs/out")"
            failed=1 ;;
     esac
 done
 
+note "in all: $(( (SECONDS + 30) / 60 )) min"
 printf '\n%s' "$summary"
 exit "$failed"
