@@ -8,10 +8,11 @@
 #
 #   scripts/load.sh COMMAND [ARG...]
 #
-# The workers are this script's own processes, in its own cgroup: on a
-# cgroup v2 host that cgroup would then hold processes besides the
-# suite's, which tests of mcgexec's own cgroup (--root self) rightly see;
-# so on v2 the load is refused (the v1 host is where CI runs it).
+# The workers are this script's own processes, in its own cgroups (in v1's
+# cpu hierarchy, one it makes: below).  On a cgroup v2 host that cgroup
+# would then hold processes besides the suite's, which tests of mcgexec's
+# own cgroup (--root self) rightly see; so on v2 the load is refused (the
+# v1 host is where CI runs it).
 set -u
 [ $# -gt 0 ] || { echo "usage: $0 COMMAND [ARG...]" >&2; exit 2; }
 if ! command -v stress-ng >/dev/null; then
@@ -24,17 +25,50 @@ if [ "$(stat -fc %T /sys/fs/cgroup)" = cgroup2fs ]; then
 fi
 n=$(nproc)
 dir=$(mktemp -d)
-stress-ng --cpu $((2 * n)) --vm "$n" --vm-bytes 32M --hdd "$n" --hdd-bytes 32M \
-    --temp-path "$dir" --timeout 0 --quiet &
+
+# The workers and COMMAND share one cpu cgroup made for the run, below this
+# script's own.  A CI runner lives in a service's cgroup, where each worker
+# weighs as much as a group a test makes (one at half the default weight
+# gets a fifth of a CPU at most: seen in CI).  Where this script's cpu
+# cgroup is the hierarchy's root, the kernel's autogroups would instead
+# weigh the whole session as one task against each such group, a far
+# lighter load; the group of our own makes the load the same on both.
+# (Root only, where the cpu controller has a v1 hierarchy; the script never
+# writes to a cgroup it did not make: its processes go into the new group
+# from subshells, and it leaves the group only by ending.)
+grp=""
+if [ "$(id -u)" -eq 0 ]; then
+    mnt=$(awk '$0 ~ / - cgroup / { n = split($NF, o, ",")
+                                   for (i = 1; i <= n; i++) if (o[i] == "cpu") print $5 }' \
+              /proc/self/mountinfo | head -n 1)
+    rel=$(awk -F: '{ n = split($2, c, ",")
+                     for (i = 1; i <= n; i++) if (c[i] == "cpu") print $3 }' /proc/self/cgroup)
+    if [ -n "$mnt" ] && [ -n "$rel" ]; then
+        grp="$mnt${rel%/}/mcgload-$$"
+        mkdir "$grp" || grp=""
+    fi
+fi
+inside() { # COMMAND...: exec it in the load's cpu group (from a subshell)
+    [ -z "$grp" ] || echo "$BASHPID" > "$grp/cgroup.procs" || exit 2
+    exec "$@"
+}
+
+(inside stress-ng --cpu $((2 * n)) --vm "$n" --vm-bytes 32M --hdd "$n" --hdd-bytes 32M \
+    --temp-path "$dir" --timeout 0 --quiet) &
 load=$!
 end() {
     kill -TERM "$load" 2>/dev/null
     wait "$load" 2>/dev/null
     rm -rf "$dir"
+    # (empty once stress-ng has reaped its workers and COMMAND has ended,
+    # unless COMMAND left a process behind: that is named)
+    if [ -n "$grp" ] && ! rmdir "$grp" 2>/dev/null; then
+        echo "load.sh: $grp not removed: it holds $(tr '\n' ' ' < "$grp/cgroup.procs")" >&2
+    fi
 }
 trap end EXIT
-echo "load.sh: stress-ng (pid $load): $((2 * n)) CPU, $n memory and $n I/O workers on $n CPUs"
-"$@"
+echo "load.sh: stress-ng (pid $load): $((2 * n)) CPU, $n memory and $n I/O workers on $n CPUs${grp:+, with COMMAND in cpu group $grp}"
+(inside "$@")
 status=$?
 echo "load.sh: load average while it ran (1, 5, 15 min): $(cut -d' ' -f1-3 /proc/loadavg)"
 exit "$status"
