@@ -21,17 +21,12 @@ example() {
 @test "examples/cpu.rb: 20% of a CPU, throttled" {
     requires_root
     requires_controller cpu
-    # The example halves its group's weight.  On a busy machine (CI's
-    # scripts/load.sh: CPU workers in the suite's own cgroup, each of the
-    # default weight) half a weight gets less than 20% of a CPU, so the
-    # quota never binds and nothing is throttled: the load, not the
-    # example, would be measured.  So the example's group is made inside a
-    # parent with the largest weight, which the load's workers cannot
-    # outweigh; inside it, the example's group is alone.  (The parent is
-    # made by a prelude to the example's text, so mcgexec enables what v2
-    # needs for it.)
+    # The example halves its group's weight, which on a busy machine
+    # (CI's scripts/load.sh) gets less than 20% of a CPU: so it runs in a
+    # parent that outweighs the load (heavy_cpu_parent, a line before the
+    # example's text, so mcgexec enables what v2 needs for it).
     {
-        echo "Cgroup::CPU.new(\"$G\").tap { |p| p.shares = 262_144; p.create }"
+        heavy_cpu_parent
         sed "s|mcgexec-example-cpu|$G/example|" "$TOP/examples/cpu.rb"
     } > "$BATS_TEST_TMPDIR/cpu.rb"
     # (0.2 s of CPU at 20 ms a period: 10 periods at least, each throttled)

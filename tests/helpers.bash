@@ -287,6 +287,15 @@ m.attach
 EOF2
 }
 
+# heavy_cpu_parent: a policy line that makes cpu group $G with the largest
+# weight, the parent for a group whose quota a test needs to bind.  On a
+# busy machine (scripts/load.sh) each worker weighs as much as a test's
+# group, so a group of the default weight or less may never get its quota,
+# and nothing is throttled; inside $G, the group is alone.
+heavy_cpu_parent() {
+    echo "Cgroup::CPU.new(\"$G\").tap { |p| p.shares = 262_144; p.create }"
+}
+
 # A policy that puts mcgexec (or the job) in cpu group $G; prints its path.
 cpu_group_policy() {
     policy cpu-group.rb <<EOF2
