@@ -30,6 +30,7 @@
 # where no test may depend on timing.  CI (CI=true) always does;
 # MCGEXEC_LOAD=none turns it off.
 set -eu
+began=$(date +%s)
 cd "$(dirname "$0")/.."
 quick=0
 load=0
@@ -68,15 +69,17 @@ logged() { # COMMAND...: run it, its output also kept; returns its status
     { st=0; "$@" 2>&1 || st=$?; echo "$st" > "$logs/status"; } | tee "$logs/out"
     return "$(cat "$logs/status")"
 }
+minutes() { # since the epoch second $1, rounded
+    echo $(( ($(date +%s) - $1 + 30) / 60 ))
+}
 step() { # (with its minutes: where CI's time goes, read from its end)
-    local name=$1 t0=$SECONDS took
+    local name=$1 t0
+    t0=$(date +%s)
     shift
     if logged "$@"; then
-        took=$(( (SECONDS - t0 + 30) / 60 ))
-        note "$name: passed ($took min)"
+        note "$name: passed ($(minutes "$t0") min)"
     else
-        took=$(( (SECONDS - t0 + 30) / 60 ))
-        note "$name: FAILED ($took min)"
+        note "$name: FAILED ($(minutes "$t0") min)"
         note "$(failure_lines < "$logs/out")"
         failed=1
     fi
@@ -118,7 +121,7 @@ for layout in v2 v1 bfq systemd slurm; do
     case " $guests " in *" $layout "*) ;; *) continue ;; esac
     echo "--- the bats suite in a cgroup $layout guest (qemu, software emulation) ---"
     status=0
-    t0=$SECONDS
+    t0=$(date +%s)
     if [ "$layout" = systemd ]; then
         # systemd as PID 1: the delegation tests, the user manager's and
         # the CI runners' (the rest ran in the v2 guest)
@@ -140,7 +143,7 @@ for layout in v2 v1 bfq systemd slurm; do
         # shellcheck disable=SC2086
         logged scripts/vm.sh --"$layout" -- bats $guest_files || status=$?
     fi
-    took="$(( (SECONDS - t0 + 30) / 60 )) min"
+    took="$(minutes "$t0") min"
     case $status in
         0) note "cgroup $layout guest suite: passed ($took)" ;;
         77) note "cgroup $layout guest suite: SKIPPED (the VM cannot run here; see above)" ;;
@@ -150,6 +153,6 @@ for layout in v2 v1 bfq systemd slurm; do
     esac
 done
 
-note "in all: $(( (SECONDS + 30) / 60 )) min"
+note "in all: $(minutes "$began") min"
 printf '\n%s' "$summary"
 exit "$failed"
