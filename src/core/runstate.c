@@ -187,7 +187,8 @@ void mcg_state_scope(struct mcg_run *run, const char *unit, const char *dir,
                      const char *user_dir)
 {
     char line[MCG_FILE_PATH + 512];
-    /* (one line: "UNIT DIR USER_DIR|-"; names with blanks are not systemd's) */
+    /* (one line, "scope UNIT USERDIR|- PATH": a path with a blank would
+     * not read back, and systemd's names have none) */
     if (strchr(unit, ' ') || strchr(dir, ' ') || (user_dir && strchr(user_dir, ' ')) ||
         open_state(run) < 0)
         return;

@@ -184,19 +184,6 @@ refused:
     return -1;
 }
 
-static int find_helper(char *out, size_t len);
-
-/* Ask the manager (a user's, where user_dir is its runtime directory) to
- * stop `unit`: the reclaim's, for a dead run's scope left empty. */
-int mcg_systemd_stop(const char *unit, const char *user_dir)
-{
-    char helper[PATH_MAX], out[256];
-    const char *args[] = { "stop", unit, NULL };
-    if (find_helper(helper, sizeof(helper)) < 0)
-        return -1;
-    return run_helper(helper, user_dir, args, out, sizeof(out));
-}
-
 /* Where mcgexec-systemd is: beside mcgexec (the build tree), in
  * ../libexec/mcgexec/ from it (an install under any prefix, the .deb),
  * else where this build installs it. */
@@ -216,6 +203,17 @@ static int find_helper(char *out, size_t len)
     }
     snprintf(out, len, "%s", MCGEXEC_SYSTEMD_HELPER);
     return access(out, X_OK);
+}
+
+/* Ask the manager (a user's, where user_dir is its runtime directory) to
+ * stop `unit`: the reclaim's, for a dead run's scope left empty. */
+int mcg_systemd_stop(const char *unit, const char *user_dir)
+{
+    char helper[PATH_MAX], out[256];
+    const char *args[] = { "stop", unit, NULL };
+    if (find_helper(helper, sizeof(helper)) < 0)
+        return -1;
+    return run_helper(helper, user_dir, args, out, sizeof(out));
 }
 
 /* A dry run: the slices and the scope that systemd would make are there
@@ -354,14 +352,13 @@ static int start_scope(struct mcg_run *run, const char *unit, const char *binds_
         (at = strlen(cg)) < n + 1 || strcmp(cg + at - n, unit) != 0 || cg[at - n - 1] != '/')
         return mcg_fail(err, "systemd started %s, but mcgexec is not in it (it is in %s)", unit, cg);
     mcg_log(run, "systemd started %s: %s%s", unit, run->pos.v2_mount, cg);
-    {
-        char dir[PATH_MAX];
-        snprintf(dir, sizeof(dir), "%s%s", run->pos.v2_mount, cg);
-        mcg_state_scope(run, unit, dir, run->rootless ? run->systemd.user_dir : NULL);
-    }
-    /* (what this run does inside goes with the scope: src/core/undo.c) */
+    /* (what this run does inside goes with the scope: src/core/undo.c; a
+     * reclaim after a SIGKILL finds it in the run's state) */
     if (asprintf(&run->systemd.own_scope, "%s%s", run->pos.v2_mount, cg) < 0)
         run->systemd.own_scope = NULL;
+    else
+        mcg_state_scope(run, unit, run->systemd.own_scope,
+                        run->rootless ? run->systemd.user_dir : NULL);
     return 0;
 }
 
