@@ -3,8 +3,9 @@
 
 load helpers
 
+# example FILE [GROUP]: FILE with its group named GROUP ($G by default)
 example() {
-    sed "s/mcgexec-example-[a-z]*/$G/" "$TOP/examples/$1" > "$BATS_TEST_TMPDIR/$1"
+    sed "s|mcgexec-example-[a-z]*|${2:-$G}|" "$TOP/examples/$1" > "$BATS_TEST_TMPDIR/$1"
     echo "$BATS_TEST_TMPDIR/$1"
 }
 
@@ -25,12 +26,9 @@ example() {
     # (CI's scripts/load.sh) gets less than 20% of a CPU: so it runs in a
     # parent that outweighs the load (heavy_cpu_parent, a line before the
     # example's text, so mcgexec enables what v2 needs for it).
-    {
-        heavy_cpu_parent
-        sed "s|mcgexec-example-cpu|$G/example|" "$TOP/examples/cpu.rb"
-    } > "$BATS_TEST_TMPDIR/cpu.rb"
+    { heavy_cpu_parent; cat "$(example cpu.rb "$G/example")"; } > "$BATS_TEST_TMPDIR/heavy-cpu.rb"
     # (0.2 s of CPU at 20 ms a period: 10 periods at least, each throttled)
-    run "$MCGEXEC" "$BATS_TEST_TMPDIR/cpu.rb" -- sh -c "$(spin 2 "$BATS_TEST_TMPDIR/times")"
+    run "$MCGEXEC" "$BATS_TEST_TMPDIR/heavy-cpu.rb" -- sh -c "$(spin 2 "$BATS_TEST_TMPDIR/times")"
     assert_success
     check_value cpu cpu.cfs_quota_us 20000 cpu.max "20000 100000" "$G/example"
     check_value cpu cpu.shares 512 cpu.weight 59 "$G/example"
