@@ -13,6 +13,11 @@ wait_for() {
     fail "nothing in $1"
 }
 
+# Is unit $1 active?
+unit_active() {
+    [ "$(systemctl show -P ActiveState "$1")" = active ]
+}
+
 # Is unit $1 gone, with its cgroup?  (A transient unit is unloaded once it
 # is inactive: its load state reads not-found.)
 unit_gone() {

@@ -17,7 +17,8 @@ setup() {
 
 teardown() {
     [ -n "${UNIT:-}" ] || return 0
-    systemctl stop "$UNIT.service" "$UNIT-*.service" "$UNIT.scope" 'mcgexec-*.scope' 2>/dev/null || true
+    systemctl stop "$UNIT.service" "$UNIT-*.service" "$UNIT.scope" "$UNIT-*.scope" "$UNIT-*.slice" \
+        'mcgexec-*.scope' 2>/dev/null || true
     systemctl reset-failed "$UNIT.service" "$UNIT-*.service" 2>/dev/null || true
     local f
     for f in "${INSTALLED[@]}"; do
@@ -112,6 +113,75 @@ unit_dir() {
         assert_output --partial "0 groups of those runs left (scopes and groups), 0 job processes left, 0 run files left"
         assert_output --partial "the control groups untouched: yes"
     done
+}
+
+@test "SIGKILL after systemd started mcgexec's scope, before mcgexec read where: its state named the scope before asking, and mcgexec --gc leaves none" {
+    local d="$BATS_TEST_TMPDIR/bin" state="$BATS_TEST_TMPDIR/state" real
+    real="$(dirname "$MCGEXEC")/mcgexec-systemd"
+    [ -x "$real" ] || fail "no mcgexec-systemd beside $MCGEXEC"
+    mkdir -p "$d"
+    cp "$MCGEXEC" "$d/mcgexec"
+    # the helper beside the copy: the real one (exec'd, so that its parent
+    # is mcgexec, which it checks), whose answer is passed on only after
+    # mcgexec has been killed
+    cat > "$d/mcgexec-systemd" <<EOF
+#!/bin/bash
+mcg=\$PPID
+case " \$* " in
+*" start-scope "*)
+    exec "$real" "\$@" > >(read -r line; [ "\$line" != started ] || kill -KILL \$mcg
+                           printf '%s\n' "\$line"; exec cat) ;;
+esac
+exec "$real" "\$@"
+EOF
+    chmod +x "$d/mcgexec-systemd"
+    run systemd-run --scope --quiet --unit "$UNIT" env MCGEXEC_STATE_DIR="$state" \
+        "$d/mcgexec" -e "group '$G', memory: '64M'" -- touch "$BATS_TEST_TMPDIR/ran"
+    assert_equal "$status" 137
+    [ ! -e "$BATS_TEST_TMPDIR/ran" ] || fail "COMMAND ran"
+    run cat "$state"/*.run
+    assert_success
+    assert_line --regexp "^starting mcgexec-$G-[0-9]+\.scope - /sys/fs/cgroup\$"
+    refute_line --regexp "^scope "
+    local scope=${lines[1]#starting }
+    scope=${scope%% *}
+    MCGEXEC_STATE_DIR="$state" "$MCGEXEC" --gc
+    wait_until unit_gone "$scope"
+    [ -z "$(ls "$state"/*.run 2>/dev/null)" ] || fail "the run's file is left"
+    [ -z "$(find /sys/fs/cgroup -name "*$G*" 2>/dev/null)" ] || fail "a group was left"
+}
+
+@test "the reclaim of a scope a dead run was starting: stopped where systemd keeps it running empty, left alone where a live run's scope of that name runs" {
+    local state="$BATS_TEST_TMPDIR/state" live="$G-live" empty="$G-empty"
+    mkdir -m 0700 "$state"
+    # A scope systemd keeps running although empty (it missed the
+    # emptying) cannot be made on purpose: an empty slice stands in for
+    # it, a unit running with an empty cgroup.  The live one is a scope.
+    # (a scope that has come and gone realizes the slice's cgroup)
+    systemd-run --scope --quiet --slice "$empty.slice" true
+    local cg
+    cg=/sys/fs/cgroup$(systemctl show -P ControlGroup "$empty.slice")
+    [ "$(systemctl show -P ActiveState "$empty.slice")" = active ] || fail "the slice did not start"
+    [ "$(sed -n 's/^populated //p' "$cg/cgroup.events")" = 0 ] ||
+        fail "the slice's cgroup ($cg) is not there and empty"
+    systemd-run --scope --quiet --unit "$live" sleep 1000 &
+    local live_pid=$!
+    wait_until unit_active "$live.scope"
+    # two dead runs' files (pids no process has, with start time 1)
+    printf 'mcgexec-run 1\nstarting %s - /sys/fs/cgroup\n' "$empty.slice" > "$state/4194303-1.run"
+    printf 'mcgexec-run 1\nstarting %s - /sys/fs/cgroup\n' "$live.scope" > "$state/4194302-1.run"
+    run env MCGEXEC_STATE_DIR="$state" "$MCGEXEC" --gc -v
+    echo "$output"
+    local after
+    after=$(systemctl show -P ActiveState "$live.scope")
+    kill "$live_pid" 2>/dev/null || true
+    assert_equal "$after" active
+    assert_success
+    assert_line "mcgexec: --gc: stop $empty.slice (empty; the run died starting it)"
+    refute_line --partial "stop $live.scope"
+    # (a slice needs no unit file, and stays loaded)
+    wait_until eval '! unit_active "$empty.slice" && [ ! -d "$cg" ]'
+    [ -z "$(ls "$state"/*.run 2>/dev/null)" ] || fail "a run's file is left"
 }
 
 @test "a login session's shape with --rm --slice: the scope is in that slice, exit status kept, nothing left" {

@@ -43,11 +43,11 @@
 #endif
 
 struct entry {
-    char kind;              /* 'i' intent, 'm' made, 'e' enabled, 's' scope */
+    char kind;              /* 'i' intent, 'm' made, 'e' enabled, 'p' starting, 's' scope */
     unsigned long long ino; /* made */
     char ctrl[16];          /* enabled */
-    char unit[256];         /* scope */
-    char user[256];         /* scope: the user manager's runtime directory, or "-" */
+    char unit[256];         /* starting, scope */
+    char user[256];         /* starting, scope: the user manager's runtime directory, or "-" */
     char *path;
 };
 
@@ -112,6 +112,9 @@ static void read_entries(const char *dir, struct runfile *f)
         } else if (sscanf(line, "scope %255s %255s %n", e.unit, e.user, &off) == 2 &&
                    line[off] == '/') {
             e.kind = 's';
+        } else if (sscanf(line, "starting %255s %255s %n", e.unit, e.user, &off) == 2 &&
+                   line[off] == '/') {
+            e.kind = 'p'; /* (its path: the cgroup v2 mount) */
         } else {
             continue; /* the header, or a line this mcgexec does not know */
         }
@@ -136,7 +139,8 @@ static int live_within(const struct runfile *files, size_t nfiles, const char *d
 {
     for (size_t i = 0; i < nfiles; i++)
         for (size_t j = 0; files[i].live && j < files[i].n; j++)
-            if (files[i].e[j].kind != 'e' && mcg_path_within(files[i].e[j].path, dir))
+            if (files[i].e[j].kind != 'e' && files[i].e[j].kind != 'p' &&
+                mcg_path_within(files[i].e[j].path, dir))
                 return 1;
     return 0;
 }
@@ -179,6 +183,15 @@ static int in_own_scope(const struct runfile *f, const char *dir)
     for (size_t j = 0; j < f->n; j++)
         if (f->e[j].kind == 's' && strcmp(f->e[j].path, dir) != 0 &&
             mcg_path_within(dir, f->e[j].path))
+            return 1;
+    return 0;
+}
+
+/* Did the run name the scope `unit` as started? */
+static int named_scope(const struct runfile *f, const char *unit)
+{
+    for (size_t j = 0; j < f->n; j++)
+        if (f->e[j].kind == 's' && strcmp(f->e[j].unit, unit) == 0)
             return 1;
     return 0;
 }
@@ -261,6 +274,36 @@ static int reclaim_run(const char *sdir, struct runfile *f, const struct runfile
         const char *user = strcmp(f->e[i].user, "-") == 0 ? NULL : f->e[i].user;
         if (mcg_systemd_stop(f->e[i].unit, user) == 0 && say > 1)
             fprintf(stderr, "mcgexec: --gc: stop %s\n", f->e[i].unit);
+    }
+    /* A scope the run was starting when it died, which it never named
+     * (no `scope` line): systemd may keep it running, empty, as above.
+     * Its cgroup is asked of the manager, and the scope stopped only where
+     * that cgroup is empty: the run died before its job was started, so
+     * one with processes is a live run's, started under the same name
+     * since (the pid reused), and not this run's to touch. */
+    for (size_t i = 0; i < f->n; i++) {
+        char cg[MCG_FILE_PATH], dir[MCG_FILE_PATH + PATH_MAX], sock[sizeof(f->e[i].user) + 32];
+        const char *user = strcmp(f->e[i].user, "-") == 0 ? NULL : f->e[i].user;
+        if (f->e[i].kind != 'p' || named_scope(f, f->e[i].unit))
+            continue;
+        /* (a user manager that has gone took its scopes with it) */
+        snprintf(sock, sizeof(sock), "%s/systemd/private", user ? user : "");
+        if (user && access(sock, F_OK) < 0)
+            continue;
+        if (mcg_systemd_unit_cgroup(f->e[i].unit, user, cg, sizeof(cg)) < 0) {
+            left++;
+            busy = busy ? busy : f->e[i].unit;
+            if (say > 1)
+                fprintf(stderr, "mcgexec: --gc: %s: %s: left for the next reclaim\n",
+                        f->e[i].unit, cg);
+            continue;
+        }
+        snprintf(dir, sizeof(dir), "%s%s", f->e[i].path, cg);
+        if (!cg[0] || !on_cgroupfs(dir) || !unpopulated(dir))
+            continue;
+        if (mcg_systemd_stop(f->e[i].unit, user) == 0 && say > 1)
+            fprintf(stderr, "mcgexec: --gc: stop %s (empty; the run died starting it)\n",
+                    f->e[i].unit);
     }
     c->runs++;
     c->removed += removed;

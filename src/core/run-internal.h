@@ -269,8 +269,14 @@ void mcg_state_end(struct mcg_run *run);
  * the user manager whose runtime directory is user_dir, or PID 1's). */
 void mcg_state_scope(struct mcg_run *run, const char *unit, const char *dir,
                      const char *user_dir);
-/* systemd.c: have the manager stop `unit` (-1 where it cannot be asked). */
+/* The run is about to ask for its own scope `unit` (written first, so
+ * that a kill before the `scope` line still names it). */
+void mcg_state_starting(struct mcg_run *run, const char *unit, const char *user_dir);
+/* systemd.c: have the manager stop `unit` (-1 where it cannot be asked);
+ * the unit's cgroup, below the manager's root, in out ("" where it has
+ * none: not loaded, not running; -1 where the manager cannot be asked). */
 int mcg_systemd_stop(const char *unit, const char *user_dir);
+int mcg_systemd_unit_cgroup(const char *unit, const char *user_dir, char *out, size_t len);
 /* The start time of `pid` (clock ticks since boot): -1 where it is gone. */
 int mcg_proc_start(pid_t pid, unsigned long long *start);
 

@@ -11,6 +11,9 @@
  *   intent PATH             about to make PATH, which did not exist
  *   made INODE PATH         made it (a group renamed into place: its new path)
  *   enabled CTRL PATH       enabled v2 controller CTRL in PATH's subtree_control
+ *   starting UNIT USERDIR MOUNT  about to ask systemd for the run's own
+ *                           scope UNIT (MOUNT: the cgroup v2 mount its
+ *                           cgroup will be under)
  *   scope UNIT USERDIR PATH the run's own scope, from systemd (USERDIR: the
  *                           user manager's runtime directory, or -)
  *
@@ -194,6 +197,18 @@ void mcg_state_scope(struct mcg_run *run, const char *unit, const char *dir,
         return;
     snprintf(line, sizeof(line), "%s %s", unit, user_dir ? user_dir : "-");
     put_line(run, "scope", line, dir);
+}
+
+void mcg_state_starting(struct mcg_run *run, const char *unit, const char *user_dir)
+{
+    char line[1024];
+    const char *mount = run->pos.v2_mount;
+
+    if (!mount || !*mount || strchr(unit, ' ') || strchr(mount, ' ') ||
+        (user_dir && strchr(user_dir, ' ')) || open_state(run) < 0)
+        return;
+    snprintf(line, sizeof(line), "%s %s", unit, user_dir ? user_dir : "-");
+    put_line(run, "starting", line, mount);
 }
 
 void mcg_state_rm(struct mcg_run *run)

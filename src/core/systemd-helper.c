@@ -29,10 +29,13 @@
  * tells the service's own program from a job in its process tree.  It
  * changes nothing, so a dry run asks it too.
  *
- *   mcgexec-systemd control-group
+ *   mcgexec-systemd control-group [UNIT]
  *
  * prints the manager's own cgroup (its ControlGroup property): where a dry
- * run plans the user manager's scope.
+ * run plans the user manager's scope; with UNIT (a scope, slice or service),
+ * that unit's cgroup, or "-" where the unit is not loaded or has none
+ * (not running): where the reclaim looks for a scope a dead run was
+ * starting.
  *
  * With --user RUNTIME_DIR first, each asks the user's own manager
  * (user@UID.service) instead of PID 1: over its private socket,
@@ -196,6 +199,18 @@ static int wait_job(sd_bus *bus, struct job_wait *w)
     return 0;
 }
 
+/* The D-Bus interface that holds a unit's cgroup properties, by its type. */
+static const char *unit_iface(const char *unit)
+{
+    const char *dot = strrchr(unit, '.');
+
+    if (dot && strcmp(dot, ".scope") == 0)
+        return "org.freedesktop.systemd1.Scope";
+    if (dot && strcmp(dot, ".slice") == 0)
+        return "org.freedesktop.systemd1.Slice";
+    return "org.freedesktop.systemd1.Service";
+}
+
 /* Service or scope `unit`'s Delegate property, and a service's main and
  * control processes.  0, or -1 with the reason printed. */
 static int unit_info(sd_bus *bus, const char *unit, int *delegate, uint32_t *main_pid,
@@ -203,10 +218,8 @@ static int unit_info(sd_bus *bus, const char *unit, int *delegate, uint32_t *mai
 {
     sd_bus_error e = SD_BUS_ERROR_NULL;
     char *path = NULL;
-    size_t n = strlen(unit);
-    int scope = n > 6 && strcmp(unit + n - 6, ".scope") == 0;
-    const char *iface = scope ? "org.freedesktop.systemd1.Scope"
-                              : "org.freedesktop.systemd1.Service";
+    const char *iface = unit_iface(unit);
+    int scope = strcmp(iface, "org.freedesktop.systemd1.Scope") == 0;
     int r = sd_bus_path_encode(SD_PATH "/unit", unit, &path);
 
     *delegate = 0;
@@ -264,7 +277,29 @@ static int print_unit(const char *unit)
     return fflush(stdout) == 0 ? 0 : 1;
 }
 
-static int control_group(void)
+/* UNIT's ControlGroup into *cg: "" where systemd has no such unit loaded
+ * (GetUnit, unlike the unit's object path, does not load one). */
+static int unit_control_group(sd_bus *bus, const char *unit, char **cg, sd_bus_error *e)
+{
+    sd_bus_message *reply = NULL;
+    const char *path;
+    const char *iface = unit_iface(unit);
+    int r = sd_bus_call_method(bus, SD_DEST, SD_PATH, SD_MANAGER, "GetUnit", e, &reply, "s", unit);
+
+    if (r < 0 && sd_bus_error_has_name(e, "org.freedesktop.systemd1.NoSuchUnit")) {
+        sd_bus_error_free(e);
+        *cg = strdup("");
+        return *cg ? 0 : -ENOMEM;
+    }
+    if (r >= 0)
+        r = sd_bus_message_read(reply, "o", &path);
+    if (r >= 0)
+        r = sd_bus_get_property_string(bus, SD_DEST, path, iface, "ControlGroup", e, cg);
+    sd_bus_message_unref(reply);
+    return r;
+}
+
+static int control_group(const char *unit)
 {
     sd_bus *bus = NULL;
     sd_bus_error e = SD_BUS_ERROR_NULL;
@@ -274,9 +309,14 @@ static int control_group(void)
     if (r < 0)
         return fail(user_dir ? "cannot connect to the user manager" : "cannot connect to systemd's bus",
                     r, NULL);
-    r = sd_bus_get_property_string(bus, SD_DEST, SD_PATH, SD_MANAGER, "ControlGroup", &e, &cg);
+    if (unit)
+        r = unit_control_group(bus, unit, &cg, &e);
+    else
+        r = sd_bus_get_property_string(bus, SD_DEST, SD_PATH, SD_MANAGER, "ControlGroup", &e, &cg);
     if (r < 0)
         fail("ControlGroup", r, &e);
+    else if (unit)
+        printf("%s\n", cg[0] ? cg : "-");
     else
         printf("%s\n", cg[0] ? cg : "/");
     free(cg);
@@ -354,7 +394,10 @@ static int start_scope(const char *unit, const struct scope_props *p)
     /* mcgexec (our parent, PID) may have died, by SIGKILL, before systemd
      * moved it: the scope is then empty from its start, and systemd, which
      * learns of a scope's end when its cgroup empties, would keep it
-     * running for good.  With its parent gone, the helper stops it. */
+     * running for good.  With its parent gone, the helper stops it.  (A
+     * parent dying just now still has its pid here: the kernel empties
+     * its cgroup before it hands its children on.  mcgexec named the scope
+     * in its state before asking, and the reclaim stops it then.) */
     if (getppid() != (pid_t)p->pid) {
         sd_bus_error_free(&e);
         if ((r = sd_bus_call_method(bus, SD_DEST, SD_PATH, SD_MANAGER, "StopUnit", &e, NULL, "ss",
@@ -411,15 +454,15 @@ int main(int argc, char **argv)
         return print_unit(argv[2]);
     if (argc == 3 && strcmp(argv[1], "stop") == 0)
         return stop_unit(argv[2]);
-    if (argc == 2 && strcmp(argv[1], "control-group") == 0)
-        return control_group();
+    if ((argc == 2 || argc == 3) && strcmp(argv[1], "control-group") == 0)
+        return control_group(argv[2]);
     int help = argc == 2 && strcmp(argv[1], "--help") == 0;
     fprintf(help ? stdout : stderr,
             "usage: mcgexec-systemd [--user RUNTIME_DIR] start-scope UNIT SLICE PID DESCRIPTION\n"
             "                           KILL_SIGNAL STOP_USEC BINDS_TO|-\n"
             "       mcgexec-systemd [--user RUNTIME_DIR] unit UNIT\n"
             "       mcgexec-systemd [--user RUNTIME_DIR] stop UNIT\n"
-            "       mcgexec-systemd [--user RUNTIME_DIR] control-group\n"
+            "       mcgexec-systemd [--user RUNTIME_DIR] control-group [UNIT]\n"
             "(run by mcgexec's systemd manager; see man mcgexec, SYSTEMD)\n");
     return help ? 0 : 2;
 }

@@ -216,6 +216,21 @@ int mcg_systemd_stop(const char *unit, const char *user_dir)
     return run_helper(helper, user_dir, args, out, sizeof(out));
 }
 
+int mcg_systemd_unit_cgroup(const char *unit, const char *user_dir, char *out, size_t len)
+{
+    char helper[PATH_MAX];
+    const char *args[] = { "control-group", unit, NULL };
+    if (find_helper(helper, sizeof(helper)) < 0) {
+        snprintf(out, len, "mcgexec-systemd not found");
+        return -1;
+    }
+    if (run_helper(helper, user_dir, args, out, len) < 0)
+        return -1;
+    if (strcmp(out, "-") == 0)
+        out[0] = '\0';
+    return 0;
+}
+
 /* A dry run: the slices and the scope that systemd would make are there
  * for the plan, which makes no mkdir of its own for them. */
 static void plan_made_by_systemd(struct mcg_run *run, const char *cg)
@@ -341,6 +356,13 @@ static int start_scope(struct mcg_run *run, const char *unit, const char *binds_
     }
     const char *args[] = { "start-scope", unit, run->opt.slice, pid, desc, sig_s, usec_s,
                            binds_to ? binds_to : "-", NULL };
+    /* Named before it is asked for: a SIGKILL after systemd has moved
+     * mcgexec in, and before the `scope` line below, can leave a scope
+     * that systemd keeps running although it is empty (it missed the
+     * emptying, which came while it was starting it; the helper's check
+     * that mcgexec lives can come just before its death).  The reclaim
+     * stops it from this line. */
+    mcg_state_starting(run, unit, run->rootless ? run->systemd.user_dir : NULL);
     if (run_helper(helper, run->rootless ? run->systemd.user_dir : NULL, args, cg, len) < 0)
         return mcg_fail(err, "%s did not start %s for the groups: %s",
                         run->rootless ? "the systemd user manager" : "systemd", unit, cg);
