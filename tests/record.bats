@@ -55,13 +55,17 @@ samples() {
     # 10% of --stats' peak; little before and after
     record_peak_matches "$r" "$BATS_TEST_TMPDIR/s.json"
     # (the job's clock starts after the record's: by no more than its exit
-    # in the record is after its own end)
+    # in the record is after its own end.  A window that begins at one of
+    # the job's steps adds that lag; one that ends at a step needs none.
+    # A bucket holds the largest memory of its whole interval, so the
+    # window after the free takes the buckets that begin after it.)
     lag=$(jq -r --argjson e "$end" '.events[] | select(.kind == "exit") | .t_s - $e' "$r")
     mem=$(jq -r --argjson a "$held" --argjson l "$lag" --argjson b "$freed" \
         '[.[] | select(.t > $a + $l and .t < $b - 0.05) | .mem] | min' "$BATS_TEST_TMPDIR/samples")
     [ "$mem" != null ] && [ "$mem" -ge $((90 << 20)) ] || fail "memory while held: $mem"
     before=$(jq -r --argjson a "$hold" '[.[] | select(.t < $a - 0.05) | .mem] | max' "$BATS_TEST_TMPDIR/samples")
-    after=$(jq -r --argjson a "$spin" '[.[] | select(.t > $a + 0.1) | .mem] | max' "$BATS_TEST_TMPDIR/samples")
+    after=$(jq -r --argjson a "$freed" --argjson l "$lag" \
+        '[.[] | select(.t - .dt > $a + $l + 0.05) | .mem] | max' "$BATS_TEST_TMPDIR/samples")
     [ "$before" -lt $((20 << 20)) ] && [ "$after" -lt $((20 << 20)) ] ||
         fail "memory before the hold $before, after the free $after"
     # CPU: the spin's CPU second in the buckets after it began; near none
