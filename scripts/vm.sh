@@ -53,6 +53,14 @@ done
 
 cannot() { echo "vm: $*" >&2; exit 77; }
 
+# Guests may run side by side (scripts/test.sh runs two at once): what is
+# made once (the packages installed, the kernel, the root file systems)
+# is made under a lock, held until this guest's initramfs is written; each
+# guest then boots from a directory of its own.
+mkdir -p "$CACHE"
+exec 9> "$CACHE/prepare.lock"
+flock 9
+
 if ! command -v qemu-system-x86_64 >/dev/null; then
     [ "$(id -u)" -eq 0 ] || cannot "qemu-system-x86_64 is not installed"
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
@@ -94,8 +102,9 @@ if [ ! -s "$K/vmlinux" ] || [ ! -x "$K/busybox" ] || [ ! -f "$K/overlay.ko" ]; t
 fi
 
 # --- the initramfs: rebuilt every run, the tree changes -------------------
-STAGE="$CACHE/stage"
-rm -rf "$STAGE"
+RUN=$(mktemp -d "$CACHE/run.XXXXXX")
+STAGE="$RUN/stage"
+trap 'rm -rf "$STAGE" "$RUN/initrd.cpio"' EXIT
 
 copy_with_libs() {
     local f=$1 lib
@@ -133,7 +142,10 @@ if [ "$layout" = systemd ] || [ "$layout" = slurm ]; then
 else
     . "$TOP/scripts/vm-busybox.sh"
 fi
-( cd "$STAGE" && find . -print0 | cpio --null -o -H newc --quiet ) > "$CACHE/initrd.cpio"
+( cd "$STAGE" && find . -print0 | cpio --null -o -H newc --quiet ) > "$RUN/initrd.cpio"
+rm -rf "$STAGE"
+flock -u 9
+exec 9>&-
 
 append="console=ttyS0 panic=-1 quiet loglevel=3"
 memory=1024
@@ -146,7 +158,9 @@ case $layout in
              memory=2048 ;;
 esac
 
-out="$CACHE/console.log"
+# (the run's directory goes at the end; its console log stays where the
+# guest failed, which the failure names)
+out="$RUN/console.log"
 # An emulated kernel has, rarely, hung before the command began (seen
 # once in CI: no output at all for the whole time limit, where that guest
 # boots in 20 s).  A guest that has not begun the command within
@@ -157,7 +171,7 @@ BOOT_LIMIT=${MCGEXEC_VM_BOOT_LIMIT:-300}
 boot() {
     timeout "$limit" qemu-system-x86_64 -accel tcg -smp 2 -m "$memory" -nodefaults -no-user-config \
         -display none -serial stdio -nic none -no-reboot \
-        -kernel "$K/vmlinux" -initrd "$CACHE/initrd.cpio" -append "$append" < /dev/null |
+        -kernel "$K/vmlinux" -initrd "$RUN/initrd.cpio" -append "$append" < /dev/null |
         sed -u 's/\r//g' | tee "$out" |
         grep --line-buffered -Ev '^MCGEXEC-VM-(EXIT: |BOOTED$)|^\[ *[0-9.]+\] reboot: Power down'
 }
@@ -182,8 +196,10 @@ for attempt in 1 2; do
 done
 set -e
 status=$(sed -n 's/^MCGEXEC-VM-EXIT: \([0-9]*\)$/\1/p' "$out" | tail -n 1)
+rm -f "$RUN/initrd.cpio"
 if [ -z "$status" ]; then
     echo "vm: the guest did not report an exit status (timeout ${limit}s or crash); see $out" >&2
     exit 1
 fi
+rm -rf "$RUN"
 exit "$status"
