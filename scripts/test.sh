@@ -116,6 +116,11 @@ for f in tests/*.bats; do
     guest_files="$guest_files $f"
 done
 
+# A guest's whole run, at most: vm.sh's own 20 min bound is for a guest
+# alone, and two side by side each take longer (the v2 suite took 20 min
+# in CI beside the systemd guest's 15).  It guards against a hung guest.
+GUEST_LIMIT=2700
+
 # guest LAYOUT: that guest's suite.  Its output goes to $logs/LAYOUT.out and
 # its summary lines to $logs/LAYOUT.note: two guests run side by side.
 guest() {
@@ -125,11 +130,11 @@ guest() {
         if [ "$layout" = systemd ]; then
             # systemd as PID 1: the delegation tests, the user manager's
             # and the CI runners' (the rest ran in the v2 guest)
-            scripts/vm.sh --systemd -- bats tests/systemd.bats tests/rootless.bats tests/runners.bats || status=$?
+            scripts/vm.sh --systemd --timeout "$GUEST_LIMIT" -- bats tests/systemd.bats tests/rootless.bats tests/runners.bats || status=$?
         elif [ "$layout" = slurm ]; then
             # a one-node Slurm cluster in the systemd guest: another
             # program's delegation
-            scripts/vm.sh --slurm -- bats tests/slurm.bats || status=$?
+            scripts/vm.sh --slurm --timeout "$GUEST_LIMIT" -- bats tests/slurm.bats || status=$?
         elif [ "$layout" = bfq ]; then
             # the I/O weight where the BFQ scheduler is loaded, on v1 and
             # v2: the branch of the weight tests that a host without BFQ
@@ -142,7 +147,7 @@ guest() {
                 scripts/vm.sh --v2 --bfq -- sh -c "$bfq_weight"; } || status=$?
         else
             # shellcheck disable=SC2086
-            scripts/vm.sh --"$layout" -- bats $guest_files || status=$?
+            scripts/vm.sh --"$layout" --timeout "$GUEST_LIMIT" -- bats $guest_files || status=$?
         fi
     } > "$logs/$layout.out" 2>&1
     took="$(minutes "$t0") min"
