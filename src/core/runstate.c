@@ -186,29 +186,29 @@ void mcg_state_enabled(struct mcg_run *run, const char *controller, const char *
         put_line(run, "enabled", controller, dir);
 }
 
+/* "KIND UNIT USERDIR|- PATH": a path with a blank would not read back,
+ * and systemd's names have none. */
+static void put_scope_line(struct mcg_run *run, const char *kind, const char *unit,
+                           const char *user_dir, const char *path)
+{
+    char line[MCG_FILE_PATH + 512];
+
+    if (!path || !*path || strchr(unit, ' ') || strchr(path, ' ') ||
+        (user_dir && strchr(user_dir, ' ')) || open_state(run) < 0)
+        return;
+    snprintf(line, sizeof(line), "%s %s", unit, user_dir ? user_dir : "-");
+    put_line(run, kind, line, path);
+}
+
 void mcg_state_scope(struct mcg_run *run, const char *unit, const char *dir,
                      const char *user_dir)
 {
-    char line[MCG_FILE_PATH + 512];
-    /* (one line, "scope UNIT USERDIR|- PATH": a path with a blank would
-     * not read back, and systemd's names have none) */
-    if (strchr(unit, ' ') || strchr(dir, ' ') || (user_dir && strchr(user_dir, ' ')) ||
-        open_state(run) < 0)
-        return;
-    snprintf(line, sizeof(line), "%s %s", unit, user_dir ? user_dir : "-");
-    put_line(run, "scope", line, dir);
+    put_scope_line(run, "scope", unit, user_dir, dir);
 }
 
 void mcg_state_starting(struct mcg_run *run, const char *unit, const char *user_dir)
 {
-    char line[1024];
-    const char *mount = run->pos.v2_mount;
-
-    if (!mount || !*mount || strchr(unit, ' ') || strchr(mount, ' ') ||
-        (user_dir && strchr(user_dir, ' ')) || open_state(run) < 0)
-        return;
-    snprintf(line, sizeof(line), "%s %s", unit, user_dir ? user_dir : "-");
-    put_line(run, "starting", line, mount);
+    put_scope_line(run, "starting", unit, user_dir, run->pos.v2_mount);
 }
 
 void mcg_state_rm(struct mcg_run *run)
