@@ -207,13 +207,50 @@ no_user_scopes() {
 
 @test "rootless: no user manager running: one line naming linger, 125, nothing made" {
     requires_user_manager
+    local ways="a login starts one; for an account that never logs in (a CI runner's), root can start it at boot with 'loginctl enable-linger $TESTER', or run the job as root (sudo mcgexec --user $TESTER ...), or give the runner's service Delegate=yes"
+    local rt="$D/rt" dry real
+    # a socket that nothing listens on (a manager that stopped while its
+    # directory stays): the helper's connect is refused
+    as_user mkdir -m 700 "$rt" "$rt/systemd"
+    as_user python3 -c 'import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])' "$rt/systemd/private"
+    [ -S "$rt/systemd/private" ] || fail "no socket made"
+    for dry in "" -n; do
+        run runuser -u "$TESTER" -- env XDG_RUNTIME_DIR="$rt" PATH="$PATH" "$MCGEXEC" $dry -e "group 'job', memory: '64M'" -- touch "$D/ran"
+        assert_equal "$status" 125
+        # (a dry run prints its plan up to there)
+        assert_line "mcgexec: no systemd user manager runs for uid $TUID (nothing listens on $rt/systemd/private): $ways"
+        [ -n "$dry" ] || assert_equal "${#lines[@]}" 1
+    done
+    # the manager gone between mcgexec's look at its socket and the
+    # helper's connect (logind removes the runtime directory a moment after
+    # the manager stops): a helper that removes the socket first
+    real="$(dirname "$MCGEXEC")/mcgexec-systemd"
+    cp "$MCGEXEC" "$D/mcgexec"
+    printf '#!/bin/sh\nrm -f "%s/systemd/private"\nexec "%s" "$@"\n' "$rt" "$real" > "$D/mcgexec-systemd"
+    chmod 755 "$D/mcgexec" "$D/mcgexec-systemd"
+    for dry in "" -n; do
+        rm -f "$rt/systemd/private"
+        as_user python3 -c 'import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])' "$rt/systemd/private"
+        run runuser -u "$TESTER" -- env XDG_RUNTIME_DIR="$rt" PATH="$PATH" "$D/mcgexec" $dry -e "group 'job', memory: '64M'" -- touch "$D/ran"
+        assert_equal "$status" 125
+        # (a dry run prints its plan up to there)
+        assert_line "mcgexec: no systemd user manager runs for uid $TUID (no $rt/systemd/private): $ways"
+        [ -n "$dry" ] || assert_equal "${#lines[@]}" 1
+    done
+    [ ! -e "$D/ran" ] || fail "COMMAND ran"
+    # (the directory's lock stays, as it does everywhere)
+    [ -z "$(ls "$rt/mcgexec" | grep -v '^lock$')" ] || fail "state left: $(ls -A "$rt/mcgexec")"
+    no_user_scopes
+    # the user's own manager stopped: its socket gone, or (before logind
+    # has removed the directory) nothing listening on it; one line either way
     systemctl stop "user@$TUID.service"
-    run as_user_bare "$MCGEXEC" -e "group 'job', memory: '64M'" -- true
-    assert_equal "$status" 125
-    assert_output "mcgexec: no systemd user manager runs for uid $TUID (no $RUNDIR/systemd/private): a login starts one; for an account that never logs in (a CI runner's), root can start it at boot with 'loginctl enable-linger $TESTER', or run the job as root (sudo mcgexec --user $TESTER ...), or give the runner's service Delegate=yes"
-    run as_user_bare "$MCGEXEC" -n -e "group 'job', memory: '64M'" -- true
-    assert_equal "$status" 125
-    assert_output --partial "no systemd user manager runs for uid $TUID"
+    for dry in "" -n; do
+        run as_user_bare "$MCGEXEC" $dry -e "group 'job', memory: '64M'" -- touch "$D/ran"
+        assert_equal "$status" 125
+        assert_line --regexp "^mcgexec: no systemd user manager runs for uid $TUID \((no|nothing listens on) $RUNDIR/systemd/private\): a login starts one; .*'loginctl enable-linger $TESTER'"
+        [ -n "$dry" ] || assert_equal "${#lines[@]}" 1
+    done
+    [ ! -e "$D/ran" ] || fail "COMMAND ran"
 }
 
 @test "rootless: an XDG_RUNTIME_DIR that is not the user's: one line, 125" {

@@ -282,13 +282,12 @@ static int reclaim_run(const char *sdir, struct runfile *f, const struct runfile
      * one with processes is a live run's, started under the same name
      * since (the pid reused), and not this run's to touch. */
     for (size_t i = 0; i < f->n; i++) {
-        char cg[MCG_FILE_PATH], dir[MCG_FILE_PATH + PATH_MAX], sock[sizeof(f->e[i].user) + 32];
+        char cg[MCG_FILE_PATH], dir[MCG_FILE_PATH + PATH_MAX], why[sizeof(f->e[i].user) + 64];
         const char *user = strcmp(f->e[i].user, "-") == 0 ? NULL : f->e[i].user;
         if (f->e[i].kind != 'p' || named_scope(f, f->e[i].unit))
             continue;
         /* (a user manager that has gone took its scopes with it) */
-        snprintf(sock, sizeof(sock), "%s/systemd/private", user ? user : "");
-        if (user && access(sock, F_OK) < 0)
+        if (user && mcg_user_manager_absent(user, why, sizeof(why)))
             continue;
         if (mcg_systemd_unit_cgroup(f->e[i].unit, user, cg, sizeof(cg)) < 0) {
             left++;

@@ -60,8 +60,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #ifndef MCGEXEC_SYSTEMD_HELPER
@@ -131,6 +133,66 @@ static int run_helper(const char *helper, const char *user_dir, const char *cons
     return r;
 }
 
+/* Why no user manager answers below user_dir, or 0 where one may: its
+ * socket missing (none started; or its runtime directory went with it,
+ * which logind removes a moment after the manager stops), or nothing
+ * listening on it (a manager that stopped while the directory stays, as
+ * with linger).  A connect(2) and nothing more: the manager sees a peer
+ * that closes before it says a word. */
+int mcg_user_manager_absent(const char *user_dir, char *why, size_t len)
+{
+    struct sockaddr_un sa = { .sun_family = AF_UNIX };
+    int fd, r;
+
+    if ((size_t)snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/systemd/private", user_dir) >=
+        sizeof(sa.sun_path))
+        return 0; /* (the helper says what is wrong with such a path) */
+    if (access(sa.sun_path, F_OK) != 0) {
+        snprintf(why, len, "no %s", sa.sun_path);
+        return 1;
+    }
+    if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
+        return 0;
+    r = connect(fd, (struct sockaddr *)&sa, sizeof(sa));
+    if (r < 0 && (errno == ENOENT || errno == ECONNREFUSED)) {
+        snprintf(why, len, errno == ENOENT ? "no %s" : "nothing listens on %s", sa.sun_path);
+        r = 1;
+    } else
+        r = 0;
+    close(fd);
+    return r;
+}
+
+/* The one line for a user without a running manager. */
+static void no_user_manager(struct mcg_error *err, const char *why)
+{
+    /* (a CI runner's account is a system user that never logs in) */
+    unsigned uid = (unsigned)geteuid();
+    struct passwd *pw = getpwuid(uid);
+    char who[64];
+
+    snprintf(who, sizeof(who), "%s", pw && pw->pw_name ? pw->pw_name : "USER");
+    mcg_fail(err, "no systemd user manager runs for uid %u (%s): a login starts one; for "
+                  "an account that never logs in (a CI runner's), root can start it at boot "
+                  "with 'loginctl enable-linger %s', or run the job as root (sudo mcgexec "
+                  "--user %s ...), or give the runner's service Delegate=yes",
+             uid, why, who, who);
+    err->about_host = 1;
+}
+
+/* After the helper failed to reach the user manager below user_dir: a
+ * manager that has stopped since user_runtime found its socket gets the
+ * line of none at all (1), not the helper's connect error (0). */
+static int user_manager_gone(const char *user_dir, struct mcg_error *err)
+{
+    char why[PATH_MAX + 64];
+
+    if (!mcg_user_manager_absent(user_dir, why, sizeof(why)))
+        return 0;
+    no_user_manager(err, why);
+    return 1;
+}
+
 /* Not root: where the user manager listens.  $XDG_RUNTIME_DIR, which must
  * be the caller's (plain su keeps another user's); without it (su -l,
  * sudo -u, cron, a system service running as the user) /run/user/UID when
@@ -140,7 +202,7 @@ static int user_runtime(struct mcg_run *run, struct mcg_error *err)
 {
     const char *env = getenv("XDG_RUNTIME_DIR");
     unsigned uid = (unsigned)geteuid();
-    char sock[PATH_MAX + 32], user_dir[PATH_MAX];
+    char sock[PATH_MAX + 32], user_dir[PATH_MAX], why[PATH_MAX + 64];
     struct stat st;
 
     if (run->systemd.user_dir)
@@ -164,15 +226,8 @@ static int user_runtime(struct mcg_run *run, struct mcg_error *err)
     }
     snprintf(sock, sizeof(sock), "%s/systemd/private", user_dir);
     if (access(sock, F_OK) != 0) {
-        /* (a CI runner's account is a system user that never logs in) */
-        struct passwd *pw = getpwuid(uid);
-        char who[64];
-        snprintf(who, sizeof(who), "%s", pw && pw->pw_name ? pw->pw_name : "USER");
-        mcg_fail(err, "no systemd user manager runs for uid %u (no %s): a login starts one; for "
-                      "an account that never logs in (a CI runner's), root can start it at boot "
-                      "with 'loginctl enable-linger %s', or run the job as root (sudo mcgexec "
-                      "--user %s ...), or give the runner's service Delegate=yes",
-                 uid, sock, who, who);
+        snprintf(why, sizeof(why), "no %s", sock);
+        no_user_manager(err, why);
         goto refused;
     }
     mcg_log(run, "%ssystemd: the user manager of uid %u, at %s%s", run->opt.dry_run ? "# " : "", uid,
@@ -263,7 +318,9 @@ static int plan_scope(struct mcg_run *run, const char *helper, const char *unit,
     if (run->rootless) {
         const char *args[] = { "control-group", NULL };
         if (run_helper(helper, run->systemd.user_dir, args, top, sizeof(top)) < 0)
-            return mcg_fail(err, "cannot ask the user manager for its cgroup: %s", top);
+            return user_manager_gone(run->systemd.user_dir, err)
+                       ? -1
+                       : mcg_fail(err, "cannot ask the user manager for its cgroup: %s", top);
         if (strcmp(top, "/") == 0)
             top[0] = '\0';
     }
@@ -363,9 +420,12 @@ static int start_scope(struct mcg_run *run, const char *unit, const char *binds_
      * that mcgexec lives can come just before its death).  The reclaim
      * stops it from this line. */
     mcg_state_starting(run, unit, run->rootless ? run->systemd.user_dir : NULL);
-    if (run_helper(helper, run->rootless ? run->systemd.user_dir : NULL, args, cg, len) < 0)
+    if (run_helper(helper, run->rootless ? run->systemd.user_dir : NULL, args, cg, len) < 0) {
+        if (run->rootless && user_manager_gone(run->systemd.user_dir, err))
+            return -1;
         return mcg_fail(err, "%s did not start %s for the groups: %s",
                         run->rootless ? "the systemd user manager" : "systemd", unit, cg);
+    }
     log_call(run, unit, desc, binds_to);
     /* where systemd put mcgexec: the scope's cgroup */
     size_t n = strlen(unit), at;
@@ -425,8 +485,10 @@ static int sys_ask_unit(struct mcg_run *run, const char *unit, int user, struct 
         return -1;
     const char *args[] = { "unit", unit, NULL };
     if (run_helper(helper, user ? run->systemd.user_dir : NULL, args, answer, sizeof(answer)) < 0)
-        return mcg_fail(err, "cannot ask systemd about %s (its Delegate=, MainPID=): %s", unit,
-                        answer);
+        return user && user_manager_gone(run->systemd.user_dir, err)
+                   ? -1
+                   : mcg_fail(err, "cannot ask systemd about %s (its Delegate=, MainPID=): %s",
+                              unit, answer);
     if (sscanf(answer, "%7s %lu %lu", yes, &main_pid, &control_pid) != 3)
         return mcg_fail(err, "mcgexec-systemd said '%s' of %s, not its Delegate= and processes",
                         answer, unit);
