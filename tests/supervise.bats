@@ -281,13 +281,16 @@ in_home() {
     requires_root
     requires_controller memory pids
     rm -f "$BATS_TEST_TMPDIR/bg"
+    rm -f "$BATS_TEST_TMPDIR/term"
     in_home "$MCGEXEC" --rm -e "$(job_policy)" -- \
-        sh -c "trap '' TERM; sleep 300 >/dev/null 2>&1 & echo \$! > '$BATS_TEST_TMPDIR/bg'; wait; wait" &
+        sh -c "trap 'touch $BATS_TEST_TMPDIR/term' TERM; sleep 300 >/dev/null 2>&1 & echo \$! > '$BATS_TEST_TMPDIR/bg'; wait; wait" &
     sup=$!
     for _ in $(seq 200); do [ -s "$BATS_TEST_TMPDIR/bg" ] && break; sleep 0.1; done
     [ -s "$BATS_TEST_TMPDIR/bg" ] || fail "the job did not start"
     kill -TERM "$sup"
-    sleep 0.5
+    # the first one passed on to the job's shell, whose trap says so (then
+    # it waits on), before the second
+    wait_until test -e "$BATS_TEST_TMPDIR/term"
     alive "$(cat "$BATS_TEST_TMPDIR/bg")" || fail "one SIGTERM ended the job's background process"
     kill -TERM "$sup"
     status=0
@@ -382,9 +385,9 @@ in_home() {
     assert_no_test_groups
     # killed while the policy runs: no report at all
     echo '{"status": 0, "stale": true}' > "$f"
-    "$MCGEXEC" --stats="$f" -e 'loop { }' -- true &
+    "$MCGEXEC" --stats="$f" -e "File.open('$BATS_TEST_TMPDIR/in-policy', 'w') { }; loop { }" -- true &
     local pid=$!
-    sleep 1
+    wait_until test -e "$BATS_TEST_TMPDIR/in-policy"
     kill -TERM "$pid"
     wait "$pid" || true
     [ ! -e "$f" ] || fail "a report is left: $(cat "$f")"

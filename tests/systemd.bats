@@ -302,24 +302,26 @@ EOF
     local bg=$BATS_TEST_TMPDIR/bg pid
     # (systemd-run --scope execs the command: $! is mcgexec)
     systemd-run --scope --quiet --unit "$UNIT" "$MCGEXEC" --rm -e "group 'job', pids: 16" -- \
-        sh -c "trap '' TERM; sleep 300 >/dev/null 2>&1 & echo \$! > $bg; wait; wait" &
+        sh -c "trap 'touch $bg.term' TERM; sleep 300 >/dev/null 2>&1 & echo \$! > $bg; wait; wait" &
     pid=$!
     wait_for "$bg"
     kill -TERM "$pid"
-    sleep 1
+    # (passed on to the job's shell, whose trap says so, before the second)
+    wait_until test -e "$bg.term"
     kill -0 "$(cat "$bg")" || fail "one SIGTERM ended the job's background process"
     kill -TERM "$pid"
     local st=0
     wait "$pid" || st=$?
     assert_equal "$st" 137
     ! kill -0 "$(cat "$bg")" 2>/dev/null || fail "the job's background process survived"
-    rm -f "$bg"
+    rm -f "$bg" "$bg.term"
     systemd-run --unit "$UNIT" --quiet -p Delegate=yes "$MCGEXEC" --rm -e "group 'job', pids: 16" -- \
-        sh -c "trap '' TERM; sleep 300 >/dev/null 2>&1 & echo \$! > $bg; wait; wait"
+        sh -c "trap 'touch $bg.term' TERM; sleep 300 >/dev/null 2>&1 & echo \$! > $bg; wait; wait"
     wait_for "$bg"
     pid=$(systemctl show -P MainPID "$UNIT.service")
     kill -TERM "$pid"
-    sleep 1
+    # (passed on to the job's shell, whose trap says so, before the second)
+    wait_until test -e "$bg.term"
     kill -0 "$(cat "$bg")" || fail "one SIGTERM ended the job's background process"
     kill -TERM "$pid"
     wait_until test "$(systemctl show -P ActiveState "$UNIT.service")" != active
