@@ -287,7 +287,7 @@ static int reclaim_run(const char *sdir, struct runfile *f, const struct runfile
         if (f->e[i].kind != 'p' || named_scope(f, f->e[i].unit))
             continue;
         /* (a user manager that has gone took its scopes with it) */
-        if (user && mcg_user_manager_absent(user, why, sizeof(why)))
+        if (user && mcg_user_manager_absent(user, 1, why, sizeof(why)))
             continue;
         if (mcg_systemd_unit_cgroup(f->e[i].unit, user, cg, sizeof(cg)) < 0) {
             left++;

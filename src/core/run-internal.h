@@ -277,9 +277,10 @@ void mcg_state_starting(struct mcg_run *run, const char *unit, const char *user_
  * none: not loaded, not running; -1 where the manager cannot be asked). */
 int mcg_systemd_stop(const char *unit, const char *user_dir);
 int mcg_systemd_unit_cgroup(const char *unit, const char *user_dir, char *out, size_t len);
-/* systemd.c: why no user manager answers below `user_dir` ("no SOCKET",
- * "nothing listens on SOCKET", in why), or 0 where one may. */
-int mcg_user_manager_absent(const char *user_dir, char *why, size_t len);
+/* systemd.c: why no user manager answers below `user_dir` ("no SOCKET";
+ * where `ask`, a connect refused: "nothing listens on SOCKET"; in why),
+ * or 0 where one may. */
+int mcg_user_manager_absent(const char *user_dir, int ask, char *why, size_t len);
 /* The start time of `pid` (clock ticks since boot): -1 where it is gone. */
 int mcg_proc_start(pid_t pid, unsigned long long *start);
 

@@ -135,30 +135,32 @@ static int run_helper(const char *helper, const char *user_dir, const char *cons
 
 /* Why no user manager answers below user_dir, or 0 where one may: its
  * socket missing (none started; or its runtime directory went with it,
- * which logind removes a moment after the manager stops), or nothing
- * listening on it (a manager that stopped while the directory stays, as
- * with linger).  A connect(2) and nothing more: the manager sees a peer
- * that closes before it says a word. */
-int mcg_user_manager_absent(const char *user_dir, char *why, size_t len)
+ * which logind removes a moment after the manager stops), or, where `ask`,
+ * nothing listening on it (a manager that stopped while the directory
+ * stays, as with linger).  Asking is a connect(2) and nothing more: the
+ * manager sees a peer that closes before it says a word; a run's start
+ * only looks for the socket, the helper's connect asks. */
+int mcg_user_manager_absent(const char *user_dir, int ask, char *why, size_t len)
 {
     struct sockaddr_un sa = { .sun_family = AF_UNIX };
-    int fd, r;
+    char sock[PATH_MAX + 32];
+    int fd, r = 0;
 
-    if ((size_t)snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/systemd/private", user_dir) >=
-        sizeof(sa.sun_path))
-        return 0; /* (the helper says what is wrong with such a path) */
-    if (access(sa.sun_path, F_OK) != 0) {
-        snprintf(why, len, "no %s", sa.sun_path);
+    snprintf(sock, sizeof(sock), "%s/systemd/private", user_dir);
+    if (access(sock, F_OK) != 0) {
+        snprintf(why, len, "no %s", sock);
         return 1;
     }
-    if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
+    /* (a path too long for sun_path: the helper says what is wrong with it) */
+    if (!ask || strlen(sock) >= sizeof(sa.sun_path) ||
+        (fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
         return 0;
-    r = connect(fd, (struct sockaddr *)&sa, sizeof(sa));
-    if (r < 0 && (errno == ENOENT || errno == ECONNREFUSED)) {
-        snprintf(why, len, errno == ENOENT ? "no %s" : "nothing listens on %s", sa.sun_path);
+    memcpy(sa.sun_path, sock, strlen(sock) + 1);
+    if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 &&
+        (errno == ENOENT || errno == ECONNREFUSED)) {
+        snprintf(why, len, errno == ENOENT ? "no %s" : "nothing listens on %s", sock);
         r = 1;
-    } else
-        r = 0;
+    }
     close(fd);
     return r;
 }
@@ -187,7 +189,7 @@ static int user_manager_gone(const char *user_dir, struct mcg_error *err)
 {
     char why[PATH_MAX + 64];
 
-    if (!mcg_user_manager_absent(user_dir, why, sizeof(why)))
+    if (!mcg_user_manager_absent(user_dir, 1, why, sizeof(why)))
         return 0;
     no_user_manager(err, why);
     return 1;
@@ -202,7 +204,7 @@ static int user_runtime(struct mcg_run *run, struct mcg_error *err)
 {
     const char *env = getenv("XDG_RUNTIME_DIR");
     unsigned uid = (unsigned)geteuid();
-    char sock[PATH_MAX + 32], user_dir[PATH_MAX], why[PATH_MAX + 64];
+    char user_dir[PATH_MAX], why[PATH_MAX + 64];
     struct stat st;
 
     if (run->systemd.user_dir)
@@ -224,14 +226,13 @@ static int user_runtime(struct mcg_run *run, struct mcg_error *err)
             goto refused;
         }
     }
-    snprintf(sock, sizeof(sock), "%s/systemd/private", user_dir);
-    if (access(sock, F_OK) != 0) {
-        snprintf(why, sizeof(why), "no %s", sock);
+    if (mcg_user_manager_absent(user_dir, 0, why, sizeof(why))) {
         no_user_manager(err, why);
         goto refused;
     }
-    mcg_log(run, "%ssystemd: the user manager of uid %u, at %s%s", run->opt.dry_run ? "# " : "", uid,
-            sock, env && *env ? "" : " (XDG_RUNTIME_DIR is not set: /run/user/UID is yours, mode 0700)");
+    mcg_log(run, "%ssystemd: the user manager of uid %u, at %s/systemd/private%s",
+            run->opt.dry_run ? "# " : "", uid, user_dir,
+            env && *env ? "" : " (XDG_RUNTIME_DIR is not set: /run/user/UID is yours, mode 0700)");
     run->systemd.user_dir = xstrdup(user_dir);
     return 0;
 refused:
