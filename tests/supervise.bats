@@ -280,8 +280,7 @@ in_home() {
 @test "from a cgroup of its own: a second SIGTERM kills the whole job; mcgexec ends as the job did" {
     requires_root
     requires_controller memory pids
-    rm -f "$BATS_TEST_TMPDIR/bg"
-    rm -f "$BATS_TEST_TMPDIR/term"
+    rm -f "$BATS_TEST_TMPDIR/bg" "$BATS_TEST_TMPDIR/term"
     in_home "$MCGEXEC" --rm -e "$(job_policy)" -- \
         sh -c "trap 'touch $BATS_TEST_TMPDIR/term' TERM; sleep 300 >/dev/null 2>&1 & echo \$! > '$BATS_TEST_TMPDIR/bg'; wait; wait" &
     sup=$!
